@@ -1,0 +1,165 @@
+/**
+ * The typed model of a lab: what a stack's config describes once it has been parsed and
+ * validated. Everything here is plain data (no Pulumi types), so validation and planning are pure.
+ */
+
+/** How a host keeps its network configuration across reboots. */
+export type NetworkBackend = "ifcfg" | "nmcli" | "iproute2";
+export const NETWORK_BACKENDS: readonly NetworkBackend[] = ["ifcfg", "nmcli", "iproute2"];
+
+/** Docker network drivers the product can declare. */
+export type NetworkDriver = "macvlan" | "ipvlan";
+export const NETWORK_DRIVERS: readonly NetworkDriver[] = ["macvlan", "ipvlan"];
+
+/** Modes per driver (`macvlan_mode` / `ipvlan_mode`). */
+export const MACVLAN_MODES = ["bridge", "private", "vepa", "passthru"] as const;
+export const IPVLAN_MODES = ["l2", "l3", "l3s"] as const;
+export type MacvlanMode = (typeof MACVLAN_MODES)[number];
+export type IpvlanMode = (typeof IPVLAN_MODES)[number];
+
+/** Container restart policies Docker accepts. */
+export const RESTART_POLICIES = ["no", "on-failure", "always", "unless-stopped"] as const;
+export type RestartPolicy = (typeof RESTART_POLICIES)[number];
+
+/** SSH settings of one host. */
+export interface SshSpec {
+    /** Address the controller dials (IPv4 or DNS name). */
+    address: string;
+    /** TCP port of sshd. Defaults to 22. */
+    port: number;
+    /** Login user. Defaults to `root`. */
+    user: string;
+    /** Pinned host public key (`ssh-ed25519 AAAA...`); undefined means not pinned. */
+    hostKey?: string;
+    /** How many failed dials before giving up. Defaults to 5. */
+    dialErrorLimit: number;
+    /** Seconds per dial attempt. Defaults to 10. */
+    perDialTimeout: number;
+}
+
+/** One Docker host. */
+export interface HostSpec {
+    /** Host name (also the resource name prefix): `docker01`. */
+    name: string;
+    ssh: SshSpec;
+    /** The parent NIC that carries the macvlan/VLAN traffic and is set promiscuous: `ens33`. */
+    nic: string;
+    /** Whether `nic` is the interface the controller reaches the host through. Defaults to true. */
+    nicIsManagement: boolean;
+    /** How the host's network config is persisted. */
+    backend: NetworkBackend;
+    /** Directory of the backend's config files (ifcfg: `/etc/sysconfig/network-scripts`). */
+    configDir: string;
+}
+
+/** One host's membership of a VLAN. */
+export interface VlanMemberSpec {
+    host: string;
+    /** Address of the VLAN interface on that host, CIDR form: `192.168.10.10/24`. */
+    address: string;
+}
+
+/** An 802.1Q VLAN on a parent NIC, with the address each member host has on it. */
+export interface VlanSpec {
+    id: number;
+    /** Parent NIC name on every member host: `ens33`. */
+    parent: string;
+    /** Interface name: `<parent>.<id>`. */
+    interfaceName: string;
+    members: VlanMemberSpec[];
+    /** Next hop on the VLAN; only written when set. */
+    gateway?: string;
+    /** Whether the VLAN's gateway may become a default route. Defaults to false (`DEFROUTE=no`). */
+    defaultRoute: boolean;
+}
+
+/** A Docker network declared identically on several hosts. */
+export interface NetworkSpec {
+    name: string;
+    driver: NetworkDriver;
+    /** `macvlan_mode` or `ipvlan_mode`. Defaults to `bridge` / `l2`. */
+    mode: MacvlanMode | IpvlanMode;
+    /** IPv4 subnet in canonical CIDR form: `172.16.10.0/24`. */
+    subnet: string;
+    gateway: string;
+    /** The Docker `parent` option: a NIC (`ens33`) or a VLAN interface (`ens33.10`). */
+    parent: string;
+    /** The VLAN id when `parent` is a VLAN interface of the spec. */
+    vlan?: number;
+    /** Hosts the network exists on, in spec order. */
+    hosts: string[];
+    /** Addresses no Docker host may hand out (shims, routers), by name. */
+    reserved: Record<string, string>;
+}
+
+/** An image the registry mirrors: `source` is pulled on the registry host, pushed as `name:tag`. */
+export interface MirrorSpec {
+    source: string;
+    name: string;
+    tag: string;
+}
+
+/** The private registry. */
+export interface RegistrySpec {
+    host: string;
+    /** Address other daemons reach it at. Defaults to the host's SSH address. */
+    address: string;
+    port: number;
+    /** Registry image. Defaults to `registry:2`. */
+    image: string;
+    /** Named volume for its data. Defaults to `registry-data`. */
+    volume: string;
+    /** `<address>:<port>`. */
+    endpoint: string;
+    mirrors: MirrorSpec[];
+}
+
+/** A container with its network attachment. */
+export interface ContainerSpec {
+    name: string;
+    host: string;
+    network: string;
+    /** Static address; undefined means one from the host's dynamic range. */
+    ip?: string;
+    /** Full image reference: `192.168.1.11:5000/busybox:v1`. */
+    image: string;
+    /** Command; busybox needs a long-running one. Defaults to `["sleep", "infinity"]`. */
+    command: string[];
+    restart: RestartPolicy;
+}
+
+/** A check that `from` cannot reach `to`. */
+export interface IsolationCheckSpec {
+    /** `<host>/<container>` */
+    from: string;
+    to: string;
+}
+
+export interface ChecksSpec {
+    /** Ping every container from every container on the same network on the other hosts. Defaults to true. */
+    connectivity: boolean;
+    /** Pairs that must NOT reach each other. */
+    isolation: IsolationCheckSpec[];
+    /** Echo requests per ping. Defaults to 3. */
+    count: number;
+    /** Seconds to wait for each ping. Defaults to 5. */
+    timeoutSeconds: number;
+}
+
+/** The whole lab. */
+export interface LabSpec {
+    hosts: HostSpec[];
+    vlans: VlanSpec[];
+    networks: NetworkSpec[];
+    registry?: RegistrySpec;
+    containers: ContainerSpec[];
+    checks: ChecksSpec;
+}
+
+/** One problem found in a stack's config. */
+export interface ValidationError {
+    /** Config path, e.g. `containers[3].ip`. */
+    path: string;
+    /** The whole sentence: value, why it is wrong, and the fix. */
+    message: string;
+}
