@@ -82,9 +82,9 @@ export interface NetworkSpec {
     /** IPv4 subnet in canonical CIDR form: `172.16.10.0/24`. */
     subnet: string;
     gateway: string;
-    /** The Docker `parent` option: a NIC (`ens33`) or a VLAN interface (`ens33.10`). */
-    parent: string;
-    /** The VLAN id when `parent` is a VLAN interface of the spec. */
+    /** The Docker `parent` option on each host: a NIC (`ens33`) or a VLAN interface (`ens33.10`). */
+    parents: Record<string, string>;
+    /** The VLAN id when the parent is a VLAN interface of the spec. */
     vlan?: number;
     /** Hosts the network exists on, in spec order. */
     hosts: string[];
