@@ -96,6 +96,19 @@ type Obj = Record<string, unknown>;
 class Reader {
     readonly errors: ValidationError[] = [];
 
+    /**
+     * Names the config declares, valid or not. A reference to a declared name that failed its own
+     * validation is not reported again: one error per problem, at the place of the problem.
+     */
+    constructor(readonly declared: Declared) {}
+
+    /** Reports an unknown reference, unless the name is declared (and already reported there). */
+    unknown(kind: keyof Declared, name: string, path: string, message: string): undefined {
+        // with no hosts at all, "hosts is missing" is the one error, not every reference to a host
+        const reported = this.declared[kind].has(name) || (kind === "hosts" && this.declared.hosts.size === 0);
+        return reported ? undefined : this.fail(path, message);
+    }
+
     fail(path: string, message: string): undefined {
         this.errors.push({ path, message });
         return undefined;
@@ -218,6 +231,26 @@ export function subnetContains(range: IPv4CidrRange, ip: string): boolean {
     return range.contains(new IPv4(ip));
 }
 
+interface Declared {
+    hosts: Set<string>;
+    networks: Set<string>;
+    vlans: Set<string>;
+    containers: Set<string>;
+}
+
+/** The names each section declares, read leniently from the raw config. */
+function declaredNames(raw: RawLabConfig): Declared {
+    const items = (v: unknown): Obj[] =>
+        Array.isArray(v) ? v.filter((x): x is Obj => typeof x === "object" && x !== null) : [];
+    const strings = (xs: unknown[]): Set<string> => new Set(xs.filter((x): x is string => typeof x === "string"));
+    return {
+        hosts: strings(items(raw.hosts).map((h) => h.name)),
+        networks: strings(items(raw.networks).map((n) => n.name)),
+        vlans: strings(items(raw.vlans).flatMap((vl) => [String(vl.id), `${String(vl.parent)}.${String(vl.id)}`])),
+        containers: strings(items(raw.containers).map((c) => `${String(c.host)}/${String(c.name)}`)),
+    };
+}
+
 /** Shared SSH defaults (`ssh:` key). */
 interface SshDefaults {
     user: string;
@@ -240,7 +273,7 @@ const CHECK_FIELDS = ["connectivity", "isolation", "count", "timeoutSeconds"] as
 
 /** Parses and validates; `spec` is set only when there is no error. */
 export function parseLab(raw: RawLabConfig): { spec?: LabSpec; errors: ValidationError[] } {
-    const r = new Reader();
+    const r = new Reader(declaredNames(raw));
     const ssh = readSshDefaults(r, raw.ssh);
     const hosts = readHosts(r, raw.hosts, ssh);
     const hostByName = new Map(hosts.map((h) => [h.name, h]));
@@ -409,7 +442,7 @@ function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): VlanSpe
             const ap = `${p}.addresses.${hostName}`;
             const host = hosts.get(hostName);
             if (!host) {
-                r.fail(ap, `${ap}: ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
+                r.unknown("hosts", hostName, ap, `${ap}: ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
                 continue;
             }
             const a = r.ipv4Interface(addr, ap);
@@ -507,7 +540,7 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
             if (id !== undefined) {
                 const found = vlans.filter((vl) => vl.id === id);
                 if (found.length === 0) {
-                    r.fail(`${p}.vlan`, `${p}.vlan ${id} is not a VLAN of this stack; add it under vlans or use one of ${vlans.map((vl) => vl.id).join(", ") || "(none defined)"}`);
+                    r.unknown("vlans", String(id), `${p}.vlan`, `${p}.vlan ${id} is not a VLAN of this stack; add it under vlans or use one of ${vlans.map((vl) => vl.id).join(", ") || "(none defined)"}`);
                 } else if (found.length > 1) {
                     r.fail(`${p}.vlan`, `${p}.vlan ${id} exists on several parents (${found.map((vl) => vl.interfaceName).join(", ")}); set parent to the interface instead`);
                 } else {
@@ -522,6 +555,7 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
         const hostNames: string[] = [];
         const parents: Record<string, string> = {};
         const hostList = o.hosts === undefined ? [...hosts.keys()] : r.array(o.hosts, `${p}.hosts`) ?? [];
+        let attachmentsFailed = false;
         hostList.forEach((h, j) => {
             const hp = `${p}.hosts[${j}]`;
             let hostName: string | undefined;
@@ -555,7 +589,8 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
             }
             const host = hosts.get(hostName);
             if (!host) {
-                r.fail(hp, `${hp} ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
+                attachmentsFailed = true;
+                r.unknown("hosts", hostName, hp, `${hp} ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
                 return;
             }
             if (hostNames.includes(hostName)) {
@@ -565,6 +600,7 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
             const resolved = hostParent ?? host.nic;
             const where = o.vlan !== undefined ? `${p}.vlan` : o.parent !== undefined ? `${p}.parent` : hp;
             if (!checkParent(r, where, resolved, host, vlans, driver)) {
+                attachmentsFailed = true;
                 return;
             }
             hostNames.push(hostName);
@@ -593,7 +629,7 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
                 }
             }
         }
-        if (name !== undefined && driver !== undefined && mode !== undefined && subnet !== undefined && gateway !== undefined && names.get(name) === i) {
+        if (name !== undefined && driver !== undefined && mode !== undefined && subnet !== undefined && gateway !== undefined && names.get(name) === i && !attachmentsFailed) {
             out.push({
                 name,
                 driver,
@@ -641,10 +677,10 @@ function checkInSubnet(r: Reader, path: string, ip: string, subnet: IPv4CidrRang
         return r.fail(path, `${path} ${ip} is outside the subnet ${cidr}; pick a ${what} inside it`);
     }
     if (sameIp(ip, subnet.getFirst())) {
-        return r.fail(path, `${path} ${ip} is the network address of ${cidr}; pick a host address such as ${IPv4.fromNumber(subnet.getFirst().getValue() + 1n)}`);
+        return r.fail(path, `${path} ${ip} is the network address of ${cidr}; pick a ${what} inside it`);
     }
     if (sameIp(ip, subnet.getLast())) {
-        return r.fail(path, `${path} ${ip} is the broadcast address of ${cidr}; pick a host address inside it`);
+        return r.fail(path, `${path} ${ip} is the broadcast address of ${cidr}; pick a ${what} inside it`);
     }
     return ip;
 }
@@ -660,7 +696,7 @@ function readRegistry(r: Reader, v: unknown, hosts: Map<string, HostSpec>): Regi
     const hostName = r.string(o.host, "registry.host", HOST_NAME, "a host name");
     const host = hostName !== undefined ? hosts.get(hostName) : undefined;
     if (hostName !== undefined && !host) {
-        r.fail("registry.host", `registry.host ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
+        r.unknown("hosts", hostName, "registry.host", `registry.host ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
     }
     const port = o.port === undefined ? 5000 : r.int(o.port, "registry.port", 1, 65535, "a TCP port");
     const address =
@@ -741,7 +777,7 @@ function readContainers(
         const hostName = r.string(o.host, `${p}.host`, HOST_NAME, "a host name");
         const host = hostName !== undefined ? hosts.get(hostName) : undefined;
         if (hostName !== undefined && !host) {
-            r.fail(`${p}.host`, `${p}.host ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
+            r.unknown("hosts", hostName, `${p}.host`, `${p}.host ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
         }
         if (name !== undefined && host) {
             const key = `${host.name}/${name}`;
@@ -755,7 +791,7 @@ function readContainers(
         const netName = r.string(o.network, `${p}.network`, DOCKER_NAME, "a network name of this stack");
         const network = netName !== undefined ? networks.find((n) => n.name === netName) : undefined;
         if (netName !== undefined && !network) {
-            r.fail(`${p}.network`, `${p}.network ${netName} is not a network of this stack; use one of ${networks.map((n) => n.name).join(", ") || "(no valid networks)"}`);
+            r.unknown("networks", netName, `${p}.network`, `${p}.network ${netName} is not a network of this stack; use one of ${networks.map((n) => n.name).join(", ") || "(no valid networks)"}`);
         }
         if (network && host && !network.hosts.includes(host.name)) {
             r.fail(`${p}.network`, `${p}.network ${network.name} does not exist on ${host.name} (its hosts are ${network.hosts.join(", ")}); add ${host.name} to the network's hosts or move the container`);
@@ -780,8 +816,8 @@ function readContainers(
                     const key = `${network.name}/${ip}`;
                     const other = ips.get(key);
                     if (other !== undefined) {
-                        const where = other.host === host.name ? `on the same host` : `on ${other.host}; ${other.host} and ${host.name} share ${network.name}'s L2 segment, so the address would be duplicated`;
-                        r.fail(`${p}.ip`, `${p}.ip ${ip} of ${name} on ${host.name} is already used by ${other.name} on ${other.host} (containers[${other.index}]) ${where}: pick a free address in ${network.subnet}`);
+                        const why = other.host === host.name ? "" : `: ${other.host} and ${host.name} share ${network.name}'s L2 segment, so the address would be duplicated`;
+                        r.fail(`${p}.ip`, `${p}.ip ${ip} of ${name} on ${host.name} is already used by ${other.name} on ${other.host} (containers[${other.index}])${why}; pick a free address in ${network.subnet}`);
                         ip = undefined;
                     } else {
                         ips.set(key, { index: i, name, host: host.name });
@@ -856,7 +892,7 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
             const [host, name] = ref.split("/");
             const c = containers.find((x) => x.host === host && x.name === name);
             if (!c) {
-                return r.fail(`${p}.${k}`, `${p}.${k} ${ref} is not a container of this stack; use one of ${containers.map((x) => `${x.host}/${x.name}`).join(", ") || "(no valid containers)"}`);
+                return r.unknown("containers", ref, `${p}.${k}`, `${p}.${k} ${ref} is not a container of this stack; use one of ${containers.map((x) => `${x.host}/${x.name}`).join(", ") || "(no valid containers)"}`);
             }
             return c;
         });
