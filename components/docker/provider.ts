@@ -1,0 +1,49 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { HostSpec } from "../spec/types";
+
+/** How the Docker provider's `ssh://` connections authenticate and verify hosts. */
+export interface DockerSshOptions {
+    /**
+     * Path of the private key on the machine running Pulumi (`ssh -i`). The Docker provider runs
+     * the system ssh client, which needs a file. Defaults to ssh-agent and `~/.ssh/config`.
+     */
+    keyFile?: string;
+    /**
+     * known_hosts file to verify host keys with. Defaults to the user's. Host keys are always
+     * verified (`StrictHostKeyChecking=yes`): a host whose key is not known fails instead of being
+     * trusted on first use.
+     */
+    knownHostsFile?: string;
+}
+
+/** The Docker daemon URL of a host: `ssh://<user>@<address>:<port>`. */
+export function dockerHostUrl(host: HostSpec): string {
+    return `ssh://${host.ssh.user}@${host.ssh.address}:${host.ssh.port}`;
+}
+
+/**
+ * The ssh client options of a host's Docker provider: batch mode (never prompt), bounded connect
+ * time and attempts from the host's SSH settings, strict host key checking.
+ */
+export function dockerSshOpts(host: HostSpec, opts: DockerSshOptions = {}): string[] {
+    return [
+        "-o", "BatchMode=yes",
+        "-o", `ConnectTimeout=${host.ssh.perDialTimeout}`,
+        "-o", `ConnectionAttempts=${host.ssh.dialErrorLimit}`,
+        "-o", "ServerAliveInterval=15",
+        "-o", "StrictHostKeyChecking=yes",
+        ...(opts.knownHostsFile !== undefined ? ["-o", `UserKnownHostsFile=${opts.knownHostsFile}`] : []),
+        ...(opts.keyFile !== undefined ? ["-i", opts.keyFile, "-o", "IdentitiesOnly=yes"] : []),
+    ];
+}
+
+/** One Docker provider per host, over ssh://. */
+export function dockerProvider(
+    name: string,
+    host: HostSpec,
+    opts: DockerSshOptions,
+    resourceOpts: pulumi.CustomResourceOptions,
+): docker.Provider {
+    return new docker.Provider(name, { host: dockerHostUrl(host), sshOpts: dockerSshOpts(host, opts) }, resourceOpts);
+}
