@@ -103,7 +103,7 @@ class Reader {
     constructor(readonly declared: Declared) {}
 
     /** Reports an unknown reference, unless the name is declared (and already reported there). */
-    unknown(kind: keyof Declared, name: string, path: string, message: string): undefined {
+    unknown(kind: "hosts" | "networks" | "vlans" | "containers", name: string, path: string, message: string): undefined {
         // with no hosts at all, "hosts is missing" is the one error, not every reference to a host
         const reported = this.declared[kind].has(name) || (kind === "hosts" && this.declared.hosts.size === 0);
         return reported ? undefined : this.fail(path, message);
@@ -236,6 +236,8 @@ interface Declared {
     networks: Set<string>;
     vlans: Set<string>;
     containers: Set<string>;
+    /** Names of the declared containers, once per declaration. */
+    containerNames: string[];
 }
 
 /** The names each section declares, read leniently from the raw config. */
@@ -248,6 +250,7 @@ function declaredNames(raw: RawLabConfig): Declared {
         networks: strings(items(raw.networks).map((n) => n.name)),
         vlans: strings(items(raw.vlans).flatMap((vl) => [String(vl.id), `${String(vl.parent)}.${String(vl.id)}`])),
         containers: strings(items(raw.containers).map((c) => `${String(c.host)}/${String(c.name)}`)),
+        containerNames: items(raw.containers).map((c) => String(c.name)),
     };
 }
 
@@ -832,9 +835,12 @@ function readContainers(
         let command: string[] | undefined = ["sleep", "infinity"];
         if (o.command !== undefined) {
             const list = r.array(o.command, `${p}.command`);
-            command = list?.every((c) => typeof c === "string" && !c.includes("\0")) && list.length > 0
-                ? (list as string[])
-                : r.fail(`${p}.command`, `${p}.command ${show(o.command)} is not a non-empty list of strings; write it like [sleep, infinity]`);
+            command =
+                list === undefined
+                    ? undefined
+                    : list.length > 0 && list.every((c) => typeof c === "string" && !c.includes("\0"))
+                      ? (list as string[])
+                      : r.fail(`${p}.command`, `${p}.command ${show(o.command)} is not a non-empty list of strings; write it like [sleep, infinity]`);
         }
         const restart: RestartPolicy | undefined = o.restart === undefined ? "always" : r.oneOf(o.restart, `${p}.restart`, RESTART_POLICIES);
         if (name !== undefined && host && network && image !== undefined && command !== undefined && restart !== undefined && (o.ip === undefined || ip !== undefined)) {
@@ -891,6 +897,9 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
             }
             const [host, name] = ref.split("/");
             const c = containers.find((x) => x.host === host && x.name === name);
+            if (!c && containers.filter((x) => x.name === name).length < r.declared.containerNames.filter((x) => x === name).length) {
+                return undefined; // a container of that name failed its own validation, reported there
+            }
             if (!c) {
                 return r.unknown("containers", ref, `${p}.${k}`, `${p}.${k} ${ref} is not a container of this stack; use one of ${containers.map((x) => `${x.host}/${x.name}`).join(", ") || "(no valid containers)"}`);
             }
