@@ -1,0 +1,333 @@
+/**
+ * Connectivity checks between containers: pure derivation of the check matrix, a pure renderer of
+ * the script that runs one host's pings, and a pure parser of that script's output.
+ *
+ * Target addresses: a container without a static address gets one from Docker when it starts, so
+ * it cannot be known when the matrix is derived. {@link checkCases} therefore leaves `targetIp`
+ * unset for such targets; the component resolves every case's address from the container
+ * resources' outputs (a `pulumi.Input`, see {@link resolveCheckCases}) and renders the script
+ * inside an `apply`, so {@link renderPingCheck} always receives plain, resolved strings.
+ */
+import { shellQuote } from "../shell";
+import { DOCKER_NAME, HOST_NAME } from "../spec/names";
+
+/** What a ping is expected to show. */
+export type Reachability = "reachable" | "unreachable";
+
+/** What a ping showed: "error" when it could not be run (container missing or stopped, time-out). */
+export type Observed = Reachability | "error";
+
+/** One ping, from a container on the host that runs the script to a container's address. */
+export interface PingCase {
+    /** Host of the source container: the host that runs the script. */
+    sourceHost: string;
+    /** Source container name (`docker exec` runs the ping in it). */
+    source: string;
+    /** Host of the target container (for messages and the matrix). */
+    targetHost: string;
+    /** Target container name (for messages and the matrix). */
+    target: string;
+    /** Target address, resolved: an IPv4 address. */
+    targetIp: string;
+    /**
+     * The network the ping crosses: the shared network for connectivity cases, `<from>-><to>`
+     * for isolation cases between two networks.
+     */
+    network: string;
+    expect: Reachability;
+}
+
+/** A case as {@link checkCases} derives it: the target address is unknown when it is not static. */
+export interface PlannedCheck extends Omit<PingCase, "targetIp"> {
+    /** The target's static address; undefined when Docker picks it at run time. */
+    targetIp?: string;
+}
+
+/** A container as the checks see it. */
+export interface CheckContainer {
+    name: string;
+    host: string;
+    network: string;
+    /** Static address; undefined when Docker picks one from the host's range. */
+    ip?: string;
+}
+
+/** A pair that must NOT reach each other: both `<host>/<container>`. */
+export interface IsolationPair {
+    from: string;
+    to: string;
+}
+
+/** Settings of the ping script. */
+export interface PingCheckOptions {
+    /** Echo requests per ping (`ping -c`), 1 to 20. Defaults to 3. */
+    count?: number;
+    /** Seconds to wait for a reply (`ping -W`), 1 to 60. Defaults to 5. */
+    timeoutSeconds?: number;
+    /**
+     * The docker CLI: a program, or an argument list such as `["docker", "-H", "unix:///x.sock"]`.
+     * Defaults to `docker`.
+     */
+    dockerCommand?: string | readonly string[];
+}
+
+/** One row of the check matrix (a stack output). */
+export interface CheckRow {
+    /** `<host>/<container>` the ping ran in. */
+    source: string;
+    /** `<host>/<container>` pinged. */
+    target: string;
+    network: string;
+    targetIp: string;
+    expected: Reachability;
+    observed: Observed;
+    /** observed === expected */
+    ok: boolean;
+}
+
+/** `<host>/<container>`, the key of a container across the lab. */
+export function containerKey(c: { host: string; name: string }): string {
+    return `${c.host}/${c.name}`;
+}
+
+/**
+ * The check matrix of a lab. Connectivity (unless `connectivity` is false): every container pings
+ * every other container on the same network on the OTHER hosts (the tutorial's verification;
+ * containers on the same host are not checked). Isolation: each pair expects "unreachable".
+ * Throws when an isolation pair names an unknown container or one the connectivity checks expect
+ * to reach.
+ */
+export function checkCases(
+    containers: readonly CheckContainer[],
+    isolation: readonly IsolationPair[] = [],
+    opts: { connectivity?: boolean } = {},
+): PlannedCheck[] {
+    const cases: PlannedCheck[] = [];
+    const ip = (c: CheckContainer) => (c.ip !== undefined ? { targetIp: c.ip } : {});
+    if (opts.connectivity ?? true) {
+        for (const s of containers) {
+            for (const t of containers) {
+                if (t.host !== s.host && t.network === s.network) {
+                    cases.push({
+                        sourceHost: s.host,
+                        source: s.name,
+                        targetHost: t.host,
+                        target: t.name,
+                        network: s.network,
+                        expect: "reachable",
+                        ...ip(t),
+                    });
+                }
+            }
+        }
+    }
+    const byKey = new Map(containers.map((c) => [containerKey(c), c]));
+    isolation.forEach((pair, i) => {
+        const from = byKey.get(pair.from);
+        const to = byKey.get(pair.to);
+        for (const [field, key, c] of [["from", pair.from, from], ["to", pair.to, to]] as const) {
+            if (c === undefined) {
+                throw new Error(`isolation[${i}].${field} ${key} is not a container of the lab; name one as <host>/<container>`);
+            }
+        }
+        if (from === undefined || to === undefined) {
+            return;
+        }
+        if (from.network === to.network) {
+            throw new Error(
+                `isolation[${i}]: ${pair.from} and ${pair.to} are both on ${from.network}, so they are meant to reach each other; an isolation check needs containers on different networks`,
+            );
+        }
+        cases.push({
+            sourceHost: from.host,
+            source: from.name,
+            targetHost: to.host,
+            target: to.name,
+            network: `${from.network}->${to.network}`,
+            expect: "unreachable",
+            ...ip(to),
+        });
+    });
+    return cases;
+}
+
+/**
+ * Fills in every case's target address: its static one, or `addresses[<host>/<container>]` (the
+ * address Docker gave the target, from its container resource). Throws when one is missing.
+ */
+export function resolveCheckCases(cases: readonly PlannedCheck[], addresses: Readonly<Record<string, string>>): PingCase[] {
+    return cases.map((c) => {
+        const key = `${c.targetHost}/${c.target}`;
+        const targetIp = c.targetIp ?? addresses[key];
+        if (targetIp === undefined || targetIp === "") {
+            throw new Error(
+                `no address is known for ${key}, the target of ${c.sourceHost}/${c.source} on ${c.network}; is the container running and attached to ${c.network}?`,
+            );
+        }
+        return { ...c, targetIp };
+    });
+}
+
+/** Cases grouped by the host that runs them, in first-seen order. */
+export function casesBySourceHost<T extends { sourceHost: string }>(cases: readonly T[]): Map<string, T[]> {
+    const m = new Map<string, T[]>();
+    for (const c of cases) {
+        const list = m.get(c.sourceHost) ?? [];
+        list.push(c);
+        m.set(c.sourceHost, list);
+    }
+    return m;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+/** A network label: printable, no tab (the output's separator), not empty. */
+const NETWORK_LABEL = /^[a-zA-Z0-9_.>-]{1,128}$/;
+
+/** Every problem with the cases and options, one sentence each; empty when they can be rendered. */
+export function validatePingCheck(cases: readonly PingCase[], opts: PingCheckOptions = {}): string[] {
+    const errors: string[] = [];
+    const hosts = new Set(cases.map((c) => c.sourceHost));
+    if (hosts.size > 1) {
+        errors.push(`the cases come from several hosts (${[...hosts].join(", ")}); render one script per source host`);
+    }
+    cases.forEach((c, i) => {
+        const p = `cases[${i}]`;
+        for (const [field, v] of [["sourceHost", c.sourceHost], ["targetHost", c.targetHost]] as const) {
+            if (!HOST_NAME.test(v)) errors.push(`${p}.${field} ${JSON.stringify(v)} is not a host name`);
+        }
+        for (const [field, v] of [["source", c.source], ["target", c.target]] as const) {
+            if (!DOCKER_NAME.test(v)) errors.push(`${p}.${field} ${JSON.stringify(v)} is not a container name`);
+        }
+        if (!IPV4.test(c.targetIp)) {
+            errors.push(`${p}.targetIp ${JSON.stringify(c.targetIp)} (${c.targetHost}/${c.target}) is not an IPv4 address`);
+        }
+        if (!NETWORK_LABEL.test(c.network)) errors.push(`${p}.network ${JSON.stringify(c.network)} is not a network name`);
+        if (c.expect !== "reachable" && c.expect !== "unreachable") {
+            errors.push(`${p}.expect ${JSON.stringify(c.expect)} is not "reachable" or "unreachable"`);
+        }
+    });
+    const count = opts.count ?? 3;
+    if (!Number.isInteger(count) || count < 1 || count > 20) errors.push(`count ${count} is not a whole number from 1 to 20`);
+    const wait = opts.timeoutSeconds ?? 5;
+    if (!Number.isInteger(wait) || wait < 1 || wait > 60) errors.push(`timeoutSeconds ${wait} is not a whole number from 1 to 60`);
+    const dc = opts.dockerCommand ?? "docker";
+    const argv = typeof dc === "string" ? [dc] : dc;
+    if (argv.length === 0 || argv[0] === "" || argv.some((a) => /[\0\n]/.test(a))) {
+        errors.push(`dockerCommand ${JSON.stringify(dc)} is not a command`);
+    }
+    return errors;
+}
+
+/**
+ * The script that runs one host's pings: `docker exec <source> ping -c <count> -W <timeout> <ip>`
+ * for each case, bounded (and killed by `timeout` after count + timeout + 10 s where the host has
+ * it), never stopping at a failure. Per case it prints one machine-readable line,
+ * `CHECK\t<sourceHost>/<source>\t<targetHost>/<target>\t<network>\t<expected>\t<observed>\t<ip>`,
+ * and one line for people; it exits 1 when any observed result differs from the expected one,
+ * naming source, target and network of each on stderr. All cases must share one source host.
+ */
+export function renderPingCheck(cases: readonly PingCase[], opts: PingCheckOptions = {}): string {
+    const errors = validatePingCheck(cases, opts);
+    if (errors.length > 0) {
+        throw new Error(`invalid connectivity checks:\n  ${errors.join("\n  ")}`);
+    }
+    const count = opts.count ?? 3;
+    const wait = opts.timeoutSeconds ?? 5;
+    const dc = opts.dockerCommand ?? "docker";
+    const docker = (typeof dc === "string" ? [dc] : dc).map(shellQuote).join(" ");
+    const host = cases[0]?.sourceHost ?? "this host";
+    const lines = cases.map(
+        (c) => `check ${[c.sourceHost, c.source, c.targetHost, c.target, c.targetIp, c.network, c.expect].map(shellQuote).join(" ")}`,
+    );
+    return `#!/bin/sh
+# macvlan-lab: connectivity checks from ${host}
+set -u
+HOST=${shellQuote(host)}
+COUNT=${shellQuote(count)}
+WAIT=${shellQuote(wait)}
+LIMIT=${shellQuote(count + wait + 10)}
+TOTAL=0
+FAILED=0
+FAILURES=""
+
+docker_cmd() { ${docker} "$@"; }
+# docker, killed after $LIMIT s where the host has timeout(1)
+docker_bounded() {
+  if command -v timeout >/dev/null 2>&1; then
+    timeout "$LIMIT" ${docker} "$@"
+  else
+    ${docker} "$@"
+  fi
+}
+
+# check SOURCE_HOST SOURCE TARGET_HOST TARGET IP NETWORK EXPECTED
+check() {
+  TOTAL=$((TOTAL + 1))
+  detail=""
+  if ! running=$(docker_cmd inspect --format '{{.State.Running}}' "$2" 2>&1); then
+    observed=error
+    detail="cannot inspect container $2: $(printf '%s\\n' "$running" | sed -n '$p')"
+  elif [ "$running" != true ]; then
+    observed=error
+    detail="container $2 is not running"
+  else
+    out=$(docker_bounded exec "$2" ping -c "$COUNT" -W "$WAIT" "$5" 2>&1)
+    rc=$?
+    last=$(printf '%s\\n' "$out" | sed -n '$p')
+    case $rc in
+      0) observed=reachable ;;
+      1)
+        case $out in
+          *"Error response from daemon"*) observed=error; detail="docker exec failed: $last" ;;
+          *) observed=unreachable; detail="$last" ;;
+        esac
+        ;;
+      124) observed=error; detail="no result within $LIMIT s" ;;
+      *) observed=error; detail="docker exec ... ping exited with $rc: $last" ;;
+    esac
+  fi
+  printf 'CHECK\\t%s/%s\\t%s/%s\\t%s\\t%s\\t%s\\t%s\\n' "$1" "$2" "$3" "$4" "$6" "$7" "$observed" "$5"
+  if [ "$observed" = "$7" ]; then
+    printf 'ok: %s/%s -> %s/%s (%s) on %s: %s, as expected\\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"
+  else
+    FAILED=$((FAILED + 1))
+    line="FAIL: $1/$2 -> $3/$4 ($5) on $6: expected $7, observed $observed\${detail:+ ($detail)}"
+    printf '%s\\n' "$line"
+    FAILURES="$FAILURES
+  $line"
+  fi
+}
+
+${lines.join("\n")}${lines.length > 0 ? "\n" : ""}
+if [ "$FAILED" -gt 0 ]; then
+  printf '%s of %s connectivity checks from %s failed:%s\\n' "$FAILED" "$TOTAL" "$HOST" "$FAILURES" >&2
+  exit 1
+fi
+printf 'all %s connectivity checks from %s passed\\n' "$TOTAL" "$HOST"
+`;
+}
+
+/**
+ * The rows of the `CHECK` lines in a ping script's output, in order; other lines are ignored.
+ * Throws on a `CHECK` line that does not have the script's form.
+ */
+export function parseCheckOutput(stdout: string): CheckRow[] {
+    const rows: CheckRow[] = [];
+    for (const raw of stdout.split("\n")) {
+        const line = raw.replace(/\r$/, "");
+        if (!line.startsWith("CHECK\t")) {
+            continue;
+        }
+        const f = line.split("\t");
+        const [, source, target, network, expected, observed, targetIp] = f;
+        if (
+            f.length !== 7 ||
+            (expected !== "reachable" && expected !== "unreachable") ||
+            (observed !== "reachable" && observed !== "unreachable" && observed !== "error")
+        ) {
+            throw new Error(`malformed check line ${JSON.stringify(line)}: expected CHECK, source, target, network, expected, observed, address`);
+        }
+        rows.push({ source, target, network, targetIp, expected, observed, ok: expected === observed });
+    }
+    return rows;
+}
