@@ -886,8 +886,8 @@ async function removeCgroups(name: string, log: (l: string) => void): Promise<vo
 
 /**
  * Processes of lab `name` that are outside its namespaces (a namespace deleted between steps of a
- * killed run): keepers by their argv[0], and anything whose command line or mount table refers to
- * the lab's state directory (sshd logs there; every process of a host sees its bind mounts).
+ * killed run): keepers by their argv[0], sshd by its log path in the state directory, and anything
+ * whose mount table holds the state directory's bind mounts (every process of a host's mount namespace).
  */
 function findStrays(name: string, stateDir: string, self: Set<number>): number[] {
     const out: number[] = [];
@@ -896,7 +896,7 @@ function findStrays(name: string, stateDir: string, self: Set<number>): number[]
         if (self.has(pid) || !isAlive(pid)) continue;
         const c = cmdline(pid);
         if (c === "") continue; // kernel threads
-        let hit = c.startsWith(`macvlan-lab-keeper:${name}:`) || c.includes(mark);
+        let hit = c.startsWith(`macvlan-lab-keeper:${name}:`) || (comm(pid) === "sshd" && c.includes(mark));
         if (!hit) {
             try {
                 hit = fs.readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n").some((l) => (l.split(" ")[3] ?? "").startsWith(mark));

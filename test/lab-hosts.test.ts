@@ -1,0 +1,377 @@
+/**
+ * The local lab's hosts (lab/hosts): the pure parts everywhere, and a real two-host lab where this
+ * runs as root with the Debian packages of lab/packages.txt (skipped, with the reason, elsewhere).
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import {
+    LabHosts,
+    LabTopology,
+    checkPrerequisites,
+    controllerAddressOf,
+    emulatedVlanAlias,
+    hostsDown,
+    hostsUp,
+    namespaceNames,
+    renderKnownHosts,
+    renderSshdConfig,
+    startSshd,
+    stopSshd,
+    validateTopology,
+} from "../lab/hosts";
+import { allPids, cmdline, isAlive, run } from "../lab/hosts/proc";
+
+const LAB = "mvl-hosts-test";
+
+function topology(): LabTopology {
+    return {
+        name: LAB,
+        hosts: [
+            { name: "docker01", address: "192.168.1.11", prefixLength: 24, nic: "ens33", sshPort: 22 },
+            { name: "docker02", address: "192.168.1.13", prefixLength: 24, nic: "ens33", sshPort: 22 },
+        ],
+        vlans: [
+            { id: 10, parent: "ens33", interfaceName: "ens33.10", hosts: ["docker01", "docker02"] },
+            { id: 20, parent: "ens33", interfaceName: "ens33.20", hosts: ["docker01", "docker02"] },
+        ],
+    };
+}
+
+describe("lab: hosts topology (pure)", () => {
+    it("accepts the two-host lab with VLANs 10 and 20", () => {
+        assert.deepEqual(validateTopology(topology()), []);
+    });
+
+    const cases: Array<[string, (t: LabTopology) => void, string[]]> = [
+        ["a bad lab name", (t) => (t.name = "Lab_1"), [
+            'name "Lab_1" is not a lab name; use 1 to 24 characters of [a-z0-9-], starting with a letter or digit',
+        ]],
+        ["a duplicate host and address", (t) => (t.hosts[1] = { ...t.hosts[0] }), [
+            "hosts[1].name docker01 is already hosts[0]; host names must be unique",
+            "hosts[1].address 192.168.1.11 is already the address of docker01; give every host its own address",
+            'vlans[0].hosts names "docker02", which is not a host; use one of docker01',
+            'vlans[1].hosts names "docker02", which is not a host; use one of docker01',
+        ]],
+        ["hosts on two subnets", (t) => (t.hosts[1].address = "192.168.2.13"), [
+            "hosts[1].address 192.168.2.13/24 is not in 192.168.1.0/24, the subnet of hosts[0]; all hosts share one management segment",
+        ]],
+        ["a NIC name too long for Linux", (t) => (t.hosts[0].nic = "enp0s31f6abcdefgh"), [
+            'hosts[0].nic "enp0s31f6abcdefgh" is not an interface name; use 1 to 15 characters of [A-Za-z0-9_.-]',
+            'vlans[0].parent "ens33" is not the nic of docker01 (enp0s31f6abcdefgh); VLANs ride on the host\'s NIC',
+            'vlans[1].parent "ens33" is not the nic of docker01 (enp0s31f6abcdefgh); VLANs ride on the host\'s NIC',
+        ]],
+        ["a VLAN on an unknown host, a repeated id and a clashing link name", (t) => {
+            t.vlans[0].hosts = ["docker01", "docker03"];
+            t.vlans[1].id = 10;
+            t.vlans[1].interfaceName = "ens33";
+        }, [
+            'vlans[0].hosts names "docker03", which is not a host; use one of docker01, docker02',
+            "vlans[1].id 10 is already vlans[0]; declare each VLAN once",
+            "vlans[1].interfaceName ens33 on docker01 is already its nic; every link of a host needs its own name",
+            "vlans[1].interfaceName ens33 on docker02 is already its nic; every link of a host needs its own name",
+        ]],
+        ["a controller address taken by a host", (t) => (t.controllerAddress = "192.168.1.13"), [
+            "controllerAddress 192.168.1.13 is the address of docker02; pick a free one or leave it out",
+        ]],
+    ];
+    for (const [what, change, expected] of cases) {
+        it(`rejects ${what}, naming every problem`, () => {
+            const t = topology();
+            change(t);
+            assert.deepEqual(validateTopology(t), expected);
+        });
+    }
+
+    it("gives the controller the highest free address of the subnet", () => {
+        assert.equal(controllerAddressOf(topology()), "192.168.1.254");
+        const t = topology();
+        t.hosts[1].address = "192.168.1.254";
+        assert.equal(controllerAddressOf(t), "192.168.1.253");
+        t.controllerAddress = "192.168.1.100";
+        assert.equal(controllerAddressOf(t), "192.168.1.100");
+        const small: LabTopology = { name: "x", vlans: [], hosts: [{ ...t.hosts[0], address: "10.0.0.1", prefixLength: 30 }] };
+        assert.equal(controllerAddressOf(small), "10.0.0.2");
+    });
+
+    it("names namespaces <lab>_<role>, so one lab's prefix never matches another's", () => {
+        assert.deepEqual(namespaceNames("lab", ["docker01"]), {
+            switch: "lab_switch",
+            controller: "lab_controller",
+            hosts: { docker01: "lab_host_docker01" },
+        });
+    });
+
+    it("renders sshd_config: the host's address and port only, keys only", () => {
+        assert.equal(
+            renderSshdConfig({ name: "docker01", address: "192.168.1.11", sshPort: 2222 }),
+            [
+                "# macvlan-lab host docker01: generated by lab/hosts, key authentication only",
+                "ListenAddress 192.168.1.11:2222",
+                "HostKey /etc/ssh/ssh_host_ed25519_key",
+                "PidFile /run/sshd.pid",
+                "PermitRootLogin prohibit-password",
+                "PubkeyAuthentication yes",
+                "AuthorizedKeysFile /root/.ssh/authorized_keys",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "UseDNS no",
+                "X11Forwarding no",
+                "PrintMotd no",
+                "AcceptEnv LANG LC_*",
+                "MaxStartups 100:30:200",
+                "MaxSessions 100",
+                "Subsystem sftp /usr/lib/openssh/sftp-server",
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("renders known_hosts by name and address, bracketed off port 22", () => {
+        const hosts = [
+            { name: "docker01", address: "192.168.1.11", sshPort: 22 },
+            { name: "docker02", address: "192.168.1.13", sshPort: 2222 },
+        ];
+        assert.equal(
+            renderKnownHosts(hosts, { docker01: "ssh-ed25519 AAAA1", docker02: "ssh-ed25519 AAAA2" }),
+            "docker01,192.168.1.11 ssh-ed25519 AAAA1\n[docker02]:2222,[192.168.1.13]:2222 ssh-ed25519 AAAA2\n",
+        );
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const verbose = process.env.LAB_VERBOSE !== undefined;
+const lines: string[] = [];
+function log(line: string): void {
+    lines.push(line);
+    if (verbose || /EMULATED|802\.1Q|is up in|down in/.test(line)) console.log(`      | ${line}`);
+}
+
+/** Runs `argv` in `host` and returns stdout, failing the test on a non-zero exit. */
+async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 30_000): Promise<string> {
+    const r = await lab.exec(host, ["sh", "-c", script], { timeoutMs });
+    assert.equal(r.code, 0, `[${host}] ${script} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+}
+
+/** The lab's processes as seen from outside: keepers, sshd, dockerd and their helpers. */
+function labPids(lab: LabHosts): number[] {
+    return lab.hosts.flatMap((h) => [h.keeperPid, h.pidOfSshd, h.pidOfDockerd]).filter((p) => p > 0);
+}
+
+function assertNothingLeft(stateDir: string, before: number[]): void {
+    const netns = fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns").filter((n) => n.startsWith(`${LAB}_`)) : [];
+    assert.deepEqual(netns, [], "no namespace of the lab is left");
+    assert.deepEqual(before.filter(isAlive), [], "no keeper, sshd or dockerd of the lab is alive");
+    const strays = allPids().filter((p) => {
+        if (!isAlive(p)) return false;
+        if (cmdline(p).startsWith(`macvlan-lab-keeper:${LAB}:`)) return true;
+        try {
+            return fs.readFileSync(`/proc/${p}/mountinfo`, "utf8").includes(`${stateDir}/`);
+        } catch {
+            return false;
+        }
+    });
+    assert.deepEqual(strays.map((p) => `${p} ${cmdline(p)}`), [], "no process sees the lab's mounts");
+    assert.equal(fs.readFileSync("/proc/self/mountinfo", "utf8").includes(stateDir), false, "no mount under the state dir");
+    const cgroups = fs.readdirSync("/sys/fs/cgroup").filter((h) => fs.existsSync(`/sys/fs/cgroup/${h}/macvlan-lab/${LAB}`));
+    assert.deepEqual(cgroups, [], "no cgroup of the lab is left");
+    assert.equal(fs.existsSync(stateDir), false, "the state dir is removed");
+}
+
+describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
+    let lab: LabHosts | undefined;
+    const up = () => {
+        assert.ok(lab, "the lab is up");
+        return lab;
+    };
+    let realDaemonJson: string | undefined;
+
+    before(async function () {
+        const problems = checkPrerequisites();
+        if (problems.length > 0) {
+            console.log(`      skipping the real lab: ${problems.join("; ")}`);
+            this.skip();
+        }
+        this.timeout(120_000);
+        realDaemonJson = fs.existsSync("/etc/docker/daemon.json") ? fs.readFileSync("/etc/docker/daemon.json", "utf8") : undefined;
+        lab = await hostsUp(topology(), { log });
+    });
+
+    after(async function () {
+        this.timeout(120_000);
+        if (checkPrerequisites().length === 0) await hostsDown(LAB, { log });
+    });
+
+    it("runs hostname over SSH from the controller namespace with the lab's key, checking host keys", async function () {
+        this.timeout(30_000);
+        const l = up();
+        assert.match(l.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+        assert.equal(fs.statSync(l.privateKeyPath).mode & 0o777, 0o600);
+        const known = fs.readFileSync(l.knownHostsPath, "utf8");
+        for (const h of l.hosts) {
+            assert.match(l.hostKeys[h.name], /^ssh-ed25519 AAAA[0-9A-Za-z+/=]+$/);
+            assert.ok(known.includes(`${h.name},${h.address} ${l.hostKeys[h.name]}\n`));
+            const r = await run(l.sshArgv(h.name, "hostname; cat /etc/hostname"), { timeoutMs: 20_000 });
+            assert.equal(r.code, 0, r.stderr);
+            assert.equal(r.stdout, `${h.name}\n${h.name}\n`);
+        }
+    });
+
+    it("answers docker in every host, each dockerd with its own daemon.json (the real one untouched)", async function () {
+        this.timeout(30_000);
+        const l = up();
+        for (const h of l.hosts) {
+            assert.match(await sh(l, h.name, "docker info --format '{{.ServerVersion}} {{.DockerRootDir}} {{.Name}}'"), new RegExp(`^\\S+ /var/lib/docker ${h.name}\n$`));
+            assert.deepEqual(JSON.parse(await sh(l, h.name, "cat /etc/docker/daemon.json")), { "log-level": "warn" });
+            assert.equal(Number(await sh(l, h.name, "cat /run/docker.pid")), h.pidOfDockerd);
+            assert.equal(Number(await sh(l, h.name, "cat /run/sshd.pid")), h.pidOfSshd);
+            assert.match(await sh(l, h.name, "docker run --rm busybox:latest ping -c1 127.0.0.1"), /1 packets received/);
+            assert.match(await sh(l, h.name, "docker image ls --format '{{.Repository}}:{{.Tag}}' | sort"), /^busybox:latest\nregistry:2\n$/);
+        }
+        const now = fs.existsSync("/etc/docker/daemon.json") ? fs.readFileSync("/etc/docker/daemon.json", "utf8") : undefined;
+        assert.equal(now, realDaemonJson);
+        assert.equal(fs.existsSync("/etc/sysconfig"), false, "the real /etc has no sysconfig");
+    });
+
+    it("gives each host ens33 (management), ens33.10 and ens33.20, and no default route anywhere", async function () {
+        this.timeout(30_000);
+        const l = up();
+        for (const h of l.hosts) {
+            const links = (await sh(l, h.name, "ls /sys/class/net")).split("\n");
+            for (const n of ["ens33", "ens33.10", "ens33.20", "lo"]) assert.ok(links.includes(n), `${h.name} has ${n}: ${links}`);
+            assert.match(await sh(l, h.name, "ip -o -4 addr show dev ens33"), new RegExp(`inet ${h.address.replace(/\./g, "\\.")}/24 `));
+            assert.equal(await sh(l, h.name, "ip route show default"), "");
+            assert.equal(await sh(l, h.name, "ip -o link show ens33 | grep -c veth || true"), "0\n"); // renamed peer: named exactly ens33
+            if (l.vlanMode === "emulated") {
+                assert.match(await sh(l, h.name, "ip -d link show ens33.10"), new RegExp(`alias ${emulatedVlanAlias(10, "ens33")}`));
+                assert.match(await sh(l, h.name, "ip -o link show ens33.20"), /state DOWN/);
+                assert.equal(await sh(l, h.name, "cat /run/macvlan-lab/vlan-emulation"), "ens33.10\nens33.20\n");
+            }
+        }
+        const ctl = await run(["ip", "-n", l.controllerNetns, "route", "show", "default"]);
+        assert.equal(ctl.code, 0);
+        assert.equal(ctl.stdout, "");
+        const sw = await run(["ip", "-n", l.switchNetns, "-4", "addr", "show"]);
+        assert.doesNotMatch(sw.stdout, /inet (?!127\.)/, "the switch has no address of its own");
+    });
+
+    it("puts both hosts' ens33.10 on one segment, ens33.20 on another, never bridged together", async function () {
+        this.timeout(60_000);
+        const l = up();
+        if (l.vlanMode !== "emulated") this.skip(); // with 802.1Q the product creates the VLAN links
+        const ping = (host: string, dst: string) =>
+            l.exec(host, ["busybox", "ping", "-c", "2", "-W", "1", dst], { timeoutMs: 10_000 });
+        try {
+            await sh(l, "docker01", "ip addr add 172.16.10.11/24 dev ens33.10 && ip link set ens33.10 up && ip addr add 172.16.20.11/24 dev ens33.20 && ip link set ens33.20 up");
+            await sh(l, "docker02", "ip addr add 172.16.10.13/24 dev ens33.10 && ip link set ens33.10 up && ip addr add 172.16.20.13/24 dev ens33.20 && ip link set ens33.20 up");
+            assert.equal((await ping("docker01", "172.16.10.13")).code, 0, "VLAN 10 crosses hosts");
+            assert.equal((await ping("docker02", "172.16.20.11")).code, 0, "VLAN 20 crosses hosts");
+            // Move docker02's VLAN-10 address onto its VLAN-20 link: docker01 must not reach it.
+            await sh(l, "docker02", "ip addr del 172.16.10.13/24 dev ens33.10 && ip link set ens33.10 down && ip addr add 172.16.10.13/24 dev ens33.20");
+            await sh(l, "docker01", "ip neigh flush dev ens33.10");
+            const leak = await ping("docker01", "172.16.10.13");
+            assert.notEqual(leak.code, 0, `VLAN 10 reached docker02's ens33.20: ${leak.stdout}`);
+            const ports = await run(["ip", "-n", l.switchNetns, "-o", "link", "show", "master", "br-v10"]);
+            assert.deepEqual(ports.stdout.match(/h\d+-v\d+/g), ["h1-v10", "h2-v10"]);
+        } finally {
+            for (const h of ["docker01", "docker02"]) {
+                await l.exec(h, ["sh", "-c", "for i in ens33.10 ens33.20; do ip addr flush dev $i; ip link set $i down; done"]);
+            }
+        }
+    });
+
+    it("connects busybox containers on a macvlan network on ens33 across the two hosts", async function () {
+        this.timeout(60_000);
+        const l = up();
+        for (const h of ["docker01", "docker02"]) {
+            await sh(l, h, "docker network create -d macvlan --subnet 172.22.16.0/24 --ip-range 172.22.16.64/27 -o parent=ens33 mvl16 >/dev/null");
+        }
+        await sh(l, "docker01", "docker run -d --name bbox1 --network mvl16 --ip 172.22.16.11 busybox:latest sleep 600 >/dev/null");
+        const out = await sh(l, "docker02", "docker run --rm --network mvl16 --ip 172.22.16.12 busybox:latest ping -c 2 -W 2 172.22.16.11", 30_000);
+        assert.match(out, /2 packets received/);
+    });
+
+    it("serves a registry published with -p 5000:5000 on docker01 to docker02, which pushes to it after a SIGHUP", async function () {
+        this.timeout(90_000);
+        const l = up();
+        await sh(l, "docker01", "docker run -d --name registry -p 5000:5000 registry:2 >/dev/null");
+        let v2 = "";
+        for (let i = 0; i < 40 && v2 === ""; i++) {
+            // (no -T: busybox 1.35's wget -T segfaults; the exec timeout bounds it instead)
+            const r = await l.exec("docker02", ["busybox", "wget", "-q", "-O", "-", "http://192.168.1.11:5000/v2/"], { timeoutMs: 5_000 });
+            if (r.code === 0) v2 = r.stdout;
+            else await new Promise((res) => setTimeout(res, 250));
+        }
+        assert.equal(v2.trim(), "{}");
+        const trust = `{"log-level": "warn", "insecure-registries": ["192.168.1.11:5000"]}`;
+        for (const h of ["docker01", "docker02"]) {
+            await sh(l, h, `echo '${trust}' > /etc/docker/daemon.json && kill -HUP "$(cat /run/docker.pid)"`);
+            let ok = false;
+            for (let i = 0; i < 40 && !ok; i++) {
+                ok = (await sh(l, h, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'")).includes('"192.168.1.11:5000"');
+                if (!ok) await new Promise((res) => setTimeout(res, 250));
+            }
+            assert.ok(ok, `${h} trusts the registry after SIGHUP`);
+        }
+        await sh(l, "docker02", "docker tag busybox:latest 192.168.1.11:5000/busybox:v1 && docker push 192.168.1.11:5000/busybox:v1 >/dev/null", 60_000);
+        await sh(l, "docker01", "docker image rm 192.168.1.11:5000/busybox:v1 >/dev/null 2>&1 || true; docker pull 192.168.1.11:5000/busybox:v1 >/dev/null", 60_000);
+        assert.equal(await sh(l, "docker01", "docker run --rm 192.168.1.11:5000/busybox:v1 echo pulled"), "pulled\n");
+    });
+
+    it("stops and starts a host's sshd: refused while stopped, back afterwards", async function () {
+        this.timeout(60_000);
+        const l = up();
+        await stopSshd(l, "docker02");
+        const down = await run(l.sshArgv("docker02", "true"), { timeoutMs: 15_000 });
+        assert.equal(down.code, 255);
+        assert.match(down.stderr, /Connection refused/);
+        await startSshd(l, "docker02");
+        const back = await run(l.sshArgv("docker02", "hostname"), { timeoutMs: 15_000 });
+        assert.equal(back.stdout, "docker02\n", back.stderr);
+        assert.ok(isAlive(l.hosts[1].pidOfSshd));
+    });
+
+    it("execs with input, and kills a command that outruns its timeout", async function () {
+        this.timeout(30_000);
+        const l = up();
+        const r = await l.exec("docker01", ["sh", "-c", "cat; hostname"], { input: "hello\n" });
+        assert.deepEqual(r, { code: 0, stdout: "hello\ndocker01\n", stderr: "" });
+        const t = Date.now();
+        const slow = await l.exec("docker01", ["sleep", "30"], { timeoutMs: 500 });
+        assert.equal(slow.code, 124);
+        assert.ok(Date.now() - t < 5_000);
+    });
+
+    it("tears down with containers running, leaving no namespace, process, mount, cgroup or state", async function () {
+        this.timeout(120_000);
+        const l = up();
+        const before = labPids(l);
+        assert.ok(before.length === 6 && before.every(isAlive));
+        await hostsDown(LAB, { log });
+        lab = undefined;
+        assertNothingLeft(l.stateDir, before);
+        await hostsDown(LAB, { log }); // idempotent
+    });
+
+    it("comes up again after kill -9 of the keepers, cleaning the leftovers of the killed lab", async function () {
+        this.timeout(150_000);
+        const first = await hostsUp(topology(), { log });
+        await sh(first, "docker01", "docker run -d --name left busybox:latest sleep 600 >/dev/null");
+        const before = labPids(first);
+        for (const h of first.hosts) process.kill(h.keeperPid, "SIGKILL");
+        lab = await hostsUp(topology(), { log });
+        assert.deepEqual(before.filter(isAlive), [], "the killed lab's daemons are gone");
+        for (const h of lab.hosts) {
+            const r = await run(lab.sshArgv(h.name, "hostname"), { timeoutMs: 20_000 });
+            assert.equal(r.stdout, `${h.name}\n`, r.stderr);
+            assert.equal(await sh(lab, h.name, "docker ps -aq"), "");
+        }
+        const again = labPids(lab);
+        await hostsDown(LAB, { log });
+        const stateDir = lab.stateDir;
+        lab = undefined;
+        assertNothingLeft(stateDir, again);
+    });
+});
