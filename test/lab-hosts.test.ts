@@ -14,6 +14,7 @@ import {
     hostsUp,
     namespaceNames,
     renderKnownHosts,
+    renderSshConfig,
     renderSshdConfig,
     startSshd,
     stopSshd,
@@ -135,6 +136,27 @@ describe("lab: hosts topology (pure)", () => {
         assert.equal(
             renderKnownHosts(hosts, { docker01: "ssh-ed25519 AAAA1", docker02: "ssh-ed25519 AAAA2" }),
             "docker01,192.168.1.11 ssh-ed25519 AAAA1\n[docker02]:2222,[192.168.1.13]:2222 ssh-ed25519 AAAA2\n",
+        );
+    });
+
+    it("renders the controller's ssh_config: lab key and known_hosts only, strict, no prompts", () => {
+        assert.equal(
+            renderSshConfig([{ name: "docker01", address: "192.168.1.11", sshPort: 22 }], "/s/ssh/id_ed25519", "/s/ssh/known_hosts"),
+            [
+                "Host docker01 192.168.1.11",
+                "    HostName 192.168.1.11",
+                "    Port 22",
+                "    User root",
+                '    IdentityFile "/s/ssh/id_ed25519"',
+                "    IdentitiesOnly yes",
+                '    UserKnownHostsFile "/s/ssh/known_hosts"',
+                "    GlobalKnownHostsFile /dev/null",
+                "    StrictHostKeyChecking yes",
+                "    BatchMode yes",
+                "    ConnectTimeout 5",
+                "    ServerAliveInterval 15",
+                "",
+            ].join("\n"),
         );
     });
 });

@@ -23,6 +23,7 @@ import {
     namespacePrefix,
     renderEtcHosts,
     renderKnownHosts,
+    renderSshConfig,
     renderSshdConfig,
     switchPort,
     switchVlanBridge,
@@ -52,6 +53,7 @@ export {
     namespaceNames,
     renderSshdConfig,
     renderKnownHosts,
+    renderSshConfig,
     emulatedVlanAlias,
 } from "./topology";
 
@@ -89,6 +91,8 @@ export interface LabHosts {
     privateKeyPath: string;
     /** known_hosts with every host's key, by name and by address. */
     knownHostsPath: string;
+    /** An ssh_config with a `Host` entry per host (by name and address): `ssh -F <it> docker01 ...`. */
+    sshConfigPath: string;
     /** host name -> its public host key line (`ssh-ed25519 AAAA...`). */
     hostKeys: Record<string, string>;
     /** What was done for VLANs: links emulating them, or nothing (the NIC is a trunk). */
@@ -140,23 +144,38 @@ export const HOST_ENV: NodeJS.ProcessEnv = {
 
 /** Debian packages (and the binary each provides) that the lab needs; see lab/packages.txt. */
 export const REQUIRED_BINARIES: ReadonlyArray<[string, string]> = [
-    ["/usr/bin/nsenter", "util-linux"],
-    ["/usr/bin/unshare", "util-linux"],
-    ["/usr/bin/setsid", "util-linux"],
-    ["/usr/bin/mountpoint", "util-linux"],
-    ["/usr/bin/tar", "tar"],
-    ["/usr/bin/ldd", "libc-bin"],
-    ["/usr/sbin/ip", "iproute2"],
-    ["/usr/sbin/iptables", "iptables"],
+    ["nsenter", "util-linux"],
+    ["unshare", "util-linux"],
+    ["setsid", "util-linux"],
+    ["mountpoint", "util-linux"],
+    ["tar", "tar"],
+    ["ldd", "libc-bin"],
+    ["ip", "iproute2"],
+    ["iptables", "iptables"],
     ["/usr/sbin/sshd", "openssh-server"],
-    ["/usr/bin/ssh", "openssh-client"],
-    ["/usr/bin/ssh-keygen", "openssh-client"],
-    ["/usr/sbin/dockerd", "docker.io"],
-    ["/usr/bin/docker", "docker.io"],
-    ["/usr/bin/containerd", "containerd"],
-    ["/usr/bin/busybox", "busybox-static"],
+    ["/usr/lib/openssh/sftp-server", "openssh-sftp-server"],
+    ["ssh", "openssh-client"],
+    ["ssh-keygen", "openssh-client"],
+    ["dockerd", "docker.io"],
+    ["docker", "docker.io"],
+    ["containerd", "containerd"],
+    ["runc", "runc"],
+    ["/bin/busybox", "busybox-static"],
     ["/usr/bin/docker-registry", "docker-registry"],
 ];
+
+/** Whether `bin` (a path, or a name looked up in the hosts' PATH) is an executable file. */
+function haveBinary(bin: string): boolean {
+    const candidates = bin.includes("/") ? [bin] : (HOST_ENV.PATH ?? "").split(":").map((d) => path.join(d, bin));
+    return candidates.some((c) => {
+        try {
+            fs.accessSync(c, fs.constants.X_OK);
+            return fs.statSync(c).isFile();
+        } catch {
+            return false;
+        }
+    });
+}
 
 /** Why the lab cannot run here (not root, missing binaries), or an empty list. */
 export function checkPrerequisites(): string[] {
@@ -164,7 +183,7 @@ export function checkPrerequisites(): string[] {
     if (process.platform !== "linux") problems.push(`the lab needs Linux, this is ${process.platform}`);
     if (process.getuid?.() !== 0) problems.push("the lab needs root (network and mount namespaces, dockerd)");
     for (const [bin, pkg] of REQUIRED_BINARIES) {
-        if (!fs.existsSync(bin)) problems.push(`${bin} is missing (Debian package ${pkg})`);
+        if (!haveBinary(bin)) problems.push(`${bin} is missing (Debian package ${pkg})`);
     }
     if (!fs.existsSync(path.join(CGROUP_ROOT, "pids"))) problems.push(`${CGROUP_ROOT}/pids is missing (dockerd needs cgroups)`);
     return problems;
@@ -209,6 +228,7 @@ interface LabState {
     vlanMode: "emulated" | "8021q";
     privateKeyPath: string;
     knownHostsPath: string;
+    sshConfigPath: string;
     hostKeys: Record<string, string>;
     hosts: HostState[];
     timings: Record<string, number>;
@@ -250,6 +270,9 @@ export async function hostsUp(topology: LabTopology, opts: HostsUpOptions = {}):
     }
     const name = topology.name;
     const stateDir = path.resolve(opts.stateDir ?? defaultStateDir(name));
+    if (!/^[A-Za-z0-9._/+-]+$/.test(stateDir)) {
+        throw new Error(`state dir ${JSON.stringify(stateDir)} must be a plain path ([A-Za-z0-9._/+-]): it goes into config files and command lines`);
+    }
     await hostsDown(name, { stateDir, log: (l) => log(`(leftovers) ${l}`) });
 
     const ns = namespaceNames(name, topology.hosts.map((h) => h.name));
@@ -266,6 +289,7 @@ export async function hostsUp(topology: LabTopology, opts: HostsUpOptions = {}):
         vlanMode: "emulated",
         privateKeyPath: path.join(stateDir, "ssh", "id_ed25519"),
         knownHostsPath: path.join(stateDir, "ssh", "known_hosts"),
+        sshConfigPath: path.join(stateDir, "ssh", "config"),
         hostKeys: {},
         hosts: topology.hosts.map((h) => ({
             name: h.name,
@@ -395,6 +419,7 @@ async function generateKeys(state: LabState, log: (l: string) => void): Promise<
         state.hostKeys[h.name] = `${type} ${body}`;
     });
     fs.writeFileSync(state.knownHostsPath, renderKnownHosts(state.hosts, state.hostKeys), { mode: 0o600 });
+    fs.writeFileSync(state.sshConfigPath, renderSshConfig(state.hosts, state.privateKeyPath, state.knownHostsPath), { mode: 0o600 });
     log(`keys: client key ${state.privateKeyPath}, host keys of ${state.hosts.map((h) => h.name).join(", ")}, ${state.knownHostsPath}`);
 }
 
@@ -632,6 +657,7 @@ function labFromState(state: LabState, privateKey: string): LabHosts {
         privateKey,
         privateKeyPath: state.privateKeyPath,
         knownHostsPath: state.knownHostsPath,
+        sshConfigPath: state.sshConfigPath,
         hostKeys: { ...state.hostKeys },
         vlanMode: state.vlanMode,
         hosts: state.hosts, // shared with the state: startSshd updates pidOfSshd
@@ -639,14 +665,7 @@ function labFromState(state: LabState, privateKey: string): LabHosts {
         exec: (host, argv, opts) => execIn(find(host), argv, opts),
         sshArgv: (host, command) => {
             const h = find(host);
-            return [
-                "nsenter", `--net=/run/netns/${state.controllerNetns}`,
-                "ssh", "-F", "none",
-                "-i", state.privateKeyPath, "-o", "IdentitiesOnly=yes",
-                "-o", `UserKnownHostsFile=${state.knownHostsPath}`, "-o", "GlobalKnownHostsFile=/dev/null",
-                "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
-                "-p", String(h.sshPort), `root@${h.address}`, "--", command,
-            ];
+            return ["nsenter", `--net=/run/netns/${state.controllerNetns}`, "ssh", "-F", state.sshConfigPath, h.name, "--", command];
         },
     };
 }
@@ -930,6 +949,7 @@ export function describeLab(lab: LabHosts): string {
         `  switch netns ${lab.switchNetns}`,
         `  controller netns ${lab.controllerNetns}, address ${lab.controllerAddress}`,
         `  ssh key ${lab.privateKeyPath}, known_hosts ${lab.knownHostsPath}`,
+        `  ssh from the controller: nsenter --net=/run/netns/${lab.controllerNetns} ssh -F ${lab.sshConfigPath} <host> <command>`,
     ];
     for (const h of lab.hosts) {
         lines.push(

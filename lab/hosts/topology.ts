@@ -283,6 +283,36 @@ export function renderKnownHosts(
         .join("");
 }
 
+/**
+ * The client's ssh_config: per host (by name and by address) its address, port, root, the lab's key
+ * only, the lab's known_hosts only (strict), no prompts, a bounded connect.
+ */
+export function renderSshConfig(
+    hosts: ReadonlyArray<Pick<LabHostSpec, "name" | "address" | "sshPort">>,
+    privateKeyPath: string,
+    knownHostsPath: string,
+): string {
+    return hosts
+        .map((h) =>
+            [
+                `Host ${h.name} ${h.address}`,
+                `    HostName ${h.address}`,
+                `    Port ${h.sshPort}`,
+                "    User root",
+                `    IdentityFile "${privateKeyPath}"`,
+                "    IdentitiesOnly yes",
+                `    UserKnownHostsFile "${knownHostsPath}"`,
+                "    GlobalKnownHostsFile /dev/null",
+                "    StrictHostKeyChecking yes",
+                "    BatchMode yes",
+                "    ConnectTimeout 5",
+                "    ServerAliveInterval 15",
+                "",
+            ].join("\n"),
+        )
+        .join("\n");
+}
+
 /** `/etc/hosts` of one host: localhost, itself, and every lab host by its management address. */
 export function renderEtcHosts(self: string, hosts: ReadonlyArray<Pick<LabHostSpec, "name" | "address">>): string {
     return [
