@@ -89,11 +89,13 @@ import json, signal, sys, time
 conf, live, hups, ready, reject = sys.argv[1:6]
 def apply():
     try:
-        regs = json.load(open(conf)).get("insecure-registries", [])
+        cfg = json.load(open(conf))
     except Exception:
         return
-    if reject == "yes":
+    # like dockerd 20.10: a reload without the key leaves the list as it was
+    if reject == "yes" or "insecure-registries" not in cfg:
         return
+    regs = cfg["insecure-registries"]
     with open(live, "w") as f:
         json.dump({"IndexConfigs": {r: {"Name": r, "Mirrors": [], "Secure": False, "Official": False} for r in regs}}, f)
 def hup(*_):
@@ -219,7 +221,7 @@ describe("exec: daemon.json trust on temporary files", function () {
         assert.strictEqual(sb.trust().code, 0);
         const r = sb.untrust();
         assert.strictEqual(r.code, 0, r.stderr);
-        assert.match(r.stdout, /still held exactly what trusting 192\.168\.1\.11:5000 wrote: its original bytes were put back/);
+        assert.match(r.stdout, /held exactly what trusting 192\.168\.1\.11:5000 wrote: its original bytes were put back/);
         assert.strictEqual(sb.read(), ORIGINAL);
         assert.strictEqual(fs.statSync(sb.conf).mode & 0o7777, 0o600);
         assert.deepStrictEqual(sb.stateFiles(), []);
@@ -378,6 +380,26 @@ describe("exec: daemon.json trust with reload auto against a fake daemon", funct
         assert.match(u.stdout, /no longer lists 192\.168\.1\.11:5000 as an insecure registry/);
         assert.strictEqual(sb.hupCount(), 2);
         assert.strictEqual(sb.read(), ORIGINAL);
+    });
+
+    it("untrust first shows dockerd the file without the endpoint when the original has no insecure-registries key", () => {
+        // dockerd ignores a reload whose file has no insecure-registries key: restoring such an
+        // original directly would leave the registry trusted until the next restart
+        const original = '{"debug": true}';
+        sb.opts = { ...sb.opts, dockerCommand: sb.fakeDocker() };
+        sb.write(original);
+        sb.fakeDaemon([]);
+        waitFor(sb.ready);
+        assert.strictEqual(sb.trust().code, 0);
+        assert.match(fs.readFileSync(sb.live, "utf8"), /192\.168\.1\.11:5000/);
+        const u = sb.untrust();
+        assert.strictEqual(u.code, 0, u.stderr);
+        assert.match(u.stdout, /first removed 192\.168\.1\.11:5000 from .*daemon\.json, keeping the insecure-registries key/);
+        assert.match(u.stdout, /no longer lists 192\.168\.1\.11:5000 as an insecure registry/);
+        assert.strictEqual(sb.read(), original);
+        assert.doesNotMatch(fs.readFileSync(sb.live, "utf8"), /192\.168\.1\.11:5000/);
+        assert.strictEqual(sb.hupCount(), 2);
+        assert.strictEqual(u.stderr, "");
     });
 
     for (const before of [ORIGINAL, undefined]) {

@@ -558,63 +558,87 @@ fail "dockerd (pid $DPID) did not list $EP as an insecure registry after the rel
 export function renderUntrustRegistry(opts: DaemonJsonOptions): string {
     const o = resolveDaemonJsonOptions(opts);
     return `${header(`stop trusting the registry ${o.endpoint} in ${o.daemonJson} (insecure-registries)`, o, true)}${FIND_DOCKERD}${CHANGE_HELPERS}
+# $CONF := $CONF without $EP, the insecure-registries key kept (even when the list is empty)
+remove_entry() {
+  rc=0
+  TMP=$(py remove "$CONF" "$EP") || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    TMP=""
+    exit "$rc"
+  fi
+  validate "$TMP"
+  mv -f "$TMP" "$CONF"
+  TMP=""
+}
+
+unlisted_or_warn() {
+  if wait_for unlisted; then
+    say "dockerd (pid $DPID) no longer lists $EP as an insecure registry"
+  else
+    say "warning: dockerd (pid $DPID) still lists $EP as an insecure registry after the reload; see its log (journalctl -u docker)" >&2
+  fi
+}
+
 find_python
 take_lock
-changed=no
+# restore (the original bytes), delete (there was no file), remove (only $EP), or none
+action=none
 if [ ! -e "$STATE.ours" ]; then
   say "no saved state for $EP in $TRUST_DIR: there is nothing of ours to undo; $CONF was left as it is"
 elif py same "$CONF" "$STATE.ours"; then
   if [ -e "$STATE.absent" ]; then
-    rm -f "$CONF"
-    changed=yes
-    say "$CONF still held exactly what trusting $EP wrote and did not exist before: removed"
+    action=delete
   elif py same "$CONF" "$STATE.orig"; then
     say "$CONF still holds its original bytes ($EP was already listed before): nothing to undo"
   else
-    put_file "$STATE.orig"
-    changed=yes
-    say "$CONF still held exactly what trusting $EP wrote: its original bytes were put back"
+    action=restore
   fi
 elif [ -e "$STATE.orig" ] && py has "$STATE.orig" "$EP"; then
   say "$CONF was changed since, and $EP was listed before it was trusted: $CONF was left as it is"
 else
   rc=0
-  TMP=$(py remove "$CONF" "$EP") || rc=$?
-  if [ "$rc" -eq 0 ]; then
-    validate "$TMP"
-    mv -f "$TMP" "$CONF"
-    TMP=""
-    changed=yes
-    say "$CONF was changed by someone else since $EP was trusted, so only $EP was removed from insecure-registries and everything else kept"
-  elif [ "$rc" -eq 3 ]; then
-    TMP=""
-    say "$CONF does not list $EP: nothing to remove"
-  else
-    TMP=""
-    exit "$rc"
-  fi
+  py has "$CONF" "$EP" || rc=$?
+  case $rc in
+    0) action=remove ;;
+    1) say "$CONF does not list $EP: nothing to remove" ;;
+    *) exit "$rc" ;;
+  esac
 fi
-rm -f "$STATE.orig" "$STATE.absent" "$STATE.ours"
-if [ "$changed" = no ]; then
+if [ "$action" = none ]; then
+  rm -f "$STATE.orig" "$STATE.absent" "$STATE.ours"
   say "nothing changed: dockerd was not reloaded"
   exit 0
 fi
+if [ "$RELOAD" = auto ]; then find_dockerd quiet; fi
+
+if [ "$action" = remove ]; then
+  remove_entry
+  say "$CONF was changed by someone else since $EP was trusted, so only $EP was removed from insecure-registries and everything else kept"
+else
+  if [ -n "$DPID" ]; then
+    # a reload that finds no insecure-registries key leaves the daemon's list as it was, so
+    # dockerd is first shown the file without $EP (the key kept), then the original is put back
+    remove_entry
+    say "first removed $EP from $CONF, keeping the insecure-registries key: dockerd ignores a reload without the key"
+    reload_dockerd
+    unlisted_or_warn
+  fi
+  if [ "$action" = delete ]; then
+    rm -f "$CONF"
+    say "$CONF held exactly what trusting $EP wrote and did not exist before: removed"
+  else
+    put_file "$STATE.orig"
+    say "$CONF held exactly what trusting $EP wrote: its original bytes were put back"
+  fi
+fi
+rm -f "$STATE.orig" "$STATE.absent" "$STATE.ours"
 if [ "$RELOAD" = none ]; then
   say "reload is none: dockerd was not reloaded (it reads $CONF on SIGHUP or at its next start)"
-  exit 0
-fi
-find_dockerd quiet
-if [ -z "$DPID" ]; then
+elif [ -z "$DPID" ]; then
   say "dockerd is not running: it reads $CONF when it starts"
-  exit 0
-fi
-reload_dockerd
-if py has "$CONF" "$EP"; then
-  say "$CONF still lists $EP, as it did before it was trusted"
-elif wait_for unlisted; then
-  say "dockerd (pid $DPID) no longer lists $EP as an insecure registry"
-else
-  say "warning: dockerd (pid $DPID) still lists $EP as an insecure registry after the reload; see its log (journalctl -u docker)" >&2
+elif [ "$action" = remove ]; then
+  reload_dockerd
+  unlisted_or_warn
 fi
 `;
 }
