@@ -71,6 +71,15 @@ describe("lab: hosts topology (pure)", () => {
             "vlans[1].interfaceName ens33 on docker01 is already its nic; every link of a host needs its own name",
             "vlans[1].interfaceName ens33 on docker02 is already its nic; every link of a host needs its own name",
         ]],
+        ["a NIC or VLAN link named like the host's own links", (t) => {
+            t.hosts[0].nic = "docker0";
+            t.vlans[1].interfaceName = "lo";
+        }, [
+            "hosts[0].nic cannot be docker0 (lo is the loopback and dockerd creates docker0); name the management NIC, e.g. ens33",
+            "vlans[0].parent \"ens33\" is not the nic of docker01 (docker0); VLANs ride on the host's NIC",
+            "vlans[1].interfaceName cannot be lo (lo is the loopback and dockerd creates docker0); use e.g. ens33.20",
+            "vlans[1].parent \"ens33\" is not the nic of docker01 (docker0); VLANs ride on the host's NIC",
+        ]],
         ["a controller address taken by a host", (t) => (t.controllerAddress = "192.168.1.13"), [
             "controllerAddress 192.168.1.13 is the address of docker02; pick a free one or leave it out",
         ]],
@@ -361,7 +370,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
         const r = await l.exec("docker01", ["sh", "-c", "cat; hostname"], { input: "hello\n" });
         assert.deepEqual(r, { code: 0, stdout: "hello\ndocker01\n", stderr: "" });
         const t = Date.now();
-        const slow = await l.exec("docker01", ["sleep", "30"], { timeoutMs: 500 });
+        const slow = await l.exec("docker01", ["sh", "-c", "sleep 30; echo late"], { timeoutMs: 500 });
         assert.equal(slow.code, 124);
         assert.ok(Date.now() - t < 5_000);
     });

@@ -29,13 +29,20 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
         let stdout = "";
         let stderr = "";
         let timedOut = false;
+        // its own process group, so a timeout kills the command's children too (an orphan holding
+        // stdout open would otherwise keep us waiting for it)
         const child = spawn(argv[0], argv.slice(1), {
             stdio: ["pipe", "pipe", "pipe"],
             env: opts.env ?? process.env,
+            detached: true,
         });
         const timer = setTimeout(() => {
             timedOut = true;
-            child.kill("SIGKILL");
+            try {
+                if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+            } catch {
+                child.kill("SIGKILL");
+            }
         }, timeoutMs);
         child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
         child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));

@@ -54,6 +54,10 @@ const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
 const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/** Interface names a lab host already has: loopback, and the bridge dockerd creates. */
+const RESERVED_IFNAMES: readonly string[] = ["lo", "docker0"];
+const RESERVED_WHY = "lo is the loopback and dockerd creates docker0";
+
 function isIfname(s: unknown): s is string {
     return typeof s === "string" && IFNAME.test(s) && s !== "." && s !== "..";
 }
@@ -87,8 +91,8 @@ export function validateTopology(t: LabTopology): string[] {
         }
         if (!isIfname(h.nic)) {
             errors.push(`${at}.nic ${JSON.stringify(h.nic)} is not an interface name; use 1 to 15 characters of [A-Za-z0-9_.-]`);
-        } else if (h.nic === "lo") {
-            errors.push(`${at}.nic cannot be lo; name the management NIC, e.g. ens33`);
+        } else if (RESERVED_IFNAMES.includes(h.nic)) {
+            errors.push(`${at}.nic cannot be ${h.nic} (${RESERVED_WHY}); name the management NIC, e.g. ens33`);
         }
         if (!Number.isInteger(h.sshPort) || h.sshPort < 1 || h.sshPort > 65535) {
             errors.push(`${at}.sshPort ${JSON.stringify(h.sshPort)} is not a TCP port; use 1 to 65535 (usually 22)`);
@@ -144,6 +148,8 @@ export function validateTopology(t: LabTopology): string[] {
         }
         if (!isIfname(v.interfaceName)) {
             errors.push(`${at}.interfaceName ${JSON.stringify(v.interfaceName)} is not an interface name; use 1 to 15 characters, e.g. ens33.${v.id}`);
+        } else if (RESERVED_IFNAMES.includes(v.interfaceName)) {
+            errors.push(`${at}.interfaceName cannot be ${v.interfaceName} (${RESERVED_WHY}); use e.g. ens33.${v.id}`);
         }
         if (!Array.isArray(v.hosts) || v.hosts.length === 0) {
             errors.push(`${at}.hosts is empty; list the member hosts`);
