@@ -428,3 +428,124 @@ describe("exec: daemon.json trust with reload auto against a fake daemon", funct
         });
     }
 });
+
+/** `which`, without a shell. */
+function onPath(cmd: string): boolean {
+    return (process.env.PATH ?? "").split(":").some((d) => d !== "" && fs.existsSync(path.join(d, cmd)));
+}
+
+/*
+ * The real thing: a dockerd 20.10 in a network namespace and a mount namespace of its own (copies
+ * of /etc/docker and /run bind-mounted over the real ones, its data in a temporary directory), the
+ * rendered scripts with their default paths run inside, then the daemon stopped (bounded) and the
+ * namespace deleted.
+ */
+const INNER = `set -u
+T=$1
+trap 'exit 1' HUP INT TERM
+mount --bind "$T/etc-docker" /etc/docker || exit 4
+mount --bind "$T/run" /run || exit 4
+export DOCKER_HOST=unix:///run/docker.sock DOCKER_CONFIG="$T/cli"
+dockerd --data-root "$T/data" --bridge none --iptables=false >"$T/dockerd.log" 2>&1 &
+D=$!
+echo "$D" >"$T/dockerd.pid"
+stop() {
+  ps -o pid= --ppid "$D" >"$T/dockerd.children" 2>/dev/null
+  kill -s TERM "$D" 2>/dev/null
+  n=0
+  while kill -0 "$D" 2>/dev/null && [ "$n" -lt 40 ]; do sleep 0.5; n=$((n + 1)); done
+  kill -s KILL "$D" 2>/dev/null
+  for c in $(cat "$T/dockerd.children"); do kill -s KILL "$c" 2>/dev/null; done
+}
+trap stop EXIT
+n=0
+until docker info >/dev/null 2>&1; do
+  n=$((n + 1))
+  if [ "$n" -ge 60 ]; then echo "dockerd did not answer within 30 s" >&2; exit 3; fi
+  sleep 0.5
+done
+cat /run/docker.pid >"$T/pid.before"
+sh "$T/trust.sh" >"$T/trust.out" 2>&1; echo "$?" >"$T/trust.rc"
+docker info --format '{{json .RegistryConfig.IndexConfigs}}' >"$T/index.trusted"
+cat /run/docker.pid >"$T/pid.trusted"
+kill -0 "$D" && echo "$D" >"$T/alive.trusted"
+sh "$T/check.sh" >"$T/check.out" 2>&1; echo "$?" >"$T/check.rc"
+sh "$T/untrust.sh" >"$T/untrust.out" 2>&1; echo "$?" >"$T/untrust.rc"
+docker info --format '{{json .RegistryConfig.IndexConfigs}}' >"$T/index.untrusted"
+cat /run/docker.pid >"$T/pid.untrusted"
+cp /etc/docker/daemon.json "$T/daemon.json.after"
+`;
+
+describe("exec: registry trust against a real dockerd in its own namespaces", function () {
+    this.timeout(90_000);
+    const ns = `mvltest-dj-${process.pid}`;
+    let dir = "";
+
+    after(() => {
+        if (dir === "") return;
+        // the inner script stops dockerd; this is the backstop if it was killed first
+        for (const f of ["dockerd.pid", "dockerd.children"]) {
+            const p = path.join(dir, f);
+            const pids = fs.existsSync(p) ? fs.readFileSync(p, "utf8").split(/\s+/).filter((x) => /^[0-9]+$/.test(x)) : [];
+            for (const pid of pids) {
+                try {
+                    process.kill(Number(pid), "SIGKILL");
+                } catch {
+                    // already gone
+                }
+            }
+        }
+        spawnSync("ip", ["netns", "del", ns], { timeout: 10_000 });
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("trust makes docker info list the registry with a SIGHUP (same pid, no restart); untrust removes it", function () {
+        const missing = ["dockerd", "containerd", "ip", "nsenter", "unshare"].filter((c) => !onPath(c));
+        if (process.getuid?.() !== 0 || missing.length > 0 || !fs.existsSync("/etc/docker")) {
+            console.log(
+                `      skipped: needs root, /etc/docker to bind a copy over, and ${missing.length > 0 ? `${missing.join(", ")} (not installed)` : "dockerd"}`,
+            );
+            this.skip();
+        }
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "mvltest-dj-real-"));
+        for (const d of ["etc-docker", "run", "data", "cli", "state"]) fs.mkdirSync(path.join(dir, d));
+        const original = '{\n  "log-level": "warn",\n  "storage-driver": "vfs"\n}\n';
+        fs.writeFileSync(path.join(dir, "etc-docker", "daemon.json"), original);
+        // default daemon.json, pid file and docker CLI (they are this daemon's inside the namespace);
+        // only the state goes to the temporary directory
+        const opts: DaemonJsonOptions = { endpoint: EP, stateDir: path.join(dir, "state") };
+        fs.writeFileSync(path.join(dir, "trust.sh"), renderTrustRegistry(opts));
+        fs.writeFileSync(path.join(dir, "untrust.sh"), renderUntrustRegistry(opts));
+        fs.writeFileSync(path.join(dir, "check.sh"), renderCheckTrust(opts));
+        fs.writeFileSync(path.join(dir, "inner.sh"), INNER);
+
+        for (const args of [["netns", "add", ns], ["-n", ns, "link", "set", "lo", "up"]]) {
+            const r = spawnSync("ip", args, { encoding: "utf8", timeout: 10_000 });
+            assert.strictEqual(r.status, 0, `ip ${args.join(" ")}: ${r.stderr}`);
+        }
+        const r = spawnSync(
+            "nsenter",
+            [`--net=/run/netns/${ns}`, "unshare", "--mount", "--propagation", "private", "/bin/sh", path.join(dir, "inner.sh"), dir],
+            { encoding: "utf8", timeout: 75_000 },
+        );
+        const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8").trim() : "");
+        const log = () => `\n--- inner: ${r.status} ${r.stderr}\n--- dockerd.log (end):\n${read("dockerd.log").split("\n").slice(-15).join("\n")}`;
+        assert.strictEqual(r.status, 0, `the namespaced run failed${log()}`);
+
+        assert.strictEqual(read("trust.rc"), "0", `trust failed:\n${read("trust.out")}${log()}`);
+        assert.match(read("trust.out"), /validation skipped: Docker version 20\.10\.[^ ]* .* has no --validate/);
+        assert.match(read("trust.out"), /sent SIGHUP to dockerd \(pid [0-9]+ from \/run\/docker\.pid\)/);
+        const trusted = JSON.parse(read("index.trusted"));
+        assert.deepStrictEqual(trusted[EP], { Name: EP, Mirrors: [], Secure: false, Official: false });
+        // the same daemon, still running: reloaded, not restarted
+        assert.strictEqual(read("pid.trusted"), read("pid.before"));
+        assert.strictEqual(read("alive.trusted"), read("pid.before"));
+        assert.strictEqual(read("check.rc"), "0", read("check.out"));
+
+        assert.strictEqual(read("untrust.rc"), "0", `untrust failed:\n${read("untrust.out")}${log()}`);
+        assert.match(read("untrust.out"), /no longer lists 192\.168\.1\.11:5000 as an insecure registry/);
+        assert.strictEqual(JSON.parse(read("index.untrusted"))[EP], undefined);
+        assert.strictEqual(read("pid.untrusted"), read("pid.before"));
+        assert.strictEqual(fs.readFileSync(path.join(dir, "daemon.json.after"), "utf8"), original);
+    });
+});
