@@ -103,7 +103,12 @@ def hup(*_):
         f.write("hup\\n")
     apply()
 signal.signal(signal.SIGHUP, hup)
-apply()
+try:
+    start = json.load(open(conf)).get("insecure-registries", [])
+except Exception:
+    start = []
+with open(live, "w") as f:
+    json.dump({"IndexConfigs": {r: {"Name": r, "Secure": False} for r in start}}, f)
 open(ready, "w").close()
 end = time.time() + 60
 while time.time() < end:
@@ -358,6 +363,18 @@ describe("exec: daemon.json trust with reload auto against a fake daemon", funct
         assert.notStrictEqual(r.code, 0);
         assert.match(r.stderr, /no running dockerd found through .*docker\.pid, so the change could not be applied; .* Nothing was changed/);
         assert.strictEqual(sb.read(), ORIGINAL);
+    });
+
+    it("fails before changing anything when docker info does not answer", () => {
+        sb.opts = { ...sb.opts, dockerCommand: ["/bin/false"] };
+        sb.write(ORIGINAL);
+        sb.fakeDaemon([]);
+        waitFor(sb.ready);
+        const r = sb.trust();
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.stderr, /error: docker info does not answer, and it is how this script sees whether dockerd took the change; .* Nothing was changed/);
+        assert.strictEqual(sb.read(), ORIGINAL);
+        assert.strictEqual(sb.hupCount(), 0);
     });
 
     it("SIGHUPs the pid in the pid file, waits until docker info lists the registry; a second run does not reload", () => {

@@ -504,6 +504,9 @@ find_dockerd check
 if [ "$RELOAD" = auto ] && [ -z "$DPID" ]; then
   fail "no running dockerd found through $PID_FILE, so the change could not be applied; start docker (or point pidFile at the daemon's pid file) and run again. Nothing was changed"
 fi
+if [ "$RELOAD" = auto ] && ! docker_cmd info --format '{{.ID}}' >/dev/null 2>&1; then
+  fail "docker info does not answer, and it is how this script sees whether dockerd took the change; check the docker CLI (dockerCommand) and its access to the daemon, then run again. Nothing was changed"
+fi
 take_lock
 mkdir -p "$(dirname "$CONF")"
 
