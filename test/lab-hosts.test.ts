@@ -9,6 +9,7 @@ import {
     LabTopology,
     checkPrerequisites,
     controllerAddressOf,
+    defaultStateDir,
     emulatedVlanAlias,
     hostsDown,
     hostsUp,
@@ -384,6 +385,13 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
         lab = undefined;
         assertNothingLeft(l.stateDir, before);
         await hostsDown(LAB, { log }); // idempotent
+    });
+
+    it("tears down what it made when a bring-up fails half-way", async function () {
+        this.timeout(60_000);
+        const stateDir = defaultStateDir(LAB);
+        await assert.rejects(hostsUp(topology(), { log, failAfter: "dockerd" }), /bring-up failed: failing after phase dockerd/);
+        assertNothingLeft(stateDir, []);
     });
 
     it("comes up again after kill -9 of the keepers, cleaning the leftovers of the killed lab", async function () {

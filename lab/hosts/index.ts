@@ -115,7 +115,12 @@ export interface HostsUpOptions {
     vlanMode?: "auto" | "emulated";
     /** Leave a failed bring-up in place for inspection instead of tearing it down. Defaults to false. */
     keepOnFailure?: boolean;
+    /** Test hook: fail right after this phase, to exercise the tear-down of a half-made lab. */
+    failAfter?: UpPhase;
 }
+
+/** The phases of a bring-up, in order (also the keys of `timings`, with `total`). */
+export type UpPhase = "keys" | "network" | "keepers" | "sshd" | "dockerd" | "images" | "ssh-check";
 
 export interface HostsDownOptions {
     /** Defaults to `<repo>/.lab/<name>`. */
@@ -308,10 +313,11 @@ export async function hostsUp(topology: LabTopology, opts: HostsUpOptions = {}):
     const t0 = Date.now();
     let tPhase = t0;
     let images: Promise<void> | undefined;
-    const phase = (label: string) => {
+    const phase = (label: UpPhase) => {
         const now = Date.now();
         state.timings[label] = now - tPhase;
         tPhase = now;
+        if (opts.failAfter === label) throw new Error(`failing after phase ${label} as asked (failAfter)`);
     };
     try {
         fs.mkdirSync(path.join(stateDir, "ssh"), { recursive: true, mode: 0o700 });
