@@ -52,6 +52,8 @@ bind "$dir/fs/run"                 /run
 hostname "$host"
 echo "$host" > /etc/hostname
 cp "$dir/hosts" /etc/hosts
+rm -f /etc/resolv.conf # (in the overlay) the real resolver is out of the lab's reach: none
+cp "$dir/resolv.conf" /etc/resolv.conf
 
 echo "$$" > "$dir/keeper.pid"
 exec -a "macvlan-lab-keeper:$lab:$host" sleep infinity

@@ -287,7 +287,7 @@ export async function hostsUp(topology: LabTopology, opts: HostsUpOptions = {}):
         stateDir,
         createdAt: new Date().toISOString(),
         complete: false,
-        topology,
+        topology: JSON.parse(JSON.stringify(topology)) as LabTopology,
         switchNetns: ns.switch,
         controllerNetns: ns.controller,
         controllerAddress: controllerAddressOf(topology),
@@ -461,6 +461,7 @@ function prepareHostFiles(state: LabState, h: HostState, authorizedKey: string):
     mk("run/sshd");
     mk("run/lock", 0o1777);
     fs.writeFileSync(path.join(h.dir, "hosts"), renderEtcHosts(h.name, state.hosts));
+    fs.writeFileSync(path.join(h.dir, "resolv.conf"), "# macvlan-lab host: no DNS server (the lab has no route out)\n");
     if (state.vlanMode === "emulated") {
         const mine = state.topology.vlans.filter((v) => v.hosts.includes(h.name)).map((v) => v.interfaceName);
         mk("run/macvlan-lab");
@@ -734,7 +735,12 @@ function saveHostPids(lab: LabHosts): void {
 /** Whether this kernel creates 802.1Q devices (`ip link add ... type vlan`), tried in a scratch netns. */
 export async function detectVlanSupport(): Promise<boolean> {
     // no `_` in the name: it never matches a lab's namespace prefix
-    const scratch = `macvlan-lab-vlanprobe-${process.pid}-${Date.now()}`;
+    const probe = "macvlan-lab-vlanprobe-";
+    const scratch = `${probe}${process.pid}-${Date.now()}`;
+    for (const n of fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns") : []) {
+        // a probe left by a killed process
+        if (n.startsWith(probe) && !isAlive(Number(n.slice(probe.length).split("-")[0]))) await run(["ip", "netns", "del", n]);
+    }
     await runOk(["ip", "netns", "add", scratch]);
     try {
         await runOk(["ip", "-n", scratch, "link", "add", "probe0", "type", "veth", "peer", "name", "probe1"]);
