@@ -399,6 +399,60 @@ describe("exec: daemon.json trust with reload auto against a fake daemon", funct
         assert.strictEqual(sb.read(), ORIGINAL);
     });
 
+    /** A directory with a fake `systemctl` (and nothing else) to put first on PATH. */
+    function fakeSystemctl(unit: string, mainPid: string): string {
+        const bin = path.join(sb.dir, "bin");
+        fs.mkdirSync(bin, { recursive: true });
+        fs.writeFileSync(
+            path.join(bin, "systemctl"),
+            `#!/bin/sh
+case "$1 $2" in
+  "cat docker.service") printf '%s' '${unit}' ;;
+  "show -p") echo "MainPID=$(cat '${mainPid}')" ;;
+  "reload docker.service") echo reload >>'${sb.dir}/systemctl.log'; kill -s HUP "$(cat '${mainPid}')" ;;
+  *) exit 1 ;;
+esac
+`,
+            { mode: 0o755 },
+        );
+        return `${bin}:${process.env.PATH}`;
+    }
+
+    it("refuses a systemd unit that passes --insecure-registry, naming the unit file and line (comments ignored)", () => {
+        sb.write(ORIGINAL);
+        const unit = [
+            "# /lib/systemd/system/docker.service",
+            "[Service]",
+            "# ExecStart=/usr/bin/dockerd --insecure-registry=only-a-comment",
+            "ExecStart=/usr/bin/dockerd -H fd://",
+            "",
+            "# /etc/systemd/system/docker.service.d/override.conf",
+            "[Service]",
+            "ExecStart=",
+            "ExecStart=/usr/bin/dockerd -H fd:// --insecure-registry 10.9.9.9:5000",
+            "",
+        ].join("\n");
+        const r = sb.trust({ path: fakeSystemctl(unit, path.join(sb.dir, "no-pid")) });
+        assert.notStrictEqual(r.code, 0);
+        assert.strictEqual(
+            r.stderr,
+            `error: the systemd unit docker.service already passes --insecure-registry (/etc/systemd/system/docker.service.d/override.conf: ExecStart=/usr/bin/dockerd -H fd:// --insecure-registry 10.9.9.9:5000). dockerd refuses to start when an option is both a flag and in daemon.json, so 192.168.1.11:5000 cannot be added to ${sb.conf}. Fix: move those registries into insecure-registries in ${sb.conf}, remove the flag from the unit (systemctl edit docker.service), run systemctl daemon-reload and systemctl restart docker, then run again\n`,
+        );
+        assert.strictEqual(sb.read(), ORIGINAL);
+    });
+
+    it("reloads with systemctl reload docker.service when the pid is the unit's main pid", () => {
+        sb.opts = { ...sb.opts, dockerCommand: sb.fakeDocker() };
+        sb.write(ORIGINAL);
+        const p = sb.fakeDaemon([]);
+        waitFor(sb.ready);
+        const r = sb.trust({ path: fakeSystemctl("[Service]\nExecStart=/usr/bin/dockerd -H fd://\n", sb.opts.pidFile!) });
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`reloaded dockerd \\(pid ${p.pid}\\) with systemctl reload docker\\.service`));
+        assert.strictEqual(fs.readFileSync(path.join(sb.dir, "systemctl.log"), "utf8"), "reload\n");
+        assert.strictEqual(sb.hupCount(), 1);
+    });
+
     it("untrust first shows dockerd the file without the endpoint when the original has no insecure-registries key", () => {
         // dockerd ignores a reload whose file has no insecure-registries key: restoring such an
         // original directly would leave the registry trusted until the next restart
