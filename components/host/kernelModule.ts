@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { remoteConnection } from "../connection";
+import { HostSpec } from "../spec/types";
+import { HostScripts, RenderOptions, renderKernelModule, scriptsDigest } from "./render";
+
+export interface KernelModuleArgs extends RenderOptions {
+    /**
+     * The host, from the validated spec (its SSH settings). Required. Declare this only for hosts
+     * that have VLAN interfaces; `HostNetworking` does so.
+     */
+    host: HostSpec;
+    /**
+     * The private key the controller logs in with. Required. Wrapped in `pulumi.secret`: it is
+     * never part of a script, a log line or plain state.
+     */
+    privateKey: pulumi.Input<string>;
+}
+
+/**
+ * 802.1Q support on a host: the 8021q module loaded now and listed in `modules-load.d` for boot.
+ * One `remote.Command` child, `${name}-load`. Delete removes only what create added. On a kernel
+ * without 802.1Q the create fails with `802.1Q VLAN devices are not supported by this kernel: ...`,
+ * unless the host carries the lab's VLAN emulation marker (then it prints `EMULATED: ...`).
+ */
+export class KernelModule extends pulumi.ComponentResource {
+    /** The module: `8021q`. */
+    public readonly module = "8021q";
+    /** The rendered create, delete and check scripts. */
+    public readonly scripts: HostScripts;
+    public readonly command: command.remote.Command;
+    /** What the create script printed on the host. */
+    public readonly stdout: pulumi.Output<string>;
+    /** The resources that VLAN interfaces should depend on. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: KernelModuleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("macvlan-lab:host:KernelModule", name, {}, opts);
+        const { host, privateKey, ...renderOptions } = args;
+        try {
+            this.scripts = renderKernelModule(host, renderOptions);
+        } catch (e) {
+            throw new pulumi.ResourceError(`KernelModule ${name}: ${(e as Error).message}`, this);
+        }
+        this.command = new command.remote.Command(
+            `${name}-load`,
+            {
+                connection: remoteConnection(host.ssh, privateKey),
+                create: this.scripts.create,
+                delete: this.scripts.delete,
+                // a changed script or another host replaces the command: the old delete runs first
+                triggers: [scriptsDigest(this.scripts.create, this.scripts.delete, this.scripts.check), `${host.ssh.address}:${host.ssh.port}`],
+                // the scripts print no secret (the key only reaches the SSH client)
+                logging: "stdoutAndStderr",
+            },
+            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
+        );
+        this.stdout = this.command.stdout;
+        this.ready = [this.command];
+        this.registerOutputs({ module: this.module, stdout: this.stdout });
+    }
+}

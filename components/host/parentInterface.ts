@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { remoteConnection } from "../connection";
+import { HostSpec, NetworkBackend } from "../spec/types";
+import { HostScripts, RenderOptions, renderParentInterface, scriptsDigest } from "./render";
+
+export interface ParentInterfaceArgs extends RenderOptions {
+    /**
+     * The host, from the validated spec: its SSH settings, the parent NIC (`nic`) that is made
+     * promiscuous, the `backend` that keeps it so after a reboot and the backend's `configDir`.
+     * Required. It decides the script, so it is plain data, not an Input; any change to the
+     * rendered script or to the SSH address/port replaces the command (old delete first).
+     */
+    host: HostSpec;
+    /**
+     * The private key the controller logs in with. Required. Wrapped in `pulumi.secret`: it is
+     * never part of a script, a log line or plain state.
+     */
+    privateKey: pulumi.Input<string>;
+}
+
+/**
+ * The parent NIC of a host in promiscuous mode, now and (per backend) after a reboot, without
+ * touching its addresses or routes. One `remote.Command` child, `${name}-promisc`, whose delete
+ * puts back the previous flag and the NIC's config file byte for byte.
+ */
+export class ParentInterface extends pulumi.ComponentResource {
+    /** The parent NIC: `ens33`. */
+    public readonly interfaceName: string;
+    /** How the host keeps it promiscuous after a reboot. */
+    public readonly backend: NetworkBackend;
+    /** The rendered create, delete and check scripts (run `check` on the host to see drift). */
+    public readonly scripts: HostScripts;
+    public readonly command: command.remote.Command;
+    /** What the create script printed on the host. */
+    public readonly stdout: pulumi.Output<string>;
+    /** The resources that later resources (8021q, VLANs, Docker networks) should depend on. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: ParentInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("macvlan-lab:host:ParentInterface", name, {}, opts);
+        const { host, privateKey, ...renderOptions } = args;
+        try {
+            this.scripts = renderParentInterface(host, renderOptions);
+        } catch (e) {
+            throw new pulumi.ResourceError(`ParentInterface ${name}: ${(e as Error).message}`, this);
+        }
+        this.interfaceName = host.nic;
+        this.backend = host.backend;
+        this.command = new command.remote.Command(
+            `${name}-promisc`,
+            {
+                connection: remoteConnection(host.ssh, privateKey),
+                create: this.scripts.create,
+                delete: this.scripts.delete,
+                // a changed script or another host replaces the command: the old delete runs first
+                triggers: [scriptsDigest(this.scripts.create, this.scripts.delete, this.scripts.check), `${host.ssh.address}:${host.ssh.port}`],
+                // the scripts print no secret (the key only reaches the SSH client)
+                logging: "stdoutAndStderr",
+            },
+            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
+        );
+        this.stdout = this.command.stdout;
+        this.ready = [this.command];
+        this.registerOutputs({ interfaceName: this.interfaceName, backend: this.backend, stdout: this.stdout });
+    }
+}

@@ -1,0 +1,83 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { remoteConnection } from "../connection";
+import { HostSpec, NetworkBackend, VlanSpec } from "../spec/types";
+import { HostScripts, RenderOptions, renderVlanInterface, scriptsDigest } from "./render";
+
+export interface VlanInterfaceArgs extends RenderOptions {
+    /**
+     * The host, from the validated spec: SSH settings, `backend` (ifcfg, nmcli or iproute2) and
+     * its `configDir`. Required. Plain data: it decides the script.
+     */
+    host: HostSpec;
+    /**
+     * The VLAN; `host` must be one of its members (its address comes from there). Required.
+     * `gateway` is written only when set, and then `DEFROUTE=no` / `ipv4.never-default yes` unless
+     * `defaultRoute`; `defaultRoute` conflicts with the iproute2 backend (it sets no routes).
+     */
+    vlan: VlanSpec;
+    /**
+     * The private key the controller logs in with. Required. Wrapped in `pulumi.secret`: it is
+     * never part of a script, a log line or plain state.
+     */
+    privateKey: pulumi.Input<string>;
+}
+
+/**
+ * One VLAN interface `<parent>.<id>` on one host, with the host's address on it, persisted the
+ * backend's way. One `remote.Command` child, `${name}-config`. Give it `dependsOn` the host's
+ * 8021q and parent NIC (`HostNetworking` does); the option is passed on to the command.
+ */
+export class VlanInterface extends pulumi.ComponentResource {
+    /** The interface: `ens33.10`. */
+    public readonly interfaceName: string;
+    /** The VLAN id: 10. */
+    public readonly vlanId: number;
+    /** The host's address on it, CIDR form: `192.168.10.10/24`. */
+    public readonly address: string;
+    public readonly backend: NetworkBackend;
+    /** The rendered create, delete and check scripts (run `check` on the host to see drift). */
+    public readonly scripts: HostScripts;
+    public readonly command: command.remote.Command;
+    /** What the create script printed on the host. */
+    public readonly stdout: pulumi.Output<string>;
+    /** The resources that Docker networks on this interface should depend on. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: VlanInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("macvlan-lab:host:VlanInterface", name, {}, opts);
+        const { host, vlan, privateKey, ...renderOptions } = args;
+        try {
+            this.scripts = renderVlanInterface(host, vlan, renderOptions);
+        } catch (e) {
+            throw new pulumi.ResourceError(`VlanInterface ${name}: ${(e as Error).message}`, this);
+        }
+        this.interfaceName = vlan.interfaceName;
+        this.vlanId = vlan.id;
+        // renderVlanInterface has checked that the host is a member
+        this.address = vlan.members.filter((m) => m.host === host.name)[0].address;
+        this.backend = host.backend;
+        this.command = new command.remote.Command(
+            `${name}-config`,
+            {
+                connection: remoteConnection(host.ssh, privateKey),
+                create: this.scripts.create,
+                delete: this.scripts.delete,
+                // a changed script or another host replaces the command: the old delete runs first
+                triggers: [scriptsDigest(this.scripts.create, this.scripts.delete, this.scripts.check), `${host.ssh.address}:${host.ssh.port}`],
+                // the scripts print no secret (the key only reaches the SSH client)
+                logging: "stdoutAndStderr",
+            },
+            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
+        );
+        this.stdout = this.command.stdout;
+        this.ready = [this.command];
+        this.registerOutputs({
+            interfaceName: this.interfaceName,
+            vlanId: this.vlanId,
+            address: this.address,
+            backend: this.backend,
+            stdout: this.stdout,
+        });
+    }
+}
