@@ -189,7 +189,7 @@ async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 30_00
 
 /** The lab's processes as seen from outside: keepers, sshd, dockerd and their helpers. */
 function labPids(lab: LabHosts): number[] {
-    return lab.hosts.flatMap((h) => [h.keeperPid, h.pidOfSshd, h.pidOfDockerd]).filter((p) => p > 0);
+    return [lab.controllerKeeperPid, ...lab.hosts.flatMap((h) => [h.keeperPid, h.pidOfSshd, h.pidOfDockerd])].filter((p) => p > 0);
 }
 
 function assertNothingLeft(stateDir: string, before: number[]): void {
@@ -249,6 +249,17 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
             assert.equal(r.code, 0, r.stderr);
             assert.equal(r.stdout, `${h.name}\n${h.name}\n`);
         }
+    });
+
+    it("lets the controller reach hosts by name: ssh docker01, docker -H ssh://docker02", async function () {
+        this.timeout(30_000);
+        const l = up();
+        const ssh = await run(l.controllerArgv(["sh", "-c", "hostname; ssh docker01 hostname; ip route show default"]), { timeoutMs: 20_000 });
+        assert.equal(ssh.code, 0, ssh.stderr);
+        assert.equal(ssh.stdout, `${LAB}-controller\ndocker01\n`);
+        const docker = await run(l.controllerArgv(["docker", "-H", "ssh://docker02", "info", "--format", "{{.Name}}"]), { timeoutMs: 20_000 });
+        assert.equal(docker.stdout, "docker02\n", docker.stderr);
+        assert.equal(fs.existsSync("/root/.ssh/config"), false, "the real /root/.ssh is untouched");
     });
 
     it("answers docker in every host, each dockerd with its own daemon.json (the real one untouched)", async function () {
@@ -380,7 +391,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
         this.timeout(120_000);
         const l = up();
         const before = labPids(l);
-        assert.ok(before.length === 6 && before.every(isAlive));
+        assert.ok(before.length === 7 && before.every(isAlive));
         await hostsDown(LAB, { log });
         lab = undefined;
         assertNothingLeft(l.stateDir, before);
@@ -399,7 +410,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
         const first = await hostsUp(topology(), { log });
         await sh(first, "docker01", "docker run -d --name left busybox:latest sleep 600 >/dev/null");
         const before = labPids(first);
-        for (const h of first.hosts) process.kill(h.keeperPid, "SIGKILL");
+        for (const pid of [first.controllerKeeperPid, ...first.hosts.map((h) => h.keeperPid)]) process.kill(pid, "SIGKILL");
         lab = await hostsUp(topology(), { log });
         assert.deepEqual(before.filter(isAlive), [], "the killed lab's daemons are gone");
         for (const h of lab.hosts) {

@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
                 keepOnFailure: flag("--keep-on-failure"),
             });
             console.log(describeLab(lab));
-            console.log(`driver: nsenter --net=/run/netns/${lab.controllerNetns} <command>`);
+            console.log(`driver: nsenter -t ${lab.controllerKeeperPid} -m -u -n <command>   (or nsenter --net=/run/netns/${lab.controllerNetns} <command>)`);
             return 0;
         }
         case "status": {

@@ -1,28 +1,33 @@
 #!/bin/bash
-# Runs as the first process of one lab host, already inside the host's network namespace and in
-# fresh mount + UTS namespaces (started as:
-#   nsenter --net=/run/netns/NS unshare --mount --uts --propagation private host-keeper.sh ...).
-# It builds the host's private view of the file system, sets the hostname, writes READY_FILE and
-# then becomes the long-lived keeper (`sleep infinity` under a recognisable argv[0]) that holds the
-# mount and UTS namespaces, so `nsenter -t <keeper pid> -m -u -n` enters the same host later.
+# Runs as the first process of one lab host (or of the lab's controller), already inside its
+# network namespace and in fresh mount + UTS namespaces, started as
+#   nsenter --net=/run/netns/NS unshare --mount --uts --propagation private host-keeper.sh LAB HOST DIR
+#   nsenter --net=/run/netns/NS unshare --mount --uts --propagation slave host-keeper.sh LAB @controller DIR
+# It builds the private view of the file system, sets the hostname, writes DIR/keeper.pid and then
+# becomes the long-lived keeper (`sleep infinity` under the argv[0] `macvlan-lab-keeper:LAB:HOST`)
+# that holds the mount and UTS namespaces, so `nsenter -t <keeper pid> -m -u -n` enters it later.
 #
-# Nothing here changes the real machine: every mount is private to this mount namespace, /etc,
-# /root and /var/lib get copy-on-write overlays whose upper layers live in the host's state dir,
-# and the per-host directories are bind-mounted over them.
+# Nothing here changes the real machine: every mount is made in this mount namespace and none
+# propagates back; /etc, /root (and /var/lib for hosts) get copy-on-write overlays whose upper
+# layers live in DIR, and the per-host directories of DIR/fs are bind-mounted over them.
 #
-# usage: host-keeper.sh LAB HOST HOST_STATE_DIR
+# A host also gets its own /run (so no copy of /run/netns pins other namespaces); the controller
+# keeps the machine's /run as a slave mount, so `ip netns` and nsenter --net=/run/netns/X work there.
 set -euo pipefail
 lab=$1 host=$2 dir=$3
 
 fail() { echo "host-keeper[$host]: $*" >&2; exit 1; }
 [ -d "$dir" ] || fail "no state dir $dir"
 cd /
+controller=false
+[ "$host" = "@controller" ] && controller=true
 
-# 1. Copies of /run/netns/* mounts hold references to every lab's network namespaces: drop them.
-if mountpoint -q /run/netns; then umount -l /run/netns; fi
+# 1. Copies of /run/netns/* mounts hold references to every lab's network namespaces: drop them
+#    in a host (its /run is replaced below anyway).
+if ! $controller && mountpoint -q /run/netns; then umount -l /run/netns; fi
 
-# 2. A sysfs of this network namespace (so /sys/class/net lists the host's own links), keeping the
-#    cgroup mounts dockerd needs (a bare `mount -t sysfs` hides them: what breaks `ip netns exec`).
+# 2. A sysfs of this network namespace (so /sys/class/net lists its own links), keeping the cgroup
+#    mounts dockerd needs (a bare `mount -t sysfs` hides them: what breaks `ip netns exec`).
 mkdir -p "$dir/mnt/cgroup"
 mount --rbind /sys/fs/cgroup "$dir/mnt/cgroup"
 umount -l /sys
@@ -30,27 +35,33 @@ mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 mount --move "$dir/mnt/cgroup" /sys/fs/cgroup
 
 # 3. Copy-on-write views of the directories that hold mount points missing on the real machine.
-for d in /etc /root /var/lib; do
+overlays="/etc /root /var/lib"
+$controller && overlays="/etc /root"
+for d in $overlays; do
   o="$dir/overlay${d//\//_}"
   mkdir -p "$o/upper" "$o/work"
   mount -t overlay overlay -o "lowerdir=$d,upperdir=$o/upper,workdir=$o/work" "$d"
 done
 
-# 4. The per-host directories (copies prepared in the state dir) over the shared ones.
+# 4. The per-host directories (prepared in DIR/fs) over the shared ones.
 bind() { mkdir -p "$2"; mount --bind "$1" "$2"; }
-bind "$dir/fs/etc/docker"          /etc/docker
-bind "$dir/fs/etc/ssh"             /etc/ssh
-bind "$dir/fs/etc/sysconfig"       /etc/sysconfig
-bind "$dir/fs/etc/NetworkManager"  /etc/NetworkManager
-bind "$dir/fs/etc/modules-load.d"  /etc/modules-load.d
-bind "$dir/fs/root/.ssh"           /root/.ssh
-bind "$dir/fs/var/lib/docker"      /var/lib/docker
-bind "$dir/fs/var/lib/macvlan-lab" /var/lib/macvlan-lab
-bind "$dir/fs/run"                 /run
+bind "$dir/fs/root/.ssh" /root/.ssh
+if ! $controller; then
+  bind "$dir/fs/etc/docker"          /etc/docker
+  bind "$dir/fs/etc/ssh"             /etc/ssh
+  bind "$dir/fs/etc/sysconfig"       /etc/sysconfig
+  bind "$dir/fs/etc/NetworkManager"  /etc/NetworkManager
+  bind "$dir/fs/etc/modules-load.d"  /etc/modules-load.d
+  bind "$dir/fs/var/lib/docker"      /var/lib/docker
+  bind "$dir/fs/var/lib/macvlan-lab" /var/lib/macvlan-lab
+  bind "$dir/fs/run"                 /run
+fi
 
 # 5. Identity.
-hostname "$host"
-echo "$host" > /etc/hostname
+name=$host
+$controller && name="$lab-controller"
+hostname "$name"
+echo "$name" > /etc/hostname
 cp "$dir/hosts" /etc/hosts
 rm -f /etc/resolv.conf # (in the overlay) the real resolver is out of the lab's reach: none
 cp "$dir/resolv.conf" /etc/resolv.conf

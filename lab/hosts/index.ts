@@ -85,6 +85,11 @@ export interface LabHosts {
     controllerNetns: string;
     /** The controller's address on the management segment. */
     controllerAddress: string;
+    /**
+     * The process holding the controller's mount + UTS namespaces, where /root/.ssh has the lab's
+     * key, known_hosts and a config naming every host: `ssh docker01`, `docker -H ssh://docker01`.
+     */
+    controllerKeeperPid: number;
     /** The lab's SSH private key (ed25519, OpenSSH format), authorized for root on every host. */
     privateKey: string;
     /** Same, as a 0600 file. */
@@ -104,6 +109,8 @@ export interface LabHosts {
     exec(host: string, argv: string[], opts?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
     /** The argv that runs `command` on `host` over SSH from the controller namespace. */
     sshArgv(host: string, command: string): string[];
+    /** `argv` wrapped to run in the controller (its network, mount and UTS namespaces). */
+    controllerArgv(argv: string[]): string[];
 }
 
 export interface HostsUpOptions {
@@ -136,6 +143,8 @@ const IMAGES_SCRIPT = path.join(__dirname, "build-images.sh");
 const STATE_FILE = "state.json";
 const CGROUP_ROOT = "/sys/fs/cgroup";
 const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
+/** The keeper label of the controller (`@` never occurs in a host name). */
+const CONTROLLER_LABEL = "@controller";
 
 /** The environment of commands run inside a host (what a root login would have). */
 export const HOST_ENV: NodeJS.ProcessEnv = {
@@ -230,6 +239,8 @@ interface LabState {
     switchNetns: string;
     controllerNetns: string;
     controllerAddress: string;
+    controllerDir: string;
+    controllerKeeperPid: number;
     vlanMode: "emulated" | "8021q";
     privateKeyPath: string;
     knownHostsPath: string;
@@ -291,6 +302,8 @@ export async function hostsUp(topology: LabTopology, opts: HostsUpOptions = {}):
         switchNetns: ns.switch,
         controllerNetns: ns.controller,
         controllerAddress: controllerAddressOf(topology),
+        controllerDir: path.join(stateDir, "controller"),
+        controllerKeeperPid: 0,
         vlanMode: "emulated",
         privateKeyPath: path.join(stateDir, "ssh", "id_ed25519"),
         knownHostsPath: path.join(stateDir, "ssh", "known_hosts"),
@@ -343,7 +356,10 @@ export async function hostsUp(topology: LabTopology, opts: HostsUpOptions = {}):
         phase("keys");
         await createNetwork(state, log);
         phase("network");
-        await forEachHost(state.hosts, (h) => startKeeper(state, h, log));
+        await forEachHost(state.hosts, (h) => startHostKeeper(state, h, log));
+        prepareControllerFiles(state);
+        state.controllerKeeperPid = await startKeeper(name, CONTROLLER_LABEL, ns.controller, state.controllerDir);
+        log(`controller: keeper pid ${state.controllerKeeperPid} (hostname ${name}-controller; /root/.ssh/config names every host)`);
         phase("keepers");
         await forEachHost(state.hosts, (h) => startSshdOn(h, log));
         phase("sshd");
@@ -531,13 +547,27 @@ async function createNetwork(state: LabState, log: (l: string) => void): Promise
     }
 }
 
-async function startKeeper(state: LabState, h: HostState, log: (l: string) => void): Promise<void> {
-    const pidFile = path.join(h.dir, "keeper.pid");
+/** The argv[0] of a keeper: `macvlan-lab-keeper:<lab>:<host>` (`@controller` for the controller). */
+function keeperMark(lab: string, host: string): string {
+    return `macvlan-lab-keeper:${lab}:${host}`;
+}
+
+function isKeeper(pid: number, lab: string, host: string): boolean {
+    return cmdline(pid).split(" ")[0] === keeperMark(lab, host);
+}
+
+/**
+ * Starts the keeper of a host (`label` = its name) or of the controller (`label` = `@controller`):
+ * host-keeper.sh in the network namespace, in new mount + UTS namespaces; returns its pid.
+ */
+async function startKeeper(lab: string, label: string, netns: string, dir: string): Promise<number> {
+    const pidFile = path.join(dir, "keeper.pid");
     fs.rmSync(pidFile, { force: true });
-    const out = fs.openSync(path.join(h.dir, "logs", "keeper.log"), "a");
+    const out = fs.openSync(path.join(dir, "logs", "keeper.log"), "a");
+    const propagation = label === CONTROLLER_LABEL ? "slave" : "private";
     const child = spawn(
         "nsenter",
-        [`--net=/run/netns/${h.netns}`, "unshare", "--mount", "--uts", "--propagation", "private", KEEPER_SCRIPT, state.name, h.name, h.dir],
+        [`--net=/run/netns/${netns}`, "unshare", "--mount", "--uts", "--propagation", propagation, KEEPER_SCRIPT, lab, label, dir],
         { detached: true, stdio: ["ignore", out, out], env: HOST_ENV },
     );
     fs.closeSync(out);
@@ -545,16 +575,41 @@ async function startKeeper(state: LabState, h: HostState, log: (l: string) => vo
     child.on("exit", (code, sig) => (exited = `exited ${code ?? sig}`));
     child.on("error", (e) => (exited = e.message));
     child.unref();
-    h.keeperPid = await waitFor(`the keeper of ${h.name}`, 15_000, () => {
-        if (exited !== undefined) throw new Error(`the keeper of ${h.name} ${exited}; see ${h.dir}/logs/keeper.log`);
+    return waitFor(`the keeper of ${label}`, 15_000, () => {
+        if (exited !== undefined) throw new Error(`the keeper of ${label} ${exited}; see ${dir}/logs/keeper.log`);
         try {
             const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
-            return pid > 0 && cmdline(pid).startsWith(`macvlan-lab-keeper:${state.name}:${h.name}`) ? pid : undefined;
+            return pid > 0 && isKeeper(pid, lab, label) ? pid : undefined;
         } catch {
             return undefined;
         }
     });
+}
+
+async function startHostKeeper(state: LabState, h: HostState, log: (l: string) => void): Promise<void> {
+    h.keeperPid = await startKeeper(state.name, h.name, h.netns, h.dir);
     log(`[${h.name}] keeper pid ${h.keeperPid} holds the mount + UTS namespaces (hostname ${h.name}, private /etc /run /root/.ssh /var/lib/docker ...)`);
+}
+
+/**
+ * The controller's files: /root/.ssh with the lab's key, known_hosts and an ssh_config naming every
+ * host (so `ssh docker01` and `docker -H ssh://docker01` work inside it), /etc/hosts with the hosts.
+ */
+function prepareControllerFiles(state: LabState): void {
+    const dir = state.controllerDir;
+    const dotSsh = path.join(dir, "fs", "root", ".ssh");
+    fs.mkdirSync(dotSsh, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(path.join(dir, "logs"), { recursive: true });
+    fs.copyFileSync(state.privateKeyPath, path.join(dotSsh, "id_ed25519"));
+    fs.chmodSync(path.join(dotSsh, "id_ed25519"), 0o600);
+    fs.copyFileSync(state.knownHostsPath, path.join(dotSsh, "known_hosts"));
+    fs.writeFileSync(
+        path.join(dotSsh, "config"),
+        renderSshConfig(state.hosts, "/root/.ssh/id_ed25519", "/root/.ssh/known_hosts"),
+        { mode: 0o600 },
+    );
+    fs.writeFileSync(path.join(dir, "hosts"), renderEtcHosts(`${state.name}-controller`, state.hosts));
+    fs.writeFileSync(path.join(dir, "resolv.conf"), "# macvlan-lab controller: no DNS server (the lab has no route out)\n");
 }
 
 function execIn(h: Pick<HostState, "keeperPid">, argv: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
@@ -661,6 +716,7 @@ function labFromState(state: LabState, privateKey: string): LabHosts {
         switchNetns: state.switchNetns,
         controllerNetns: state.controllerNetns,
         controllerAddress: state.controllerAddress,
+        controllerKeeperPid: state.controllerKeeperPid,
         privateKey,
         privateKeyPath: state.privateKeyPath,
         knownHostsPath: state.knownHostsPath,
@@ -674,6 +730,7 @@ function labFromState(state: LabState, privateKey: string): LabHosts {
             const h = find(host);
             return ["nsenter", `--net=/run/netns/${state.controllerNetns}`, "ssh", "-F", state.sshConfigPath, h.name, "--", command];
         },
+        controllerArgv: (argv) => ["nsenter", "-t", String(state.controllerKeeperPid), "-m", "-u", "-n", "--", ...argv],
     };
 }
 
@@ -684,9 +741,10 @@ export function attachLab(name: string, opts: { stateDir?: string } = {}): LabHo
     if (state === undefined || !state.complete) {
         throw new Error(`lab ${name} is not up (no complete ${path.join(stateDir, STATE_FILE)})`);
     }
-    const dead = state.hosts.filter((h) => !isAlive(h.keeperPid));
+    const dead = state.hosts.filter((h) => !isKeeper(h.keeperPid, name, h.name)).map((h) => h.name);
+    if (!isKeeper(state.controllerKeeperPid, name, CONTROLLER_LABEL)) dead.push("the controller");
     if (dead.length > 0) {
-        throw new Error(`lab ${name}: the keeper of ${dead.map((h) => h.name).join(", ")} is gone; run hostsDown and hostsUp again`);
+        throw new Error(`lab ${name}: the keeper of ${dead.join(", ")} is gone; run hostsDown and hostsUp again`);
     }
     return labFromState(state, fs.readFileSync(state.privateKeyPath, "utf8"));
 }
@@ -820,7 +878,7 @@ export async function hostsDown(name: string, opts: HostsDownOptions = {}): Prom
 async function stopHost(lab: string, host: string, netns: string, self: Set<number>, log: (l: string) => void): Promise<void> {
     const inNs = () => pidsInNetns(netns).filter((p) => !self.has(p));
     let pids = inNs();
-    const keeper = pids.find((p) => cmdline(p).startsWith(`macvlan-lab-keeper:${lab}:${host}`));
+    const keeper = pids.find((p) => isKeeper(p, lab, host));
     const dockerds = pids.filter((p) => comm(p) === "dockerd");
     const entry = keeper ?? dockerds[0]; // any process in the host's mount namespace lets us in
     if (entry !== undefined && dockerds.length > 0) {
@@ -927,7 +985,7 @@ function findStrays(name: string, stateDir: string, self: Set<number>): number[]
         if (self.has(pid) || !isAlive(pid)) continue;
         const c = cmdline(pid);
         if (c === "") continue; // kernel threads
-        let hit = c.startsWith(`macvlan-lab-keeper:${name}:`) || (comm(pid) === "sshd" && c.includes(mark));
+        let hit = c.startsWith(keeperMark(name, "")) || (comm(pid) === "sshd" && c.includes(mark));
         if (!hit) {
             try {
                 hit = fs.readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n").some((l) => (l.split(" ")[3] ?? "").startsWith(mark));
@@ -959,7 +1017,7 @@ export function describeLab(lab: LabHosts): string {
     const lines = [
         `lab ${lab.name} (${lab.vlanMode} VLANs), state ${lab.stateDir}`,
         `  switch netns ${lab.switchNetns}`,
-        `  controller netns ${lab.controllerNetns}, address ${lab.controllerAddress}`,
+        `  controller netns ${lab.controllerNetns}, address ${lab.controllerAddress}, keeper ${lab.controllerKeeperPid} (nsenter -t ${lab.controllerKeeperPid} -m -u -n ssh docker01 ...)`,
         `  ssh key ${lab.privateKeyPath}, known_hosts ${lab.knownHostsPath}`,
         `  ssh from the controller: nsenter --net=/run/netns/${lab.controllerNetns} ssh -F ${lab.sshConfigPath} <host> <command>`,
     ];
