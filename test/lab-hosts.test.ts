@@ -4,6 +4,7 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as path from "path";
 import {
     LabHosts,
     LabTopology,
@@ -23,7 +24,24 @@ import {
 } from "../lab/hosts";
 import { allPids, cmdline, isAlive, run } from "../lab/hosts/proc";
 
-const LAB = "mvl-hosts-test";
+/** Per test process, so that two runs at once on one machine do not tear down each other's lab. */
+const LAB_PREFIX = "mvlht-";
+const LAB = `${LAB_PREFIX}${process.pid}`;
+
+/** Tears down the labs of test runs that died without doing it (their pid is gone). */
+async function sweepStaleTestLabs(): Promise<void> {
+    const names = new Set<string>();
+    for (const n of fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns") : []) {
+        const m = new RegExp(`^(${LAB_PREFIX}(\\d+))_`).exec(n);
+        if (m && !isAlive(Number(m[2]))) names.add(m[1]);
+    }
+    const labDir = path.dirname(defaultStateDir("x"));
+    for (const n of fs.existsSync(labDir) ? fs.readdirSync(labDir) : []) {
+        const m = new RegExp(`^${LAB_PREFIX}(\\d+)$`).exec(n);
+        if (m && !isAlive(Number(m[1]))) names.add(n);
+    }
+    for (const n of names) await hostsDown(n, { log });
+}
 
 function topology(): LabTopology {
     return {
@@ -227,6 +245,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
             this.skip();
         }
         this.timeout(120_000);
+        await sweepStaleTestLabs();
         realDaemonJson = fs.existsSync("/etc/docker/daemon.json") ? fs.readFileSync("/etc/docker/daemon.json", "utf8") : undefined;
         lab = await hostsUp(topology(), { log });
     });
