@@ -845,22 +845,23 @@ export async function hostsDown(name: string, opts: HostsDownOptions = {}): Prom
     await forEachHost(hostNs.map((n) => ({ name: hostOfNamespace(name, n) as string, netns: n })), (h) =>
         stopHost(name, h.name, h.netns, self, log),
     );
-    // processes whose host namespace is already gone (a kill -9 between steps): containers by cgroup,
+    for (const n of [...names].filter((x) => hostOfNamespace(name, x) === undefined)) {
+        const pids = pidsInNetns(n).filter((p) => !self.has(p));
+        if (pids.length > 0) {
+            const what = [...new Set(pids.map((p) => (isKeeper(p, name, CONTROLLER_LABEL) ? "keeper" : comm(p))))].join(", ");
+            log(`lab ${name}: stopping ${pids.length} process(es) in ${n} (${what})`);
+            await terminate(pids, 5_000);
+        }
+        await run(["ip", "netns", "del", n]);
+        log(`lab ${name}: netns ${n} deleted`);
+    }
+    // processes whose namespace is already gone (a kill -9 between steps): containers by cgroup,
     // keepers and daemons by their marks
     await killCgroups(name, undefined, log);
     const strays = findStrays(name, stateDir, self);
     if (strays.length > 0) {
         log(`lab ${name}: stopping ${strays.length} stray process(es) ${strays.join(", ")}`);
         await terminate(strays, 10_000);
-    }
-    for (const n of [...names].filter((x) => hostOfNamespace(name, x) === undefined)) {
-        const pids = pidsInNetns(n).filter((p) => !self.has(p));
-        if (pids.length > 0) {
-            log(`lab ${name}: stopping ${pids.length} process(es) in ${n}`);
-            await terminate(pids, 5_000);
-        }
-        await run(["ip", "netns", "del", n]);
-        log(`lab ${name}: netns ${n} deleted`);
     }
     await removeCgroups(name, log);
     for (const m of mountsUnder(stateDir)) {
