@@ -1087,9 +1087,12 @@ mode=$(state_get "$state/vlan-$dev.state" mode)
         String.raw`if [ "$mode" = kernel ] && [ "$(state_get "$state/vlan-$dev.state" link)" = created ]; then
 	if link_exists "$dev"; then
 ` +
-        removeLink.replace(/^\t/gm, "\t\t") +
-        String.raw`		if link_exists "$dev"; then ip link delete dev "$dev"; fi
-		did "removed $dev"
+        (removeLink
+            ? removeLink.replace(/^\t/gm, "\t\t") + String.raw`		if link_exists "$dev"; then ip link delete dev "$dev"; fi
+`
+            : String.raw`		ip link delete dev "$dev"
+`) +
+        String.raw`		did "removed $dev"
 	fi
 else
 	if [ "$mode" = emulated ]; then note "EMULATED: $dev is the lab's link: its address goes and it is set down; the link itself stays"; fi
