@@ -21,7 +21,7 @@ import { parseLab, RawLabConfig } from "../components/spec/validate";
 import { auxAddresses, LabPlan, planLab } from "../components/spec/plan";
 import { LabSpec, NetworkSpec } from "../components/spec/types";
 import { loadStackConfig, rawLabConfig } from "../lab/stackFile";
-import { randomLab } from "./helpers/generate";
+import { generateLab, randomLab } from "./helpers/generate";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -254,6 +254,26 @@ describe("address plan over generated labs", function () {
         assert.ok(withoutIp > 0 && withIp > withoutIp, `containers with ip ${withIp}, without ${withoutIp}`);
         assert.ok(cases.some((c) => c.spec.networks.some((n) => Object.keys(n.reserved).length > 0)), "some network has reserved addresses");
         assert.ok(cases.some((c) => c.spec.networks.some((n) => n.hosts.length < c.spec.hosts.length)), "some network spans only part of the hosts");
+    });
+
+    it("accepts the benchmark's labs (generateLab): exact sizes, every network on every host, most containers static", function () {
+        for (const seed of [1]) {
+            const raw = generateLab({ hosts: 40, networks: 8, containersPerHost: 20, seed });
+            const { spec, errors } = parseLab(raw);
+            assert.deepStrictEqual(errors, [], `generateLab seed ${seed}`);
+            assert.ok(spec);
+            assert.strictEqual(spec.hosts.length, 40);
+            assert.strictEqual(spec.networks.length, 8);
+            assert.strictEqual(spec.containers.length, 40 * 20);
+            assert.ok(spec.networks.every((n) => n.hosts.length === 40 && n.vlan !== undefined));
+            const statics = spec.containers.filter((c) => c.ip !== undefined).length;
+            assert.ok(statics > 0.8 * spec.containers.length && statics < spec.containers.length, `statics ${statics}`);
+            const { plan, errors: planErrors } = planLab(spec);
+            assert.deepStrictEqual(planErrors, []);
+            checkRanges(seed, spec, plan);
+            checkRangesAreLargest(seed, spec, plan);
+            checkAux(seed, spec, plan);
+        }
     });
 
     it("gives every host of a network a range inside the subnet, disjoint from the other hosts' ranges and free of every fixed address", function () {
