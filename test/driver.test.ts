@@ -40,7 +40,8 @@ import {
     pushedDigest,
     volumeCreateArgv,
 } from "../lab/driver/dockerSpec";
-import { hostLabel, shortType } from "../lab/driver/engine";
+import { dockerDialTimeout, hostLabel, shortType } from "../lab/driver/engine";
+import { LabHosts, checkPrerequisites, hostsDown, hostsUp, startSshd as startLabSshd, stopSshd as stopLabSshd } from "../lab/hosts";
 import { parseArgs } from "../lab/driver/cli";
 
 const REPO = path.resolve(__dirname, "..");
@@ -260,6 +261,12 @@ describe("lab driver: cli and names (pure)", () => {
         assert.equal(hostLabel("192.168.1.11", 22, { "192.168.1.11": "docker01" }), "docker01");
         assert.equal(hostLabel("127.0.0.1", 2222), "127.0.0.1:2222");
     });
+
+    it("takes the Docker connection's time limit from the provider's sshOpts", () => {
+        assert.equal(dockerDialTimeout(["-i", "k", "-o", "ConnectTimeout=5"]), 5);
+        assert.equal(dockerDialTimeout(["-oConnectTimeout=7"]), 7);
+        assert.equal(dockerDialTimeout([]), 10);
+    });
 });
 
 // -------------------------------------------------------------------------------------------------
@@ -334,7 +341,7 @@ interface TestSshd {
     stop(): void;
 }
 
-async function startSshd(): Promise<TestSshd> {
+async function startTestSshd(): Promise<TestSshd> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "driver-test-"));
     const keygen = async (file: string) => {
         const r = await runBounded(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "driver-test", "-f", file], 20_000);
@@ -387,7 +394,7 @@ describe("lab driver: remote.Command over a real sshd", function () {
             console.log("      skipping: needs root and /usr/sbin/sshd (Debian's openssh-server)");
             this.skip();
         }
-        sshd = await startSshd();
+        sshd = await startTestSshd();
     });
 
     after(() => sshd?.stop());
@@ -557,5 +564,182 @@ describe("lab driver: remote.Command over a real sshd", function () {
         }
         const after = fs.readdirSync(os.tmpdir()).filter((x) => x.startsWith("lab-driver-") && !before.has(x));
         assert.deepEqual(after, [], "the temp key directories are removed");
+    });
+});
+
+// -------------------------------------------------------------------------------------------------
+// Docker performers against a real dockerd: one lab host (lab/hosts), driven from its controller
+
+describe("lab: the lab driver on a lab host (real sshd and dockerd)", function () {
+    const LAB = "mvl-driver-test";
+    let lab: LabHosts | undefined;
+    let dir = "";
+    const up = (): LabHosts => {
+        assert.ok(lab, "the lab is up");
+        return lab;
+    };
+
+    before(async function () {
+        const problems = checkPrerequisites();
+        if (problems.length > 0) {
+            console.log(`      skipping the lab driver on a lab host: ${problems.join("; ")}`);
+            this.skip();
+        }
+        this.timeout(180_000);
+        lab = await hostsUp({
+            name: LAB,
+            hosts: [{ name: "docker01", address: "192.168.1.11", prefixLength: 24, nic: "ens33", sshPort: 22 }],
+            vlans: [],
+        });
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "driver-lab-test-"));
+        writeConfig({});
+    });
+
+    after(async function () {
+        this.timeout(180_000);
+        if (lab !== undefined) await hostsDown(LAB);
+        if (dir !== "") fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    function writeConfig(extra: Record<string, string>): void {
+        const l = up();
+        fs.writeFileSync(
+            path.join(dir, "cfg.json"),
+            JSON.stringify({
+                config: {
+                    "macvlan-lab:address": "192.168.1.11",
+                    "macvlan-lab:parent": "ens33",
+                    "macvlan-lab:sshKeyFile": l.privateKeyPath,
+                    "macvlan-lab:sshKnownHostsFile": l.knownHostsPath,
+                    "macvlan-lab:hostKey": l.hostKeys.docker01,
+                    "macvlan-lab:sshPrivateKey": l.privateKey,
+                    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`macvlan-lab:${k}`, v])),
+                },
+                secretKeys: ["macvlan-lab:sshPrivateKey"],
+                hostNames: { "192.168.1.11": "docker01" },
+            }),
+        );
+    }
+
+    /** The driver's CLI inside the controller namespace, as the lab runs it. */
+    const inController = (args: string[], timeoutMs = 120_000): Promise<Run> =>
+        runBounded(["nsenter", `--net=/run/netns/${up().controllerNetns}`, ...driverArgv(args)], timeoutMs);
+    const apply = (): Promise<Run> =>
+        inController(["apply", "--program", path.join(FIXTURES, "docker.ts"), "--stack", "lab", "--config-file", path.join(dir, "cfg.json"), "--state", path.join(dir, "state.json")]);
+    /** What the host itself says (not the driver): a shell in docker01's namespaces. */
+    const onHost = async (cmd: string): Promise<string> => {
+        const r = await up().exec("docker01", ["sh", "-c", cmd], { timeoutMs: 30_000 });
+        assert.equal(r.code, 0, `${cmd}: ${r.stderr}`);
+        return r.stdout;
+    };
+    const steps = (out: string): string[] =>
+        out.split("\n").filter((l) => /^\[docker01\] (docker|remote)\./.test(l)).map((l) => l.replace(/ \(\d+\.\ds\)$/, "").replace(/^\[docker01\] /, "")).sort();
+    const outputsOf = (out: string): Record<string, string> => JSON.parse(/^outputs:\n([\s\S]*?\n})$/m.exec(out)?.[1] ?? "{}") as Record<string, string>;
+    /** Containers, networks, volumes, images and the NIC's flags: what an apply may change. */
+    const snapshot = (): Promise<string> =>
+        onHost(
+            "docker ps -a --no-trunc --format '{{.ID}} {{.Names}} {{.Image}} {{.State}}' | sort; docker network ls --no-trunc --format '{{.ID}} {{.Name}} {{.Driver}}' | sort; " +
+                "docker volume ls --format '{{.Name}}' | sort; docker images --no-trunc --format '{{.Repository}}:{{.Tag}} {{.ID}}' | sort; ip -o link show ens33 | grep -o '<[^>]*>'",
+        );
+
+    it("creates the macvlan network, runs busybox with its static address, pushes to a registry and pulls back", async function () {
+        this.timeout(150_000);
+        const r = await apply();
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.deepEqual(steps(r.stdout), [
+            "docker.Container docker01-bbox1: created",
+            "docker.Container docker01-registry: created",
+            "docker.Network docker01-mac-net: created",
+            "docker.RegistryImage docker01-busybox-push: created",
+            "docker.RemoteImage docker01-busybox: unchanged",
+            "docker.RemoteImage docker01-pull-busybox-v1: created",
+            "docker.RemoteImage docker01-registry-image: unchanged",
+            "docker.Tag docker01-busybox-tag: created",
+            "docker.Volume docker01-registry-data: created",
+            "remote.Command docker01-forget-tag: created",
+            "remote.Command docker01-promisc: created",
+        ]);
+        assert.match(r.stdout, /^\[docker01\]   EMULATED: nothing, ens33 is real$/m);
+        const net = JSON.parse(await onHost("docker network inspect drv_mac_net"))[0] as {
+            Driver: string; Options: Record<string, string>; IPAM: { Config: Array<Record<string, unknown>> };
+        };
+        assert.equal(net.Driver, "macvlan");
+        assert.deepEqual(net.Options, { parent: "ens33", macvlan_mode: "bridge" });
+        assert.deepEqual(net.IPAM.Config, [{ Subnet: "172.22.16.0/24", Gateway: "172.22.16.1", IPRange: "172.22.16.64/27", AuxiliaryAddresses: { "bbox2-docker02": "172.22.16.12" } }]);
+        assert.equal(await onHost("docker inspect -f '{{.State.Running}} {{.NetworkSettings.Networks.drv_mac_net.IPAddress}}' bbox1"), "true 172.22.16.11\n");
+        assert.match(await onHost("ip -o link show ens33"), /PROMISC/);
+        const out = outputsOf(r.stdout);
+        assert.equal(out.bboxAddress, "172.22.16.11");
+        assert.equal(out.networkName, "drv_mac_net");
+        assert.match(out.pushedDigest, /^sha256:[0-9a-f]{64}$/);
+        assert.equal(out.pulledImageId, out.busyboxId, "the image pulled back from the registry is busybox");
+        assert.equal((await onHost("docker image inspect -f '{{.Id}}' 127.0.0.1:5000/busybox:v1")).trim(), out.busyboxId);
+    });
+
+    it("changes nothing on the host when applied again", async function () {
+        this.timeout(150_000);
+        const before = await snapshot();
+        const r = await apply();
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.ok(steps(r.stdout).every((s) => s.endsWith(": unchanged")), r.stdout);
+        assert.equal(await snapshot(), before);
+    });
+
+    it("replaces the network when its ip-range changes, and the container on it", async function () {
+        this.timeout(150_000);
+        const oldNet = (await onHost("docker network inspect -f '{{.Id}}' drv_mac_net")).trim();
+        writeConfig({ ipRange: "172.22.16.96/27" });
+        const r = await apply();
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.ok(steps(r.stdout).includes("docker.Network docker01-mac-net: replaced"), r.stdout);
+        assert.match(r.stdout, /replaced: subnet 172\.22\.16\.0\/24 ip-range: want 172\.22\.16\.96\/27, have 172\.22\.16\.64\/27/);
+        const now = (await onHost("docker network inspect -f '{{.Id}} {{(index .IPAM.Config 0).IPRange}}' drv_mac_net")).trim().split(" ");
+        assert.notEqual(now[0], oldNet);
+        assert.equal(now[1], "172.22.16.96/27");
+        assert.equal(await onHost("docker inspect -f '{{.State.Running}} {{.NetworkSettings.Networks.drv_mac_net.IPAddress}}' bbox1"), "true 172.22.16.11\n");
+    });
+
+    it("fails within a bounded time naming the host while its sshd is stopped, and converges once it is back", async function () {
+        this.timeout(200_000);
+        const before = await snapshot();
+        await stopLabSshd(up(), "docker01");
+        let r: Run;
+        try {
+            r = await apply();
+        } finally {
+            await startLabSshd(up(), "docker01");
+        }
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /^  docker01: docker01-[a-z0-9-]+: could not connect over SSH to root@192\.168\.1\.11:22 after \d attempt\(s\) of at most 5 s: .*Connection refused/m);
+        assert.ok(r.ms < 60_000, `took ${r.ms} ms`);
+        const again = await apply();
+        assert.equal(again.code, 0, again.stdout + again.stderr);
+        assert.ok(steps(again.stdout).every((s) => s.endsWith(": unchanged")), again.stdout);
+        assert.equal(await snapshot(), before);
+    });
+
+    it("destroys in reverse: containers, network, volume, pushed-and-pulled image and promisc gone, preloaded images kept", async function () {
+        this.timeout(150_000);
+        const l = up();
+        const d = await inController(["destroy", "--state", path.join(dir, "state.json"), "--key", l.privateKeyPath]);
+        assert.equal(d.code, 0, d.stdout + d.stderr);
+        assert.match(d.stdout, /docker\.RemoteImage docker01-busybox: kept/);
+        assert.match(d.stdout, /image 127\.0\.0\.1:5000\/busybox:v1 removed/);
+        const lines = d.stdout.split("\n").filter((x) => /^\[docker01\] (docker|remote)\./.test(x)).map((x) => x.split(" ")[2].replace(/:$/, ""));
+        const at = (n: string): number => lines.indexOf(n);
+        assert.equal(lines.length, 11);
+        assert.equal(lines[0], "docker01-pull-busybox-v1", "the last to complete is deleted first");
+        for (const [first, then] of [
+            ["docker01-bbox1", "docker01-mac-net"], ["docker01-mac-net", "docker01-promisc"], ["docker01-registry", "docker01-registry-data"],
+            ["docker01-forget-tag", "docker01-busybox-push"], ["docker01-busybox-push", "docker01-busybox-tag"], ["docker01-bbox1", "docker01-busybox"],
+        ]) {
+            assert.ok(at(first) >= 0 && at(first) < at(then), `${first} is deleted before ${then}: ${lines.join(", ")}`);
+        }
+        assert.equal(await onHost("docker ps -aq"), "");
+        assert.equal(await onHost("docker network ls --format '{{.Name}}' | sort | tr '\\n' ' '"), "bridge host none ");
+        assert.equal(await onHost("docker volume ls -q"), "");
+        assert.equal(await onHost("docker images --format '{{.Repository}}:{{.Tag}}' | sort | tr '\\n' ' '"), "busybox:latest registry:2 ");
+        assert.doesNotMatch(await onHost("ip -o link show ens33"), /PROMISC/);
+        assert.ok(!fs.existsSync(path.join(dir, "state.json")));
     });
 });

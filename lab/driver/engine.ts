@@ -27,6 +27,7 @@ import {
     parseVolume,
 } from "./dockerSpec";
 import {
+    Deleted,
     PerformError,
     Performed,
     Remote,
@@ -79,7 +80,7 @@ export interface ApplyOptions {
     privateKeyPath?: string;
 }
 
-export type StepOutcome = StepStatus | "deleted" | "failed";
+export type StepOutcome = StepStatus | "deleted" | "kept" | "failed";
 
 export interface StepRecord {
     urn: string;
@@ -577,7 +578,7 @@ class Apply {
         const remote = this.remote(
             { host: provider.host, port: provider.port, user: provider.user, label: host },
             { extraOpts: provider.sshOpts, knownHosts: { mode: "ssh-config" } },
-            { dialAttempts: 1, dialTimeoutSeconds: DOCKER_DIAL_TIMEOUT_S, runTimeoutMs: this.commandTimeoutMs() },
+            { dialAttempts: 1, dialTimeoutSeconds: dockerDialTimeout(provider.sshOpts), runTimeoutMs: this.commandTimeoutMs() },
         );
         const prior = this.peekPrior(req.urn);
         const priorInfo = prior !== undefined && !prior.failed ? { delete: prior.delete, triggersHash: prior.inputsHash, outputs: prior.outputs } : undefined;
@@ -655,12 +656,13 @@ class Apply {
         const host = e.connection?.label ?? "?";
         const key = keyFile ?? (this.opts.privateKeyPath !== undefined ? path.resolve(this.opts.privateKeyPath) : this.lastKeyFile);
         try {
-            const note = await deleteOne(this.ssh, e, key, this.knownHostsFile, this.commandTimeoutMs());
+            const d = await deleteOne(this.ssh, e, key, this.knownHostsFile, this.commandTimeoutMs());
             if (report) {
-                const step: StepRecord = { urn: e.urn, type: e.type, name: e.name, host, status: "deleted", startedAt: started, finishedAt: Date.now(), seconds: (Date.now() - started) / 1000 };
+                const step: StepRecord = { urn: e.urn, type: e.type, name: e.name, host, status: d.outcome, startedAt: started, finishedAt: Date.now(), seconds: (Date.now() - started) / 1000 };
                 this.steps.push(step);
                 this.log(stepLine(step));
-                if (note.length > 0) this.log(`[${host}]   ${note}`);
+                if (this.done.some((x) => x.urn === e.urn)) this.log(`[${host}]   the version it replaced`);
+                for (const l of d.note.split("\n").filter((x) => x !== "")) this.log(`[${host}]   ${l}`);
             }
         } catch (err) {
             throw new PerformError(`deleting the previous ${e.name} failed: ${errorText(err)}`);
@@ -716,6 +718,16 @@ interface RegisterRequest {
     getDeletebeforereplace(): boolean;
 }
 
+/** The ConnectTimeout the Docker provider's sshOpts set (ssh keeps the first), else the driver's default. */
+export function dockerDialTimeout(sshOpts: string[]): number {
+    for (let i = 0; i < sshOpts.length; i++) {
+        const o = sshOpts[i] === "-o" ? sshOpts[i + 1] ?? "" : sshOpts[i].startsWith("-o") ? sshOpts[i].slice(2) : "";
+        const m = /^ConnectTimeout[= ]\s*(\d+)$/i.exec(o.trim());
+        if (m !== null && Number(m[1]) > 0) return Math.min(Number(m[1]), 60);
+    }
+    return DOCKER_DIAL_TIMEOUT_S;
+}
+
 /** `urn::id` (a provider reference) -> the urn. */
 function providerUrn(ref: string): string {
     const i = ref.lastIndexOf("::");
@@ -765,10 +777,12 @@ function remoteOf(ssh: SshRunner, target: SshTarget, auth: SshAuth, limits: SshL
     };
 }
 
-/** Runs the delete of one entry with `keyFile` (the state never holds a key). Returns notes for the log. */
-async function deleteOne(ssh: SshRunner, e: StateEntry, keyFile: string | undefined, knownHostsFile: string, timeoutMs: number): Promise<string> {
+/** Runs the delete of one entry with `keyFile` (the state never holds a key). */
+async function deleteOne(ssh: SshRunner, e: StateEntry, keyFile: string | undefined, knownHostsFile: string, timeoutMs: number): Promise<Deleted> {
     const c = e.connection;
-    if (e.delete.kind === "none") return "";
+    if (e.delete.kind === "none") {
+        return e.type === "docker:index/registryImage:RegistryImage" ? { outcome: "kept", note: "keepRemotely: the image stays in the registry" } : { outcome: "deleted", note: "" };
+    }
     if (c === undefined) throw new PerformError("the state has no connection for it");
     const target: SshTarget = { host: c.host, port: c.port, user: c.user, label: c.label };
     if (e.delete.kind === "command") {
@@ -778,10 +792,10 @@ async function deleteOne(ssh: SshRunner, e: StateEntry, keyFile: string | undefi
             sshOpts: environmentSshOpts(e.delete.environment ?? {}),
             timeoutMs,
         });
-        return emulatedLines(r.stdout).join("\n");
+        return { outcome: "deleted", note: emulatedLines(r.stdout).join("\n") };
     }
     const extra = [...(c.sshOpts ?? []), ...(keyFile !== undefined ? ["-i", keyFile] : [])];
-    const remote = remoteOf(ssh, target, { extraOpts: extra, knownHosts: { mode: "ssh-config" } }, { dialAttempts: 1, dialTimeoutSeconds: DOCKER_DIAL_TIMEOUT_S, runTimeoutMs: timeoutMs });
+    const remote = remoteOf(ssh, target, { extraOpts: extra, knownHosts: { mode: "ssh-config" } }, { dialAttempts: 1, dialTimeoutSeconds: dockerDialTimeout(extra), runTimeoutMs: timeoutMs });
     return performDelete(remote, e.delete);
 }
 
@@ -833,7 +847,9 @@ export async function destroyFromState(opts: DestroyOptions): Promise<{ steps: S
             let note = "";
             let what: string | undefined;
             try {
-                note = await deleteOne(ssh, e, path.resolve(opts.privateKeyPath), knownHostsFile, (opts.commandTimeoutSeconds ?? 600) * 1000);
+                const d = await deleteOne(ssh, e, path.resolve(opts.privateKeyPath), knownHostsFile, (opts.commandTimeoutSeconds ?? 600) * 1000);
+                status = d.outcome;
+                note = d.note;
                 left.splice(left.indexOf(e), 1);
                 writeState(opts.stateFile, { ...state, resources: left });
             } catch (err) {

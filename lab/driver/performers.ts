@@ -269,47 +269,49 @@ export async function ensureContainer(remote: Remote, c: ContainerSpec): Promise
 // ------------------------------------------------------------------------------------------------
 // Deletes
 
+/** What a delete did: removed it (or found it gone), or kept it on purpose. */
+export interface Deleted {
+    outcome: "deleted" | "kept";
+    note: string;
+}
+
 /**
- * Performs a recorded delete. Objects that are gone already are fine; images and tags the driver
- * did not create are left alone. Returns what was done, for the step line.
+ * Performs a recorded delete. Objects that are gone already are fine; images, tags and volumes the
+ * driver did not create are kept.
  */
-export async function performDelete(remote: Remote, d: DeleteAction): Promise<string> {
+export async function performDelete(remote: Remote, d: DeleteAction): Promise<Deleted> {
+    const gone = (what: string, r: "removed" | "absent"): Deleted => ({ outcome: "deleted", note: r === "removed" ? `${what} removed` : `${what} was gone already` });
+    const kept = (note: string): Deleted => ({ outcome: "kept", note });
     switch (d.kind) {
         case "none":
-            return "nothing to delete";
+            return { outcome: "deleted", note: "" };
         case "command":
             throw new Error("remote.Command deletes run through runScript");
         case "container": {
-            const argvs = containerRemoveArgvs(d.name, d.removeVolumes, d.graceSeconds);
             let last: "removed" | "absent" = "absent";
-            for (const argv of argvs) {
+            for (const argv of containerRemoveArgvs(d.name, d.removeVolumes, d.graceSeconds)) {
                 last = await removeIgnoringAbsent(remote, argv, `${argv.slice(0, 2).join(" ")} ${d.name}`);
             }
-            return last === "removed" ? `container ${d.name} removed` : `container ${d.name} was gone already`;
+            return gone(`container ${d.name}`, last);
         }
         case "network":
-            return (await removeIgnoringAbsent(remote, ["docker", "network", "rm", "--", d.name], `docker network rm ${d.name}`)) === "removed"
-                ? `network ${d.name} removed`
-                : `network ${d.name} was gone already`;
+            return gone(`network ${d.name}`, await removeIgnoringAbsent(remote, ["docker", "network", "rm", "--", d.name], `docker network rm ${d.name}`));
         case "volume":
-            if (!d.createdByDriver) return `volume ${d.name} kept (it existed before the apply)`;
-            return (await removeIgnoringAbsent(remote, ["docker", "volume", "rm", "--", d.name], `docker volume rm ${d.name}`)) === "removed"
-                ? `volume ${d.name} removed`
-                : `volume ${d.name} was gone already`;
+            if (!d.createdByDriver) return kept(`volume ${d.name} existed before the apply`);
+            return gone(`volume ${d.name}`, await removeIgnoringAbsent(remote, ["docker", "volume", "rm", "--", d.name], `docker volume rm ${d.name}`));
         case "image":
-            if (d.keepLocally) return `image ${d.ref} kept (keepLocally)`;
-            if (!d.pulledByDriver) return `image ${d.ref} kept (it was on the host before the apply)`;
-            return (await removeIgnoringAbsent(remote, ["docker", "image", "rm", ...(d.force ? ["--force"] : []), "--", d.ref], `docker image rm ${d.ref}`)) ===
-                "removed"
-                ? `image ${d.ref} removed`
-                : `image ${d.ref} was gone already`;
+            if (d.keepLocally) return kept(`image ${d.ref}: keepLocally`);
+            if (!d.pulledByDriver) return kept(`image ${d.ref} was on the host before the apply`);
+            return gone(
+                `image ${d.ref}`,
+                await removeIgnoringAbsent(remote, ["docker", "image", "rm", ...(d.force ? ["--force"] : []), "--", d.ref], `docker image rm ${d.ref}`),
+            );
         case "tag": {
-            if (!d.createdByDriver) return `tag ${d.ref} kept (it existed before the apply)`;
+            if (!d.createdByDriver) return kept(`tag ${d.ref} existed before the apply`);
             const img = await inspect<ImageInspect>(remote, "image", d.ref);
-            if (img === undefined) return `tag ${d.ref} was gone already`;
-            if ((img.RepoTags ?? []).length < 2) return `tag ${d.ref} kept: it is the image's only name, removing it would delete the image`;
-            await removeIgnoringAbsent(remote, ["docker", "image", "rm", "--no-prune", "--", d.ref], `docker image rm ${d.ref}`);
-            return `tag ${d.ref} removed`;
+            if (img === undefined) return gone(`tag ${d.ref}`, "absent");
+            if ((img.RepoTags ?? []).length < 2) return kept(`tag ${d.ref} is the image's only name; removing it would delete the image`);
+            return gone(`tag ${d.ref}`, await removeIgnoringAbsent(remote, ["docker", "image", "rm", "--no-prune", "--", d.ref], `docker image rm ${d.ref}`));
         }
         default: {
             const never_: never = d;
