@@ -256,7 +256,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     });
 
     it("runs hostname over SSH from the controller namespace with the lab's key, checking host keys", async function () {
-        this.timeout(30_000);
+        this.timeout(90_000);
         const l = up();
         assert.match(l.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
         assert.equal(fs.statSync(l.privateKeyPath).mode & 0o777, 0o600);
@@ -271,7 +271,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     });
 
     it("lets the controller reach hosts by name: ssh docker01, docker -H ssh://docker02", async function () {
-        this.timeout(30_000);
+        this.timeout(90_000);
         const l = up();
         const ssh = await run(l.controllerArgv(["sh", "-c", "hostname; ssh docker01 hostname; ip route show default"]), { timeoutMs: 20_000 });
         assert.equal(ssh.code, 0, ssh.stderr);
@@ -282,7 +282,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     });
 
     it("answers docker in every host, each dockerd with its own daemon.json (the real one untouched)", async function () {
-        this.timeout(30_000);
+        this.timeout(90_000);
         const l = up();
         for (const h of l.hosts) {
             assert.match(await sh(l, h.name, "docker info --format '{{.ServerVersion}} {{.DockerRootDir}} {{.Name}}'"), new RegExp(`^\\S+ /var/lib/docker ${h.name}\n$`));
@@ -298,7 +298,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     });
 
     it("gives each host ens33 (management), ens33.10 and ens33.20, and no default route anywhere", async function () {
-        this.timeout(30_000);
+        this.timeout(90_000);
         const l = up();
         for (const h of l.hosts) {
             const links = (await sh(l, h.name, "ls /sys/class/net")).split("\n");
@@ -320,7 +320,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     });
 
     it("puts both hosts' ens33.10 on one segment, ens33.20 on another, never bridged together", async function () {
-        this.timeout(60_000);
+        this.timeout(90_000);
         const l = up();
         if (l.vlanMode !== "emulated") this.skip(); // with 802.1Q the product creates the VLAN links
         const ping = (host: string, dst: string) =>
@@ -345,7 +345,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     });
 
     it("connects busybox containers on a macvlan network on ens33 across the two hosts", async function () {
-        this.timeout(60_000);
+        this.timeout(90_000);
         const l = up();
         for (const h of ["docker01", "docker02"]) {
             await sh(l, h, "docker network create -d macvlan --subnet 172.22.16.0/24 --ip-range 172.22.16.64/27 -o parent=ens33 mvl16 >/dev/null");
@@ -383,7 +383,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     });
 
     it("stops and starts a host's sshd: refused while stopped, back afterwards", async function () {
-        this.timeout(60_000);
+        this.timeout(90_000);
         const l = up();
         await stopSshd(l, "docker02");
         const down = await run(l.sshArgv("docker02", "true"), { timeoutMs: 15_000 });
@@ -396,7 +396,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     });
 
     it("execs with input, and kills a command that outruns its timeout", async function () {
-        this.timeout(30_000);
+        this.timeout(90_000);
         const l = up();
         const r = await l.exec("docker01", ["sh", "-c", "cat; hostname"], { input: "hello\n" });
         assert.deepEqual(r, { code: 0, stdout: "hello\ndocker01\n", stderr: "" });
@@ -418,7 +418,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     });
 
     it("tears down what it made when a bring-up fails half-way", async function () {
-        this.timeout(60_000);
+        this.timeout(90_000);
         const stateDir = defaultStateDir(LAB);
         await assert.rejects(hostsUp(topology(), { log, failAfter: "dockerd" }), /bring-up failed: failing after phase dockerd/);
         assertNothingLeft(stateDir, []);
