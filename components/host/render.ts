@@ -299,34 +299,56 @@ forget() {
 }
 # state_get FILE KEY: the value of KEY=... in a state file
 state_get() { sed -n "s/^$2=//p" "$1"; }
-# state_init: make the state directory $state (and $state_dir, remembered) on first use
+# mkdirs DIR: make DIR and its missing parents, each undone if this run fails; $made_dirs lists
+# the directories made, one per line, outermost first
+mkdirs() {
+	made_dirs=
+	d=$1
+	while [ ! -d "$d" ]; do
+		made_dirs="$d
+$made_dirs"
+		d=$(dirname "$d")
+	done
+	printf '%s' "$made_dirs" >"$work/mkdirs"
+	while IFS= read -r d; do
+		if mkdir "$d" 2>/dev/null; then
+			undo "rmdir $(q "$d") 2>/dev/null || true"
+		elif [ ! -d "$d" ]; then
+			die "cannot make the directory $d"
+		fi
+	done <"$work/mkdirs"
+}
+# rmdirs LIST: remove the directories of a list written from $made_dirs, innermost first, if empty
+rmdirs() {
+	sed -n '1!G;h;$p' "$1" >"$work/rmdirs"
+	while IFS= read -r d; do
+		if [ -n "$d" ]; then rmdir "$d" 2>/dev/null || true; fi
+	done <"$work/rmdirs"
+}
+# state_init: make the state directory $state on first use (and $state_dir, remembering what it made)
 state_init() {
 	if [ -d "$state" ]; then return 0; fi
 	if [ ! -d "$state_dir" ]; then
-		mkdir -p "$state_dir"
-		undo "rmdir $(q "$state_dir") 2>/dev/null || true"
-		mkdir -p "$state"
-		undo "rmdir $(q "$state") 2>/dev/null || true"
-		: >"$state/made-state-dir"
+		mkdirs "$state"
+		printf '%s' "$made_dirs" >"$state/made-state-dir"
 		undo "rm -f $(q "$state/made-state-dir")"
 	else
-		mkdir -p "$state"
-		undo "rmdir $(q "$state") 2>/dev/null || true"
+		mkdirs "$state"
 	fi
 }
-# state_done: after a delete, remove $state when nothing is left in it (and $state_dir if create made it)
+# state_done: after a delete, remove $state when nothing is left in it (and what state_init made)
 state_done() {
 	if [ ! -d "$state" ]; then return 0; fi
 	for f in "$state"/* "$state"/.[!.]* "$state"/..?*; do
 		if [ -e "$f" ] && [ "$f" != "$state/made-state-dir" ]; then return 0; fi
 	done
-	made=no
 	if [ -e "$state/made-state-dir" ]; then
-		made=yes
+		cp "$state/made-state-dir" "$work/made-state-dir"
 		rm -f "$state/made-state-dir"
+		rmdirs "$work/made-state-dir"
+	else
+		rmdir "$state" 2>/dev/null || true
 	fi
-	rmdir "$state" 2>/dev/null || return 0
-	if [ "$made" = yes ]; then rmdir "$state_dir" 2>/dev/null || true; fi
 }
 link_exists() { ip link show dev "$1" >/dev/null 2>&1; }
 # has_flag DEV FLAG: FLAG (PROMISC, UP) is among DEV's link flags
@@ -685,10 +707,10 @@ elif [ "$module" = present ]; then
 	note "unchanged: 8021q is loaded (or built in)"
 fi
 if [ ! -d "$conf_dir" ]; then
-	mkdir -p "$conf_dir"
-	undo "rmdir $(q "$conf_dir") 2>/dev/null || true"
-	save "$state/8021q.made-dir"
-	: >"$state/8021q.made-dir"
+	mkdirs "$conf_dir"
+	stage "$state/8021q.made-dirs"
+	printf '%s' "$made_dirs" >"$pending"
+	commit "$state/8021q.made-dirs" 644 ''
 	did "made $conf_dir"
 fi
 if [ -f "$conf" ] && grep -qx 8021q "$conf"; then
@@ -735,9 +757,10 @@ if [ -e "$state/8021q.ours" ]; then
 fi
 forget "$state/8021q.orig"
 forget "$state/8021q.ours"
-if [ -e "$state/8021q.made-dir" ]; then
-	if rmdir "$conf_dir" 2>/dev/null; then did "removed $conf_dir (create made it)"; fi
-	forget "$state/8021q.made-dir"
+if [ -e "$state/8021q.made-dirs" ]; then
+	rmdirs "$state/8021q.made-dirs"
+	if [ ! -d "$conf_dir" ]; then did "removed $conf_dir (create made it)"; fi
+	forget "$state/8021q.made-dirs"
 fi
 if [ "$(cat "$state/8021q.module")" = loaded ] && [ -e /proc/net/vlan/config ]; then
 	if out=$(modprobe -r 8021q 2>&1); then
