@@ -63,12 +63,6 @@ export function readConfigFile(file: string): { config: Record<string, string>; 
     return { config: config as Record<string, string>, secretKeys: secretKeys as string[], hostNames: hostNames as Record<string, string> };
 }
 
-/** Prints outputs as JSON, secrets masked. */
-function printOutputs(outputs: Record<string, unknown>, secret: string[]): void {
-    const shown = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, secret.includes(k) ? "[secret]" : v]));
-    process.stdout.write(`outputs:\n${JSON.stringify(shown, null, 2)}\n`);
-}
-
 function printSessions(s: Record<string, number>): void {
     const parts = Object.entries(s).map(([h, n]) => `${h}=${n}`);
     process.stdout.write(`ssh sessions per host: ${parts.length > 0 ? parts.join(" ") : "none"}\n`);
@@ -120,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
                 log,
                 signal: abort.signal,
             });
-            printOutputs(r.outputs, r.secretOutputs);
+            process.stdout.write(`outputs:\n${r.outputsText}\n`);
             printSessions(r.sshSessions);
             log(`apply done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.steps.length} step(s), state in ${flags["--state"]}`);
         } else {

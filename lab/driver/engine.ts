@@ -100,6 +100,8 @@ export interface ApplyResult {
     outputs: Record<string, unknown>;
     /** Names of the outputs that are secrets (printed masked). */
     secretOutputs: string[];
+    /** The outputs as JSON for people: secret outputs masked, secret values inside others redacted. */
+    outputsText: string;
     steps: StepRecord[];
     /** SSH sessions per host. */
     sshSessions: Record<string, number>;
@@ -271,7 +273,9 @@ class Apply {
         if (this.failures.length > 0) {
             throw new DriverError([...this.failures], this.steps, { ...this.ssh.sessions });
         }
-        return { outputs, secretOutputs, steps: this.steps, sshSessions: { ...this.ssh.sessions } };
+        const shown = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, secretOutputs.includes(k) ? "[secret]" : v]));
+        const outputsText = redact(JSON.stringify(shown, null, 2), this.secrets);
+        return { outputs, secretOutputs, outputsText, steps: this.steps, sshSessions: { ...this.ssh.sessions } };
     }
 
     private onProgramError(e: unknown): void {
