@@ -107,6 +107,16 @@ describe("lab driver: inputs as they arrive in MockResourceArgs (pure)", () => {
         assert.deepEqual([...secrets].sort(), ["KEY-TEXT-123", "h"]);
     });
 
+    it("unwraps a secret nested in a plain object, and leaves a plain key as it is", () => {
+        const nested = unwrapSecrets({ connection: { host: "h", privateKey: { [SIG_KEY]: SECRET_SIG, value: "KEY-TEXT-456" } } });
+        assert.deepEqual(nested.value, { connection: { host: "h", privateKey: "KEY-TEXT-456" } });
+        assert.deepEqual([...nested.secrets], ["KEY-TEXT-456"]);
+        const plain = unwrapSecrets({ connection: { host: "h", privateKey: "KEY-TEXT-789" } });
+        assert.deepEqual(plain.value, { connection: { host: "h", privateKey: "KEY-TEXT-789" } });
+        assert.deepEqual([...plain.secrets], []);
+        assert.equal(parseCommand(nested.value as Record<string, unknown>).connection.privateKey, "KEY-TEXT-456");
+    });
+
     it("redacts a secret and each long line of a multi-line one", () => {
         const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n";
         assert.equal(redact("x b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ y", [key]), "x [secret] y");

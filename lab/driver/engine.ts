@@ -145,6 +145,8 @@ const DOCKER_TYPES = [
     "docker:index/registryImage:RegistryImage",
     "docker:index/container:Container",
 ];
+/** After a failure, steps still running get this long to finish before their sessions are killed. */
+const FAILURE_GRACE_MS = 120_000;
 /** Docker connections at apply: one attempt of ssh's own (the program's sshOpts may set ConnectionAttempts). */
 const DOCKER_DIAL_TIMEOUT_S = 10;
 
@@ -235,7 +237,7 @@ class Apply {
         let outputs: Record<string, unknown> = {};
         const secretOutputs: string[] = [];
         try {
-            this.installMocks();
+            await this.installMocks();
             let mod: Record<string, unknown> | undefined;
             try {
                 mod = (await import(path.resolve(this.opts.program))) as Record<string, unknown>;
@@ -253,8 +255,15 @@ class Apply {
             if (this.failedAt === undefined && pulumi.log.hasErrors()) {
                 this.fail("the program logged errors (see above)");
             }
-            // Running steps finish (each is bounded by its own timeouts); nothing new starts.
-            await Promise.race([Promise.allSettled([...this.inFlight]), sleep(Math.max(0, deadline - Date.now()))]);
+            // Running steps finish (each is bounded by its own timeouts); nothing new starts. After a
+            // failure they get FAILURE_GRACE_MS, then their sessions are killed.
+            const grace = this.failedAt !== undefined ? FAILURE_GRACE_MS : Math.max(0, deadline - Date.now());
+            await Promise.race([Promise.allSettled([...this.inFlight]), sleep(grace)]);
+            if (this.inFlight.size > 0) {
+                this.log(`stopping ${this.inFlight.size} running step(s): killing their SSH sessions`);
+                this.ssh.close();
+                await Promise.race([Promise.allSettled([...this.inFlight]), sleep(5000)]);
+            }
             if (this.failedAt === undefined) {
                 await this.deleteUnmatched();
             }
@@ -327,9 +336,9 @@ class Apply {
         }
     }
 
-    private installMocks(): void {
+    private async installMocks(): Promise<void> {
         pulumi.runtime.setAllConfig(this.opts.config, this.opts.secretKeys);
-        pulumi.runtime.setMocks(
+        await pulumi.runtime.setMocks(
             {
                 newResource: (args) => this.newResource(args),
                 call: (args) => {
