@@ -251,6 +251,9 @@ export class SshRunner {
             }
             this.sessions[target.label] = (this.sessions[target.label] ?? 0) + 1;
             const r = await sem.run(() => this.spawnOnce(argv, limits.runTimeoutMs, stdin));
+            if (this.closed) {
+                throw new SshError(`ssh to ${where}: the session was killed: the driver is stopping`, "connect");
+            }
             if (r === "timeout") {
                 throw new SshError(`ssh to ${where}: no result after ${Math.round(limits.runTimeoutMs / 1000)} s; the session was killed`, "timeout");
             }
