@@ -728,6 +728,20 @@ describe("lab: the lab driver on a lab host (real sshd and dockerd)", function (
         assert.equal(await snapshot(), before);
     });
 
+    it("fails on a container that exits at once, naming host, resource and its logs; destroy removes what was left", async function () {
+        this.timeout(150_000);
+        const state = path.join(dir, "bad-state.json");
+        const r = await inController(["apply", "--program", path.join(FIXTURES, "docker-bad.ts"), "--stack", "bad", "--config-file", path.join(dir, "cfg.json"), "--state", state]);
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /^  docker01: docker01-bad: container drv-bad is not running after start \(exited, exit code 1\): cannot start$/m);
+        const recorded = JSON.parse(fs.readFileSync(state, "utf8")) as { resources: Array<{ name: string; failed?: boolean }> };
+        assert.deepEqual(recorded.resources.map((e) => [e.name, e.failed ?? false]), [["docker01-busybox", false], ["docker01-bad", true]]);
+        assert.equal(await onHost("docker ps -a --filter name=drv-bad --format '{{.Names}}'"), "drv-bad\n");
+        const d = await inController(["destroy", "--state", state, "--key", up().privateKeyPath]);
+        assert.equal(d.code, 0, d.stdout + d.stderr);
+        assert.equal(await onHost("docker ps -a --filter name=drv-bad --format '{{.Names}}'"), "");
+    });
+
     it("destroys in reverse: containers, network, volume, pushed-and-pulled image and promisc gone, preloaded images kept", async function () {
         this.timeout(150_000);
         const l = up();

@@ -28,6 +28,7 @@ import {
 } from "./dockerSpec";
 import {
     Deleted,
+    PartialError,
     PerformError,
     Performed,
     Remote,
@@ -629,8 +630,9 @@ class Apply {
                     throw new InputError(`resource type ${args.type} is not known to the lab driver`);
             }
         } catch (e) {
-            // A Docker object may exist after a failure part-way: keep its (idempotent) delete in the state.
-            if (!(e instanceof InputError)) this.recordFailedDocker(args.type, req, inputs, provider, host);
+            // A container may exist after a failure part-way through its creation: keep its
+            // (idempotent) delete in the state.
+            if (e instanceof PartialError) this.recordFailedDocker(args.type, req, inputs, provider, host);
             throw e;
         }
         this.takePrior(req.urn);
@@ -651,14 +653,9 @@ class Apply {
 
     private recordFailedDocker(type: string, req: RequestInfo, inputs: Record<string, unknown>, provider: DockerProviderSpec, host: string): void {
         const name = typeof inputs.name === "string" ? inputs.name : undefined;
-        if (name === undefined || this.peekPrior(req.urn) !== undefined) return;
-        const del =
-            type === "docker:index/container:Container"
-                ? ({ kind: "container", name, removeVolumes: true } as const)
-                : type === "docker:index/network:Network"
-                  ? ({ kind: "network", name } as const)
-                  : undefined;
-        if (del === undefined) return;
+        if (name === undefined || type !== "docker:index/container:Container") return;
+        this.takePrior(req.urn);
+        const del = { kind: "container", name, removeVolumes: inputs.removeVolumes !== false } as const;
         this.done.push({ urn: req.urn, type, name: req.name, id: "", connection: dockerConnection(provider, host), outputs: {}, delete: del, failed: true, completedAt: Date.now() });
         this.saveState();
     }

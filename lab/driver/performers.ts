@@ -41,6 +41,9 @@ export interface Remote {
 /** Something a performer could not do; the engine adds the host and the resource name. */
 export class PerformError extends Error {}
 
+/** A failure after the object was (perhaps) created on the host: its delete belongs in the state. */
+export class PartialError extends PerformError {}
+
 export type StepStatus = "created" | "unchanged" | "replaced" | "updated";
 
 export interface Performed {
@@ -254,12 +257,16 @@ export async function ensureContainer(remote: Remote, c: ContainerSpec): Promise
     }
     argvs.push(containerCreateArgv(c, img.Id), ...containerConnectArgvs(c));
     if (c.start) argvs.push(["docker", "start", "--", c.name]);
-    await docker(remote, argvs, `creating container ${c.name}`);
+    try {
+        await docker(remote, argvs, `creating container ${c.name}`);
+    } catch (e) {
+        throw new PartialError((e as Error).message);
+    }
     const now = await inspect<ContainerInspect>(remote, "container", c.name);
     if (now === undefined) throw new PerformError(`container ${c.name} is missing right after it was created`);
     if (c.start && c.mustRun && now.State?.Running !== true) {
         const logs = await remote.sh(shellJoin(["docker", "logs", "--tail", "5", "--", c.name]), { timeoutMs: DOCKER_TIMEOUT_MS });
-        throw new PerformError(
+        throw new PartialError(
             `container ${c.name} is not running after start (${now.State?.Status ?? "unknown"}, exit code ${now.State?.ExitCode ?? "?"}): ${tail(logs.stdout + logs.stderr, 5) || "no logs"}`,
         );
     }
