@@ -1,0 +1,58 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { LabSpec } from "../spec/types";
+import { LabContainer } from "./container";
+import { casesBySourceHost, CheckRow, checkCases, parseCheckOutput, renderPingCheck, resolveCheckCases } from "./checks";
+
+export interface ConnectivityCheckArgs {
+    /** The lab: its containers, their networks and the `checks` settings (connectivity, isolation, count, timeout). */
+    spec: LabSpec;
+    /** `<host>/<container>` -> the container resource; the checks run after all of them and read their addresses. */
+    containers: Record<string, LabContainer>;
+    /** Host name -> the SSH connection the host's checks run over (private key a secret). */
+    connections: Record<string, command.types.input.remote.ConnectionArgs>;
+}
+
+/**
+ * The tutorial's verification as part of `pulumi up`: on every host that has a source container,
+ * one remote command pings, from each container, each container of the same network on the other
+ * hosts, and checks that the isolation pairs do NOT reach each other. Any result other than the
+ * expected one fails the update with a message naming source, target and network. It runs again
+ * whenever a container or the script changes.
+ */
+export class ConnectivityCheck extends pulumi.ComponentResource {
+    /** Host name -> the check command run there. */
+    public readonly commands: Record<string, command.remote.Command> = {};
+    /** Every case: source, target, network, expected, observed. */
+    public readonly matrix: pulumi.Output<CheckRow[]>;
+
+    constructor(name: string, args: ConnectivityCheckArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("macvlan-lab:docker:ConnectivityCheck", name, {}, opts);
+        const { spec } = args;
+        const planned = checkCases(spec.containers, spec.checks.isolation, { connectivity: spec.checks.connectivity });
+        const addresses = pulumi
+            .all(Object.entries(args.containers).map(([key, c]) => c.address.apply((a) => [key, a] as const)))
+            .apply((pairs) => Object.fromEntries(pairs));
+        const everyContainer = Object.values(args.containers).map((c) => c.container);
+        const ids = everyContainer.map((c) => c.id);
+        for (const [host, cases] of casesBySourceHost(planned)) {
+            const script = addresses.apply((a) =>
+                renderPingCheck(resolveCheckCases(cases, a), { count: spec.checks.count, timeoutSeconds: spec.checks.timeoutSeconds }),
+            );
+            this.commands[host] = new command.remote.Command(
+                `${name}-${host}`,
+                {
+                    connection: args.connections[host],
+                    create: script,
+                    triggers: [script, ...ids],
+                    logging: "stdoutAndStderr",
+                },
+                { parent: this, dependsOn: everyContainer },
+            );
+        }
+        this.matrix = pulumi
+            .all(Object.values(this.commands).map((c) => c.stdout))
+            .apply((outs) => outs.flatMap((o) => parseCheckOutput(o)));
+        this.registerOutputs({ matrix: this.matrix });
+    }
+}

@@ -1,0 +1,181 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { LabSpec, ContainerSpec } from "./spec/types";
+import { LabPlan, planLab } from "./spec/plan";
+import { LabConfigError } from "./spec/validate";
+import { parseImageReference } from "./spec/names";
+import { remoteConnection } from "./connection";
+import { HostNetworking } from "./host/hostNetworking";
+import { DockerSshOptions, dockerProvider } from "./docker/provider";
+import { MacvlanNetwork } from "./docker/macvlanNetwork";
+import { PrivateRegistry } from "./docker/registry";
+import { LabContainer } from "./docker/container";
+import { RegistryTrust } from "./docker/registryTrust";
+import { ConnectivityCheck } from "./docker/connectivityCheck";
+import { CheckRow } from "./docker/checks";
+
+export interface MacvlanLabArgs {
+    /** The validated lab (from `loadLab`). Decides which resources exist and how they are named. */
+    spec: LabSpec;
+    /** Private key the controller logs in to every host with. Kept a secret. */
+    privateKey: pulumi.Input<string>;
+    /** ssh options of the Docker providers (key file, known_hosts). Defaults to the ssh client's own. */
+    docker?: DockerSshOptions;
+}
+
+/** What a user wants to see of one host after `pulumi up`. */
+export interface HostSummary {
+    networks: Record<string, { subnet: string; gateway: string; parent: string; ipRange: string }>;
+    containers: Record<string, { network: string; address: pulumi.Output<string> }>;
+}
+
+/**
+ * The whole tutorial as one component: per host its networking (promiscuous NIC, 8021q, VLAN
+ * interfaces), a Docker provider over ssh:// and the registry trust; the macvlan networks on every
+ * host with planned IPAM; the private registry and its mirrored images; each host's image pulls and
+ * containers; and the connectivity checks, last.
+ */
+export class MacvlanLab extends pulumi.ComponentResource {
+    public readonly plan: LabPlan;
+    public readonly hostNetworking: Record<string, HostNetworking> = {};
+    public readonly providers: Record<string, docker.Provider> = {};
+    public readonly trust: Record<string, RegistryTrust> = {};
+    public readonly networks: Record<string, MacvlanNetwork> = {};
+    public readonly registry?: PrivateRegistry;
+    /** `<host>/<container>` -> container. */
+    public readonly containers: Record<string, LabContainer> = {};
+    public readonly checks?: ConnectivityCheck;
+    /** Per host: its networks (with the planned range) and containers (with addresses). */
+    public readonly summary: Record<string, HostSummary> = {};
+    /** The check matrix: source, target, network, expected, observed. */
+    public readonly checkMatrix: pulumi.Output<CheckRow[]>;
+    /** `<address>:<port>` of the registry, when the lab has one. */
+    public readonly registryEndpoint?: string;
+
+    constructor(name: string, args: MacvlanLabArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("macvlan-lab:index:MacvlanLab", name, {}, opts);
+        const spec = args.spec;
+        const { plan, errors } = planLab(spec);
+        if (errors.length > 0) {
+            throw new pulumi.ResourceError(new LabConfigError(errors).message, this);
+        }
+        this.plan = plan;
+        const privateKey = pulumi.secret(args.privateKey);
+
+        for (const host of spec.hosts) {
+            const vlans = spec.vlans.filter((v) => v.members.some((m) => m.host === host.name));
+            this.hostNetworking[host.name] = new HostNetworking(
+                `${name}-${host.name}`,
+                { host, vlans, privateKey },
+                { parent: this },
+            );
+            this.providers[host.name] = dockerProvider(`${name}-${host.name}-docker`, host, args.docker ?? {}, { parent: this });
+            if (spec.registry) {
+                this.trust[host.name] = new RegistryTrust(
+                    `${name}-${host.name}-trust`,
+                    { connection: remoteConnection(host.ssh, privateKey), endpoint: spec.registry.endpoint },
+                    { parent: this },
+                );
+            }
+            this.summary[host.name] = { networks: {}, containers: {} };
+        }
+
+        for (const n of spec.networks) {
+            const targets: Record<string, { provider: docker.Provider; dependsOn: pulumi.Resource[] }> = {};
+            for (const h of n.hosts) {
+                const net = this.hostNetworking[h];
+                const parent = n.parents[h];
+                targets[h] = {
+                    provider: this.providers[h],
+                    dependsOn: net.vlanInterfaces[parent] ? net.vlanInterfaces[parent].ready : net.parentInterface.ready,
+                };
+                this.summary[h].networks[n.name] = {
+                    subnet: n.subnet,
+                    gateway: n.gateway,
+                    parent,
+                    ipRange: plan.networks[n.name].ranges[h],
+                };
+            }
+            this.networks[n.name] = new MacvlanNetwork(`${name}-${n.name}`, { network: n, plan, hosts: targets }, { parent: this });
+        }
+
+        const registry = spec.registry;
+        if (registry) {
+            this.registryEndpoint = registry.endpoint;
+            this.registry = new PrivateRegistry(
+                `${name}-registry`,
+                {
+                    registry,
+                    provider: this.providers[registry.host],
+                    pushDependsOn: [this.trust[registry.host].command],
+                },
+                { parent: this },
+            );
+        }
+
+        // One pull per (host, image); images from the stack's registry wait for the push and trust.
+        const pulls = new Map<string, docker.RemoteImage>();
+        const pullOf = (c: ContainerSpec): docker.RemoteImage => {
+            const key = `${c.host} ${c.image}`;
+            let pull = pulls.get(key);
+            if (!pull) {
+                const ref = parseImageReference(c.image);
+                const fromRegistry = registry !== undefined && ref?.registry === registry.endpoint;
+                const push = fromRegistry ? this.registry?.pushes[`${ref.repository}:${ref.tag ?? "latest"}`] : undefined;
+                pull = new docker.RemoteImage(
+                    `${name}-${c.host}-pull-${slug(c.image)}`,
+                    // images from the lab's registry are the lab's own: removed on destroy
+                    { name: c.image, keepLocally: !fromRegistry },
+                    {
+                        parent: this,
+                        provider: this.providers[c.host],
+                        dependsOn: fromRegistry ? [...(push ? [push] : []), this.trust[c.host].command] : [],
+                    },
+                );
+                pulls.set(key, pull);
+            }
+            return pull;
+        };
+
+        for (const c of spec.containers) {
+            const lc = new LabContainer(
+                `${name}-${c.host}-${c.name}`,
+                {
+                    container: c,
+                    provider: this.providers[c.host],
+                    image: pullOf(c).imageId,
+                    networkId: this.networks[c.network].networks[c.host].id,
+                },
+                { parent: this },
+            );
+            this.containers[`${c.host}/${c.name}`] = lc;
+            this.summary[c.host].containers[c.name] = { network: c.network, address: lc.address };
+        }
+
+        if (spec.containers.length > 0 && (spec.checks.connectivity || spec.checks.isolation.length > 0)) {
+            this.checks = new ConnectivityCheck(
+                `${name}-checks`,
+                {
+                    spec,
+                    containers: this.containers,
+                    connections: Object.fromEntries(spec.hosts.map((h) => [h.name, remoteConnection(h.ssh, privateKey)])),
+                },
+                { parent: this },
+            );
+            this.checkMatrix = this.checks.matrix;
+        } else {
+            this.checkMatrix = pulumi.output([]);
+        }
+
+        this.registerOutputs({
+            summary: this.summary,
+            registryEndpoint: this.registryEndpoint,
+            checkMatrix: this.checkMatrix,
+        });
+    }
+}
+
+/** A resource-name-safe form of an image reference. */
+function slug(s: string): string {
+    return s.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "");
+}

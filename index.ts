@@ -1,0 +1,38 @@
+/**
+ * The macvlan-lab program: reads the stack's config, validates it whole (every problem at once,
+ * before any resource is declared), and declares the lab on the stack's hosts.
+ *
+ *   pulumi stack select multi-vlan
+ *   pulumi config set --secret sshPrivateKey -- < ~/.ssh/id_ed25519
+ *   pulumi up
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, parseLab, readLabConfig } from "./components";
+
+const config = new pulumi.Config(CONFIG_NAMESPACE);
+const { spec, errors } = parseLab(readLabConfig(config));
+const privateKey = config.getSecret("sshPrivateKey");
+if (privateKey === undefined) {
+    errors.push({
+        path: "sshPrivateKey",
+        message:
+            "sshPrivateKey is not set; set the key the controller logs in with: pulumi config set --secret sshPrivateKey -- < ~/.ssh/id_ed25519",
+    });
+}
+if (errors.length > 0 || spec === undefined || privateKey === undefined) {
+    // RunError: Pulumi prints the message alone, without a stack trace
+    throw new pulumi.RunError(new LabConfigError(errors).message);
+}
+
+const lab = new MacvlanLab("lab", {
+    spec,
+    privateKey,
+    docker: { keyFile: config.get("sshKeyFile"), knownHostsFile: config.get("sshKnownHostsFile") },
+});
+
+/** Per host: its networks (subnet, gateway, parent, planned ip-range) and containers with addresses. */
+export const hosts = lab.summary;
+/** `<address>:<port>` of the private registry, when the stack has one. */
+export const registry = lab.registryEndpoint;
+/** The connectivity checks: source, target, network, expected, observed. */
+export const checks = lab.checkMatrix;

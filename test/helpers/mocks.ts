@@ -1,0 +1,148 @@
+/**
+ * One shared mocks module for program tests: installs Pulumi's mocks, records every registered
+ * resource with what the engine would receive (type, name, inputs with secrets still marked,
+ * provider, parent, dependencies, deleteBeforeReplace), and turns Outputs into Promises.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The wire marker of a secret value (the SDK's `specialSigKey` / `specialSecretSig`). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface Registered {
+    type: string;
+    name: string;
+    urn: string;
+    custom: boolean;
+    /** Inputs with secrets unwrapped. */
+    inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    /** Inputs as sent on the wire: secrets still wrapped in the secret signature. */
+    wire: Record<string, unknown>;
+    provider?: string;
+    parent?: string;
+    dependencies: string[];
+    deleteBeforeReplace: boolean;
+}
+
+export interface MockState {
+    resources: Registered[];
+    byType(type: string): Registered[];
+    byName(name: string): Registered;
+    /** Whether `path` (like `connection.privateKey`) of a resource's inputs is a secret on the wire. */
+    isSecret(r: Registered, path: string): boolean;
+}
+
+/**
+ * Installs mocks for a fresh program run. `config` is the stack's config map as the engine passes
+ * it (`macvlan-lab:hosts` -> JSON text). Call before importing the program.
+ */
+export function installMocks(stack: string, config: Record<string, string>, secretKeys: string[] = []): MockState {
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    const resources: Registered[] = [];
+    let nextId = 0;
+    pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+                const state: Record<string, unknown> = { ...args.inputs };
+                if (args.type === "docker:index/remoteImage:RemoteImage") {
+                    state.imageId = `sha256:${String(nextId).padStart(4, "0")}`;
+                }
+                if (args.type === "docker:index/container:Container") {
+                    state.networkDatas = [{ ipAddress: args.inputs.networksAdvanced?.[0]?.ipv4Address ?? "10.99.0.2" }];
+                }
+                if (args.type === "command:remote:Command") {
+                    state.stdout = "";
+                    state.stderr = "";
+                }
+                return { id: `${args.name}-id-${nextId++}`, state };
+            },
+            call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+                return args.inputs;
+            },
+        },
+        "macvlan-lab",
+        stack,
+        false,
+    );
+    // Wrap the mock monitor to see the whole request, as the engine would.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: any, cb: (err: unknown, resp: any) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        original(req, (err, resp) => {
+            if (!err && resp) {
+                const wire = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+                resources.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: resp.getUrn(),
+                    custom: req.getCustom(),
+                    inputs: unwrapSecrets(wire) as Record<string, unknown>,
+                    wire,
+                    provider: req.getProvider() || undefined,
+                    parent: req.getParent() || undefined,
+                    dependencies: req.getDependenciesList(),
+                    deleteBeforeReplace: req.getDeletebeforereplace(),
+                });
+            }
+            cb(err, resp);
+        });
+    };
+    return {
+        resources,
+        byType: (type) => resources.filter((r) => r.type === type),
+        byName: (name) => {
+            const found = resources.filter((r) => r.name === name);
+            if (found.length !== 1) {
+                throw new Error(`${found.length} resources named ${name}; names: ${resources.map((r) => r.name).join(", ")}`);
+            }
+            return found[0];
+        },
+        isSecret: (r, path) => {
+            let v: unknown = r.wire;
+            for (const part of path.split(".")) {
+                if (isSecretValue(v)) {
+                    return true;
+                }
+                v = (v as Record<string, unknown> | undefined)?.[part];
+            }
+            return isSecretValue(v);
+        },
+    };
+}
+
+function isSecretValue(v: unknown): boolean {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+function unwrapSecrets(v: unknown): unknown {
+    if (isSecretValue(v)) {
+        return unwrapSecrets((v as { value: unknown }).value);
+    }
+    if (Array.isArray(v)) {
+        return v.map(unwrapSecrets);
+    }
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/** Resolves an Output (unknowns and secrets included) to its value. */
+export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply(resolve));
+}
+
+/** Waits until the program's registrations have settled (no new resource for a few ticks). */
+export async function settle(state: MockState, quietMs = 50, maxMs = 10000): Promise<void> {
+    const start = Date.now();
+    let count = -1;
+    while (Date.now() - start < maxMs) {
+        if (count === state.resources.length) {
+            return;
+        }
+        count = state.resources.length;
+        await new Promise((r) => setTimeout(r, quietMs));
+    }
+}
