@@ -368,8 +368,8 @@ function oneNetwork(subnet: string, gateway: string, hosts: number, statics: Arr
 }
 
 const cannotFit = (subnet: string, hosts: number): string =>
-    `networks[0] mac_net1: subnet ${subnet} cannot give each of its ${hosts} hosts a disjoint dynamic range of at least 4 addresses ` +
-    "free of the gateway, static and reserved addresses; use a larger subnet, fewer hosts, or fewer scattered static addresses";
+    `networks[0] mac_net1: subnet ${subnet} cannot give ${hosts === 1 ? "its host a dynamic range" : `each of its ${hosts} hosts a disjoint dynamic range`} of at least 4 addresses ` +
+    "free of the gateway, static, reserved and host addresses; use a larger subnet, fewer hosts, or fewer scattered static addresses";
 
 describe("address plan that cannot fit", () => {
     it("8 hosts in a /28 is an error naming the network, the subnet and the host count, not an overlap", () => {
@@ -390,10 +390,10 @@ describe("address plan that cannot fit", () => {
         assert.deepStrictEqual(plan.networks, {});
     });
 
-    it("a /29 with statics everywhere is an error", () => {
-        const statics: Array<[string, number]> = [2, 3, 4, 5, 6].map((k) => [`172.22.16.${k}`, 0]);
-        const { errors } = parseLab(oneNetwork("172.22.16.0/29", "172.22.16.1", 1, statics));
-        assert.deepStrictEqual(errors, [{ path: "networks[0]", message: cannotFit("172.22.16.0/29", 1) }]);
+    it("a /28 with statics everywhere is an error", () => {
+        const statics: Array<[string, number]> = [2, 6, 10, 13].map((k) => [`172.22.16.${k}`, 0]);
+        const { errors } = parseLab(oneNetwork("172.22.16.0/28", "172.22.16.1", 1, statics));
+        assert.deepStrictEqual(errors, [{ path: "networks[0]", message: cannotFit("172.22.16.0/28", 1) }]);
     });
 
     it("a /27 with a static in every /30 is an error; the same statics packed together leave exactly two /30", () => {
@@ -410,11 +410,9 @@ describe("address plan that cannot fit", () => {
 });
 
 describe("address plan and the hosts' own addresses on the segment", () => {
-    // BUG (plan.ts): a host's address on the VLAN a network sits on may lie inside the network's
-    // subnet (ens33.10 172.16.10.70/24 under mac_net10 172.16.10.0/24 is a common layout, and the
-    // validator accepts it; it even rejects a container ip equal to it). planLab does not count
-    // those addresses as fixed, so a host's dynamic range can hold its own or another host's
-    // interface address, and Docker would hand it to a container: a duplicate address on the L2.
+    // A host's address on the VLAN a network sits on may lie inside the network's subnet
+    // (ens33.10 172.16.10.70/24 under mac_net10 172.16.10.0/24 is a common layout). The plan
+    // counts those addresses as fixed, so no range holds one, and every host's aux lists them.
     it("no range holds a host's VLAN interface address, and each host's aux holds the other hosts'", () => {
         const raw = stack("multi-vlan");
         raw.vlans[0].addresses = { docker01: "172.16.10.70/24", docker02: "172.16.10.130/24" };

@@ -115,6 +115,15 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
     }, [
         "networks[0].hosts[1].gateway 172.16.10.254 differs from mac_net10's gateway 172.16.10.1; the gateway must be the same on every host: drop the override",
     ]],
+    ["two Docker networks on one parent interface", (c) => {
+        c.networks.push({ name: "mac_net10b", subnet: "172.16.11.0/24", gateway: "172.16.11.1", vlan: 10 });
+    }, [
+        "networks[2].vlan: mac_net10b would be the second Docker network on ens33.10 of docker01 (mac_net10 is already there); Docker allows one macvlan network per parent interface: use a VLAN interface or another NIC",
+        "networks[2].vlan: mac_net10b would be the second Docker network on ens33.10 of docker02 (mac_net10 is already there); Docker allows one macvlan network per parent interface: use a VLAN interface or another NIC",
+    ]],
+    ["a subnet with no room for a range per host", (c) => (c.networks[0].subnet = "172.16.10.0/29"), [
+        "networks[0].subnet 172.16.10.0/29 is too small for a gateway and a dynamic range per host; use a prefix of /28 or shorter",
+    ]],
     ["container on an unknown host", (c) => (c.containers[0].host = "docker03"), [
         "containers[0].host docker03 is not a host of this stack; use one of docker01, docker02",
     ]],
@@ -200,11 +209,12 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         "hosts[1].address 192.168.1.11 port 22 is already host docker01's SSH endpoint; every host needs its own address or port",
     ]],
     ["a subnet too small for a range per host", (c) => {
-        c.networks[0].subnet = "172.16.10.0/29";
+        c.networks[0].subnet = "172.16.10.0/28";
         c.containers[0].ip = "172.16.10.2";
         c.containers[2].ip = "172.16.10.5";
+        c.containers[1].ip = "172.16.20.9"; // keep mac_net20 valid
     }, [
-        "networks[0] mac_net10: subnet 172.16.10.0/29 cannot give each of its 2 hosts a disjoint dynamic range of at least 4 addresses free of the gateway, static and reserved addresses; use a larger subnet, fewer hosts, or fewer scattered static addresses",
+        "networks[0] mac_net10: subnet 172.16.10.0/28 cannot give each of its 2 hosts a disjoint dynamic range of at least 4 addresses free of the gateway, static, reserved and host addresses; use a larger subnet, fewer hosts, or fewer scattered static addresses",
     ]],
     ["an isolation check between containers of one network", (c) => (c.checks.isolation = [{ from: "docker01/bbox10", to: "docker02/bbox10" }]), [
         "checks.isolation[0]: docker01/bbox10 and docker02/bbox10 are both on mac_net10, so they are meant to reach each other; an isolation check needs containers on different networks",
@@ -241,14 +251,14 @@ describe("validateLab", () => {
     it("reports every problem at once, each with its config path", () => {
         const c = multiVlan();
         c.vlans[0].id = 0;
-        c.containers[2].ip = "172.16.10.10";
+        c.containers[3].ip = "172.16.20.20";
         c.registry.port = 0;
         const errors = validateLab(c);
         assert.deepStrictEqual(errors.map((e) => e.path), [
             "vlans[0].id",
             "networks[0].vlan",
             "registry.port",
-            "containers[2].ip",
+            "containers[3].ip",
         ]);
     });
 

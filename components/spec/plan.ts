@@ -18,10 +18,10 @@ import { LabSpec, ValidationError } from "./types";
 /** An address in a network's subnet that is taken, and by what. */
 export interface FixedAddress {
     address: string;
-    /** `network`, `broadcast`, `gateway`, a reserved name, or `<container>@<host>`. */
+    /** `network`, `broadcast`, `gateway`, a reserved name, `<container>@<host>`, or `<host>-<interface>`. */
     owner: string;
-    kind: "network" | "broadcast" | "gateway" | "reserved" | "static";
-    /** For statics: the host the container runs on. */
+    kind: "network" | "broadcast" | "gateway" | "reserved" | "static" | "host";
+    /** For statics: the host the container runs on; for host addresses: the host that has it. */
     host?: string;
 }
 
@@ -61,6 +61,24 @@ export function planLab(spec: LabSpec): { plan: LabPlan; errors: ValidationError
                 fixed.push({ address: c.ip, owner: `${c.name}@${c.host}`, kind: "static", host: c.host });
             }
         }
+        // the hosts' own addresses that fall inside the subnet (a VLAN address on the same segment)
+        const inSubnet = (address: string): boolean => {
+            const v = value(address);
+            return v >= first && v <= last;
+        };
+        for (const h of spec.hosts) {
+            if (IPV4.test(h.ssh.address) && inSubnet(h.ssh.address)) {
+                fixed.push({ address: h.ssh.address, owner: `${h.name}-ssh`, kind: "host", host: h.name });
+            }
+        }
+        for (const vl of spec.vlans) {
+            for (const m of vl.members) {
+                const address = m.address.split("/")[0];
+                if (inSubnet(address)) {
+                    fixed.push({ address, owner: `${m.host}-${vl.interfaceName}`, kind: "host", host: m.host });
+                }
+            }
+        }
         fixed.sort((a, b) => compare(value(a.address), value(b.address)));
         const taken = fixed.map((f) => value(f.address));
         const hosts = n.hosts;
@@ -71,8 +89,8 @@ export function planLab(spec: LabSpec): { plan: LabPlan; errors: ValidationError
             errors.push({
                 path,
                 message:
-                    `${path} ${n.name}: subnet ${n.subnet} cannot give each of its ${hosts.length} hosts a disjoint dynamic range ` +
-                    `of at least ${2 ** (32 - MAX_RANGE_PREFIX)} addresses free of the gateway, static and reserved addresses; ` +
+                    `${path} ${n.name}: subnet ${n.subnet} cannot give ${hosts.length === 1 ? "its host a dynamic range" : `each of its ${hosts.length} hosts a disjoint dynamic range`} ` +
+                    `of at least ${2 ** (32 - MAX_RANGE_PREFIX)} addresses free of the gateway, static, reserved and host addresses; ` +
                     `use a larger subnet, fewer hosts, or fewer scattered static addresses`,
             });
             return;
@@ -118,8 +136,8 @@ function pickBlocks(base: bigint, subnetPrefix: number, taken: bigint[], count: 
 
 /**
  * The aux addresses of `host` on `network`, by name, for Docker's IPAM `aux_addresses`: the
- * reserved addresses and the other hosts' static container addresses, so that this host's Docker
- * neither hands them out nor accepts them as `--ip`. The gateway is not listed: Docker reserves it
+ * reserved addresses, the hosts' own addresses inside the subnet, and the other hosts' static
+ * container addresses, so that this host's Docker neither hands them out nor accepts them as `--ip`. The gateway is not listed: Docker reserves it
  * itself and refuses an aux address equal to it. The host's own statics are not listed either: they
  * are requested with `--ip` on this host.
  */
@@ -130,12 +148,14 @@ export function auxAddresses(plan: LabPlan, network: string, host: string): Reco
     }
     const out: Record<string, string> = {};
     for (const f of n.fixed) {
-        if (f.kind === "reserved" || (f.kind === "static" && f.host !== host)) {
+        if (f.kind === "reserved" || f.kind === "host" || (f.kind === "static" && f.host !== host)) {
             out[f.owner] = f.address;
         }
     }
     return out;
 }
+
+const IPV4 = /^[0-9]{1,3}(\.[0-9]{1,3}){3}$/;
 
 function value(address: string): bigint {
     return new IPv4(address).getValue();

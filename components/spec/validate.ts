@@ -172,17 +172,18 @@ class Reader {
     }
 
     /** An interface address: `a.b.c.d/len`, host bits allowed. */
-    ipv4Interface(v: unknown, path: string): { ip: string; prefix: number; subnet: IPv4CidrRange } | undefined {
+    ipv4Interface(v: unknown, path: string): { ip: string; prefix: number; subnet: Bounds } | undefined {
         const m = typeof v === "string" ? /^([0-9.]+)\/([0-9]{1,2})$/.exec(v) : null;
         if (!m || !Validator.isValidIPv4String(m[1])[0] || Number(m[2]) < 1 || Number(m[2]) > 32) {
             return this.fail(path, `${path} ${show(v)} is not an address with prefix length; write it like 192.168.10.10/24`);
         }
         const prefix = Number(m[2]);
-        const subnet = IPv4CidrRange.fromCidr(`${networkOf(m[1], prefix)}/${prefix}`);
-        if (prefix < 31 && (sameIp(m[1], subnet.getFirst()) || sameIp(m[1], subnet.getLast()))) {
+        const subnet = boundsOf(m[1], prefix);
+        const value = new IPv4(m[1]).getValue();
+        if (prefix < 31 && (value === subnet.first || value === subnet.last)) {
             return this.fail(
                 path,
-                `${path} ${v} is the ${sameIp(m[1], subnet.getFirst()) ? "network" : "broadcast"} address of ${subnet.toCidrString()}; pick a host address inside it`,
+                `${path} ${v} is the ${value === subnet.first ? "network" : "broadcast"} address of ${subnet.cidr}; pick a host address inside it`,
             );
         }
         return { ip: m[1], prefix, subnet };
@@ -197,8 +198,8 @@ class Reader {
         if (canonical !== v) {
             return this.fail(path, `${path} ${v} has host bits set; did you mean ${canonical}?`);
         }
-        if (Number(len) > 30) {
-            return this.fail(path, `${path} ${v} has no room for a gateway and containers; use a prefix of /30 or shorter`);
+        if (Number(len) > 28) {
+            return this.fail(path, `${path} ${v} is too small for a gateway and a dynamic range per host; use a prefix of /28 or shorter`);
         }
         return IPv4CidrRange.fromCidr(v);
     }
@@ -222,8 +223,28 @@ function networkOf(ip: string, prefix: number): string {
     return IPv4.fromNumber(value & mask).toString();
 }
 
-function sameIp(a: string, b: IPv4): boolean {
-    return new IPv4(a).getValue() === b.getValue();
+/** A subnet as numbers, computed once: first (network) and last (broadcast) address. */
+interface Bounds {
+    cidr: string;
+    first: bigint;
+    last: bigint;
+}
+
+/** The bounds of `<ip>/<prefix>` (host bits ignored). */
+function boundsOf(ip: string, prefix: number): Bounds {
+    const size = 1n << BigInt(32 - prefix);
+    const first = (new IPv4(ip).getValue() / size) * size;
+    return { cidr: `${IPv4.fromNumber(first)}/${prefix}`, first, last: first + size - 1n };
+}
+
+function cidrBounds(cidr: string): Bounds {
+    const [ip, len] = cidr.split("/");
+    return boundsOf(ip, Number(len));
+}
+
+function inBounds(b: Bounds, ip: string): boolean {
+    const v = new IPv4(ip).getValue();
+    return v >= b.first && v <= b.last;
 }
 
 /** Whether `ip` lies inside `range`. */
@@ -439,7 +460,7 @@ function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): VlanSpe
         if (o.addresses === undefined) {
             r.fail(`${p}.addresses`, `${p}.addresses is missing; map each member host to its address on the VLAN, like docker01: 192.168.10.10/24`);
         }
-        let subnet: IPv4CidrRange | undefined;
+        let subnet: Bounds | undefined;
         const seenAddr = new Map<string, string>();
         for (const [hostName, addr] of Object.entries(addrObj ?? {})) {
             const ap = `${p}.addresses.${hostName}`;
@@ -457,8 +478,8 @@ function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): VlanSpe
             }
             if (subnet === undefined) {
                 subnet = a.subnet;
-            } else if (!subnet.isEquals(a.subnet)) {
-                r.fail(ap, `${ap} ${addr} is in ${a.subnet.toCidrString()} but the VLAN's other members are in ${subnet.toCidrString()}; members of one VLAN share one subnet`);
+            } else if (subnet.cidr !== a.subnet.cidr) {
+                r.fail(ap, `${ap} ${addr} is in ${a.subnet.cidr} but the VLAN's other members are in ${subnet.cidr}; members of one VLAN share one subnet`);
             }
             const dup = seenAddr.get(a.ip);
             if (dup !== undefined) {
@@ -468,8 +489,8 @@ function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): VlanSpe
             members.push({ host: hostName, address: addr as string });
         }
         if (gateway !== undefined && subnet !== undefined) {
-            if (!subnetContains(subnet, gateway)) {
-                r.fail(`${p}.gateway`, `${p}.gateway ${gateway} is outside the VLAN's subnet ${subnet.toCidrString()}; pick an address inside it`);
+            if (!inBounds(subnet, gateway)) {
+                r.fail(`${p}.gateway`, `${p}.gateway ${gateway} is outside the VLAN's subnet ${subnet.cidr}; pick an address inside it`);
             } else if (seenAddr.has(gateway)) {
                 r.fail(`${p}.gateway`, `${p}.gateway ${gateway} is ${seenAddr.get(gateway)}'s own address on the VLAN; the gateway is another router`);
             }
@@ -502,6 +523,9 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
     const out: NetworkSpec[] = [];
     const names = new Map<string, number>();
     const subnets: Array<{ range: IPv4CidrRange; index: number; name: string }> = [];
+    const vlanByInterface = new Map(vlans.map((vl) => [vl.interfaceName, { vlan: vl, members: new Set(vl.members.map((m) => m.host)) }]));
+    /** `<host>/<parent>` -> the network using it. */
+    const parentUsers = new Map<string, string>();
     (r.array(v, "networks") ?? []).forEach((item, i) => {
         const p = `networks[${i}]`;
         const o = r.object(item, p, NETWORK_FIELDS);
@@ -523,7 +547,7 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
         const subnet = r.subnet(o.subnet, `${p}.subnet`);
         let gateway = r.ipv4(o.gateway, `${p}.gateway`);
         if (gateway !== undefined && subnet !== undefined) {
-            gateway = checkInSubnet(r, `${p}.gateway`, gateway, subnet, "gateway");
+            gateway = checkInSubnet(r, `${p}.gateway`, gateway, cidrBounds(subnet.toCidrString()), "gateway");
         }
         if (subnet !== undefined) {
             for (const other of subnets) {
@@ -558,8 +582,9 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
         const hostNames: string[] = [];
         const parents: Record<string, string> = {};
         const hostList = o.hosts === undefined ? [...hosts.keys()] : r.array(o.hosts, `${p}.hosts`) ?? [];
-        let attachmentsFailed = false;
-        hostList.forEach((h, j) => {
+        // a parent or VLAN that failed its own check: its error stands for the whole network
+        let attachmentsFailed = (o.vlan !== undefined || o.parent !== undefined) && parent === undefined;
+        (attachmentsFailed ? [] : hostList).forEach((h, j) => {
             const hp = `${p}.hosts[${j}]`;
             let hostName: string | undefined;
             let hostParent = parent;
@@ -596,16 +621,23 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
                 r.unknown("hosts", hostName, hp, `${hp} ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
                 return;
             }
-            if (hostNames.includes(hostName)) {
+            if (Object.hasOwn(parents, hostName)) {
                 r.fail(hp, `${hp} ${hostName} is listed twice; list each host once`);
                 return;
             }
             const resolved = hostParent ?? host.nic;
             const where = o.vlan !== undefined ? `${p}.vlan` : o.parent !== undefined ? `${p}.parent` : hp;
-            if (!checkParent(r, where, resolved, host, vlans, driver)) {
+            if (!checkParent(r, where, resolved, host, vlanByInterface, driver)) {
                 attachmentsFailed = true;
                 return;
             }
+            const user = parentUsers.get(`${hostName}/${resolved}`);
+            if (user !== undefined && user !== name) {
+                r.fail(where, `${where}: ${name ?? p} would be the second Docker network on ${resolved} of ${hostName} (${user} is already there); Docker allows one ${driver ?? "macvlan"} network per parent interface: use a VLAN interface or another NIC`);
+                attachmentsFailed = true;
+                return;
+            }
+            parentUsers.set(`${hostName}/${resolved}`, name ?? p);
             hostNames.push(hostName);
             parents[hostName] = resolved;
         });
@@ -623,7 +655,7 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
                     continue;
                 }
                 const a = r.ipv4(ip, rp);
-                if (a !== undefined && subnet !== undefined && checkInSubnet(r, rp, a, subnet, "reserved address") !== undefined) {
+                if (a !== undefined && subnet !== undefined && checkInSubnet(r, rp, a, cidrBounds(subnet.toCidrString()), "reserved address") !== undefined) {
                     if (a === gateway) {
                         r.fail(rp, `${rp} ${a} is the network's gateway, which Docker reserves already; drop it`);
                     } else {
@@ -650,7 +682,14 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
 }
 
 /** A network's parent on one host must be that host's NIC or one of its VLAN interfaces. */
-function checkParent(r: Reader, path: string, parent: string, host: HostSpec, vlans: VlanSpec[], driver: NetworkDriver | undefined): boolean {
+function checkParent(
+    r: Reader,
+    path: string,
+    parent: string,
+    host: HostSpec,
+    vlans: Map<string, { vlan: VlanSpec; members: Set<string> }>,
+    driver: NetworkDriver | undefined,
+): boolean {
     if (driver === "macvlan" && /^wl/.test(parent)) {
         r.fail(path, `${path} ${parent} looks like a wireless interface: macvlan does not work over 802.11 (the access point drops frames from unknown MACs); use driver: ipvlan, which shares the parent's MAC`);
         return false;
@@ -658,9 +697,10 @@ function checkParent(r: Reader, path: string, parent: string, host: HostSpec, vl
     if (parent === host.nic) {
         return true;
     }
-    const vlan = vlans.find((vl) => vl.interfaceName === parent);
-    if (vlan) {
-        if (!vlan.members.some((m) => m.host === host.name)) {
+    const found = vlans.get(parent);
+    if (found) {
+        const vlan = found.vlan;
+        if (!found.members.has(host.name)) {
             r.fail(path, `${path} ${parent} is VLAN ${vlan.id}, but ${host.name} has no address on it; add ${host.name} to that VLAN's addresses, or leave ${host.name} out of the network`);
             return false;
         }
@@ -674,15 +714,16 @@ function checkParent(r: Reader, path: string, parent: string, host: HostSpec, vl
     return false;
 }
 
-function checkInSubnet(r: Reader, path: string, ip: string, subnet: IPv4CidrRange, what: string): string | undefined {
-    const cidr = subnet.toCidrString();
-    if (!subnetContains(subnet, ip)) {
+function checkInSubnet(r: Reader, path: string, ip: string, subnet: Bounds, what: string): string | undefined {
+    const cidr = subnet.cidr;
+    const v = new IPv4(ip).getValue();
+    if (v < subnet.first || v > subnet.last) {
         return r.fail(path, `${path} ${ip} is outside the subnet ${cidr}; pick a ${what} inside it`);
     }
-    if (sameIp(ip, subnet.getFirst())) {
+    if (v === subnet.first) {
         return r.fail(path, `${path} ${ip} is the network address of ${cidr}; pick a ${what} inside it`);
     }
-    if (sameIp(ip, subnet.getLast())) {
+    if (v === subnet.last) {
         return r.fail(path, `${path} ${ip} is the broadcast address of ${cidr}; pick a ${what} inside it`);
     }
     return ip;
@@ -760,6 +801,8 @@ function readContainers(
     const out: ContainerSpec[] = [];
     const names = new Map<string, number>();
     const ips = new Map<string, { index: number; name: string; host: string }>();
+    const bounds = new Map<string, Bounds>();
+    const networkHosts = new Map(networks.map((n) => [n.name, new Set(n.hosts)]));
     // addresses hosts already own: SSH addresses and VLAN addresses
     const hostAddresses = new Map<string, string>();
     for (const h of hosts.values()) {
@@ -796,14 +839,18 @@ function readContainers(
         if (netName !== undefined && !network) {
             r.unknown("networks", netName, `${p}.network`, `${p}.network ${netName} is not a network of this stack; use one of ${networks.map((n) => n.name).join(", ") || "(no valid networks)"}`);
         }
-        if (network && host && !network.hosts.includes(host.name)) {
+        if (network && host && !networkHosts.get(network.name)?.has(host.name)) {
             r.fail(`${p}.network`, `${p}.network ${network.name} does not exist on ${host.name} (its hosts are ${network.hosts.join(", ")}); add ${host.name} to the network's hosts or move the container`);
         }
         let ip: string | undefined;
         if (o.ip !== undefined) {
             ip = r.ipv4(o.ip, `${p}.ip`);
             if (ip !== undefined && network) {
-                const subnet = IPv4CidrRange.fromCidr(network.subnet);
+                let subnet = bounds.get(network.name);
+                if (subnet === undefined) {
+                    subnet = cidrBounds(network.subnet);
+                    bounds.set(network.name, subnet);
+                }
                 ip = checkInSubnet(r, `${p}.ip`, ip, subnet, "container address");
                 if (ip === network.gateway) {
                     ip = r.fail(`${p}.ip`, `${p}.ip ${ip} is ${network.name}'s gateway; pick a free address in ${network.subnet}`);
@@ -931,12 +978,15 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
  * VLAN would cut the SSH session configuring it).
  */
 function checkManagementAddresses(r: Reader, hosts: HostSpec[], vlans: VlanSpec[], networks: NetworkSpec[]): void {
+    const members = vlans.map((vl) => new Map(vl.members.map((m) => [m.host, m])));
+    const networkHosts = networks.map((n) => new Set(n.hosts));
+    const networkBounds = networks.map((n) => cidrBounds(n.subnet));
     for (const h of hosts) {
         if (!Validator.isValidIPv4String(h.ssh.address)[0]) {
             continue;
         }
         vlans.forEach((vl, i) => {
-            const m = vl.members.find((x) => x.host === h.name);
+            const m = members[i].get(h.name);
             if (!m) {
                 return;
             }
@@ -944,12 +994,12 @@ function checkManagementAddresses(r: Reader, hosts: HostSpec[], vlans: VlanSpec[
             const p = `vlans[${i}].addresses.${h.name}`;
             if (ip === h.ssh.address) {
                 r.fail(p, `${p} ${m.address} is ${h.name}'s management address (its SSH address); the VLAN would move it off the management NIC and cut the connection: pick another address`);
-            } else if (subnetContains(IPv4CidrRange.fromCidr(`${networkOf(ip, Number(len))}/${len}`), h.ssh.address)) {
+            } else if (inBounds(boundsOf(ip, Number(len)), h.ssh.address)) {
                 r.fail(p, `${p} ${m.address} puts ${h.name}'s management address ${h.ssh.address} inside ${vl.interfaceName}'s subnet; the host would route its SSH replies through the VLAN: use a subnet that does not contain ${h.ssh.address}`);
             }
         });
         networks.forEach((n, i) => {
-            if (n.hosts.includes(h.name) && subnetContains(IPv4CidrRange.fromCidr(n.subnet), h.ssh.address)) {
+            if (networkHosts[i].has(h.name) && inBounds(networkBounds[i], h.ssh.address)) {
                 r.fail(`networks[${i}].subnet`, `networks[${i}].subnet ${n.subnet} contains ${h.name}'s management address ${h.ssh.address}; Docker could hand it to a container: use a subnet apart from the management network`);
             }
         });
