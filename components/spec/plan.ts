@@ -46,6 +46,15 @@ export const MAX_RANGE_PREFIX = 30;
 export function planLab(spec: LabSpec): { plan: LabPlan; errors: ValidationError[] } {
     const plan: LabPlan = { networks: {} };
     const errors: ValidationError[] = [];
+    // every host address once, as a number: SSH addresses (IPv4 ones) and VLAN addresses
+    const hostAddresses = [
+        ...spec.hosts
+            .filter((h) => IPV4.test(h.ssh.address))
+            .map((h) => ({ address: h.ssh.address, owner: `${h.name}-ssh`, host: h.name })),
+        ...spec.vlans.flatMap((vl) =>
+            vl.members.map((m) => ({ address: m.address.split("/")[0], owner: `${m.host}-${vl.interfaceName}`, host: m.host })),
+        ),
+    ].map((a) => ({ ...a, value: value(a.address) }));
     spec.networks.forEach((n, i) => {
         const subnet = IPv4CidrRange.fromCidr(n.subnet);
         const first = subnet.getFirst().getValue();
@@ -62,25 +71,14 @@ export function planLab(spec: LabSpec): { plan: LabPlan; errors: ValidationError
             }
         }
         // the hosts' own addresses that fall inside the subnet (a VLAN address on the same segment)
-        const inSubnet = (address: string): boolean => {
-            const v = value(address);
-            return v >= first && v <= last;
-        };
-        for (const h of spec.hosts) {
-            if (IPV4.test(h.ssh.address) && inSubnet(h.ssh.address)) {
-                fixed.push({ address: h.ssh.address, owner: `${h.name}-ssh`, kind: "host", host: h.name });
+        for (const h of hostAddresses) {
+            if (h.value >= first && h.value <= last) {
+                fixed.push({ address: h.address, owner: h.owner, kind: "host", host: h.host });
             }
         }
-        for (const vl of spec.vlans) {
-            for (const m of vl.members) {
-                const address = m.address.split("/")[0];
-                if (inSubnet(address)) {
-                    fixed.push({ address, owner: `${m.host}-${vl.interfaceName}`, kind: "host", host: m.host });
-                }
-            }
-        }
-        fixed.sort((a, b) => compare(value(a.address), value(b.address)));
-        const taken = fixed.map((f) => value(f.address));
+        const keyed = fixed.map((f) => ({ f, v: value(f.address) })).sort((a, b) => compare(a.v, b.v));
+        fixed.splice(0, fixed.length, ...keyed.map((k) => k.f));
+        const taken = keyed.map((k) => k.v);
         const hosts = n.hosts;
         const subnetPrefix = Number(n.subnet.split("/")[1]);
         const blocks = pickBlocks(first, subnetPrefix, taken, hosts.length);
