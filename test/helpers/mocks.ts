@@ -13,6 +13,10 @@ export interface Registered {
     type: string;
     name: string;
     urn: string;
+    /** The id the mocks gave it. */
+    id: string;
+    /** Its state as the mocks returned it (outputs). */
+    outputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     custom: boolean;
     /** Inputs with secrets unwrapped. */
     inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -36,7 +40,13 @@ export interface MockState {
  * Installs mocks for a fresh program run. `config` is the stack's config map as the engine passes
  * it (`macvlan-lab:hosts` -> JSON text). Call before importing the program.
  */
-export function installMocks(stack: string, config: Record<string, string>, secretKeys: string[] = []): MockState {
+export function installMocks(
+    stack: string,
+    config: Record<string, string>,
+    secretKeys: string[] = [],
+    /** Extra outputs a test wants a resource to have (e.g. a command's stdout). */
+    extraState: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> = () => ({}),
+): MockState {
     pulumi.runtime.setAllConfig(config, secretKeys);
     const resources: Registered[] = [];
     let nextId = 0;
@@ -54,7 +64,7 @@ export function installMocks(stack: string, config: Record<string, string>, secr
                     state.stdout = "";
                     state.stderr = "";
                 }
-                return { id: `${args.name}-id-${nextId++}`, state };
+                return { id: `${args.name}-id-${nextId++}`, state: { ...state, ...extraState(args) } };
             },
             call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
                 return args.inputs;
@@ -77,6 +87,8 @@ export function installMocks(stack: string, config: Record<string, string>, secr
                     type: req.getType(),
                     name: req.getName(),
                     urn: resp.getUrn(),
+                    id: resp.getId(),
+                    outputs: unwrapSecrets(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
                     custom: req.getCustom(),
                     inputs: unwrapSecrets(wire) as Record<string, unknown>,
                     wire,

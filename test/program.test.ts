@@ -1,0 +1,307 @@
+/**
+ * Program tests: index.ts under Pulumi's mocks, for every stack file, loaded the way the CLI loads
+ * it. Asserts what the engine would receive: resources per host, their inputs, providers,
+ * dependencies, deleteBeforeReplace, and that secrets stay secret.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, MockState, Registered, settle, promiseOf } from "./helpers/mocks";
+import { listStacks, loadStackConfig } from "../lab/stackFile";
+
+const PROGRAM = path.join(__dirname, "..", "index");
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nprogram-test-key-material\n-----END OPENSSH PRIVATE KEY-----";
+
+interface Run {
+    state: MockState;
+    program: Record<string, unknown>;
+}
+
+let lastState: MockState | undefined;
+
+async function runProgram(stack: string, config: Record<string, string>, withKey = true): Promise<Run> {
+    const cfg = withKey ? { ...config, "macvlan-lab:sshPrivateKey": KEY } : config;
+    const state = installMocks(stack, cfg, ["macvlan-lab:sshPrivateKey"], (args) =>
+        args.type === "command:remote:Command" && args.name.startsWith("lab-checks-")
+            ? { stdout: `CHECK\tfrom/${args.name}\tto/x\tnet\treachable\treachable\t10.0.0.1\n` }
+            : {},
+    );
+    lastState = state;
+    delete require.cache[require.resolve(PROGRAM)];
+    const program = (await import(PROGRAM)) as Record<string, unknown>;
+    await settle(state, 100);
+    return { state, program };
+}
+
+const custom = (s: MockState): string[] =>
+    s.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort();
+
+function urnOf(s: MockState, name: string): string {
+    return s.byName(name).urn;
+}
+
+function dependsOn(s: MockState, name: string, ...on: string[]): void {
+    const r = s.byName(name);
+    for (const o of on) {
+        assert.ok(r.dependencies.includes(urnOf(s, o)), `${name} should depend on ${o}; it depends on ${r.dependencies.map((u) => u.split("::").pop()).join(", ")}`);
+    }
+}
+
+function providerOf(r: Registered): string {
+    return r.provider ?? "(none)";
+}
+
+describe("program: every stack file loads and declares resources", () => {
+    for (const stack of listStacks()) {
+        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry and checks`, async () => {
+            const { state, program } = await runProgram(stack, loadStackConfig(stack));
+            assert.ok(state.resources.length > 10);
+            assert.deepStrictEqual(Object.keys(program).sort(), ["checks", "hosts", "registry"]);
+        });
+    }
+});
+
+describe("program: single-network stack", () => {
+    let run: Run;
+    before(async () => {
+        run = await runProgram("single-network", loadStackConfig("single-network"));
+    });
+
+    it("declares exactly the tutorial's section 4.1 per host", () => {
+        assert.deepStrictEqual(custom(run.state), [
+            "command:remote:Command lab-checks-docker01",
+            "command:remote:Command lab-checks-docker02",
+            "command:remote:Command lab-docker01-parent-promisc",
+            "command:remote:Command lab-docker02-parent-promisc",
+            "docker:index/container:Container lab-docker01-bbox1-container",
+            "docker:index/container:Container lab-docker02-bbox2-container",
+            "docker:index/network:Network lab-mac_net1-docker01",
+            "docker:index/network:Network lab-mac_net1-docker02",
+            "docker:index/remoteImage:RemoteImage lab-docker01-pull-busybox-latest",
+            "docker:index/remoteImage:RemoteImage lab-docker02-pull-busybox-latest",
+            "pulumi:providers:docker lab-docker01-docker",
+            "pulumi:providers:docker lab-docker02-docker",
+        ]);
+    });
+
+    it("puts mac_net1 on ens33 of both hosts with the same subnet and gateway and disjoint ranges", () => {
+        const n1 = run.state.byName("lab-mac_net1-docker01").inputs;
+        const n2 = run.state.byName("lab-mac_net1-docker02").inputs;
+        assert.deepStrictEqual(n1, {
+            name: "mac_net1",
+            driver: "macvlan",
+            options: { parent: "ens33", macvlan_mode: "bridge" },
+            ipamConfigs: [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.64/26", auxAddress: { "bbox2@docker02": "172.22.16.20" } }],
+        });
+        assert.deepStrictEqual(n2.ipamConfigs, [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.128/26", auxAddress: { "bbox1@docker01": "172.22.16.10" } }]);
+        assert.strictEqual(n2.name, n1.name);
+    });
+
+    it("orders promisc before the network, the network and pull before the container, containers before checks", () => {
+        const s = run.state;
+        dependsOn(s, "lab-mac_net1-docker01", "lab-docker01-parent-promisc");
+        dependsOn(s, "lab-docker01-bbox1-container", "lab-mac_net1-docker01", "lab-docker01-pull-busybox-latest");
+        dependsOn(s, "lab-checks-docker01", "lab-docker01-bbox1-container", "lab-docker02-bbox2-container");
+        dependsOn(s, "lab-checks-docker02", "lab-docker01-bbox1-container", "lab-docker02-bbox2-container");
+    });
+
+    it("runs bbox1 and bbox2 with their static addresses, busybox kept running, restart always", () => {
+        const c = run.state.byName("lab-docker02-bbox2-container").inputs;
+        assert.strictEqual(c.name, "bbox2");
+        assert.deepStrictEqual(c.command, ["sleep", "infinity"]);
+        assert.strictEqual(c.restart, "always");
+        assert.strictEqual(c.mustRun, true);
+        // attached by network id (replaced with the network), image by the id of the pull on its host
+        assert.deepStrictEqual(c.networksAdvanced, [{ name: run.state.byName("lab-mac_net1-docker02").id, ipv4Address: "172.22.16.20" }]);
+        const pull = run.state.byName("lab-docker02-pull-busybox-latest");
+        assert.strictEqual(pull.inputs.name, "busybox:latest");
+        assert.strictEqual(pull.inputs.keepLocally, true);
+        assert.strictEqual(c.image, pull.outputs.imageId);
+    });
+
+    it("exports per host its networks with planned ranges and containers with addresses", async () => {
+        const hosts = await promiseOf(pulumi.output(run.program.hosts));
+        assert.deepStrictEqual(JSON.parse(JSON.stringify(hosts)), {
+            docker01: {
+                networks: { mac_net1: { subnet: "172.22.16.0/24", gateway: "172.22.16.1", parent: "ens33", ipRange: "172.22.16.64/26" } },
+                containers: { bbox1: { network: "mac_net1", address: "172.22.16.10" } },
+            },
+            docker02: {
+                networks: { mac_net1: { subnet: "172.22.16.0/24", gateway: "172.22.16.1", parent: "ens33", ipRange: "172.22.16.128/26" } },
+                containers: { bbox2: { network: "mac_net1", address: "172.22.16.20" } },
+            },
+        });
+    });
+});
+
+describe("program: multi-vlan stack", () => {
+    let run: Run;
+    before(async () => {
+        run = await runProgram("multi-vlan", loadStackConfig("multi-vlan"));
+    });
+
+    it("declares exactly the tutorial's section 4.2 per host", () => {
+        const perHost = (h: string): string[] => [
+            `command:remote:Command lab-${h}-8021q-load`,
+            `command:remote:Command lab-${h}-ens33.10-config`,
+            `command:remote:Command lab-${h}-ens33.20-config`,
+            `command:remote:Command lab-${h}-parent-promisc`,
+            `command:remote:Command lab-${h}-trust-daemon-json`,
+            `command:remote:Command lab-checks-${h}`,
+            `docker:index/container:Container lab-${h}-bbox10-container`,
+            `docker:index/container:Container lab-${h}-bbox20-container`,
+            `docker:index/network:Network lab-mac_net10-${h}`,
+            `docker:index/network:Network lab-mac_net20-${h}`,
+            `docker:index/remoteImage:RemoteImage lab-${h}-pull-192-168-1-11-5000-busybox-v1`,
+            `pulumi:providers:docker lab-${h}-docker`,
+        ];
+        assert.deepStrictEqual(
+            custom(run.state),
+            [
+                ...perHost("docker01"),
+                ...perHost("docker02"),
+                "docker:index/container:Container lab-registry-container",
+                "docker:index/registryImage:RegistryImage lab-registry-busybox-v1-push",
+                "docker:index/remoteImage:RemoteImage lab-registry-busybox-v1-source",
+                "docker:index/remoteImage:RemoteImage lab-registry-image",
+                "docker:index/tag:Tag lab-registry-busybox-v1-tag",
+                "docker:index/volume:Volume lab-registry-data",
+            ].sort(),
+        );
+    });
+
+    it("declares one Docker provider per host over ssh:// with strict host key checking", () => {
+        const p = run.state.byName("lab-docker02-docker").inputs;
+        assert.strictEqual(p.host, "ssh://root@192.168.1.13:22");
+        const opts = JSON.parse(p.sshOpts) as string[];
+        assert.deepStrictEqual(opts, [
+            "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ConnectionAttempts=5",
+            "-o", "ServerAliveInterval=15", "-o", "StrictHostKeyChecking=yes",
+        ]);
+        for (const r of run.state.resources.filter((x) => x.type.startsWith("docker:index/"))) {
+            const host = r.name.includes("docker02") ? "docker02" : "docker01";
+            assert.ok(r.provider?.includes(`lab-${host}-docker`), `${r.name} should use ${host}'s provider, not ${providerOf(r)}`);
+        }
+    });
+
+    it("puts mac_net10 and mac_net20 on the VLAN interfaces with IPAM from the plan, per host", () => {
+        const n = (name: string): Record<string, unknown> => run.state.byName(name).inputs;
+        assert.deepStrictEqual(n("lab-mac_net10-docker01").options, { parent: "ens33.10", macvlan_mode: "bridge" });
+        assert.deepStrictEqual(n("lab-mac_net20-docker02").options, { parent: "ens33.20", macvlan_mode: "bridge" });
+        assert.deepStrictEqual(n("lab-mac_net10-docker01").ipamConfigs, [
+            { subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.64/26", auxAddress: { "bbox10@docker02": "172.16.10.11" } },
+        ]);
+        assert.deepStrictEqual(n("lab-mac_net10-docker02").ipamConfigs, [
+            { subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.128/26", auxAddress: { "bbox10@docker01": "172.16.10.10" } },
+        ]);
+        assert.deepStrictEqual(n("lab-mac_net20-docker01").ipamConfigs, [
+            { subnet: "172.16.20.0/24", gateway: "172.16.20.1", ipRange: "172.16.20.64/26", auxAddress: { "bbox20@docker02": "172.16.20.21" } },
+        ]);
+    });
+
+    it("orders host networking: promisc, then 8021q, then the VLANs, then the networks on them", () => {
+        const s = run.state;
+        for (const h of ["docker01", "docker02"]) {
+            dependsOn(s, `lab-${h}-8021q-load`, `lab-${h}-parent-promisc`);
+            dependsOn(s, `lab-${h}-ens33.10-config`, `lab-${h}-8021q-load`, `lab-${h}-parent-promisc`);
+            dependsOn(s, `lab-${h}-ens33.20-config`, `lab-${h}-8021q-load`);
+            dependsOn(s, `lab-mac_net10-${h}`, `lab-${h}-ens33.10-config`);
+            dependsOn(s, `lab-mac_net20-${h}`, `lab-${h}-ens33.20-config`);
+        }
+    });
+
+    it("orders the registry: trust and the registry container before the push, the push and trust before each pull", () => {
+        const s = run.state;
+        dependsOn(s, "lab-registry-busybox-v1-push", "lab-registry-container", "lab-docker01-trust-daemon-json", "lab-registry-busybox-v1-tag");
+        for (const h of ["docker01", "docker02"]) {
+            dependsOn(s, `lab-${h}-pull-192-168-1-11-5000-busybox-v1`, "lab-registry-busybox-v1-push", `lab-${h}-trust-daemon-json`);
+            dependsOn(s, `lab-${h}-bbox10-container`, `lab-${h}-pull-192-168-1-11-5000-busybox-v1`, `lab-mac_net10-${h}`);
+            dependsOn(s, `lab-${h}-bbox20-container`, `lab-mac_net20-${h}`);
+        }
+    });
+
+    it("runs the checks last, after every container", () => {
+        for (const h of ["docker01", "docker02"]) {
+            dependsOn(run.state, `lab-checks-${h}`, ...["docker01", "docker02"].flatMap((x) => [`lab-${x}-bbox10-container`, `lab-${x}-bbox20-container`]));
+        }
+    });
+
+    it("renders the check script with the tutorial's pings and the isolation check", () => {
+        const create = run.state.byName("lab-checks-docker01").inputs.create as string;
+        assert.match(create, /'bbox10' 'docker02' 'bbox10' '172\.16\.10\.11' 'mac_net10' 'reachable'/);
+        assert.match(create, /'bbox20' 'docker02' 'bbox20' '172\.16\.20\.21' 'mac_net20' 'reachable'/);
+        assert.match(create, /'bbox10' 'docker02' 'bbox20' '172\.16\.20\.21' 'mac_net10->mac_net20' 'unreachable'/);
+    });
+
+    it("deletes fixed-name resources before replacing them", () => {
+        for (const r of run.state.resources.filter((x) => /network:Network|container:Container|volume:Volume/.test(x.type))) {
+            assert.strictEqual(r.deleteBeforeReplace, true, `${r.name} has a fixed name`);
+        }
+    });
+
+    it("runs the registry as the tutorial does: port 5000, restart always, a named volume", () => {
+        const c = run.state.byName("lab-registry-container").inputs;
+        assert.strictEqual(c.name, "registry");
+        assert.deepStrictEqual(c.ports, [{ internal: 5000, external: 5000 }]);
+        assert.strictEqual(c.restart, "always");
+        assert.deepStrictEqual(c.volumes, [{ volumeName: "registry-data", containerPath: "/var/lib/registry" }]);
+        assert.strictEqual(run.state.byName("lab-registry-busybox-v1-tag").inputs.targetImage, "192.168.1.11:5000/busybox:v1");
+        assert.strictEqual(run.state.byName("lab-registry-busybox-v1-push").inputs.name, "192.168.1.11:5000/busybox:v1");
+        assert.strictEqual(run.state.byName("lab-docker02-pull-192-168-1-11-5000-busybox-v1").inputs.name, "192.168.1.11:5000/busybox:v1");
+    });
+
+    it("keeps the SSH key a secret: in every connection, and nowhere in plain inputs", () => {
+        const commands = run.state.byType("command:remote:Command");
+        assert.strictEqual(commands.length, 12);
+        for (const c of commands) {
+            assert.ok(run.state.isSecret(c, "connection.privateKey"), `${c.name}: connection.privateKey is not secret`);
+            assert.strictEqual(c.inputs.connection.privateKey, KEY);
+        }
+        for (const r of run.state.resources) {
+            assert.ok(!JSON.stringify(stripSecrets(r.wire)).includes("program-test-key-material"), `${r.name} has the key in plain inputs`);
+        }
+    });
+
+    it("exports the registry endpoint and the check matrix", async () => {
+        assert.strictEqual(run.program.registry, "192.168.1.11:5000");
+        const checks = await promiseOf(run.program.checks as never);
+        assert.deepStrictEqual(JSON.parse(JSON.stringify(checks)).map((r: { source: string }) => r.source), [
+            "from/lab-checks-docker01",
+            "from/lab-checks-docker02",
+        ]);
+    });
+});
+
+describe("program: invalid config fails before any resource is declared", () => {
+    it("names every problem and declares nothing", async () => {
+        const config = loadStackConfig("multi-vlan");
+        const containers = JSON.parse(config["macvlan-lab:containers"]);
+        containers[2].ip = "172.16.10.10"; // the tutorial's step 6
+        containers[3].image = "192.168.1.11/busybox:v1"; // the tutorial's pull without the port
+        const bad = { ...config, "macvlan-lab:containers": JSON.stringify(containers) };
+        await assert.rejects(runProgram("multi-vlan", bad, false), (e: Error) => {
+            assert.strictEqual(
+                e.message,
+                "the stack's config has 3 problems:\n" +
+                    "  - containers[2].ip 172.16.10.10 of bbox10 on docker02 is already used by bbox10 on docker01 (containers[0]): docker01 and docker02 share mac_net10's L2 segment, so the address would be duplicated; pick a free address in 172.16.10.0/24\n" +
+                    "  - containers[3].image 192.168.1.11/busybox:v1 names the stack's registry host 192.168.1.11 without its port, but the registry listens on 192.168.1.11:5000; write 192.168.1.11:5000/busybox:v1\n" +
+                    "  - sshPrivateKey is not set; set the key the controller logs in with: pulumi config set --secret sshPrivateKey -- < ~/.ssh/id_ed25519",
+            );
+            return true;
+        });
+        assert.deepStrictEqual(lastState?.resources, []);
+    });
+});
+
+function stripSecrets(v: unknown): unknown {
+    if (typeof v === "object" && v !== null && (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] !== undefined) {
+        return "[secret]";
+    }
+    if (Array.isArray(v)) {
+        return v.map(stripSecrets);
+    }
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stripSecrets(x)]));
+    }
+    return v;
+}
