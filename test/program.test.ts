@@ -220,6 +220,19 @@ describe("program: multi-vlan stack", () => {
         }
     });
 
+    it("gives every host command a delete script and triggers from its rendered content", () => {
+        for (const c of run.state.byType("command:remote:Command")) {
+            assert.ok(Array.isArray(c.inputs.triggers) && c.inputs.triggers.length > 0, `${c.name} has no triggers`);
+            if (c.name.startsWith("lab-checks-")) {
+                assert.strictEqual(c.inputs.delete, undefined, `${c.name}: a check changes nothing, so has nothing to delete`);
+                assert.strictEqual(c.inputs.triggers[0], c.inputs.create, `${c.name}: a changed script re-runs the check`);
+            } else {
+                assert.match(c.inputs.delete, /^set -eu$/m, `${c.name} has no delete script`);
+                assert.match(c.inputs.create, /^set -eu$/m);
+            }
+        }
+    });
+
     it("runs the checks last, after every container", () => {
         for (const h of ["docker01", "docker02"]) {
             dependsOn(run.state, `lab-checks-${h}`, ...["docker01", "docker02"].flatMap((x) => [`lab-${x}-bbox10-container`, `lab-${x}-bbox20-container`]));
