@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { remoteConnection } from "../connection";
+import { hostScriptCommand } from "./hostCommand";
 import { HostSpec } from "../spec/types";
-import { HostScripts, RenderOptions, renderKernelModule, scriptsDigest } from "./render";
+import { HostScripts, RenderOptions, renderKernelModule } from "./render";
 
 export interface KernelModuleArgs extends RenderOptions {
     /**
@@ -42,19 +42,7 @@ export class KernelModule extends pulumi.ComponentResource {
         } catch (e) {
             throw new pulumi.ResourceError(`KernelModule ${name}: ${(e as Error).message}`, this);
         }
-        this.command = new command.remote.Command(
-            `${name}-load`,
-            {
-                connection: remoteConnection(host.ssh, privateKey),
-                create: this.scripts.create,
-                delete: this.scripts.delete,
-                // a changed script or another host replaces the command: the old delete runs first
-                triggers: [scriptsDigest(this.scripts.create, this.scripts.delete, this.scripts.check), `${host.ssh.address}:${host.ssh.port}`],
-                // the scripts print no secret (the key only reaches the SSH client)
-                logging: "stdoutAndStderr",
-            },
-            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
-        );
+        this.command = hostScriptCommand(`${name}-load`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn });
         this.stdout = this.command.stdout;
         this.ready = [this.command];
         this.registerOutputs({ module: this.module, stdout: this.stdout });

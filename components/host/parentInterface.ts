@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { remoteConnection } from "../connection";
+import { hostScriptCommand } from "./hostCommand";
 import { HostSpec, NetworkBackend } from "../spec/types";
-import { HostScripts, RenderOptions, renderParentInterface, scriptsDigest } from "./render";
+import { HostScripts, RenderOptions, renderParentInterface } from "./render";
 
 export interface ParentInterfaceArgs extends RenderOptions {
     /**
@@ -47,19 +47,7 @@ export class ParentInterface extends pulumi.ComponentResource {
         }
         this.interfaceName = host.nic;
         this.backend = host.backend;
-        this.command = new command.remote.Command(
-            `${name}-promisc`,
-            {
-                connection: remoteConnection(host.ssh, privateKey),
-                create: this.scripts.create,
-                delete: this.scripts.delete,
-                // a changed script or another host replaces the command: the old delete runs first
-                triggers: [scriptsDigest(this.scripts.create, this.scripts.delete, this.scripts.check), `${host.ssh.address}:${host.ssh.port}`],
-                // the scripts print no secret (the key only reaches the SSH client)
-                logging: "stdoutAndStderr",
-            },
-            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
-        );
+        this.command = hostScriptCommand(`${name}-promisc`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn });
         this.stdout = this.command.stdout;
         this.ready = [this.command];
         this.registerOutputs({ interfaceName: this.interfaceName, backend: this.backend, stdout: this.stdout });

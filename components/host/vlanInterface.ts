@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { remoteConnection } from "../connection";
+import { hostScriptCommand } from "./hostCommand";
 import { HostSpec, NetworkBackend, VlanSpec } from "../spec/types";
-import { HostScripts, RenderOptions, renderVlanInterface, scriptsDigest } from "./render";
+import { HostScripts, RenderOptions, renderVlanInterface } from "./render";
 
 export interface VlanInterfaceArgs extends RenderOptions {
     /**
@@ -57,19 +57,7 @@ export class VlanInterface extends pulumi.ComponentResource {
         // renderVlanInterface has checked that the host is a member
         this.address = vlan.members.filter((m) => m.host === host.name)[0].address;
         this.backend = host.backend;
-        this.command = new command.remote.Command(
-            `${name}-config`,
-            {
-                connection: remoteConnection(host.ssh, privateKey),
-                create: this.scripts.create,
-                delete: this.scripts.delete,
-                // a changed script or another host replaces the command: the old delete runs first
-                triggers: [scriptsDigest(this.scripts.create, this.scripts.delete, this.scripts.check), `${host.ssh.address}:${host.ssh.port}`],
-                // the scripts print no secret (the key only reaches the SSH client)
-                logging: "stdoutAndStderr",
-            },
-            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
-        );
+        this.command = hostScriptCommand(`${name}-config`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn });
         this.stdout = this.command.stdout;
         this.ready = [this.command];
         this.registerOutputs({
