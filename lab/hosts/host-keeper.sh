@@ -9,7 +9,9 @@
 #
 # Nothing here changes the real machine: every mount is made in this mount namespace and none
 # propagates back; /etc, /root (and /var/lib for hosts) get copy-on-write overlays whose upper
-# layers live in DIR, and the per-host directories of DIR/fs are bind-mounted over them.
+# layers live in DIR, and the per-host directories of DIR/fs are bind-mounted over them. /root is
+# not the real one at all: a fresh home (DIR/fs/root: .ssh, a minimal .bashrc and .profile), so no
+# login shell in the lab runs the real machine's shell start-up files (pyenv, cargo, ...).
 #
 # A host also gets its own /run (so no copy of /run/netns pins other namespaces); the controller
 # keeps the machine's /run as a slave mount, so `ip netns` and nsenter --net=/run/netns/X work there.
@@ -35,8 +37,8 @@ mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 mount --move "$dir/mnt/cgroup" /sys/fs/cgroup
 
 # 3. Copy-on-write views of the directories that hold mount points missing on the real machine.
-overlays="/etc /root /var/lib"
-$controller && overlays="/etc /root"
+overlays="/etc /var/lib"
+$controller && overlays="/etc"
 for d in $overlays; do
   o="$dir/overlay${d//\//_}"
   mkdir -p "$o/upper" "$o/work"
@@ -45,7 +47,8 @@ done
 
 # 4. The per-host directories (prepared in DIR/fs) over the shared ones.
 bind() { mkdir -p "$2"; mount --bind "$1" "$2"; }
-bind "$dir/fs/root/.ssh" /root/.ssh
+[ -d "$dir/fs/root/.ssh" ] || fail "no $dir/fs/root/.ssh"
+bind "$dir/fs/root" /root
 if ! $controller; then
   bind "$dir/fs/etc/docker"          /etc/docker
   bind "$dir/fs/etc/ssh"             /etc/ssh

@@ -469,6 +469,7 @@ function prepareHostFiles(state: LabState, h: HostState, authorizedKey: string):
     mk("etc/sysconfig/network-scripts");
     copyOf("/etc/NetworkManager", "etc/NetworkManager");
     copyOf("/etc/modules-load.d", "etc/modules-load.d");
+    writeRootHome(mk("root", 0o700), `host ${h.name}`);
     const dotSsh = mk("root/.ssh", 0o700);
     fs.writeFileSync(path.join(dotSsh, "authorized_keys"), authorizedKey, { mode: 0o600 });
     mk("var/lib/docker", 0o710);
@@ -483,6 +484,19 @@ function prepareHostFiles(state: LabState, h: HostState, authorizedKey: string):
         mk("run/macvlan-lab");
         fs.writeFileSync(path.join(root, "run/macvlan-lab/vlan-emulation"), mine.map((n) => `${n}\n`).join(""));
     }
+}
+
+/**
+ * A fresh root home for a host or the controller (bind-mounted over /root by host-keeper.sh): the
+ * real machine's /root (its .bashrc with pyenv, its caches and credentials) is never visible in the
+ * lab. Minimal start-up files that only set PATH, so root's shell over SSH finds docker, ip, python3.
+ */
+export function writeRootHome(dir: string, who: string): void {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+    const text = `# macvlan-lab ${who}: a minimal root home made by lab/hosts (not the real machine's /root)\nexport PATH=${HOST_ENV.PATH}\n`;
+    fs.writeFileSync(path.join(dir, ".bashrc"), text);
+    fs.writeFileSync(path.join(dir, ".profile"), text);
 }
 
 /** `ip` in namespace `netns`, throwing on failure. */
@@ -588,7 +602,7 @@ async function startKeeper(lab: string, label: string, netns: string, dir: strin
 
 async function startHostKeeper(state: LabState, h: HostState, log: (l: string) => void): Promise<void> {
     h.keeperPid = await startKeeper(state.name, h.name, h.netns, h.dir);
-    log(`[${h.name}] keeper pid ${h.keeperPid} holds the mount + UTS namespaces (hostname ${h.name}, private /etc /run /root/.ssh /var/lib/docker ...)`);
+    log(`[${h.name}] keeper pid ${h.keeperPid} holds the mount + UTS namespaces (hostname ${h.name}, private /etc /run /root /var/lib/docker ...)`);
 }
 
 /**
@@ -597,6 +611,7 @@ async function startHostKeeper(state: LabState, h: HostState, log: (l: string) =
  */
 function prepareControllerFiles(state: LabState): void {
     const dir = state.controllerDir;
+    writeRootHome(path.join(dir, "fs", "root"), "controller");
     const dotSsh = path.join(dir, "fs", "root", ".ssh");
     fs.mkdirSync(dotSsh, { recursive: true, mode: 0o700 });
     fs.mkdirSync(path.join(dir, "logs"), { recursive: true });
