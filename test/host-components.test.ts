@@ -2,7 +2,8 @@
  * Program tests of the host networking components under Pulumi's mocks: which remote commands a
  * host gets, their names and parents, their connection (the private key a secret, and nowhere
  * else), create/delete/triggers, and their order, read from what the engine would receive (the
- * mock monitor's RegisterResource requests, whose `dependencies` carry every dependsOn).
+ * mock monitor's RegisterResource requests, whose `dependencies` carry every dependsOn), recorded
+ * by the shared mocks in ./helpers/mocks.
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,135 +11,12 @@ import type * as HostModule from "../components/host";
 import { loadLab, RawLabConfig } from "../components/spec/validate";
 import { HostSpec, LabSpec } from "../components/spec/types";
 import { loadStackConfig, rawLabConfig } from "../lab/stackFile";
+import { installMocks, MockState, promiseOf, Registered, secretAlong, settle, unwrapSecrets, withoutSecrets } from "./helpers/mocks";
 
-/** The wire marker of a secret value (the SDK's `specialSigKey` / `specialSecretSig`). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nmvl-test-key-b3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 
-/** One RegisterResource request as the engine would get it, and what the mock's newResource saw. */
-interface Registered {
-    type: string;
-    name: string;
-    urn: string;
-    parent: string;
-    dependencies: string[];
-    deleteBeforeReplace: boolean;
-    /** The inputs on the wire: secrets still wrapped. */
-    wire: Record<string, unknown>;
-    /** The inputs newResource received. */
-    mockInputs: Record<string, unknown>;
-}
-
-function isSecret(v: unknown): boolean {
-    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-/** The wire inputs with every secret's value replaced by a placeholder. */
-function withoutSecrets(v: unknown): unknown {
-    if (isSecret(v)) {
-        return "[secret]";
-    }
-    if (Array.isArray(v)) {
-        return v.map(withoutSecrets);
-    }
-    if (typeof v === "object" && v !== null) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutSecrets(x)]));
-    }
-    return v;
-}
-
-/** Whether the value at `path` (`connection.privateKey`) is a secret or inside one. */
-function secretAlong(inputs: Record<string, unknown>, path: string): boolean {
-    let v: unknown = inputs;
-    for (const part of path.split(".")) {
-        if (isSecret(v)) {
-            return true;
-        }
-        v = (v as Record<string, unknown> | undefined)?.[part];
-    }
-    return isSecret(v);
-}
-
-function unwrapSecrets(v: unknown): unknown {
-    if (isSecret(v)) {
-        return unwrapSecrets((v as { value: unknown }).value);
-    }
-    if (Array.isArray(v)) {
-        return v.map(unwrapSecrets);
-    }
-    if (typeof v === "object" && v !== null) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-    }
-    return v;
-}
-
-function installMocks(): Registered[] {
-    const registered: Registered[] = [];
-    const mockInputs = new Map<string, Record<string, unknown>>();
-    pulumi.runtime.setMocks(
-        {
-            newResource(args: pulumi.runtime.MockResourceArgs) {
-                mockInputs.set(`${args.type}::${args.name}`, args.inputs);
-                const state: Record<string, unknown> = { ...args.inputs };
-                if (args.type === "command:remote:Command") {
-                    state.stdout = `stdout of ${args.name}`;
-                    state.stderr = "";
-                }
-                return { id: `${args.name}-id`, state };
-            },
-            call(args: pulumi.runtime.MockCallArgs) {
-                return args.inputs;
-            },
-        },
-        "macvlan-lab",
-        "test",
-        false,
-    );
-    // the mock monitor answers RegisterResource; wrap it to keep the whole request
-    /* eslint-disable @typescript-eslint/no-explicit-any */
-    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: (err: unknown, resp: any) => void): void };
-    const original = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) => {
-        original(req, (err, resp) => {
-            if (!err && resp) {
-                registered.push({
-                    type: req.getType(),
-                    name: req.getName(),
-                    urn: resp.getUrn(),
-                    parent: req.getParent(),
-                    dependencies: req.getDependenciesList(),
-                    deleteBeforeReplace: req.getDeletebeforereplace(),
-                    wire: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-                    mockInputs: mockInputs.get(`${req.getType()}::${req.getName()}`) ?? {},
-                });
-            }
-            cb(err, resp);
-        });
-    };
-    /* eslint-enable @typescript-eslint/no-explicit-any */
-    return registered;
-}
-
-/** Waits until no resource has been registered for a few ticks (bounded). */
-async function settle(registered: Registered[], quietMs = 50, maxMs = 10_000): Promise<void> {
-    const start = Date.now();
-    let count = -1;
-    while (Date.now() - start < maxMs) {
-        if (count === registered.length) {
-            return;
-        }
-        count = registered.length;
-        await new Promise((r) => setTimeout(r, quietMs));
-    }
-    throw new Error("registrations did not settle");
-}
-
-function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
 describe("host components under Pulumi mocks", () => {
+    let mocks: MockState;
     let registered: Registered[];
     let host: typeof HostModule;
     let spec: LabSpec;
@@ -154,7 +32,11 @@ describe("host components under Pulumi mocks", () => {
         registered.filter((r) => r.type === "command:remote:Command" && r.name.startsWith(prefix)).map((r) => r.name);
 
     before(async () => {
-        registered = installMocks();
+        // no stack config: the components take everything from their args
+        mocks = installMocks("test", {}, [], (args) =>
+            args.type === "command:remote:Command" ? { stdout: `stdout of ${args.name}` } : {},
+        );
+        registered = mocks.resources;
         host = await import("../components/host");
         spec = loadLab(rawLabConfig(loadStackConfig("multi-vlan")) as RawLabConfig);
         docker01 = spec.hosts[0];
@@ -163,7 +45,7 @@ describe("host components under Pulumi mocks", () => {
             vlans: spec.vlans.filter((v) => v.members.some((m) => m.host === docker01.name)),
             privateKey: PRIVATE_KEY,
         });
-        await settle(registered);
+        await settle(mocks);
     });
 
     it("declares the parent NIC, 8021q and both VLAN interfaces, each one remote command named ${name}-<role>", () => {
@@ -260,17 +142,17 @@ describe("host components under Pulumi mocks", () => {
             net.vlanInterfaces["ens33.10"].command,
             net.vlanInterfaces["ens33.20"].command,
         ]);
-        const urns = await Promise.all(net.ready.map((r) => valueOf(r.urn)));
+        const urns = await Promise.all(net.ready.map((r) => promiseOf(r.urn)));
         assert.deepStrictEqual(
             urns,
             ["lab-docker01-parent-promisc", "lab-docker01-8021q-load", "lab-docker01-ens33.10-config", "lab-docker01-ens33.20-config"].map((n) => byName(n).urn),
         );
-        assert.strictEqual(await valueOf(v10.stdout), "stdout of lab-docker01-ens33.10-config");
+        assert.strictEqual(await promiseOf(v10.stdout), "stdout of lab-docker01-ens33.10-config");
     });
 
     it("a host without VLANs gets only the promiscuous parent NIC (no 8021q)", async () => {
         const plain = new host.HostNetworking("solo", { host: { ...docker01, name: "solo", ssh: { ...docker01.ssh, address: "192.168.1.20" } }, privateKey: PRIVATE_KEY });
-        await settle(registered);
+        await settle(mocks);
         assert.deepStrictEqual(commandsUnder("solo"), ["solo-parent-promisc"]);
         assert.strictEqual(plain.kernelModule, undefined);
         assert.deepStrictEqual(plain.vlanInterfaces, {});
@@ -282,7 +164,7 @@ describe("host components under Pulumi mocks", () => {
         const vlan = { ...spec.vlans[0], members: [{ host: "nmhost", address: "192.168.10.30/24" }] };
         const opts = { stateDir: "/srv/mvl-state", modulesLoadDir: "/srv/modules", emulationMarker: "/srv/marker" };
         new host.HostNetworking("nmhost", { host: nm, vlans: [vlan], privateKey: PRIVATE_KEY, ...opts });
-        await settle(registered);
+        await settle(mocks);
         assert.strictEqual(byName("nmhost-ens33.10-config").wire.create, host.renderVlanInterface(nm, vlan, opts).create);
         assert.strictEqual(byName("nmhost-8021q-load").wire.create, host.renderKernelModule(nm, opts).create);
         assert.ok(String(byName("nmhost-ens33.10-config").wire.create).includes("nm_set add type vlan con-name \"$con\""));

@@ -1,7 +1,9 @@
 /**
  * One shared mocks module for program tests: installs Pulumi's mocks, records every registered
  * resource with what the engine would receive (type, name, inputs with secrets still marked,
- * provider, parent, dependencies, deleteBeforeReplace), and turns Outputs into Promises.
+ * provider, parent, dependencies, deleteBeforeReplace) and what the mock's newResource received,
+ * and turns Outputs into Promises. Also the secret helpers tests assert with (`secretAlong`,
+ * `withoutSecrets`, `unwrapSecrets`).
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -22,6 +24,8 @@ export interface Registered {
     inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     /** Inputs as sent on the wire: secrets still wrapped in the secret signature. */
     wire: Record<string, unknown>;
+    /** The inputs the mock's newResource received (deserialized by the mock monitor). */
+    mockInputs: Record<string, unknown>;
     provider?: string;
     parent?: string;
     dependencies: string[];
@@ -49,10 +53,12 @@ export function installMocks(
 ): MockState {
     pulumi.runtime.setAllConfig(config, secretKeys);
     const resources: Registered[] = [];
+    const mockInputs = new Map<string, Record<string, unknown>>();
     let nextId = 0;
     pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+                mockInputs.set(`${args.type}::${args.name}`, args.inputs);
                 const state: Record<string, unknown> = { ...args.inputs };
                 if (args.type === "docker:index/remoteImage:RemoteImage") {
                     state.imageId = `sha256:${String(nextId).padStart(4, "0")}`;
@@ -92,6 +98,7 @@ export function installMocks(
                     custom: req.getCustom(),
                     inputs: unwrapSecrets(wire) as Record<string, unknown>,
                     wire,
+                    mockInputs: mockInputs.get(`${req.getType()}::${req.getName()}`) ?? {},
                     provider: req.getProvider() || undefined,
                     parent: req.getParent() || undefined,
                     dependencies: req.getDependenciesList(),
@@ -111,24 +118,43 @@ export function installMocks(
             }
             return found[0];
         },
-        isSecret: (r, path) => {
-            let v: unknown = r.wire;
-            for (const part of path.split(".")) {
-                if (isSecretValue(v)) {
-                    return true;
-                }
-                v = (v as Record<string, unknown> | undefined)?.[part];
-            }
-            return isSecretValue(v);
-        },
+        isSecret: (r, path) => secretAlong(r.wire, path),
     };
 }
 
-function isSecretValue(v: unknown): boolean {
+/** Whether `v` is a secret as sent on the wire (wrapped in the secret signature). */
+export function isSecretValue(v: unknown): boolean {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
-function unwrapSecrets(v: unknown): unknown {
+/** Whether the value at `path` (like `connection.privateKey`) of `inputs` is a secret or inside one. */
+export function secretAlong(inputs: Record<string, unknown>, path: string): boolean {
+    let v: unknown = inputs;
+    for (const part of path.split(".")) {
+        if (isSecretValue(v)) {
+            return true;
+        }
+        v = (v as Record<string, unknown> | undefined)?.[part];
+    }
+    return isSecretValue(v);
+}
+
+/** `v` with every secret's value replaced by the placeholder `"[secret]"`. */
+export function withoutSecrets(v: unknown): unknown {
+    if (isSecretValue(v)) {
+        return "[secret]";
+    }
+    if (Array.isArray(v)) {
+        return v.map(withoutSecrets);
+    }
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutSecrets(x)]));
+    }
+    return v;
+}
+
+/** `v` with every secret replaced by its value. */
+export function unwrapSecrets(v: unknown): unknown {
     if (isSecretValue(v)) {
         return unwrapSecrets((v as { value: unknown }).value);
     }
@@ -146,7 +172,7 @@ export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply(resolve));
 }
 
-/** Waits until the program's registrations have settled (no new resource for a few ticks). */
+/** Waits until the program's registrations have settled (no new resource for a few ticks); throws if they do not within `maxMs`. */
 export async function settle(state: MockState, quietMs = 50, maxMs = 10000): Promise<void> {
     const start = Date.now();
     let count = -1;
@@ -157,4 +183,5 @@ export async function settle(state: MockState, quietMs = 50, maxMs = 10000): Pro
         count = state.resources.length;
         await new Promise((r) => setTimeout(r, quietMs));
     }
+    throw new Error(`registrations did not settle within ${maxMs} ms (${state.resources.length} so far)`);
 }
