@@ -1,0 +1,290 @@
+/**
+ * What a lab host looks like, observed on the host itself (inside its namespaces, not over SSH):
+ * links with their flags (PROMISC included), addresses, routes, the files of the network config
+ * directory and /etc/modules-load.d, the bytes of /etc/docker/daemon.json, Docker networks,
+ * containers and images. Volatile fields (ids, counters, timestamps, lifetimes, IPv6 link-local
+ * addresses that the kernel adds on its own schedule) are left out, so two snapshots of an
+ * unchanged host are equal. For the lab tests and the benchmark.
+ */
+import type { LabHosts } from "./hosts";
+
+/** One link: `ip -d link` without indexes and counters. */
+export interface LinkSnapshot {
+    flags: string[];
+    mtu: number;
+    operstate: string;
+    mac?: string;
+    kind?: string;
+    alias?: string;
+    master?: string;
+}
+
+export interface AddressSnapshot {
+    family: string;
+    local: string;
+    prefixlen: number;
+    scope: string;
+    broadcast?: string;
+}
+
+export interface FileSnapshot {
+    /** `0644` */
+    mode: string;
+    /** The bytes as UTF-8 text, or base64 (`encoding: "base64"`) when they are not UTF-8. */
+    content: string;
+    encoding?: "base64";
+}
+
+export interface NetworkSnapshot {
+    driver: string;
+    options: Record<string, string>;
+    ipam: { driver: string; options: Record<string, string>; config: Array<Record<string, unknown>> };
+    internal: boolean;
+    attachable: boolean;
+    ipv6: boolean;
+    labels: Record<string, string>;
+}
+
+export interface ContainerSnapshot {
+    image: string;
+    imageId: string;
+    state: string;
+    restartPolicy: string;
+    /** network name -> address/prefix */
+    addresses: Record<string, string>;
+    labels: Record<string, string>;
+}
+
+export interface HostSnapshot {
+    links: Record<string, LinkSnapshot>;
+    /** link name -> its addresses, sorted. */
+    addresses: Record<string, AddressSnapshot[]>;
+    /** `ip route show table all` lines (IPv4, and IPv6 other than link-local and multicast), sorted. */
+    routes: string[];
+    /** absolute path -> the file (every regular file under the directories snapshotted). */
+    files: Record<string, FileSnapshot>;
+    /** Bytes of /etc/docker/daemon.json, or null when it does not exist. */
+    daemonJson: string | null;
+    networks: Record<string, NetworkSnapshot>;
+    containers: Record<string, ContainerSnapshot>;
+    /** `repo:tag image-id`, sorted. */
+    images: string[];
+}
+
+export type LabSnapshot = Record<string, HostSnapshot>;
+
+export interface SnapshotOptions {
+    /** Directories whose files are recorded. Defaults to the ifcfg directory and /etc/modules-load.d. */
+    dirs?: string[];
+    /** Per command. Defaults to 30 s. */
+    timeoutMs?: number;
+}
+
+export const DEFAULT_SNAPSHOT_DIRS = ["/etc/sysconfig/network-scripts", "/etc/modules-load.d"];
+
+/** Reads every regular file under the given directories (recursively) and prints them as JSON. */
+const FILES_SCRIPT = `
+import base64, json, os, stat, sys
+out = {}
+for top in sys.argv[1:]:
+    for root, dirs, files in os.walk(top):
+        dirs.sort()
+        for f in sorted(files):
+            p = os.path.join(root, f)
+            st = os.lstat(p)
+            if not stat.S_ISREG(st.st_mode):
+                out[p] = {"mode": oct(stat.S_IMODE(st.st_mode))[2:].zfill(4), "content": "(not a regular file)"}
+                continue
+            data = open(p, "rb").read()
+            try:
+                out[p] = {"mode": oct(stat.S_IMODE(st.st_mode))[2:].zfill(4), "content": data.decode("utf-8")}
+            except UnicodeDecodeError:
+                out[p] = {"mode": oct(stat.S_IMODE(st.st_mode))[2:].zfill(4), "content": base64.b64encode(data).decode(), "encoding": "base64"}
+json.dump(out, sys.stdout, sort_keys=True)
+`;
+
+async function execText(lab: LabHosts, host: string, argv: string[], timeoutMs: number): Promise<string> {
+    const r = await lab.exec(host, argv, { timeoutMs });
+    if (r.code !== 0) throw new Error(`snapshot of ${host}: ${argv.slice(0, 3).join(" ")} ... exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+    return r.stdout;
+}
+
+function sortedRecord<T>(entries: Array<[string, T]>): Record<string, T> {
+    return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** `ip -j -d link` -> links by name (without `@peer`), indexes and counters dropped. Pure. */
+export function parseLinks(json: string): Record<string, LinkSnapshot> {
+    const links = JSON.parse(json) as Array<Record<string, unknown>>;
+    return sortedRecord(
+        links.map((l) => {
+            const name = String(l.ifname).replace(/@.*$/, "");
+            const info = l.linkinfo as { info_kind?: string } | undefined;
+            const s: LinkSnapshot = {
+                flags: [...(l.flags as string[])].sort(),
+                mtu: Number(l.mtu),
+                operstate: String(l.operstate),
+            };
+            if (typeof l.address === "string") s.mac = l.address;
+            if (info?.info_kind !== undefined) s.kind = info.info_kind;
+            if (typeof l.ifalias === "string") s.alias = l.ifalias;
+            if (typeof l.master === "string") s.master = l.master;
+            return [name, s];
+        }),
+    );
+}
+
+function isLinkLocal6(a: string): boolean {
+    return /^fe[89ab][0-9a-f]:/i.test(a);
+}
+
+/** `ip -j addr` -> addresses by link; lifetimes and IPv6 link-local addresses dropped. Pure. */
+export function parseAddresses(json: string): Record<string, AddressSnapshot[]> {
+    const links = JSON.parse(json) as Array<{ ifname: string; addr_info?: Array<Record<string, unknown>> }>;
+    const out: Array<[string, AddressSnapshot[]]> = [];
+    for (const l of links) {
+        const addrs = (l.addr_info ?? [])
+            .filter((a) => !(a.family === "inet6" && isLinkLocal6(String(a.local))))
+            .map((a) => {
+                const s: AddressSnapshot = { family: String(a.family), local: String(a.local), prefixlen: Number(a.prefixlen), scope: String(a.scope) };
+                if (typeof a.broadcast === "string") s.broadcast = a.broadcast;
+                return s;
+            })
+            .sort((x, y) => `${x.family} ${x.local}`.localeCompare(`${y.family} ${y.local}`));
+        if (addrs.length > 0) out.push([l.ifname.replace(/@.*$/, ""), addrs]);
+    }
+    return sortedRecord(out);
+}
+
+/** `ip route show table all` text (v4 and v6) -> sorted lines, IPv6 link-local and multicast routes dropped. Pure. */
+export function parseRoutes(text: string): string[] {
+    return text
+        .split("\n")
+        .map((l) => l.trim().replace(/\s+/g, " "))
+        .filter((l) => l !== "")
+        .filter((l) => !/(^|\s)(fe80:|ff00::\/8)/i.test(l))
+        .sort();
+}
+
+/** The fields of `docker network inspect` that a snapshot keeps. */
+interface DockerNetworkInspect {
+    Name: string;
+    Driver: string;
+    Options?: Record<string, string> | null;
+    IPAM?: { Driver?: string; Options?: Record<string, string> | null; Config?: Array<Record<string, unknown>> | null };
+    Internal?: boolean;
+    Attachable?: boolean;
+    EnableIPv6?: boolean;
+    Labels?: Record<string, string> | null;
+}
+
+/** The fields of `docker inspect <container>` that a snapshot keeps. */
+interface DockerContainerInspect {
+    Name: string;
+    Image?: string;
+    Config?: { Image?: string; Labels?: Record<string, string> | null };
+    State?: { Status?: string };
+    HostConfig?: { RestartPolicy?: { Name?: string } };
+    NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; IPPrefixLen?: number }> | null };
+}
+
+/** `docker network inspect` JSON -> networks by name, ids, times and attached containers dropped. Pure. */
+export function parseNetworks(json: string): Record<string, NetworkSnapshot> {
+    const nets = JSON.parse(json) as DockerNetworkInspect[];
+    return sortedRecord(
+        nets.map((n) => [
+            String(n.Name),
+            {
+                driver: String(n.Driver),
+                options: n.Options ?? {},
+                ipam: {
+                    driver: String(n.IPAM?.Driver ?? ""),
+                    options: n.IPAM?.Options ?? {},
+                    config: (n.IPAM?.Config ?? []) as Array<Record<string, unknown>>,
+                },
+                internal: Boolean(n.Internal),
+                attachable: Boolean(n.Attachable),
+                ipv6: Boolean(n.EnableIPv6),
+                labels: n.Labels ?? {},
+            },
+        ]),
+    );
+}
+
+/** `docker inspect` (containers) JSON -> containers by name; ids, times and MACs dropped. Pure. */
+export function parseContainers(json: string): Record<string, ContainerSnapshot> {
+    const cs = JSON.parse(json) as DockerContainerInspect[];
+    return sortedRecord(
+        cs.map((c) => {
+            const nets = c.NetworkSettings?.Networks ?? {};
+            return [
+                String(c.Name).replace(/^\//, ""),
+                {
+                    image: String(c.Config?.Image ?? ""),
+                    imageId: String(c.Image ?? ""),
+                    state: String(c.State?.Status ?? ""),
+                    restartPolicy: String(c.HostConfig?.RestartPolicy?.Name ?? ""),
+                    addresses: sortedRecord(Object.entries(nets).map(([k, v]) => [k, v.IPAddress ? `${v.IPAddress}/${v.IPPrefixLen}` : ""])),
+                    labels: c.Config?.Labels ?? {},
+                },
+            ];
+        }),
+    );
+}
+
+/** One host's snapshot, observed inside the host (`lab.exec`: its network, mount and UTS namespaces). */
+export async function snapshotHost(lab: LabHosts, host: string, opts: SnapshotOptions = {}): Promise<HostSnapshot> {
+    const t = opts.timeoutMs ?? 30_000;
+    const dirs = opts.dirs ?? DEFAULT_SNAPSHOT_DIRS;
+    const sh = (script: string) => execText(lab, host, ["sh", "-c", script], t);
+    const [links, addrs, routes, files, daemonJson, nets, containers, images] = await Promise.all([
+        execText(lab, host, ["ip", "-j", "-d", "link", "show"], t),
+        execText(lab, host, ["ip", "-j", "addr", "show"], t),
+        sh("ip -4 route show table all; ip -6 route show table all"),
+        execText(lab, host, ["python3", "-c", FILES_SCRIPT, ...dirs], t),
+        sh("if [ -e /etc/docker/daemon.json ]; then echo present; cat /etc/docker/daemon.json; else echo absent; fi"),
+        sh('ids=$(docker network ls -q) && if [ -n "$ids" ]; then docker network inspect $ids; else echo "[]"; fi'),
+        sh('ids=$(docker ps -aq) && if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'),
+        execText(lab, host, ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"], t),
+    ]);
+    return {
+        links: parseLinks(links),
+        addresses: parseAddresses(addrs),
+        routes: parseRoutes(routes),
+        files: JSON.parse(files) as Record<string, FileSnapshot>,
+        daemonJson: daemonJson.startsWith("present\n") ? daemonJson.slice("present\n".length) : null,
+        networks: parseNetworks(nets),
+        containers: parseContainers(containers),
+        images: images.split("\n").filter((l) => l !== "").sort(),
+    };
+}
+
+/** Every host of the lab at once. */
+export async function snapshotLab(lab: LabHosts, opts: SnapshotOptions = {}): Promise<LabSnapshot> {
+    const snaps = await Promise.all(lab.hosts.map((h) => snapshotHost(lab, h.name, opts)));
+    return Object.fromEntries(lab.hosts.map((h, i) => [h.name, snaps[i]]));
+}
+
+/**
+ * Where two snapshots differ, one line per difference: `docker01 links.ens33.flags: [...] -> [...]`,
+ * `docker02 containers.bbox10: absent -> {...}`. Empty when they are equal. Pure.
+ */
+export function diffSnapshots(before: unknown, after: unknown, at = ""): string[] {
+    const show = (v: unknown) => (v === undefined ? "absent" : JSON.stringify(v));
+    if (typeof before !== "object" || typeof after !== "object" || before === null || after === null || Array.isArray(before) !== Array.isArray(after)) {
+        return JSON.stringify(before) === JSON.stringify(after) ? [] : [`${at}: ${show(before)} -> ${show(after)}`];
+    }
+    if (Array.isArray(before) && Array.isArray(after)) {
+        return JSON.stringify(before) === JSON.stringify(after) ? [] : [`${at}: ${show(before)} -> ${show(after)}`];
+    }
+    const a = before as Record<string, unknown>;
+    const b = after as Record<string, unknown>;
+    const out: string[] = [];
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+        const p = at === "" ? k : /^[A-Za-z0-9_-]+$/.test(k) ? `${at}.${k}` : `${at}[${JSON.stringify(k)}]`;
+        if (!(k in a)) out.push(`${p}: absent -> ${show(b[k])}`);
+        else if (!(k in b)) out.push(`${p}: ${show(a[k])} -> absent`);
+        else out.push(...diffSnapshots(a[k], b[k], p));
+    }
+    return out;
+}

@@ -1,0 +1,229 @@
+/**
+ * From a stack (`stacks/Pulumi.<stack>.yaml`) to the local lab: the validated spec, the lab's
+ * topology (its hosts and VLAN segments), and the config the lab driver hands to the program
+ * (the stack's config plus the lab's key, known_hosts and pinned host keys). Pure, except
+ * {@link loadStack} which reads the stack file.
+ */
+import { IPv4, IPv4CidrRange, Validator } from "ip-num";
+import { LabSpec } from "../components/spec/types";
+import { parseLab } from "../components/spec/validate";
+import { planLab } from "../components/spec/plan";
+import { LabTopology, validateTopology } from "./hosts/topology";
+import { STACKS_DIR, listStacks, loadStackConfig, rawLabConfig } from "./stackFile";
+
+/** The widest management subnet the lab derives: no wider than needed, and no narrower than /24 when possible. */
+const PREFERRED_PREFIX = 24;
+const MIN_PREFIX = 8;
+const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
+
+export interface LoadedStack {
+    stack: string;
+    /** The stack's config as the engine passes it (`macvlan-lab:hosts` -> JSON text). */
+    config: Record<string, string>;
+    spec: LabSpec;
+}
+
+/**
+ * Reads and validates stack `stack` (parse, validate, plan): the spec, or every problem at once,
+ * each naming the value and the fix. Never throws for a bad stack.
+ */
+export function loadStack(stack: string, dir: string = STACKS_DIR): { stack?: LoadedStack; errors: string[] } {
+    const known = (() => {
+        try {
+            return listStacks(dir);
+        } catch {
+            return [];
+        }
+    })();
+    if (!known.includes(stack)) {
+        return {
+            errors: [`no stack ${JSON.stringify(stack)}: there is no ${dir}/Pulumi.${stack}.yaml; stacks: ${known.join(", ") || "none"}`],
+        };
+    }
+    let config: Record<string, string>;
+    try {
+        config = loadStackConfig(stack, dir);
+    } catch (e) {
+        return { errors: [e instanceof Error ? e.message : String(e)] };
+    }
+    const { spec, errors } = parseLab(rawLabConfig(config));
+    if (errors.length > 0 || spec === undefined) return { errors: errors.map((e) => e.message) };
+    const planned = planLab(spec);
+    if (planned.errors.length > 0) return { errors: planned.errors.map((e) => e.message) };
+    return { stack: { stack, config, spec }, errors: [] };
+}
+
+/** The default lab name of a stack: the stack's name, when it is a lab name (`[a-z0-9-]`, at most 24). */
+export function defaultLabName(stack: string): string {
+    return stack;
+}
+
+/** Why `name` cannot name a lab, or undefined. */
+export function labNameProblem(name: string): string | undefined {
+    return LAB_NAME.test(name)
+        ? undefined
+        : `lab name ${JSON.stringify(name)} is not usable: 1 to 24 characters of [a-z0-9-], starting with a letter or digit (give one with --name)`;
+}
+
+function ipValue(a: string): bigint {
+    return IPv4.fromString(a).getValue();
+}
+
+/** How many leading bits all of `values` share (32 for one value). */
+function commonPrefixBits(values: bigint[]): number {
+    let bits = 32;
+    for (const v of values.slice(1)) {
+        const x = v ^ values[0];
+        let n = 32;
+        while (n > 0 && x >> BigInt(32 - n) !== 0n) n--;
+        bits = Math.min(bits, n);
+    }
+    return bits;
+}
+
+/**
+ * The management prefix length for hosts at `addresses`: the longest one, at most /24, whose
+ * subnet holds every address as a host address (not network or broadcast) and still has a free
+ * address for the controller. Undefined when there is none down to /8. Pure.
+ */
+export function managementPrefixLength(addresses: readonly string[]): number | undefined {
+    if (addresses.length === 0) return undefined;
+    const values = addresses.map(ipValue);
+    for (let p = Math.min(PREFERRED_PREFIX, commonPrefixBits(values)); p >= MIN_PREFIX; p--) {
+        const range = IPv4CidrRange.fromCidr(`${addresses[0]}/${p}`);
+        const first = range.getFirst().getValue();
+        const last = range.getLast().getValue();
+        const size = last - first + 1n;
+        const hostSlots = size - 2n; // minus network and broadcast
+        if (values.some((v) => v === first || v === last)) continue;
+        if (BigInt(new Set(addresses).size) + 1n > hostSlots) continue; // + the controller
+        return p;
+    }
+    return undefined;
+}
+
+function overlaps(a: string, b: string): boolean {
+    const x = IPv4CidrRange.fromCidr(a);
+    const y = IPv4CidrRange.fromCidr(b);
+    return x.contains(y) || y.contains(x);
+}
+
+function subnetOf(cidr: string): string {
+    const r = IPv4CidrRange.fromCidr(cidr);
+    return `${r.getFirst().toString()}/${cidr.split("/")[1]}`;
+}
+
+/**
+ * The lab topology of a validated spec: one lab host per stack host (its SSH address, NIC and
+ * port; a management prefix derived so that all hosts share one subnet), and one VLAN segment per
+ * VLAN of the stack. Every reason the stack cannot run in the lab, each naming the value and the fix.
+ */
+export function topologyOf(name: string, spec: LabSpec): { topology?: LabTopology; errors: string[] } {
+    const errors: string[] = [];
+    const nameProblem = labNameProblem(name);
+    if (nameProblem !== undefined) errors.push(nameProblem);
+    spec.hosts.forEach((h, i) => {
+        const at = `hosts[${i}] (${h.name})`;
+        if (!Validator.isValidIPv4String(h.ssh.address)[0]) {
+            errors.push(`${at}.address ${JSON.stringify(h.ssh.address)} is not an IPv4 address; the lab makes each host with its address, so give one (e.g. 192.168.1.11)`);
+        }
+        if (h.ssh.user !== "root") {
+            errors.push(`${at}.user ${JSON.stringify(h.ssh.user)}: the lab's hosts accept only root (with the lab's key); use user root for the lab`);
+        }
+        if (!h.nicIsManagement) {
+            errors.push(`${at}.nicIsManagement is false: a lab host has one NIC (${h.nic}) that carries its SSH address; set nicIsManagement: true for the lab`);
+        }
+    });
+    if (errors.length > 0) return { errors };
+
+    const addresses = spec.hosts.map((h) => h.ssh.address);
+    const prefixLength = managementPrefixLength(addresses);
+    if (prefixLength === undefined) {
+        return {
+            errors: [
+                `the hosts' addresses ${addresses.join(", ")} share no subnet of /${MIN_PREFIX} or longer with room for the lab's controller; put them in one /24 (e.g. 192.168.1.11 and 192.168.1.13)`,
+            ],
+        };
+    }
+    const management = subnetOf(`${addresses[0]}/${prefixLength}`);
+    for (const v of spec.vlans) {
+        for (const m of v.members) {
+            const s = subnetOf(m.address);
+            if (overlaps(s, management)) {
+                errors.push(
+                    `vlans (id ${v.id}).addresses.${m.host} ${m.address} is in ${management}, the management subnet the lab derives from the hosts' addresses; use a VLAN subnet outside it`,
+                );
+            }
+        }
+    }
+    for (const n of spec.networks) {
+        if (overlaps(n.subnet, management)) {
+            errors.push(
+                `networks (${n.name}).subnet ${n.subnet} overlaps ${management}, the management subnet the lab derives from the hosts' addresses; use a subnet outside it`,
+            );
+        }
+    }
+    const topology: LabTopology = {
+        name,
+        hosts: spec.hosts.map((h) => ({
+            name: h.name,
+            address: h.ssh.address,
+            prefixLength,
+            nic: h.nic,
+            sshPort: h.ssh.port,
+        })),
+        vlans: spec.vlans.map((v) => ({
+            id: v.id,
+            parent: v.parent,
+            interfaceName: v.interfaceName,
+            hosts: v.members.map((m) => m.host),
+        })),
+    };
+    errors.push(...validateTopology(topology).map((e) => `lab topology: ${e}`));
+    return errors.length > 0 ? { errors } : { topology, errors: [] };
+}
+
+/** What the lab gives the program beyond the stack file. */
+export interface LabCredentials {
+    /** The lab's private key (OpenSSH text). */
+    privateKey: string;
+    privateKeyPath: string;
+    knownHostsPath: string;
+    /** host name -> `ssh-ed25519 AAAA...`. */
+    hostKeys: Record<string, string>;
+}
+
+/** The config file of the lab driver (`cfg.json`). */
+export interface DriverConfig {
+    config: Record<string, string>;
+    secretKeys: string[];
+    hostNames: Record<string, string>;
+}
+
+export const SECRET_KEY = "macvlan-lab:sshPrivateKey";
+
+/**
+ * The driver's config for a stack on the lab: the stack's config with each host's `hostKey`
+ * pinned to the lab host's key, `sshPrivateKey` (secret), `sshKeyFile` and `sshKnownHostsFile` set
+ * to the lab's; host names by address for the output. Pure.
+ */
+export function driverConfig(stackConfig: Readonly<Record<string, string>>, spec: LabSpec, lab: LabCredentials): DriverConfig {
+    const hostsText = stackConfig["macvlan-lab:hosts"];
+    const hosts = JSON.parse(hostsText) as Array<Record<string, unknown>>;
+    const pinned = hosts.map((h) => {
+        const key = lab.hostKeys[String(h.name)];
+        if (key === undefined) throw new Error(`the lab has no host key for ${JSON.stringify(h.name)}`);
+        return { ...h, hostKey: key };
+    });
+    return {
+        config: {
+            ...stackConfig,
+            "macvlan-lab:hosts": JSON.stringify(pinned),
+            [SECRET_KEY]: lab.privateKey,
+            "macvlan-lab:sshKeyFile": lab.privateKeyPath,
+            "macvlan-lab:sshKnownHostsFile": lab.knownHostsPath,
+        },
+        secretKeys: [SECRET_KEY],
+        hostNames: Object.fromEntries(spec.hosts.map((h) => [h.ssh.address, h.name])),
+    };
+}
