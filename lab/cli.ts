@@ -300,8 +300,10 @@ export async function applyOnLab(lab: LabHosts, stack: LoadedStack, opts: ApplyO
     fs.rmSync(p.sshCounts, { force: true });
     const args = [
         "apply", "--program", PROGRAM, "--stack", stack.stack, "--config-file", p.config, "--state", p.state,
-        "--ssh-counts", p.sshCounts, "--known-hosts", lab.knownHostsPath, "--key", lab.privateKeyPath,
+        "--ssh-counts", p.sshCounts, "--key", lab.privateKeyPath,
     ];
+    // no --known-hosts: the program pins every host key, and the driver's own known_hosts file
+    // (next to its state) is removed by a complete destroy; the lab's is the Docker provider's
     const out = await runDriver(lab, args, opts);
     return withCounts(out, p.sshCounts);
 }
@@ -311,7 +313,7 @@ export async function destroyOnLab(lab: LabHosts, opts: ApplyOptions = {}): Prom
     const p = runPaths(opts.runName ?? lab.name);
     if (!fs.existsSync(p.state)) return undefined;
     fs.rmSync(p.sshCounts, { force: true });
-    const args = ["destroy", "--state", p.state, "--key", lab.privateKeyPath, "--known-hosts", lab.knownHostsPath, "--ssh-counts", p.sshCounts];
+    const args = ["destroy", "--state", p.state, "--key", lab.privateKeyPath, "--ssh-counts", p.sshCounts];
     const out = await runDriver(lab, args, { ...opts, timeoutMs: opts.timeoutMs ?? DESTROY_TIMEOUT_MS });
     return withCounts(out, p.sshCounts);
 }
@@ -399,6 +401,10 @@ export function explainLab(lab: LabHosts, stack: LoadedStack, apply: DriverOutco
     const rows = apply.outputs?.checks ?? [];
     out.push("", "== connectivity (observed by the checks, pinging from inside the containers) ==");
     out.push(rows.length > 0 ? formatMatrix(rows) : "(the stack declares no checks)");
+    const checkSteps = apply.steps.filter((s) => s.type === "remote.Command" && /-checks-/.test(s.name));
+    if (checkSteps.length > 0 && checkSteps.every((s) => s.status === "unchanged")) {
+        out.push("(the checks did not run again: nothing they depend on changed, so this is the matrix of the apply that ran them)");
+    }
     if (stack.spec.vlans.length > 0) {
         out.push("", "== VLANs ==");
         if (lab.vlanMode === "emulated") {
@@ -434,7 +440,7 @@ export function explainLab(lab: LabHosts, stack: LoadedStack, apply: DriverOutco
             [
                 ["hosts up", hostsMs === undefined ? "-" : secs(hostsMs), hostsMs === undefined ? "reused the running hosts" : Object.entries(lab.timings).filter(([k]) => k !== "total").map(([k, v]) => `${k} ${secs(v)}`).join(", ")],
                 ["apply", `${apply.seconds.toFixed(1)} s`, `${apply.steps.length} steps (${countBy(apply.steps.map((s) => s.status))}); includes the checks`],
-                ["checks", `${checks.seconds.toFixed(1)} s`, Object.entries(checks.perHost).map(([h, s]) => `${h} ${s.toFixed(1)} s`).join(", ") + (Object.keys(checks.perHost).length > 1 ? ", at once" : "")],
+                ["checks", `${checks.seconds.toFixed(1)} s`, checkSteps.length > 0 && checkSteps.every((s) => s.status === "unchanged") ? "not run again (unchanged)" : Object.entries(checks.perHost).map(([h, s]) => `${h} ${s.toFixed(1)} s`).join(", ") + (Object.keys(checks.perHost).length > 1 ? ", at once" : "")],
                 ["destroy", "-", `not run: the lab stays up (${downCommand(lab.name, stack.stack)} prints it)`],
             ],
         ),
@@ -691,13 +697,12 @@ stacks: ${(() => {
 })()}`;
 
 /** argv after the script -> what to do; undefined when it is not a valid command line. Pure. */
-export function parseCli(argv: string[]): { command: "up" | "down"; stack?: string; name?: string; verbose: boolean; transpileOnly: boolean } | undefined {
+export function parseCli(argv: string[]): { command: "up" | "down"; stack?: string; name?: string; verbose: boolean } | undefined {
     const [command, ...rest] = argv;
     if (command !== "up" && command !== "down") return undefined;
     let stack: string | undefined;
     let name: string | undefined;
     let verbose = false;
-    let transpileOnly = false;
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
         if (a === "--name") {
@@ -705,8 +710,6 @@ export function parseCli(argv: string[]): { command: "up" | "down"; stack?: stri
             if (name === undefined) return undefined;
         } else if (a === "--verbose") {
             verbose = true;
-        } else if (a === "--transpile-only") {
-            transpileOnly = true;
         } else if (a.startsWith("-") || stack !== undefined) {
             return undefined;
         } else {
@@ -714,7 +717,7 @@ export function parseCli(argv: string[]): { command: "up" | "down"; stack?: stri
         }
     }
     if (command === "up" && stack === undefined) return undefined;
-    return { command, stack, name, verbose, transpileOnly };
+    return { command, stack, name, verbose };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -724,7 +727,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     if (parsed.command === "up") {
-        return up(parsed.stack as string, { name: parsed.name, verbose: parsed.verbose, transpileOnly: parsed.transpileOnly });
+        return up(parsed.stack as string, { name: parsed.name, verbose: parsed.verbose, transpileOnly: process.env.TS_NODE_TRANSPILE_ONLY === "true" });
     }
     return down({ stack: parsed.stack, name: parsed.name });
 }

@@ -3,8 +3,9 @@
  * links with their flags (PROMISC included), addresses, routes, the files of the network config
  * directory and /etc/modules-load.d, the bytes of /etc/docker/daemon.json, Docker networks,
  * containers and images. Volatile fields (ids, counters, timestamps, lifetimes, IPv6 link-local
- * addresses that the kernel adds on its own schedule) are left out, so two snapshots of an
- * unchanged host are equal. For the lab tests and the benchmark.
+ * addresses that the kernel adds on its own schedule, the random names of Docker's veths, the lab
+ * driver's hash label) are left out, so two snapshots of an unchanged host are equal, and a host
+ * converged again after a destroy equals the host after a clean apply. For the lab tests and the benchmark.
  */
 import type { LabHosts } from "./hosts";
 
@@ -113,19 +114,35 @@ function sortedRecord<T>(entries: Array<[string, T]>): Record<string, T> {
     return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** `ip -j -d link` -> links by name (without `@peer`), indexes and counters dropped. Pure. */
+/**
+ * `ip -j -d link` -> links by name (without `@peer`), indexes and counters dropped. The host side
+ * of a container's veth on a Docker bridge gets a random name and MAC each time the container is
+ * created, so those are listed as `<bridge>-port<n>` (in order of their names) without a MAC. Pure.
+ */
 export function parseLinks(json: string): Record<string, LinkSnapshot> {
     const links = JSON.parse(json) as Array<Record<string, unknown>>;
+    const isDockerPort = (l: Record<string, unknown>) =>
+        (l.linkinfo as { info_kind?: string } | undefined)?.info_kind === "veth" &&
+        typeof l.master === "string" &&
+        /^(docker\d+|br-[0-9a-f]{12})$/.test(l.master) &&
+        /^veth[0-9a-f]{7}(@.*)?$/.test(String(l.ifname));
+    const portNames = new Map<Record<string, unknown>, string>();
+    const byBridge = new Map<string, Array<Record<string, unknown>>>();
+    for (const l of links.filter(isDockerPort)) byBridge.set(String(l.master), [...(byBridge.get(String(l.master)) ?? []), l]);
+    for (const [bridge, ports] of byBridge) {
+        ports.sort((a, b) => String(a.ifname).localeCompare(String(b.ifname))).forEach((l, i) => portNames.set(l, `${bridge}-port${i + 1}`));
+    }
     return sortedRecord(
         links.map((l) => {
-            const name = String(l.ifname).replace(/@.*$/, "");
+            const port = portNames.get(l);
+            const name = port ?? String(l.ifname).replace(/@.*$/, "");
             const info = l.linkinfo as { info_kind?: string } | undefined;
             const s: LinkSnapshot = {
                 flags: [...(l.flags as string[])].sort(),
                 mtu: Number(l.mtu),
                 operstate: String(l.operstate),
             };
-            if (typeof l.address === "string") s.mac = l.address;
+            if (typeof l.address === "string" && port === undefined) s.mac = l.address;
             if (info?.info_kind !== undefined) s.kind = info.info_kind;
             if (typeof l.ifalias === "string") s.alias = l.ifalias;
             if (typeof l.master === "string") s.master = l.master;
@@ -211,7 +228,13 @@ export function parseNetworks(json: string): Record<string, NetworkSnapshot> {
     );
 }
 
-/** `docker inspect` (containers) JSON -> containers by name; ids, times and MACs dropped. Pure. */
+/**
+ * The lab driver's bookkeeping label on containers: a hash of the container's inputs, which include
+ * the ids of the Docker networks it joins (new ids whenever a network is created again).
+ */
+export const DRIVER_SPEC_LABEL = "macvlan-lab.lab-driver.spec";
+
+/** `docker inspect` (containers) JSON -> containers by name; ids, times, MACs and the driver's label dropped. Pure. */
 export function parseContainers(json: string): Record<string, ContainerSnapshot> {
     const cs = JSON.parse(json) as DockerContainerInspect[];
     return sortedRecord(
@@ -225,7 +248,7 @@ export function parseContainers(json: string): Record<string, ContainerSnapshot>
                     state: String(c.State?.Status ?? ""),
                     restartPolicy: String(c.HostConfig?.RestartPolicy?.Name ?? ""),
                     addresses: sortedRecord(Object.entries(nets).map(([k, v]) => [k, v.IPAddress ? `${v.IPAddress}/${v.IPPrefixLen}` : ""])),
-                    labels: c.Config?.Labels ?? {},
+                    labels: Object.fromEntries(Object.entries(c.Config?.Labels ?? {}).filter(([k]) => k !== DRIVER_SPEC_LABEL)),
                 },
             ];
         }),
