@@ -560,20 +560,30 @@ describe("lab driver: remote.Command over a real sshd", function () {
     });
 
     it("never writes the private key to the state file or the output, and leaves no key file behind", async () => {
-        const before = new Set(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("lab-driver-")));
-        const c = setup();
-        const r = await apply("commands.ts", c);
-        assert.equal(r.code, 0);
-        const stateText = fs.readFileSync(c.state, "utf8");
-        const f = await apply("failing.ts", setup());
-        const d = await cli(["destroy", "--state", c.state, "--key", sshd.keyFile]);
-        const keyLines = sshd.key.split("\n").filter((l) => l.length >= 16 && !l.startsWith("-----"));
-        assert.ok(keyLines.length > 0);
-        for (const text of [r.stdout, r.stderr, f.stdout, f.stderr, d.stdout, d.stderr, stateText]) {
-            for (const l of keyLines) assert.ok(!text.includes(l), "a line of the key leaked");
+        // the driver's temp key directories go under TMPDIR: give this test's runs their own, so
+        // concurrent drivers elsewhere on the machine cannot make the check flaky
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mvl-keytest-"));
+        const savedTmp = process.env.TMPDIR;
+        process.env.TMPDIR = tmp;
+        try {
+            const c = setup();
+            const r = await apply("commands.ts", c);
+            assert.equal(r.code, 0);
+            const stateText = fs.readFileSync(c.state, "utf8");
+            const f = await apply("failing.ts", setup());
+            const d = await cli(["destroy", "--state", c.state, "--key", sshd.keyFile]);
+            const keyLines = sshd.key.split("\n").filter((l) => l.length >= 16 && !l.startsWith("-----"));
+            assert.ok(keyLines.length > 0);
+            for (const text of [r.stdout, r.stderr, f.stdout, f.stderr, d.stdout, d.stderr, stateText]) {
+                for (const l of keyLines) assert.ok(!text.includes(l), "a line of the key leaked");
+            }
+            const left = fs.readdirSync(tmp).filter((x) => x.startsWith("lab-driver-"));
+            assert.deepEqual(left, [], "the temp key directories are removed");
+        } finally {
+            if (savedTmp === undefined) delete process.env.TMPDIR;
+            else process.env.TMPDIR = savedTmp;
+            fs.rmSync(tmp, { recursive: true, force: true });
         }
-        const after = fs.readdirSync(os.tmpdir()).filter((x) => x.startsWith("lab-driver-") && !before.has(x));
-        assert.deepEqual(after, [], "the temp key directories are removed");
     });
 });
 
