@@ -511,10 +511,6 @@ export async function downLab(
 export async function up(stackName: string, opts: UpOptions = {}): Promise<number> {
     const log = opts.log ?? ((l: string) => console.log(l));
     const err = opts.log ?? ((l: string) => console.error(l));
-    if (process.getuid?.() !== 0) {
-        err("lab: the local lab needs root (it makes network and mount namespaces and runs dockerd): sudo npm run lab -- " + stackName);
-        return 1;
-    }
     const name = opts.name ?? defaultLabName(stackName);
     const loaded = loadStack(stackName);
     const topo = loaded.stack ? topologyOf(name, loaded.stack.spec) : { errors: loaded.errors };
@@ -525,6 +521,10 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
     }
     const stack = loaded.stack;
     const topology = topo.topology;
+    if (process.getuid?.() !== 0) {
+        err(`lab: the local lab needs root (it makes network and mount namespaces and runs dockerd); stack ${stackName} is valid. Run: sudo npm run lab -- ${stackName}`);
+        return 1;
+    }
     const record = readRecord(name);
     if (record !== undefined && (record.phase === "hosts" || record.phase === "apply") && record.pid !== process.pid && isAlive(record.pid)) {
         err(`lab: lab ${name} is being worked on by another run (pid ${record.pid}, ${record.phase}); wait for it, or stop it and run ${downCommand(name, stackName)}`);

@@ -99,11 +99,15 @@ function noDiff(before: LabSnapshot, after: LabSnapshot, what: string): void {
 
 /** The whole lab CLI as a user runs it, in a child process. */
 function cli(args: string[]): ChildProcess & { output: () => string; done: Promise<number> } {
+    if (interrupted) throw new Error("interrupted: no new lab runs");
     const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), path.join(REPO_ROOT, "lab", "cli.ts"), ...args], {
         cwd: REPO_ROOT,
         env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
         stdio: ["ignore", "pipe", "pipe"],
+        detached: true, // a Ctrl-C reaches only this process, which stops the run once (SIGTERM)
     });
+    children.add(child);
+    child.on("close", () => children.delete(child));
     let text = "";
     child.stdout?.on("data", (d: Buffer) => (text += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (text += d.toString()));
@@ -119,6 +123,65 @@ async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     } finally {
         clearTimeout(timer);
     }
+}
+
+/** CLI runs this process started and has not seen end: stopped first on an interrupt. */
+const children = new Set<ChildProcess>();
+/** Stops the drivers this process runs (they save their state) on an interrupt. */
+const stopDrivers = new AbortController();
+const driverPids = new Set<number>();
+/** Options of every driver run of the tests: fast start, stopped on an interrupt. */
+function driverOpts(what: string) {
+    return { log: (l: string) => log(`${what}: ${l}`), transpileOnly: true, signal: stopDrivers.signal, onStart: (pid: number) => driverPids.add(pid) };
+}
+
+/**
+ * Mocha (serial) has no SIGINT/SIGTERM handler of its own, so an interrupted run would leave its
+ * labs up: this one stops the CLI runs it started, tears down this process's labs, then exits 130.
+ * A third signal exits at once (the next run sweeps what is left).
+ */
+let interrupted = false;
+/** The interrupt's tear-down, which after() hooks wait for (so mocha cannot finish before it). */
+let interruptTeardown: Promise<unknown> = Promise.resolve();
+let signals = 0;
+function onInterrupt(sig: NodeJS.Signals): void {
+    signals++;
+    // wrappers often send SIGINT and then SIGTERM: a second signal does not cut the tear-down short
+    if (signals >= 3) process.exit(130);
+    if (interrupted) {
+        console.error(`      ${sig}: still tearing down (bounded); a third signal exits at once`);
+        return;
+    }
+    interrupted = true;
+    console.error(`\n      ${sig}: tearing down the labs of this test run (${MV}, ${SN}) before exiting`);
+    stopDrivers.abort();
+    const driversGone = new Promise<void>((resolve) => {
+        const until = Date.now() + 35_000;
+        const poll = setInterval(() => {
+            if ([...driverPids].every((p) => !isAlive(p)) || Date.now() > until) {
+                clearInterval(poll);
+                resolve();
+            }
+        }, 200);
+    });
+    const stopChildren = [driversGone, ...[...children].map(
+        (c) =>
+            new Promise<void>((resolve) => {
+                if (c.exitCode !== null || c.signalCode !== null) return resolve();
+                c.once("close", () => resolve());
+                c.kill("SIGTERM");
+                setTimeout(() => (c.kill("SIGKILL"), resolve()), 60_000).unref();
+            }),
+    )];
+    interruptTeardown = Promise.all(stopChildren)
+        .then(() => Promise.all([MV, SN].map((n) => downLab(n, () => undefined, { transpileOnly: true }))))
+        .finally(() => process.exit(130));
+}
+
+function catchInterrupts(): void {
+    if (process.listeners("SIGINT").includes(onInterrupt)) return;
+    process.on("SIGINT", onInterrupt);
+    process.on("SIGTERM", onInterrupt);
 }
 
 function namespacesOf(name: string): string[] {
@@ -285,15 +348,16 @@ describe("lab: multi-vlan (hosts, apply, what the hosts show, idempotency, an un
     let s0: LabSnapshot; // right after the hosts came up
     let s1: LabSnapshot; // after the first apply
     let apply1: DriverOutcome;
-    const apply = (what: string) => applyOnLab(lab as LabHosts, stack, { log: (l) => log(`${what}: ${l}`), transpileOnly: true });
+    const apply = (what: string) => applyOnLab(lab as LabHosts, stack, driverOpts(what));
 
     before(async function () {
         this.timeout(300_000);
-        const why = await labUnavailable();
+        const why = interrupted ? "interrupted" : await labUnavailable();
         if (why !== undefined) {
             console.log(`      skipping the multi-vlan lab: ${why}`);
             this.skip();
         }
+        catchInterrupts();
         await sweepStaleTestLabs();
         stack = loaded("multi-vlan");
         const topo = topologyOf(MV, stack.spec);
@@ -307,6 +371,10 @@ describe("lab: multi-vlan (hosts, apply, what the hosts show, idempotency, an un
 
     after(async function () {
         this.timeout(180_000);
+        if (interrupted) {
+            await interruptTeardown; // the interrupt handler tears down, then exits 130
+            return;
+        }
         if (lab !== undefined || fs.existsSync(runPaths(MV).dir) || namespacesOf(MV).length > 0) {
             await downLab(MV, log, { transpileOnly: true });
         }
@@ -425,7 +493,7 @@ describe("lab: multi-vlan (hosts, apply, what the hosts show, idempotency, an un
         this.timeout(240_000);
         const l = lab as LabHosts;
         // from clean hosts, so the failed apply leaves a half-made lab behind
-        const d = await destroyOnLab(l, { log: (x) => log(`destroy: ${x}`), transpileOnly: true });
+        const d = await destroyOnLab(l, driverOpts("destroy"));
         assert.equal(d?.code, 0, d?.stderr);
         await stopSshd(l, "docker02");
         let failed: DriverOutcome;
@@ -448,7 +516,7 @@ describe("lab: multi-vlan (hosts, apply, what the hosts show, idempotency, an un
 
     it("destroy puts every host back to its snapshot from before the first apply", async function () {
         this.timeout(120_000);
-        const d = await destroyOnLab(lab as LabHosts, { log: (x) => log(`destroy: ${x}`), transpileOnly: true });
+        const d = await destroyOnLab(lab as LabHosts, driverOpts("destroy"));
         assert.equal(d?.code, 0, d?.stderr);
         noDiff(s0, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after destroy");
         assert.equal(fs.existsSync(runPaths(MV).state), false, "the driver's state is gone");
@@ -465,11 +533,12 @@ describe("lab: single-network through the lab CLI, after a run killed with kill 
 
     before(async function () {
         this.timeout(300_000);
-        const why = await labUnavailable();
+        const why = interrupted ? "interrupted" : await labUnavailable();
         if (why !== undefined) {
             console.log(`      skipping the single-network lab: ${why}`);
             this.skip();
         }
+        catchInterrupts();
         await sweepStaleTestLabs();
         // 1. a run killed with kill -9 in the middle of its apply
         const first = cli(["up", "single-network", "--name", SN]);
@@ -510,6 +579,10 @@ describe("lab: single-network through the lab CLI, after a run killed with kill 
 
     after(async function () {
         this.timeout(180_000);
+        if (interrupted) {
+            await interruptTeardown; // the interrupt handler tears down, then exits 130
+            return;
+        }
         if (lab !== undefined || fs.existsSync(runPaths(SN).dir) || namespacesOf(SN).length > 0) await downLab(SN, log, { transpileOnly: true });
     });
 
