@@ -102,6 +102,11 @@ class Reader {
      */
     constructor(readonly declared: Declared) {}
 
+    /** Reports a reference to a host the stack does not have, with the valid names. */
+    unknownHost(hosts: Map<string, HostSpec>, name: string, path: string, subject: string): undefined {
+        return this.unknown("hosts", name, path, `${subject} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
+    }
+
     /** Reports an unknown reference, unless the name is declared (and already reported there). */
     unknown(kind: "hosts" | "networks" | "vlans" | "containers", name: string, path: string, message: string): undefined {
         // with no hosts at all, "hosts is missing" is the one error, not every reference to a host
@@ -194,7 +199,7 @@ class Reader {
             return this.fail(path, `${path} ${show(v)} is not an IPv4 subnet; write it like 172.16.10.0/24`);
         }
         const [ip, len] = v.split("/");
-        const canonical = `${networkOf(ip, Number(len))}/${len}`;
+        const canonical = boundsOf(ip, Number(len)).cidr;
         if (canonical !== v) {
             return this.fail(path, `${path} ${v} has host bits set; did you mean ${canonical}?`);
         }
@@ -215,12 +220,6 @@ function show(v: unknown): string {
         return "(missing)";
     }
     return typeof v === "string" ? v : JSON.stringify(v);
-}
-
-function networkOf(ip: string, prefix: number): string {
-    const value = new IPv4(ip).getValue();
-    const mask = prefix === 0 ? 0n : ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - prefix)) - 1n);
-    return IPv4.fromNumber(value & mask).toString();
 }
 
 /** A subnet as numbers, computed once: first (network) and last (broadcast) address. */
@@ -245,11 +244,6 @@ function cidrBounds(cidr: string): Bounds {
 function inBounds(b: Bounds, ip: string): boolean {
     const v = new IPv4(ip).getValue();
     return v >= b.first && v <= b.last;
-}
-
-/** Whether `ip` lies inside `range`. */
-export function subnetContains(range: IPv4CidrRange, ip: string): boolean {
-    return range.contains(new IPv4(ip));
 }
 
 interface Declared {
@@ -466,7 +460,7 @@ function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): VlanSpe
             const ap = `${p}.addresses.${hostName}`;
             const host = hosts.get(hostName);
             if (!host) {
-                r.unknown("hosts", hostName, ap, `${ap}: ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
+                r.unknownHost(hosts, hostName, ap, `${ap}: ${hostName}`);
                 continue;
             }
             const a = r.ipv4Interface(addr, ap);
@@ -618,7 +612,7 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
             const host = hosts.get(hostName);
             if (!host) {
                 attachmentsFailed = true;
-                r.unknown("hosts", hostName, hp, `${hp} ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
+                r.unknownHost(hosts, hostName, hp, `${hp} ${hostName}`);
                 return;
             }
             if (Object.hasOwn(parents, hostName)) {
@@ -740,7 +734,7 @@ function readRegistry(r: Reader, v: unknown, hosts: Map<string, HostSpec>): Regi
     const hostName = r.string(o.host, "registry.host", HOST_NAME, "a host name");
     const host = hostName !== undefined ? hosts.get(hostName) : undefined;
     if (hostName !== undefined && !host) {
-        r.unknown("hosts", hostName, "registry.host", `registry.host ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
+        r.unknownHost(hosts, hostName, "registry.host", `registry.host ${hostName}`);
     }
     const port = o.port === undefined ? 5000 : r.int(o.port, "registry.port", 1, 65535, "a TCP port");
     const address =
@@ -823,7 +817,7 @@ function readContainers(
         const hostName = r.string(o.host, `${p}.host`, HOST_NAME, "a host name");
         const host = hostName !== undefined ? hosts.get(hostName) : undefined;
         if (hostName !== undefined && !host) {
-            r.unknown("hosts", hostName, `${p}.host`, `${p}.host ${hostName} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
+            r.unknownHost(hosts, hostName, `${p}.host`, `${p}.host ${hostName}`);
         }
         if (name !== undefined && host) {
             const key = `${host.name}/${name}`;
