@@ -1,0 +1,214 @@
+/**
+ * The command provider stand-in on the Node SDK's provider API (`@pulumi/pulumi/provider`): Check,
+ * Diff, Create, Update, Delete of `command:remote:Command` with pulumi-command v1.2.1's rules
+ * (rules.ts) over the system ssh client (ssh.ts). Read is the SDK's default (the state as it is), as
+ * infer's default Read returns it.
+ */
+import * as crypto from "crypto";
+import * as provider from "@pulumi/pulumi/provider";
+import { Logger } from "./engineLog";
+import {
+    RunSpec,
+    STAND_IN_NOTICE,
+    TYPE_TOKEN,
+    VERSION,
+    check,
+    commandFor,
+    dialPolicy,
+    diff,
+    envRequests,
+    exitText,
+    newId,
+    outputsOf,
+    previousOutputs,
+    runErrorText,
+    runSpecOf,
+    setenvRefusedError,
+    setenvRefusedMessage,
+    trimOutput,
+    urnName,
+} from "./rules";
+import { Cancelled, LineSplitter, ParsedHostKey, SshConnection, acceptedNames, killAll, parseHostKey, sendableName } from "./ssh";
+import { WireMap, isObject } from "./values";
+
+/** What one run printed. */
+export interface RunOutput {
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs `cmd` for a resource as pulumi-command's `CommandOutputs.run` does; throws its error texts. */
+export type Runner = (urn: string, cmd: string, spec: RunSpec, signal: AbortSignal) => Promise<RunOutput>;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+        if (signal.aborted) {
+            reject(new Cancelled("cancelled"));
+            return;
+        }
+        const t = setTimeout(() => {
+            signal.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
+        const onAbort = (): void => {
+            clearTimeout(t);
+            reject(new Cancelled("cancelled"));
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+    });
+}
+
+/** Which variable names sshd accepted, per user@host:port (sshd's AcceptEnv does not change during a run). */
+const acceptCache = new Map<string, Map<string, boolean>>();
+
+/** The ssh runner: dial with upstream's retries, the variables as upstream sets them, one session, output logged as status lines. */
+export function sshRunner(logger: Logger): Runner {
+    return async (urn, cmd, spec, signal) => {
+        let hostKey: ParsedHostKey | undefined;
+        if (spec.connection.hostKey !== undefined) {
+            const parsed = parseHostKey(spec.connection.hostKey);
+            if ("error" in parsed) throw new Error(parsed.error);
+            hostKey = parsed;
+        }
+        const conn = SshConnection.prepare(spec.connection, hostKey);
+        try {
+            for (let dials = 1; ; dials++) {
+                const err = await conn.dialOnce(hostKey, signal);
+                if (err === undefined) break;
+                const p = dialPolicy(dials, spec.connection.dialErrorLimit);
+                if (p.stop) throw new Error(p.error(err));
+                await logger.log("info", p.status, urn, true);
+                await sleep(p.delayMs, signal);
+            }
+
+            const requests = envRequests(spec);
+            const send: Record<string, string> = {};
+            if (requests.length > 0) {
+                const key = `${spec.connection.user}@${spec.connection.host}:${spec.connection.port}`;
+                const known = acceptCache.get(key) ?? new Map<string, boolean>();
+                acceptCache.set(key, known);
+                const toProbe = [...new Set(requests.map((r) => r.name))].filter((n) => sendableName(n) && !known.has(n));
+                if (toProbe.length > 0) {
+                    const probe = await conn.session("env", { env: Object.fromEntries(toProbe.map((n) => [n, "1"])), signal });
+                    const accepted = acceptedNames(probe.stdout, toProbe);
+                    for (const n of toProbe) known.set(n, accepted.has(n));
+                }
+                for (const r of requests) {
+                    if (known.get(r.name) === true) {
+                        send[r.name] = r.value;
+                    } else if (r.onRefusal === "error") {
+                        await logger.log("error", setenvRefusedMessage(r.name), urn, false);
+                        throw new Error(setenvRefusedError(r.name));
+                    } else {
+                        await logger.log("warning", setenvRefusedMessage(r.name), urn, false);
+                    }
+                }
+            }
+
+            const pending: Array<Promise<void>> = [];
+            const status = (line: string): void => {
+                pending.push(logger.log("info", line, urn, true));
+            };
+            const outLines = new LineSplitter(status);
+            const errLines = new LineSplitter(status);
+            const r = await conn.session(cmd, {
+                env: send,
+                stdin: spec.stdin !== undefined && spec.stdin.length > 0 ? spec.stdin : undefined,
+                onStdout: spec.logStdout ? (d) => outLines.push(d) : undefined,
+                onStderr: spec.logStderr ? (d) => errLines.push(d) : undefined,
+                signal,
+            });
+            outLines.end();
+            errLines.end();
+            await Promise.all(pending);
+            if (r.code !== 0) throw new Error(runErrorText(exitText(r.code), cmd, r.combined));
+            return { stdout: trimOutput(r.stdout), stderr: trimOutput(r.stderr) };
+        } finally {
+            conn.closeSync();
+        }
+    };
+}
+
+export interface ProviderDeps {
+    logger: Logger;
+    /** Defaults to the ssh runner. */
+    run?: Runner;
+    /** 4 random bytes as hex (the ID suffix). */
+    randomHex?: () => string;
+}
+
+function asMap(v: unknown): WireMap {
+    return isObject(v as WireMap) ? (v as WireMap) : {};
+}
+
+function checkType(urn: string): void {
+    const type = urn.split("::")[2]?.split("$").pop();
+    if (type !== TYPE_TOKEN) throw new Error(`unknown resource type ${type ?? urn}: this stand-in serves only ${TYPE_TOKEN}`);
+}
+
+/** The provider object handed to the SDK's `main`. */
+export function makeProvider(deps: ProviderDeps): provider.Provider {
+    const run = deps.run ?? sshRunner(deps.logger);
+    const randomHex = deps.randomHex ?? ((): string => crypto.randomBytes(4).toString("hex"));
+    let controller = new AbortController();
+    let noticed = false;
+    const notice = async (): Promise<void> => {
+        if (noticed) return;
+        noticed = true;
+        await deps.logger.log("info", STAND_IN_NOTICE, "", false);
+    };
+
+    return {
+        version: VERSION,
+
+        async check(urn, _olds, news) {
+            checkType(urn);
+            await notice();
+            return check(asMap(news));
+        },
+
+        async diff(_id, urn, olds, news) {
+            checkType(urn);
+            await notice();
+            const d = diff(asMap(olds), asMap(news));
+            return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
+        },
+
+        async create(urn, inputs) {
+            checkType(urn);
+            await notice();
+            const props = asMap(inputs);
+            const id = newId(urnName(urn), randomHex());
+            const cmd = commandFor("create", props);
+            if (cmd === undefined) return { id, outs: outputsOf(props, { stdout: "", stderr: "" }) };
+            const out = await run(urn, cmd, runSpecOf(props, { stdout: "", stderr: "" }), controller.signal);
+            return { id, outs: outputsOf(props, out) };
+        },
+
+        async update(_id, urn, olds, news) {
+            checkType(urn);
+            await notice();
+            const props = asMap(news);
+            const prev = previousOutputs(asMap(olds));
+            const cmd = commandFor("update", props);
+            if (cmd === undefined) return { outs: outputsOf(props, prev) };
+            const out = await run(urn, cmd, runSpecOf(props, prev), controller.signal);
+            return { outs: outputsOf(props, out) };
+        },
+
+        async delete(_id, urn, props) {
+            checkType(urn);
+            await notice();
+            const state = asMap(props);
+            const cmd = commandFor("delete", state);
+            if (cmd === undefined) return;
+            await run(urn, cmd, runSpecOf(state, previousOutputs(state)), controller.signal);
+        },
+
+        async cancel() {
+            controller.abort();
+            killAll();
+            controller = new AbortController();
+        },
+    };
+}
