@@ -24,10 +24,16 @@ if (errors.length > 0 || spec === undefined || privateKey === undefined) {
     throw new pulumi.RunError(new LabConfigError(errors).message);
 }
 
+/** An optional path key: Pulumi.yaml gives it the default "", which means "not set". */
+function optionalPath(key: string): string | undefined {
+    const value = config.get(key);
+    return value === undefined || value === "" ? undefined : value;
+}
+
 const lab = new MacvlanLab("lab", {
     spec,
     privateKey,
-    docker: { keyFile: config.get("sshKeyFile"), knownHostsFile: config.get("sshKnownHostsFile") },
+    docker: { keyFile: optionalPath("sshKeyFile"), knownHostsFile: optionalPath("sshKnownHostsFile") },
 });
 
 /** Per host: its networks (subnet, gateway, parent, planned ip-range) and containers with addresses. */
