@@ -1,43 +1,42 @@
 /**
  * The local lab: a stack's Docker hosts made on this machine (network + mount + UTS namespaces with
- * their own sshd and dockerd, see lab/hosts) and the stack's program applied to them for real by the
- * lab driver (a stand-in for `pulumi up`, see lab/driver). Root only.
+ * their own sshd and dockerd, see lab/hosts) and the stack's program applied to them for real by
+ * the real Pulumi engine (`pulumi up`, see lab/pulumi.ts). Root only.
  *
- *   npm run lab -- <stack> [--name <lab>] [--verbose]      up: build the hosts (or reuse them) and apply
- *   npm run lab:down [-- <stack>] [--name <lab>]           down: destroy, then remove the hosts
+ *   npm run lab -- <stack> [--name <lab>]                   up: build the hosts (or reuse them), pulumi up
+ *   npm run lab:down [-- <stack>] [--name <lab>]            down: pulumi destroy, then remove the hosts
+ *   npm run lab:pulumi -- <stack> [--name <lab>] <args...>  any pulumi command on the lab's stack
  *
- * (`ts-node lab/cli.ts up <stack>` and `ts-node lab/cli.ts down [<stack>]`.)
- *
- * `up` leaves the lab running. Run again for a lab that is up, it applies the stack again
+ * `up` leaves the lab running. Run again for a lab that is up, it runs `pulumi up` again
  * (converge); when the stack's hosts changed, it rebuilds them. When a run that built the hosts
  * fails or is interrupted (SIGINT, SIGTERM), it destroys what the apply made and removes the hosts.
  * `down` without a stack removes every lab that `up` started (and the stacks' default labs).
  *
  * What a run keeps, under `<repo>/.lab/`: `<lab>/` the hosts' state (lab/hosts), and
- * `_runs/<lab>/` this CLI's record of the run, the driver's config (0600: it holds the lab's key)
- * and the driver's state, which `down` destroys from.
+ * `_runs/<lab>/` this CLI's record of the run and the lab's Pulumi workspace (`pulumi/`: the
+ * generated project and stack file, the file backend, PULUMI_HOME with the plugins, the passphrase).
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as readline from "readline";
 import { LabHosts, LabTopology, attachLab, checkPrerequisites, hostsDown, hostsUp } from "./hosts";
 import { isAlive, cmdline } from "./hosts/proc";
 import { ensurePackages } from "./packages";
-import { LoadedStack, defaultLabName, driverConfig, labNameProblem, loadStack, topologyOf } from "./topology";
+import { LoadedStack, SECRET_KEY, defaultLabName, labNameProblem, labStackConfig, loadStack, topologyOf } from "./topology";
 import { listStacks } from "./stackFile";
+import {
+    Engine, PulumiRun, PulumiRunOptions, Workspace, ensureEngine, installPlugins, realityLine, runPulumi, selectStack, setSecret,
+    workspaceOf, writeWorkspace,
+} from "./pulumi";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
-const PROGRAM = path.join(REPO_ROOT, "index.ts");
-const DRIVER_CLI = path.join(REPO_ROOT, "lab", "driver", "cli.ts");
 const LAB_ROOT = path.join(REPO_ROOT, ".lab");
 /** `_` never starts a lab name, so this directory never is a lab's state directory. */
 const RUNS_DIR = path.join(LAB_ROOT, "_runs");
-/** A whole apply or destroy is killed after this long (the driver bounds each session itself). */
+/** A whole `pulumi up` or `destroy` is stopped after this long (the providers bound each session themselves). */
 const APPLY_TIMEOUT_MS = 20 * 60_000;
 const DESTROY_TIMEOUT_MS = 10 * 60_000;
-/** After SIGTERM, the driver gets this long to kill its sessions and save its state. */
-const DRIVER_STOP_GRACE_MS = 30_000;
+/** After SIGTERM, pulumi gets this long to cancel and save its state. */
+const ENGINE_STOP_GRACE_MS = 30_000;
 
 // ---------------------------------------------------------------------------------------------
 // the run record
@@ -51,30 +50,19 @@ export interface RunRecord {
     pid: number;
     /** `hosts`: being built; `apply`: being applied; `up`: applied; `failed`: the last apply failed (the lab is up). */
     phase: "hosts" | "apply" | "up" | "failed";
-    /** The running driver, while one runs. */
-    driverPid?: number;
+    /** The running pulumi, while one runs. */
+    enginePid?: number;
     updatedAt: string;
 }
 
 export interface RunPaths {
     dir: string;
     record: string;
-    /** The driver's config (0600: it holds the lab's private key). */
-    config: string;
-    /** The driver's state. */
-    state: string;
-    sshCounts: string;
 }
 
 export function runPaths(name: string): RunPaths {
     const dir = path.join(RUNS_DIR, name);
-    return {
-        dir,
-        record: path.join(dir, "run.json"),
-        config: path.join(dir, "driver-config.json"),
-        state: path.join(dir, "driver-state.json"),
-        sshCounts: path.join(dir, "ssh-counts.json"),
-    };
+    return { dir, record: path.join(dir, "run.json") };
 }
 
 export function readRecord(name: string): RunRecord | undefined {
@@ -126,24 +114,7 @@ function tryAttach(name: string): LabHosts | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// the driver, as a child process in the controller's network namespace
-
-/** One step line of the driver: `[<host>] <type> <resource>: <status> (<s>s)`. */
-export interface StepLine {
-    host: string;
-    type: string;
-    name: string;
-    status: string;
-    seconds: number;
-}
-
-const STEP_LINE = /^\[([^\]]+)\] (\S+) (\S+): (created|unchanged|updated|replaced|deleted|kept|failed) \(([0-9.]+)s\)$/;
-
-/** A step line of the driver's output, or undefined for any other line. Pure. */
-export function parseStepLine(line: string): StepLine | undefined {
-    const m = STEP_LINE.exec(line);
-    return m ? { host: m[1], type: m[2], name: m[3], status: m[4], seconds: Number(m[5]) } : undefined;
-}
+// the real engine, run in the controller's namespaces
 
 /** One row of the program's `checks` output. */
 export interface CheckRow {
@@ -156,193 +127,122 @@ export interface CheckRow {
     ok: boolean;
 }
 
-export interface DriverOutcome {
-    /** The driver's exit status (0 done, 1 failed, 2 usage, 130 interrupted; 124 when we killed it for time). */
+export interface EngineOutcome {
+    /** pulumi's exit status (124 when it was stopped for time). */
     code: number;
-    steps: StepLine[];
-    /** The stack outputs (apply only, when it succeeded). */
+    /** The stack outputs (`pulumi stack output --json`) after a successful `up`. */
     outputs?: { checks?: CheckRow[]; registry?: string; hosts?: unknown };
-    /** SSH sessions per host. */
-    sshSessions: Record<string, number>;
-    /** Wall time of the child process. */
+    /** Wall time of the pulumi command. */
     seconds: number;
-    /** `<host>: <resource>: <what>` lines of a failure. */
-    failures: string[];
     stdout: string;
     stderr: string;
+    /** The `error:` lines pulumi printed. */
+    failures: string[];
 }
 
-/**
- * The outputs block (`outputs:` up to `ssh sessions per host:`), the sessions line and the steps
- * of the driver's stdout. Pure.
- */
-export function parseDriverStdout(stdout: string): Pick<DriverOutcome, "steps" | "outputs" | "sshSessions"> {
-    const lines = stdout.split("\n");
-    const steps = lines.map(parseStepLine).filter((s): s is StepLine => s !== undefined);
-    let outputs: DriverOutcome["outputs"];
-    const start = lines.indexOf("outputs:");
-    const sessionsAt = lines.findIndex((l) => l.startsWith("ssh sessions per host:"));
-    if (start >= 0 && sessionsAt > start) {
-        try {
-            outputs = JSON.parse(lines.slice(start + 1, sessionsAt).join("\n")) as DriverOutcome["outputs"];
-        } catch {
-            outputs = undefined;
-        }
-    }
-    const sshSessions: Record<string, number> = {};
-    if (sessionsAt >= 0) {
-        for (const m of lines[sessionsAt].matchAll(/(\S+)=(\d+)/g)) sshSessions[m[1]] = Number(m[2]);
-    }
-    return { steps, outputs, sshSessions };
-}
-
-export interface DriverRunOptions {
-    /** Receives every line the driver prints (stdout, and stderr prefixed), except the outputs block. */
+export interface EngineRunOptions {
+    /** Receives every line pulumi prints. */
     log?: (line: string) => void;
-    /** Aborting sends the driver SIGTERM (it kills its sessions and saves its state). */
+    /** Aborting sends pulumi SIGTERM (it cancels and saves its state). */
     signal?: AbortSignal;
-    /** Skip type-checking of the program (ts-node transpile-only): faster, for tests. Defaults to false. */
-    transpileOnly?: boolean;
-    verbose?: boolean;
-    /** Called with the driver's pid once it started. */
+    /** Called with pulumi's pid once it started. */
     onStart?: (pid: number) => void;
     timeoutMs?: number;
+    /** The run's name (defaults to the lab's): where its Pulumi workspace lives. */
+    runName?: string;
+    /** Extra arguments for `pulumi up` / `pulumi destroy`. */
+    extraArgs?: string[];
+}
+
+/** The engine, the lab's workspace and its plugins, ready to run; prints what is real and what stands in. */
+export function prepareEngine(runName: string, log: (l: string) => void): { engine: Engine; ws: Workspace } {
+    const engine = ensureEngine(log);
+    const ws = workspaceOf(runPaths(runName).dir);
+    fs.mkdirSync(ws.home, { recursive: true, mode: 0o700 });
+    const plugins = installPlugins(ws.home);
+    log(realityLine(engine, plugins));
+    return { engine, ws };
 }
 
 /**
- * Runs the lab driver (`lab/driver/cli.ts <args>`) in the controller's network namespace. The
- * child gets SIGTERM when this process dies (setpriv --pdeathsig), so a killed `lab` never leaves
- * a driver working behind it.
+ * `pulumi <args>` in the lab's controller network namespace (no route out: nothing the engine or a
+ * provider tries can leave the lab). Only the network namespace: the engine cache, the workspace
+ * and the lab's keys are files of this machine. The child gets SIGTERM when this process dies
+ * (setpriv --pdeathsig).
  */
-export function runDriver(lab: LabHosts, args: string[], opts: DriverRunOptions = {}): Promise<DriverOutcome> {
-    const log = opts.log ?? (() => undefined);
-    const argv = [
-        "setpriv", "--pdeathsig", "SIGTERM", "--",
-        "nsenter", `--net=/run/netns/${lab.controllerNetns}`, "--",
-        process.execPath, require.resolve("ts-node/dist/bin.js"), DRIVER_CLI, ...args,
-        ...(opts.verbose ? ["--verbose"] : []),
-    ];
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    if (opts.transpileOnly) env.TS_NODE_TRANSPILE_ONLY = "true";
-    const t0 = Date.now();
-    return new Promise((resolve) => {
-        // its own process group: a Ctrl-C on the terminal reaches us, and we stop the driver once
-        const child = spawn(argv[0], argv.slice(1), { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-        if (child.pid !== undefined) opts.onStart?.(child.pid);
-        let stdout = "";
-        let stderr = "";
-        let inOutputs = false;
-        readline.createInterface({ input: child.stdout }).on("line", (line) => {
-            stdout += `${line}\n`;
-            if (line === "outputs:") inOutputs = true;
-            else if (line.startsWith("ssh sessions per host:")) inOutputs = false;
-            if (!inOutputs) log(line);
-        });
-        readline.createInterface({ input: child.stderr }).on("line", (line) => {
-            stderr += `${line}\n`;
-            log(line);
-        });
-        let killedForTime = false;
-        const stop = () => {
-            try {
-                if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
-            } catch {
-                /* gone */
-            }
-            const hard = setTimeout(() => {
-                try {
-                    if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-                } catch {
-                    /* gone */
-                }
-            }, DRIVER_STOP_GRACE_MS);
-            hard.unref();
-        };
-        const timer = setTimeout(() => {
-            killedForTime = true;
-            log(`lab: the driver ran longer than ${(opts.timeoutMs ?? APPLY_TIMEOUT_MS) / 1000} s: stopping it`);
-            stop();
-        }, opts.timeoutMs ?? APPLY_TIMEOUT_MS);
-        const onAbort = () => stop();
-        opts.signal?.addEventListener("abort", onAbort, { once: true });
-        if (opts.signal?.aborted) stop();
-        const finish = (code: number) => {
-            clearTimeout(timer);
-            opts.signal?.removeEventListener("abort", onAbort);
-            const parsed = parseDriverStdout(stdout);
-            const failedAt = stderr.split("\n").findIndex((l) => / failed after [0-9.]+ s:$/.test(l));
-            const failures =
-                failedAt >= 0
-                    ? stderr.split("\n").slice(failedAt + 1).map((l) => l.trim()).filter((l) => l !== "")
-                    : stderr.split("\n").filter((l) => /failed: /.test(l));
-            resolve({ code: killedForTime ? 124 : code, ...parsed, seconds: (Date.now() - t0) / 1000, failures, stdout, stderr });
-        };
-        child.on("error", (e) => {
-            stderr += `${e.message}\n`;
-            finish(127);
-        });
-        child.on("close", (code, sig) => finish(code ?? (sig === "SIGTERM" ? 143 : 137)));
+export function pulumiOnLab(lab: LabHosts, ws: Workspace, engine: Engine, args: string[], opts: PulumiRunOptions = {}): Promise<PulumiRun> {
+    return runPulumi(ws, engine, args, {
+        ...opts,
+        wrap: (argv) => ["setpriv", "--pdeathsig", "SIGTERM", "--", "nsenter", `--net=/run/netns/${lab.controllerNetns}`, "--", ...argv],
     });
 }
 
-export interface ApplyOptions extends DriverRunOptions {
-    /** The run's name (defaults to the lab's): where the driver's config and state live. */
-    runName?: string;
+function outcomeOf(r: PulumiRun): EngineOutcome {
+    const failures = `${r.stdout}\n${r.stderr}`.split("\n").map((l) => l.trim()).filter((l) => /^error: /.test(l));
+    return { code: r.code, seconds: r.seconds, stdout: r.stdout, stderr: r.stderr, failures };
 }
 
-/** Writes the driver's config for `stack` on `lab` and applies it (one driver process). */
-export async function applyOnLab(lab: LabHosts, stack: LoadedStack, opts: ApplyOptions = {}): Promise<DriverOutcome> {
-    const p = runPaths(opts.runName ?? lab.name);
-    fs.mkdirSync(p.dir, { recursive: true, mode: 0o700 });
-    const cfg = driverConfig(stack.config, stack.spec, lab);
-    fs.writeFileSync(p.config, JSON.stringify(cfg, null, 2) + "\n", { mode: 0o600 });
-    fs.chmodSync(p.config, 0o600);
-    fs.rmSync(p.sshCounts, { force: true });
-    const args = [
-        "apply", "--program", PROGRAM, "--stack", stack.stack, "--config-file", p.config, "--state", p.state,
-        "--ssh-counts", p.sshCounts, "--key", lab.privateKeyPath,
-    ];
-    // no --known-hosts: the program pins every host key, and the driver's own known_hosts file
-    // (next to its state) is removed by a complete destroy; the lab's is the Docker provider's
-    const out = await runDriver(lab, args, opts);
-    return withCounts(out, p.sshCounts);
-}
+const COMMON_ARGS = ["--yes", "--skip-preview", "--non-interactive", "--color", "never"];
 
-/** Destroys what the driver's state of run `runName` (defaults to the lab's name) records; a no-op without state. */
-export async function destroyOnLab(lab: LabHosts, opts: ApplyOptions = {}): Promise<DriverOutcome | undefined> {
-    const p = runPaths(opts.runName ?? lab.name);
-    if (!fs.existsSync(p.state)) return undefined;
-    fs.rmSync(p.sshCounts, { force: true });
-    const args = ["destroy", "--state", p.state, "--key", lab.privateKeyPath, "--ssh-counts", p.sshCounts];
-    const out = await runDriver(lab, args, { ...opts, timeoutMs: opts.timeoutMs ?? DESTROY_TIMEOUT_MS });
-    return withCounts(out, p.sshCounts);
-}
-
-function withCounts(out: DriverOutcome, file: string): DriverOutcome {
-    try {
-        const counts = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, number>;
-        return { ...out, sshSessions: { ...out.sshSessions, ...counts } };
-    } catch {
-        return out;
+/**
+ * Applies `stack` on `lab` with the real engine: writes the lab's project and stack files (host
+ * keys pinned, the lab's key and known_hosts), selects or creates the stack, sets sshPrivateKey as
+ * a secret, runs `pulumi up`, then reads the outputs.
+ */
+export async function applyOnLab(lab: LabHosts, stack: LoadedStack, opts: EngineRunOptions = {}): Promise<EngineOutcome> {
+    const log = opts.log ?? (() => undefined);
+    const runName = opts.runName ?? lab.name;
+    const { engine, ws } = prepareEngine(runName, log);
+    writeWorkspace(ws, stack.stack, labStackConfig(stack.config, lab));
+    const quiet = { wrap: undefined };
+    await selectStack(ws, engine, stack.stack, quiet);
+    await setSecret(ws, engine, SECRET_KEY, lab.privateKey, quiet);
+    const r = await pulumiOnLab(lab, ws, engine, ["up", ...COMMON_ARGS, ...(opts.extraArgs ?? [])], {
+        onLine: log,
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs ?? APPLY_TIMEOUT_MS,
+        onStart: opts.onStart,
+    });
+    const out = outcomeOf(r);
+    if (r.code === 0) {
+        const o = await runPulumi(ws, engine, ["stack", "output", "--json"]);
+        if (o.code === 0) out.outputs = JSON.parse(o.stdout) as EngineOutcome["outputs"];
     }
+    return out;
 }
 
-/** Stops a driver that a killed run left behind (checked by its command line naming this run's state). */
-async function stopStaleDriver(record: RunRecord | undefined, log: (l: string) => void): Promise<void> {
-    const pid = record?.driverPid;
+/** `pulumi destroy` of run `runName` (defaults to the lab's name); undefined when nothing was applied. */
+export async function destroyOnLab(lab: LabHosts, opts: EngineRunOptions = {}): Promise<EngineOutcome | undefined> {
+    const log = opts.log ?? (() => undefined);
+    const runName = opts.runName ?? lab.name;
+    const ws = workspaceOf(runPaths(runName).dir);
+    if (!fs.existsSync(path.join(ws.backend, ".pulumi"))) return undefined;
+    const { engine } = prepareEngine(runName, log);
+    const r = await pulumiOnLab(lab, ws, engine, ["destroy", ...COMMON_ARGS, ...(opts.extraArgs ?? [])], {
+        onLine: log,
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs ?? DESTROY_TIMEOUT_MS,
+        onStart: opts.onStart,
+    });
+    return outcomeOf(r);
+}
+
+/** Stops a pulumi that a killed run left behind (checked by its command line naming pulumi). */
+async function stopStaleEngine(record: RunRecord | undefined, log: (l: string) => void): Promise<void> {
+    const pid = record?.enginePid;
     if (pid === undefined || pid === process.pid || !isAlive(pid)) return;
-    if (!cmdline(pid).includes(runPaths(record?.name ?? "").state)) return;
-    log(`lab ${record?.name}: stopping the driver a killed run left behind (pid ${pid})`);
+    if (!cmdline(pid).includes("pulumi")) return;
+    log(`lab ${record?.name}: stopping the pulumi a killed run left behind (pid ${pid})`);
     try {
-        process.kill(pid, "SIGTERM");
+        process.kill(-pid, "SIGTERM");
     } catch {
         return;
     }
-    const until = Date.now() + DRIVER_STOP_GRACE_MS;
+    const until = Date.now() + ENGINE_STOP_GRACE_MS;
     while (isAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     if (isAlive(pid)) {
         try {
-            process.kill(pid, "SIGKILL");
+            process.kill(-pid, "SIGKILL");
         } catch {
             /* gone */
         }
@@ -378,40 +278,27 @@ function secs(ms: number): string {
     return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** The check steps' durations from the driver's steps: the checks run at once, one per host. */
-export function checkTimes(steps: readonly StepLine[]): { seconds: number; perHost: Record<string, number> } {
-    const checks = steps.filter((s) => s.type === "remote.Command" && /-checks-/.test(s.name));
-    const perHost: Record<string, number> = {};
-    for (const s of checks) perHost[s.host] = Math.max(perHost[s.host] ?? 0, s.seconds);
-    return { seconds: Math.max(0, ...Object.values(perHost)), perHost };
-}
-
-function sessionsText(s: Record<string, number>): string {
-    const parts = Object.entries(s).sort(([a], [b]) => a.localeCompare(b)).map(([h, n]) => `${h} ${n}`);
-    return parts.length > 0 ? parts.join(", ") : "none";
-}
-
 function downCommand(name: string, stack: string): string {
     return name === defaultLabName(stack) ? `npm run lab:down -- ${stack}` : `npm run lab:down -- --name ${name}`;
 }
 
+function pulumiCommand(name: string, stack: string): string {
+    return name === defaultLabName(stack) ? `npm run lab:pulumi -- ${stack}` : `npm run lab:pulumi -- ${stack} --name ${name}`;
+}
+
 /** What to print after a successful `up`: the matrix, emulation, how to explore, how to tear down. */
-export function explainLab(lab: LabHosts, stack: LoadedStack, apply: DriverOutcome, hostsMs: number | undefined): string[] {
+export function explainLab(lab: LabHosts, stack: LoadedStack, apply: EngineOutcome, hostsMs: number | undefined): string[] {
     const out: string[] = [];
     const rows = apply.outputs?.checks ?? [];
-    out.push("", "== connectivity (observed by the checks, pinging from inside the containers) ==");
+    out.push("", "== connectivity (observed by the checks, pinging from inside the containers; `pulumi stack output checks`) ==");
     out.push(rows.length > 0 ? formatMatrix(rows) : "(the stack declares no checks)");
-    const checkSteps = apply.steps.filter((s) => s.type === "remote.Command" && /-checks-/.test(s.name));
-    if (checkSteps.length > 0 && checkSteps.every((s) => s.status === "unchanged")) {
-        out.push("(the checks did not run again: nothing they depend on changed, so this is the matrix of the apply that ran them)");
-    }
     if (stack.spec.vlans.length > 0) {
         out.push("", "== VLANs ==");
         if (lab.vlanMode === "emulated") {
             out.push(
                 "EMULATED: this kernel has no 802.1Q VLAN devices, so the lab emulates each VLAN: every member host has a",
                 `separate link named like the VLAN interface (${stack.spec.vlans.map((v) => v.interfaceName).join(", ")}), joined per VLAN by a bridge in ${lab.switchNetns}.`,
-                "The ifcfg files are written as on a real host; the host networking steps print EMULATED: lines (above) instead of",
+                "The ifcfg files are written as on a real host; the host networking steps print EMULATED: lines instead of",
                 "creating 802.1Q devices and loading 8021q. On a kernel with 802.1Q the lab uses a real trunk instead.",
             );
         } else {
@@ -427,32 +314,23 @@ export function explainLab(lab: LabHosts, stack: LoadedStack, apply: DriverOutco
     const first = lab.hosts[0];
     out.push("a shell on a host, over SSH from the controller (which has no route out; /root/.ssh/config there names every host):");
     out.push(`  nsenter -t ${lab.controllerKeeperPid} -m -u -n ssh ${first.name}`);
-    out.push(`  nsenter -t ${lab.controllerKeeperPid} -m -u -n docker -H ssh://${first.name} ps`);
-    out.push("a command on a host without SSH:");
-    out.push(`  nsenter -t ${first.keeperPid} -m -u -n ip -br addr`);
+    out.push("any pulumi command on the lab's stack:");
+    out.push(`  ${pulumiCommand(lab.name, stack.stack)} preview --expect-no-changes`);
+    out.push(`  ${pulumiCommand(lab.name, stack.stack)} stack export`);
     out.push("tear down:");
     out.push(`  ${downCommand(lab.name, stack.stack)}`);
-    const checks = checkTimes(apply.steps);
     out.push("", "== timings ==");
     out.push(
         formatTable(
             ["phase", "time", "notes"],
             [
                 ["hosts up", hostsMs === undefined ? "-" : secs(hostsMs), hostsMs === undefined ? "reused the running hosts" : Object.entries(lab.timings).filter(([k]) => k !== "total").map(([k, v]) => `${k} ${secs(v)}`).join(", ")],
-                ["apply", `${apply.seconds.toFixed(1)} s`, `${apply.steps.length} steps (${countBy(apply.steps.map((s) => s.status))}); includes the checks`],
-                ["checks", `${checks.seconds.toFixed(1)} s`, checkSteps.length > 0 && checkSteps.every((s) => s.status === "unchanged") ? "not run again (unchanged)" : Object.entries(checks.perHost).map(([h, s]) => `${h} ${s.toFixed(1)} s`).join(", ") + (Object.keys(checks.perHost).length > 1 ? ", at once" : "")],
-                ["destroy", "-", `not run: the lab stays up (${downCommand(lab.name, stack.stack)} prints it)`],
+                ["pulumi up", `${apply.seconds.toFixed(1)} s`, "the real engine; includes the checks"],
+                ["destroy", "-", `not run: the lab stays up (${downCommand(lab.name, stack.stack)} runs pulumi destroy)`],
             ],
         ),
     );
-    out.push(`ssh sessions per host (this apply): ${sessionsText(apply.sshSessions)}`);
     return out;
-}
-
-function countBy(xs: string[]): string {
-    const m = new Map<string, number>();
-    for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
-    return [...m].map(([k, n]) => `${n} ${k}`).join(", ");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,32 +339,29 @@ function countBy(xs: string[]): string {
 export interface UpOptions {
     /** Lab name; defaults to the stack's name. */
     name?: string;
-    verbose?: boolean;
-    transpileOnly?: boolean;
     log?: (line: string) => void;
     /** Skip installing Debian packages (the caller did). Defaults to false. */
     skipPackages?: boolean;
 }
 
-/** Tears lab `name` down: the driver's destroy (when its hosts are up), then the hosts. Never throws. */
+/** Tears lab `name` down: `pulumi destroy` (when its hosts are up), then the hosts. Never throws. */
 export async function downLab(
     name: string,
     log: (l: string) => void,
-    opts: { transpileOnly?: boolean } = {},
-): Promise<{ destroyMs?: number; destroy?: DriverOutcome; hostsMs: number }> {
+): Promise<{ destroyMs?: number; destroy?: EngineOutcome; hostsMs: number }> {
     const record = readRecord(name);
-    await stopStaleDriver(record, log);
+    await stopStaleEngine(record, log);
     const p = runPaths(name);
-    let destroy: DriverOutcome | undefined;
+    let destroy: EngineOutcome | undefined;
     let destroyMs: number | undefined;
-    if (fs.existsSync(p.state)) {
+    if (fs.existsSync(path.join(workspaceOf(p.dir).backend, ".pulumi"))) {
         const lab = tryAttach(name);
         if (lab === undefined) {
-            log(`lab ${name}: its hosts are not (all) up, so the driver's destroy cannot run; removing the hosts removes everything the apply made (it all lives inside them)`);
+            log(`lab ${name}: its hosts are not (all) up, so pulumi destroy cannot run; removing the hosts removes everything the apply made (it all lives inside them)`);
         } else {
-            log(`lab ${name}: destroy (the lab driver, newest first)`);
+            log(`lab ${name}: pulumi destroy`);
             const t = Date.now();
-            destroy = await destroyOnLab(lab, { log: (l) => log(`  ${l}`), transpileOnly: opts.transpileOnly });
+            destroy = await destroyOnLab(lab, { log: (l) => log(`  ${l}`) });
             destroyMs = Date.now() - t;
             if (destroy !== undefined && destroy.code !== 0) {
                 log(`lab ${name}: destroy failed (${destroy.code}); removing the hosts anyway, which removes everything the apply made`);
@@ -576,13 +451,13 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
         let built = false;
         const sameHosts = lab !== undefined && record !== undefined && record.stack === stackName && JSON.stringify(record.topology) === JSON.stringify(topology);
         if (lab !== undefined && sameHosts) {
-            await stopStaleDriver(record, log);
+            await stopStaleEngine(record, log);
             log(`lab ${name} is up already: applying the stack again (converge; what did not change stays as it is)`);
         } else {
             if (lab !== undefined || record !== undefined) {
                 log(`lab ${name}: ${lab === undefined ? "left over from an earlier run" : record === undefined ? "up, but not started by this command" : "up with other hosts or another stack"}: tearing it down first`);
                 tearingDown = true;
-                await downLab(name, log, { transpileOnly: opts.transpileOnly });
+                await downLab(name, log);
                 tearingDown = false;
             }
             if (interrupted !== undefined) return 130;
@@ -601,29 +476,27 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
             hostsMs = Date.now() - t;
             if (interrupted !== undefined) {
                 tearingDown = true;
-                const d = await downLab(name, log, { transpileOnly: opts.transpileOnly });
+                const d = await downLab(name, log);
                 log(`lab ${name}: torn down after ${interrupted} (hosts ${secs(d.hostsMs)})`);
                 return 130;
             }
         }
 
-        log(""); log("== apply: the lab driver, a stand-in for `pulumi up` (one line per step) ==");
+        log(""); log("== pulumi up (the real engine; Pulumi's own progress output) ==");
         writeRecord({ name, stack: stackName, topology, phase: "apply" });
         const apply = await applyOnLab(lab, stack, {
             log: (l) => log(`  ${l}`),
             signal: abort.signal,
-            verbose: opts.verbose,
-            transpileOnly: opts.transpileOnly,
-            onStart: (pid) => writeRecord({ name, stack: stackName, topology, phase: "apply", driverPid: pid }),
+            onStart: (pid) => writeRecord({ name, stack: stackName, topology, phase: "apply", enginePid: pid }),
         });
         if (apply.code !== 0 || interrupted !== undefined) {
-            const why = interrupted !== undefined ? `interrupted (${interrupted})` : `failed (driver exit ${apply.code})`;
+            const why = interrupted !== undefined ? `interrupted (${interrupted})` : `failed (pulumi exit ${apply.code})`;
             err(`lab ${name}: apply ${why} after ${apply.seconds.toFixed(1)} s`);
             for (const f of apply.failures) err(`  ${f}`);
             if (built) {
                 tearingDown = true;
                 log(`lab ${name}: tearing down what this run built`);
-                const d = await downLab(name, log, { transpileOnly: opts.transpileOnly });
+                const d = await downLab(name, log);
                 log(`lab ${name}: torn down (destroy ${d.destroyMs === undefined ? "-" : secs(d.destroyMs)}, hosts ${secs(d.hostsMs)})`);
             } else {
                 writeRecord({ name, stack: stackName, topology, phase: "failed" });
@@ -679,15 +552,16 @@ export async function down(target: { stack?: string; name?: string }, log: (l: s
         const d = await downLab(name, log);
         log(
             `lab ${name}: down in ${secs(Date.now() - t)} (destroy ${d.destroyMs === undefined ? "- (nothing applied)" : secs(d.destroyMs)}, ` +
-                `hosts ${secs(d.hostsMs)})${d.destroy !== undefined ? `; ssh sessions per host (destroy): ${sessionsText(d.destroy.sshSessions)}` : ""}`,
+                `hosts ${secs(d.hostsMs)})${d.destroy !== undefined && d.destroy.code !== 0 ? `; pulumi destroy failed (${d.destroy.code})` : ""}`,
         );
     }
     return 0;
 }
 
 const USAGE = `usage:
-  npm run lab -- <stack> [--name <lab>] [--verbose]     (ts-node lab/cli.ts up <stack> ...)
-  npm run lab:down [-- <stack>] [--name <lab>]          (ts-node lab/cli.ts down ...)
+  npm run lab -- <stack> [--name <lab>]                    (ts-node lab/cli.ts up <stack> ...)
+  npm run lab:down [-- <stack>] [--name <lab>]             (ts-node lab/cli.ts down ...)
+  npm run lab:pulumi -- <stack> [--name <lab>] <args...>   (ts-node lab/cli.ts pulumi <stack> ...)
 stacks: ${(() => {
     try {
         return listStacks().join(", ");
@@ -696,28 +570,62 @@ stacks: ${(() => {
     }
 })()}`;
 
+export interface CliCommand {
+    command: "up" | "down" | "pulumi";
+    stack?: string;
+    name?: string;
+    /** `pulumi`: the arguments for pulumi. */
+    args: string[];
+}
+
 /** argv after the script -> what to do; undefined when it is not a valid command line. Pure. */
-export function parseCli(argv: string[]): { command: "up" | "down"; stack?: string; name?: string; verbose: boolean } | undefined {
+export function parseCli(argv: string[]): CliCommand | undefined {
     const [command, ...rest] = argv;
-    if (command !== "up" && command !== "down") return undefined;
+    if (command !== "up" && command !== "down" && command !== "pulumi") return undefined;
     let stack: string | undefined;
     let name: string | undefined;
-    let verbose = false;
+    const args: string[] = [];
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
-        if (a === "--name") {
+        if (command === "pulumi" && stack !== undefined) {
+            if (a === "--name" && name === undefined && args.length === 0) {
+                name = rest[++i];
+                if (name === undefined) return undefined;
+            } else {
+                args.push(a);
+            }
+        } else if (a === "--name") {
             name = rest[++i];
             if (name === undefined) return undefined;
-        } else if (a === "--verbose") {
-            verbose = true;
         } else if (a.startsWith("-") || stack !== undefined) {
             return undefined;
         } else {
             stack = a;
         }
     }
-    if (command === "up" && stack === undefined) return undefined;
-    return { command, stack, name, verbose };
+    if ((command === "up" || command === "pulumi") && stack === undefined) return undefined;
+    if (command === "pulumi" && args.length === 0) return undefined;
+    return { command, stack, name, args };
+}
+
+/**
+ * `lab:pulumi`: runs `pulumi <args>` on the lab's stack, in the controller, with the terminal
+ * attached (so `preview --expect-no-changes`, `stack export`, `refresh` are one line).
+ */
+export async function pulumiCli(stackName: string, args: string[], name: string = defaultLabName(stackName)): Promise<number> {
+    const lab = tryAttach(name);
+    if (lab === undefined) {
+        console.error(`lab: lab ${name} is not up; run npm run lab -- ${stackName} first`);
+        return 1;
+    }
+    const { engine, ws } = prepareEngine(name, (l) => console.error(l));
+    if (!fs.existsSync(path.join(ws.project, `Pulumi.${stackName}.yaml`))) {
+        console.error(`lab: stack ${stackName} was never applied on lab ${name}; run npm run lab -- ${stackName} first`);
+        return 1;
+    }
+    await selectStack(ws, engine, stackName);
+    const r = await pulumiOnLab(lab, ws, engine, args, { inherit: true });
+    return r.code;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -727,7 +635,10 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     if (parsed.command === "up") {
-        return up(parsed.stack as string, { name: parsed.name, verbose: parsed.verbose, transpileOnly: process.env.TS_NODE_TRANSPILE_ONLY === "true" });
+        return up(parsed.stack as string, { name: parsed.name });
+    }
+    if (parsed.command === "pulumi") {
+        return pulumiCli(parsed.stack as string, parsed.args, parsed.name);
     }
     return down({ stack: parsed.stack, name: parsed.name });
 }

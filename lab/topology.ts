@@ -193,37 +193,31 @@ export interface LabCredentials {
     hostKeys: Record<string, string>;
 }
 
-/** The config file of the lab driver (`cfg.json`). */
-export interface DriverConfig {
-    config: Record<string, string>;
-    secretKeys: string[];
-    hostNames: Record<string, string>;
-}
-
 export const SECRET_KEY = "macvlan-lab:sshPrivateKey";
 
 /**
- * The driver's config for a stack on the lab: the stack's config with each host's `hostKey`
- * pinned to the lab host's key, `sshPrivateKey` (secret), `sshKeyFile` and `sshKnownHostsFile` set
- * to the lab's; host names by address for the output. Pure.
+ * The `config:` of the lab's stack file: the stack's config (structured values as YAML values again)
+ * with each host's `hostKey` pinned to the lab host's key and `sshKeyFile` / `sshKnownHostsFile` set
+ * to the lab's. `sshPrivateKey` is not in it: it is set with `pulumi config set --secret`. Pure.
  */
-export function driverConfig(stackConfig: Readonly<Record<string, string>>, spec: LabSpec, lab: LabCredentials): DriverConfig {
-    const hostsText = stackConfig["macvlan-lab:hosts"];
-    const hosts = JSON.parse(hostsText) as Array<Record<string, unknown>>;
-    const pinned = hosts.map((h) => {
+export function labStackConfig(stackConfig: Readonly<Record<string, string>>, lab: LabCredentials): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, text] of Object.entries(stackConfig)) {
+        if (key === SECRET_KEY) continue;
+        try {
+            out[key] = JSON.parse(text);
+        } catch {
+            out[key] = text;
+        }
+    }
+    const hosts = out["macvlan-lab:hosts"];
+    if (!Array.isArray(hosts)) throw new Error("the stack has no hosts list");
+    out["macvlan-lab:hosts"] = hosts.map((h: Record<string, unknown>) => {
         const key = lab.hostKeys[String(h.name)];
         if (key === undefined) throw new Error(`the lab has no host key for ${JSON.stringify(h.name)}`);
         return { ...h, hostKey: key };
     });
-    return {
-        config: {
-            ...stackConfig,
-            "macvlan-lab:hosts": JSON.stringify(pinned),
-            [SECRET_KEY]: lab.privateKey,
-            "macvlan-lab:sshKeyFile": lab.privateKeyPath,
-            "macvlan-lab:sshKnownHostsFile": lab.knownHostsPath,
-        },
-        secretKeys: [SECRET_KEY],
-        hostNames: Object.fromEntries(spec.hosts.map((h) => [h.ssh.address, h.name])),
-    };
+    out["macvlan-lab:sshKeyFile"] = lab.privateKeyPath;
+    out["macvlan-lab:sshKnownHostsFile"] = lab.knownHostsPath;
+    return out;
 }

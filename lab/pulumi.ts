@@ -1,0 +1,290 @@
+/**
+ * The real Pulumi engine, for the local lab: where the CLI comes from, the lab's own Pulumi
+ * workspace (file backend, passphrase secrets, plugins) and running `pulumi` in the controller.
+ *
+ * - The CLI: a `pulumi` on PATH (how real users have it) is used as it is; otherwise the one
+ *   lab/engine/build.sh builds from Go modules into a cache outside the repo.
+ * - Plugins go into the lab's own PULUMI_HOME, never the user's: a real plugin already installed in
+ *   the user's Pulumi home is linked in; where there is none, the stand-in is installed (the lab never
+ *   downloads: the controller has no route out, and automatic plugin acquisition is off).
+ * - The lab's project is generated from the repo's Pulumi.yaml (same name, runtime and config
+ *   schema; `main` points at the repo) so that `pulumi stack init` and `config set --secret` write
+ *   their salt and ciphertext into the lab's folder, never into `stacks/`.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { installCommandPlugin } from "./providers/command/install";
+import { installDockerPlugin } from "./providers/docker/install";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+const ENGINE_BUILD = path.join(REPO_ROOT, "lab", "engine", "build.sh");
+
+/** The plugins the program needs, at the versions its npm packages ask for. */
+export const PLUGINS = [
+    { name: "command", pkg: "@pulumi/command", install: installCommandPlugin, standsInFor: "pulumi-command" },
+    { name: "docker", pkg: "@pulumi/docker", install: installDockerPlugin, standsInFor: "pulumi-docker" },
+] as const;
+
+/** Where the engine comes from. */
+export interface Engine {
+    /** Directory holding `pulumi` (and, when built here, `pulumi-language-nodejs`). */
+    binDir: string;
+    /** `pulumi version`. */
+    version: string;
+    /** `path`: a pulumi on PATH; `built`: built here from Go modules by lab/engine/build.sh. */
+    source: "path" | "built";
+}
+
+export class EngineError extends Error {}
+
+/**
+ * The CLI to run: `pulumi` on PATH, else the cached build (built now when missing). Never falls back
+ * to anything that is not the real engine: a missing Go or a failed build is an EngineError naming
+ * what to install.
+ */
+export function ensureEngine(log: (line: string) => void): Engine {
+    const onPath = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8" });
+    if (onPath.status === 0 && onPath.stdout.trim() !== "" && process.env.MACVLAN_LAB_BUILD_ENGINE !== "1") {
+        const bin = onPath.stdout.trim();
+        return { binDir: path.dirname(bin), version: pulumiVersion(bin), source: "path" };
+    }
+    const build = spawnSync("bash", [ENGINE_BUILD], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+    for (const l of (build.stderr ?? "").split("\n").filter((x) => x !== "")) log(l);
+    if (build.status !== 0) {
+        throw new EngineError(`building the Pulumi engine failed (lab/engine/build.sh exit ${build.status ?? build.signal}); see the lines above`);
+    }
+    const binDir = (build.stdout ?? "").trim().split("\n").pop() ?? "";
+    return { binDir, version: pulumiVersion(path.join(binDir, "pulumi")), source: "built" };
+}
+
+function pulumiVersion(bin: string): string {
+    const r = spawnSync(bin, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    if (r.status !== 0) throw new EngineError(`${bin} version failed: ${(r.stderr ?? "").trim()}`);
+    return r.stdout.trim();
+}
+
+/** The version of a plugin the program needs: the `pulumi.version` of its npm package. */
+export function pluginVersion(pkg: string): string {
+    const file = path.join(REPO_ROOT, "node_modules", pkg, "package.json");
+    const json = JSON.parse(fs.readFileSync(file, "utf8")) as { pulumi?: { version?: string } };
+    if (json.pulumi?.version === undefined) throw new Error(`${file} names no plugin version`);
+    return json.pulumi.version.replace(/^v/, "");
+}
+
+/** The user's Pulumi home (where a real `pulumi plugin install` put plugins). */
+function userPulumiHome(): string {
+    return process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
+}
+
+/**
+ * Puts every plugin the program needs into `home`: the user's real plugin when it is installed
+ * (linked), the stand-in otherwise. Returns one `name: what` entry per plugin.
+ */
+export function installPlugins(home: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const p of PLUGINS) {
+        const version = pluginVersion(p.pkg);
+        const dirName = `resource-${p.name}-v${version}`;
+        const real = path.join(userPulumiHome(), "plugins", dirName);
+        const target = path.join(home, "plugins", dirName);
+        if (path.resolve(real) !== path.resolve(target) && fs.existsSync(path.join(real, `pulumi-resource-${p.name}`)) && !fs.existsSync(`${real}.partial`)) {
+            fs.mkdirSync(path.dirname(target), { recursive: true });
+            fs.rmSync(target, { recursive: true, force: true });
+            fs.symlinkSync(real, target);
+            out[p.name] = `real ${p.standsInFor} ${version} (from ${real})`;
+        } else {
+            p.install(home);
+            out[p.name] = `STAND-IN for ${p.standsInFor} ${version} (lab/providers/${p.name}; the real plugin is not installed and cannot be downloaded here)`;
+        }
+    }
+    return out;
+}
+
+/** The one line every run prints: what is real and what stands in. */
+export function realityLine(engine: Engine, plugins: Record<string, string>): string {
+    const host = engine.source === "built" ? "language host: lab/engine/nodejs-host (Pulumi's module is not served here; it runs the SDK's own program runner)" : "language host: the CLI's own";
+    return (
+        `pulumi: real engine ${engine.version} (${engine.source === "path" ? "from PATH" : `built from Go modules, ${engine.binDir}`}); ${host}; ` +
+        Object.entries(plugins).map(([n, w]) => `${n}: ${w}`).join("; ")
+    );
+}
+
+/** The files of a lab's Pulumi workspace, under `.lab/_runs/<lab>/pulumi/`. */
+export interface Workspace {
+    dir: string;
+    /** The generated project (Pulumi.yaml and Pulumi.<stack>.yaml); `pulumi` runs here. */
+    project: string;
+    /** The file backend. */
+    backend: string;
+    /** PULUMI_HOME: plugins, credentials. */
+    home: string;
+    /** The passphrase of the stack's secrets provider (0600). */
+    passphraseFile: string;
+}
+
+export function workspaceOf(runDir: string): Workspace {
+    const dir = path.join(runDir, "pulumi");
+    return {
+        dir,
+        project: path.join(dir, "project"),
+        backend: path.join(dir, "backend"),
+        home: path.join(dir, "home"),
+        passphraseFile: path.join(dir, "passphrase"),
+    };
+}
+
+/** The environment every `pulumi` of the lab runs with. */
+export function pulumiEnv(ws: Workspace, engine: Engine): NodeJS.ProcessEnv {
+    return {
+        ...process.env,
+        PATH: `${engine.binDir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+        PULUMI_HOME: ws.home,
+        PULUMI_BACKEND_URL: `file://${ws.backend}`,
+        PULUMI_CONFIG_PASSPHRASE_FILE: ws.passphraseFile,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    };
+}
+
+/**
+ * The lab's project file: the repo's Pulumi.yaml with `main` pointing at the repo (relative, as
+ * Pulumi resolves it) and the stack files next to it instead of in `stacks/`. Pure.
+ */
+export function labProjectYaml(repoPulumiYaml: string, projectDir: string, repoRoot: string = REPO_ROOT): string {
+    const doc = yaml.load(repoPulumiYaml) as Record<string, unknown>;
+    const main = path.relative(projectDir, repoRoot) || ".";
+    const out: Record<string, unknown> = { ...doc, main: `${main}/` };
+    delete out.stackConfigDir;
+    return "# Generated by lab/pulumi.ts from the repo's Pulumi.yaml for the local lab; do not edit.\n" + yaml.dump(out, { lineWidth: 120 });
+}
+
+/**
+ * The lab's stack file: the stack's `config:` (already adjusted for the lab) with the salt of the
+ * secrets provider and the secure values kept from the file as it is. Pure.
+ */
+export function labStackYaml(config: Record<string, unknown>, existing: string | undefined): string {
+    const old = existing !== undefined ? ((yaml.load(existing) as Record<string, unknown> | null) ?? {}) : {};
+    const oldConfig = (old.config as Record<string, unknown> | undefined) ?? {};
+    const kept = Object.fromEntries(Object.entries(oldConfig).filter(([, v]) => typeof v === "object" && v !== null && "secure" in v));
+    const doc: Record<string, unknown> = {};
+    if (old.secretsprovider !== undefined) doc.secretsprovider = old.secretsprovider;
+    if (old.encryptionsalt !== undefined) doc.encryptionsalt = old.encryptionsalt;
+    doc.config = { ...config, ...kept };
+    return "# Generated by lab/pulumi.ts for the local lab from stacks/; do not edit.\n" + yaml.dump(doc, { lineWidth: 120 });
+}
+
+function writeAtomic(file: string, text: string, mode = 0o644): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, text, { mode });
+    fs.renameSync(`${file}.tmp`, file);
+}
+
+/** Writes the project and stack files and a passphrase (kept when present). */
+export function writeWorkspace(ws: Workspace, stack: string, config: Record<string, unknown>): void {
+    fs.mkdirSync(ws.backend, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(ws.home, { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(ws.passphraseFile)) {
+        writeAtomic(ws.passphraseFile, crypto.randomBytes(24).toString("base64url") + "\n", 0o600);
+    }
+    writeAtomic(path.join(ws.project, "Pulumi.yaml"), labProjectYaml(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"), ws.project));
+    const stackFile = path.join(ws.project, `Pulumi.${stack}.yaml`);
+    const existing = fs.existsSync(stackFile) ? fs.readFileSync(stackFile, "utf8") : undefined;
+    writeAtomic(stackFile, labStackYaml(config, existing));
+}
+
+export interface PulumiRun {
+    code: number;
+    stdout: string;
+    stderr: string;
+    seconds: number;
+}
+
+export interface PulumiRunOptions {
+    /** Wraps the argv to run elsewhere (the lab's controller namespaces). */
+    wrap?: (argv: string[]) => string[];
+    /** Gets each line of output as it comes (stdout and stderr). */
+    onLine?: (line: string) => void;
+    /** Text for stdin. */
+    input?: string;
+    /** Inherit the terminal instead of capturing (interactive use). */
+    inherit?: boolean;
+    signal?: AbortSignal;
+    /** Killed (SIGTERM, then SIGKILL after 30 s) after this long. */
+    timeoutMs?: number;
+    /** Called with the child's pid once it started. */
+    onStart?: (pid: number) => void;
+}
+
+/** Runs `pulumi <args>` in the lab's project with the lab's environment. */
+export function runPulumi(ws: Workspace, engine: Engine, args: string[], opts: PulumiRunOptions = {}): Promise<PulumiRun> {
+    const argv = (opts.wrap ?? ((a: string[]) => a))([path.join(engine.binDir, "pulumi"), ...args]);
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = spawn(argv[0], argv.slice(1), {
+            cwd: ws.project,
+            env: pulumiEnv(ws, engine),
+            stdio: opts.inherit ? "inherit" : ["pipe", "pipe", "pipe"],
+            detached: !opts.inherit,
+        });
+        if (child.pid !== undefined) opts.onStart?.(child.pid);
+        let stdout = "";
+        let stderr = "";
+        const lines = (chunkSink: (s: string) => void) => {
+            let rest = "";
+            return (b: Buffer) => {
+                const text = rest + b.toString("utf8");
+                const parts = text.split("\n");
+                rest = parts.pop() ?? "";
+                chunkSink(b.toString("utf8"));
+                for (const l of parts) opts.onLine?.(l);
+            };
+        };
+        if (!opts.inherit) {
+            child.stdout?.on("data", lines((s) => (stdout += s)));
+            child.stderr?.on("data", lines((s) => (stderr += s)));
+            child.stdin?.end(opts.input ?? "");
+        }
+        let killTimer: NodeJS.Timeout | undefined;
+        const stop = () => {
+            if (child.pid === undefined) return;
+            try {
+                process.kill(opts.inherit ? child.pid : -child.pid, "SIGTERM");
+            } catch {
+                /* gone */
+            }
+            killTimer = setTimeout(() => {
+                try {
+                    process.kill(opts.inherit ? (child.pid as number) : -(child.pid as number), "SIGKILL");
+                } catch {
+                    /* gone */
+                }
+            }, 30_000);
+        };
+        const timer = opts.timeoutMs !== undefined ? setTimeout(stop, opts.timeoutMs) : undefined;
+        opts.signal?.addEventListener("abort", stop, { once: true });
+        child.on("error", reject);
+        child.on("close", (code, sig) => {
+            if (timer) clearTimeout(timer);
+            if (killTimer) clearTimeout(killTimer);
+            opts.signal?.removeEventListener("abort", stop);
+            resolve({ code: code ?? (sig !== null ? 128 + (os.constants.signals[sig] ?? 0) : 1), stdout, stderr, seconds: (Date.now() - started) / 1000 });
+        });
+    });
+}
+
+/** The stack in the lab's backend, selected, created when missing. */
+export async function selectStack(ws: Workspace, engine: Engine, stack: string, opts: PulumiRunOptions = {}): Promise<void> {
+    const r = await runPulumi(ws, engine, ["stack", "select", "--create", "--non-interactive", "--secrets-provider", "passphrase", stack], opts);
+    if (r.code !== 0) throw new Error(`pulumi stack select --create ${stack} failed (${r.code}): ${(r.stderr || r.stdout).trim()}`);
+}
+
+/** `pulumi config set --secret <key>` with the value on stdin (never on a command line). */
+export async function setSecret(ws: Workspace, engine: Engine, key: string, value: string, opts: PulumiRunOptions = {}): Promise<void> {
+    const r = await runPulumi(ws, engine, ["config", "set", "--secret", key], { ...opts, input: value, onLine: undefined });
+    if (r.code !== 0) throw new Error(`pulumi config set --secret ${key} failed (${r.code}): ${r.stderr.trim()}`);
+}
