@@ -6,7 +6,7 @@ import { LabConfigError } from "./spec/validate";
 import { parseImageReference } from "./spec/names";
 import { remoteConnection } from "./connection";
 import { HostNetworking } from "./host/hostNetworking";
-import { DockerSshOptions, dockerProvider } from "./docker/provider";
+import { DockerSshOptions, dockerProvider, insecureRegistryAuth } from "./docker/provider";
 import { MacvlanNetwork } from "./docker/macvlanNetwork";
 import { PrivateRegistry } from "./docker/registry";
 import { LabContainer } from "./docker/container";
@@ -69,7 +69,8 @@ export class MacvlanLab extends pulumi.ComponentResource {
                 { host, vlans, privateKey },
                 { parent: this },
             );
-            this.providers[host.name] = dockerProvider(`${name}-${host.name}-docker`, host, args.docker ?? {}, { parent: this });
+            const registryAuth = spec.registry ? [insecureRegistryAuth(spec.registry.endpoint)] : [];
+            this.providers[host.name] = dockerProvider(`${name}-${host.name}-docker`, host, args.docker ?? {}, { parent: this }, registryAuth);
             if (spec.registry) {
                 this.trust[host.name] = new RegistryTrust(
                     `${name}-${host.name}-trust`,

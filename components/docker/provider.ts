@@ -38,12 +38,28 @@ export function dockerSshOpts(host: HostSpec, opts: DockerSshOptions = {}): stri
     ];
 }
 
-/** One Docker provider per host, over ssh://. */
+/**
+ * The provider's `registryAuth` entry for a registry that serves plain HTTP without users (the
+ * tutorial's `insecure-registries` registry). The Docker provider needs an auth config for every
+ * registry a RegistryImage pushes to, and asks the registry for the pushed digest itself, from the
+ * machine running Pulumi, over the scheme of this address: `http://` so it does not try https, and
+ * `authDisabled` so it sends dummy credentials, which a registry without auth ignores. Pure.
+ */
+export function insecureRegistryAuth(endpoint: string): docker.types.input.ProviderRegistryAuth {
+    return { address: `http://${endpoint}`, authDisabled: true };
+}
+
+/** One Docker provider per host, over ssh://, with the auth configs of the stack's registries. */
 export function dockerProvider(
     name: string,
     host: HostSpec,
     opts: DockerSshOptions,
     resourceOpts: pulumi.CustomResourceOptions,
+    registryAuth: docker.types.input.ProviderRegistryAuth[] = [],
 ): docker.Provider {
-    return new docker.Provider(name, { host: dockerHostUrl(host), sshOpts: dockerSshOpts(host, opts) }, resourceOpts);
+    return new docker.Provider(
+        name,
+        { host: dockerHostUrl(host), sshOpts: dockerSshOpts(host, opts), ...(registryAuth.length > 0 ? { registryAuth } : {}) },
+        resourceOpts,
+    );
 }
