@@ -61,7 +61,14 @@ export class DockerStandInProvider implements provider.Provider {
     private config: DockerProviderConfig | undefined;
     private apiInstance: DockerApi | undefined;
 
-    constructor(private readonly log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)) {}
+    /**
+     * @param log where upstream's warnings go (stderr: the engine's plugin log)
+     * @param wrapArgv test hook: wraps the ssh argv (e.g. to run it in a network namespace)
+     */
+    constructor(
+        private readonly log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`),
+        private readonly wrapArgv: (argv: string[]) => string[] = (a) => a,
+    ) {}
 
     /** Called by the patched gRPC Configure. */
     configure(args: JsonObject): void {
@@ -77,7 +84,7 @@ export class DockerStandInProvider implements provider.Provider {
             if (!cfg.host.startsWith("ssh://")) {
                 throw new Error(`host ${cfg.host}: this stand-in serves ssh:// Docker hosts only`);
             }
-            const argv = sshArgv(cfg.host, cfg.sshOpts);
+            const argv = this.wrapArgv(sshArgv(cfg.host, cfg.sshOpts));
             this.apiInstance = new DockerApi(() => new SshStdioConnection(argv), cfg.host);
         }
         return { api: this.apiInstance, authConfigs: cfg.authConfigs, log: this.log };

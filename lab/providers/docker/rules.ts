@@ -275,10 +275,19 @@ function setEqual(a: Json[], b: Json[]): boolean {
     });
 }
 
+/**
+ * Terraform stores every attribute of a nested block, so an unset field and its zero value are the
+ * same element: drop empty fields inside list/set elements before comparing.
+ */
+function normalizeElems(v: Json | undefined): Json | undefined {
+    if (!Array.isArray(v)) return v;
+    return v.map((e) => (isObject(e) ? Object.fromEntries(Object.entries(e).filter(([, x]) => !isEmpty(x))) : e));
+}
+
 /** Are `old` (state) and `nu` (input, defaults applied) the same value for this property? */
 export function sameValue(p: Prop, old: Json | undefined, nu: Json | undefined): boolean {
-    const o = old === undefined ? undefined : unwrapSecrets(old);
-    const n = nu === undefined ? undefined : unwrapSecrets(nu);
+    const o = normalizeElems(old === undefined ? undefined : unwrapSecrets(old));
+    const n = normalizeElems(nu === undefined ? undefined : unwrapSecrets(nu));
     if (isEmpty(o) && isEmpty(n)) return true;
     if (p.set && Array.isArray(o) && Array.isArray(n)) return setEqual(o, n);
     return jsonEqual(o, n);

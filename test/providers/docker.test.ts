@@ -1,0 +1,264 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+    authConfigForRegistry,
+    canonicalizeRegistryAddress,
+    digestRequest,
+    parseImageOptions,
+    pushRegistryAuthHeader,
+    registryAuthConfigs,
+    registryImageAuth,
+} from "../../lab/providers/docker/auth";
+import { minApiVersion } from "../../lab/providers/docker/dockerApi";
+import { installDockerPlugin, wrapperScript } from "../../lab/providers/docker/install";
+import { DockerStandInProvider, argsFromVariables, providerConfigFrom } from "../../lab/providers/docker/provider";
+import { containerCreateBody, flattenPorts, networkCreateBody, splitReference } from "../../lab/providers/docker/resources";
+import { CONTAINER, TOKENS, applyDefaults, diffProperties, diffProviderConfig, portsUnchanged } from "../../lab/providers/docker/rules";
+import { parseSshUrl, sshArgv } from "../../lab/providers/docker/ssh";
+import { JsonObject, SECRET_SIG, SIG_KEY, UNKNOWN, resecret } from "../../lab/providers/docker/values";
+import { LabHosts, checkPrerequisites, hostsDown, hostsUp } from "../../lab/hosts";
+
+const secret = (v: unknown) => ({ [SIG_KEY]: SECRET_SIG, value: v }) as JsonObject;
+
+describe("docker stand-in: diff and replace rules", () => {
+    const net: JsonObject = { name: "mv", driver: "macvlan", options: { parent: "ens33" }, ipamConfigs: [{ subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.64/27", auxAddress: {} }], ipamDriver: "default" };
+
+    it("every Network argument forces replacement; not delete-before-replace by itself", () => {
+        for (const [k, v] of Object.entries({ name: "other", driver: "bridge", options: { parent: "ens34" }, ipamConfigs: [{ subnet: "172.16.20.0/24" }], internal: true, attachable: true, ipv6: true })) {
+            const d = diffProperties(TOKENS.network, net, { ...net, [k]: v });
+            assert.deepEqual(d.replaces, [k], k);
+            assert.equal(d.deleteBeforeReplace, false);
+        }
+        assert.equal(diffProperties(TOKENS.network, net, net).changes, false);
+    });
+
+    it("an unknown input (preview) is a change, and replaces when ForceNew", () => {
+        const d = diffProperties(TOKENS.network, net, { ...net, name: UNKNOWN });
+        assert.deepEqual(d.replaces, ["name"]);
+        const c = diffProperties(TOKENS.container, applyDefaults(CONTAINER, { name: "a", image: "sha256:1", networksAdvanced: [{ name: "n1" }] }), applyDefaults(CONTAINER, { name: "a", image: "sha256:1", networksAdvanced: [{ name: UNKNOWN }] }));
+        assert.deepEqual(c.replaces, ["networksAdvanced"]);
+        assert.equal(c.deleteBeforeReplace, true, "docker_container has DeleteBeforeReplace in pulumi-docker's resources.go");
+    });
+
+    it("Container: restart and mustRun update in place; image, command, name, ports replace", () => {
+        const olds = applyDefaults(CONTAINER, { name: "c", image: "sha256:1", command: ["sleep", "1"], restart: "always", mustRun: true, ports: [{ internal: 5000, external: 5000 }] });
+        const upd = diffProperties(TOKENS.container, olds, { ...olds, restart: "unless-stopped" });
+        assert.deepEqual([upd.changes, upd.replaces], [true, []]);
+        const mr = diffProperties(TOKENS.container, { ...olds, mustRun: false }, olds);
+        assert.deepEqual([mr.changed, mr.replaces], [["mustRun"], []]);
+        for (const [k, v] of Object.entries({ image: "sha256:2", command: ["sleep", "2"], name: "d", ports: [{ internal: 5000, external: 5001, ip: "0.0.0.0", protocol: "tcp" }] })) {
+            assert.deepEqual(diffProperties(TOKENS.container, olds, { ...olds, [k]: v }).replaces, [k], k);
+        }
+    });
+
+    it("Container: an Optional+Computed property left unset keeps the state's value (hostname, command)", () => {
+        const olds = { ...applyDefaults(CONTAINER, { name: "c", image: "busybox" }), hostname: "3f2a", command: ["sh"] };
+        assert.equal(diffProperties(TOKENS.container, olds, applyDefaults(CONTAINER, { name: "c", image: "busybox" })).changes, false);
+    });
+
+    it("ports: the upstream suppress rule (same length, same external/ip/protocol per internal port)", () => {
+        const want = [{ internal: 5000, external: 5000, ip: "0.0.0.0", protocol: "tcp" }];
+        assert.equal(portsUnchanged(want, want), true);
+        assert.equal(portsUnchanged([...want, { internal: 5000, external: 5000, ip: "::", protocol: "tcp" }], want), false);
+        assert.equal(portsUnchanged([{ ...want[0], external: 5001 }], want), false);
+    });
+
+    it("RemoteImage: keepLocally updates in place, name replaces; Tag and RegistryImage name replace", () => {
+        const ri = { name: "busybox:latest", keepLocally: true, platform: "" };
+        assert.deepEqual(diffProperties(TOKENS.remoteImage, ri, { ...ri, keepLocally: false }).replaces, []);
+        assert.deepEqual(diffProperties(TOKENS.remoteImage, ri, { ...ri, name: "busybox:1" }).replaces, ["name"]);
+        assert.deepEqual(diffProperties(TOKENS.tag, { sourceImage: "a", targetImage: "b" }, { sourceImage: "a", targetImage: "c" }).replaces, ["targetImage"]);
+        const reg = { name: "r:5000/a:v1", keepRemotely: true, insecureSkipVerify: true };
+        assert.deepEqual(diffProperties(TOKENS.registryImage, reg, { ...reg, keepRemotely: false }).replaces, []);
+        assert.deepEqual(diffProperties(TOKENS.registryImage, reg, { ...reg, name: "r:5000/a:v2" }).replaces, ["name"]);
+    });
+
+    it("Volume: name, driver, driverOpts and labels replace", () => {
+        const v = { name: "regdata", driver: "local" };
+        assert.deepEqual(diffProperties(TOKENS.volume, v, { ...v, name: "x" }).replaces, ["name"]);
+        assert.equal(diffProperties(TOKENS.volume, v, { name: "regdata" }).changes, false, "driver is Optional+Computed");
+    });
+
+    it("secret inputs compare by value and come back secret in outputs", () => {
+        assert.equal(diffProperties(TOKENS.tag, { sourceImage: "a", targetImage: "b" }, { sourceImage: secret("a"), targetImage: "b" }).changes, false);
+        assert.deepEqual(resecret({ name: secret("x") }, { name: "x", id: "1" }), { name: secret("x"), id: "1" });
+    });
+
+    it("provider config changes update the provider, never replace it", () => {
+        const d = diffProviderConfig({ host: "ssh://a" }, { host: "ssh://b" });
+        assert.deepEqual([d.changes, d.replaces], [true, []]);
+    });
+});
+
+describe("docker stand-in: registry auth and digest", () => {
+    const noFile = () => {
+        throw new Error("ENOENT");
+    };
+
+    it("provider registryAuth is keyed by host:port; the scheme of the address is kept", () => {
+        const m = registryAuthConfigs([{ address: "http://192.168.1.11:5000", authDisabled: true }], {}, noFile);
+        assert.deepEqual(m.get("192.168.1.11:5000"), { serverAddress: "http://192.168.1.11:5000", username: "username", password: "password" });
+        const s = registryAuthConfigs([{ address: "reg.example:5000", username: "u", password: secret("p") }], {}, noFile);
+        assert.deepEqual(s.get("reg.example:5000"), { serverAddress: "https://reg.example:5000", username: "u", password: "p" });
+    });
+
+    it("an entry without username falls back to the config file, which must exist (as upstream)", () => {
+        assert.throws(() => registryAuthConfigs([{ address: "r:5000" }], {}, noFile), /could not open config file from filePath: .*config\.json/);
+        const m = registryAuthConfigs([{ address: "r:5000", configFile: "/x.json" }], {}, () => JSON.stringify({ auths: { "r:5000": { auth: Buffer.from("me:pw").toString("base64") } } }));
+        assert.deepEqual(m.get("r:5000"), { serverAddress: "https://r:5000", username: "me", password: "pw" });
+    });
+
+    it("no auth config for the registry is the upstream error; the resource's own authConfig wins", () => {
+        assert.throws(
+            () => registryImageAuth("192.168.1.11:5000/busybox:v1", undefined, new Map(), "resourceDockerRegistryImageCreate"),
+            /^Error: resourceDockerRegistryImageCreate: Unable to get authConfig for registry: no auth config found for registry 192\.168\.1\.11:5000 in auth configs/,
+        );
+        const own = registryImageAuth("192.168.1.11:5000/busybox:v1", [{ address: "192.168.1.11:5000", username: "u", password: "p" }], new Map(), "x");
+        assert.equal(own.serverAddress, "https://192.168.1.11:5000");
+        assert.throws(() => authConfigForRegistry("other:5000", registryAuthConfigs([{ address: "http://r:5000", authDisabled: true }], {}, noFile)), /no auth config found for registry other:5000/);
+    });
+
+    it("image names split as parseImageOptions", () => {
+        assert.deepEqual(parseImageOptions("busybox"), { registry: "registry-1.docker.io", repository: "library/busybox", tag: "latest" });
+        assert.deepEqual(parseImageOptions("192.168.1.11:5000/busybox:v1"), { registry: "192.168.1.11:5000", repository: "busybox", tag: "v1" });
+        assert.deepEqual(parseImageOptions("localhost/a/b"), { registry: "localhost", repository: "a/b", tag: "latest" });
+        assert.deepEqual(splitReference("192.168.1.11:5000/busybox:v1"), { repo: "192.168.1.11:5000/busybox", tag: "v1" });
+    });
+
+    it("the digest is asked from this machine over the auth address's scheme (https unless http://)", () => {
+        const http = digestRequest("192.168.1.11:5000/busybox:v1", { serverAddress: "http://192.168.1.11:5000", username: "username", password: "password" }, false);
+        assert.equal(http.url, "http://192.168.1.11:5000/v2/busybox/manifests/v1");
+        assert.equal(http.method, "HEAD");
+        assert.equal(http.headers.Authorization, `Basic ${Buffer.from("username:password").toString("base64")}`);
+        const https = digestRequest("192.168.1.11:5000/busybox:v1", { serverAddress: canonicalizeRegistryAddress("192.168.1.11:5000"), username: "", password: "" }, true);
+        assert.equal(https.url, "https://192.168.1.11:5000/v2/busybox/manifests/v1");
+        assert.equal(https.headers.Authorization, undefined);
+        assert.match(https.headers.Accept, /prettyjws/);
+        assert.equal(pushRegistryAuthHeader({ serverAddress: "", username: "", password: "" }), undefined);
+    });
+});
+
+describe("docker stand-in: ssh argv, config, request bodies, install", () => {
+    it("ssh argv as docker/cli connhelper: -l, -p, the sshOpts, -T, --, host, dial-stdio", () => {
+        assert.deepEqual(sshArgv("ssh://root@192.168.1.11:22", ["-o", "ConnectTimeout=10", "-i", "/k"]), [
+            "ssh", "-l", "root", "-p", "22", "-o", "ConnectTimeout=10", "-i", "/k", "-T", "--", "192.168.1.11", "docker system dial-stdio",
+        ]);
+        assert.deepEqual(sshArgv("ssh://h", []), ["ssh", "-o ConnectTimeout=30", "-T", "--", "h", "docker system dial-stdio"]);
+        assert.equal(sshArgv("ssh://h/var/run/d.sock", ["-T"]).at(-1), "docker --host=unix:///var/run/d.sock system dial-stdio");
+        assert.throws(() => parseSshUrl("ssh://u:pw@h"), /plain-text password is not supported/);
+        assert.throws(() => parseSshUrl("ssh://h?x=1"), /query parameters are not allowed/);
+    });
+
+    it("provider config from Configure args (secrets unwrapped) or variables", () => {
+        const c = providerConfigFrom({ host: "ssh://root@h:22", sshOpts: ["-o", "BatchMode=yes"], registryAuth: [{ address: "http://h:5000", authDisabled: secret(true) }] }, {});
+        assert.deepEqual(c.sshOpts, ["-o", "BatchMode=yes"]);
+        assert.equal(c.authConfigs.get("h:5000")?.username, "username");
+        assert.deepEqual(argsFromVariables(new Map([["docker:config:host", "ssh://h"], ["docker:config:sshOpts", '["-T"]']])), { host: "ssh://h", sshOpts: ["-T"] });
+    });
+
+    it("Check applies the schema defaults and flags unknown inputs, without contacting a host", async () => {
+        const p = new DockerStandInProvider();
+        const r = await p.check("urn:pulumi:s::p::docker:index/container:Container::c", {}, { name: "c", image: UNKNOWN, bogus: 1 });
+        assert.equal((r.inputs as JsonObject).restart, "no");
+        assert.equal((r.inputs as JsonObject).mustRun, true);
+        assert.deepEqual(r.failures?.map((f) => f.property), ["bogus"]);
+    });
+
+    it("request bodies: network CheckDuplicate (API < 1.44), container ports, binds and restart policy", () => {
+        const n = networkCreateBody({ name: "mv", driver: "macvlan", options: { parent: "ens33" }, ipamDriver: "default", ipamConfigs: [{ subnet: "172.16.10.0/24", gateway: "172.16.10.1" }] });
+        assert.equal(n.CheckDuplicate, true);
+        const c = containerCreateBody(applyDefaults(CONTAINER, { name: "registry", image: "sha256:1", restart: "always", ports: [{ internal: 5000, external: 5000 }], volumes: [{ volumeName: "regdata", containerPath: "/var/lib/registry" }] }), "sha256:1");
+        const host = c.HostConfig as JsonObject;
+        assert.deepEqual(host.PortBindings, { "5000/tcp": [{ HostIp: "0.0.0.0", HostPort: "5000" }] });
+        assert.deepEqual(host.Binds, ["regdata:/var/lib/registry:rw"]);
+        assert.deepEqual(host.RestartPolicy, { Name: "always", MaximumRetryCount: 0 });
+        assert.equal(host.NetworkMode, "bridge");
+        assert.deepEqual(flattenPorts({ "5000/tcp": [{ HostIp: "0.0.0.0", HostPort: "5000" }] }), [{ internal: 5000, external: 5000, ip: "0.0.0.0", protocol: "tcp" }]);
+        assert.equal(minApiVersion("1.41", "1.51"), "1.41");
+    });
+
+    it("installDockerPlugin writes an executable wrapper under plugins/resource-docker-v5.2.0", () => {
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "docker-plugin-home-"));
+        try {
+            const dir = installDockerPlugin(home);
+            assert.equal(dir, path.join(home, "plugins", "resource-docker-v5.2.0"));
+            const bin = path.join(dir, "pulumi-resource-docker");
+            assert.equal(fs.statSync(bin).mode & 0o111, 0o111);
+            assert.match(fs.readFileSync(bin, "utf8"), /ts-node\/register\/transpile-only '.*\/lab\/providers\/docker\/main\.ts' "\$@"/);
+            assert.match(wrapperScript("/r", "/n"), /^#!\/bin\/sh/);
+        } finally {
+            fs.rmSync(home, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("lab: docker stand-in against a real dockerd over ssh", function () {
+    this.timeout(120_000);
+    const LAB = "dstand";
+    let lab: LabHosts | undefined;
+    let p: DockerStandInProvider;
+    const urn = (t: string, n: string) => `urn:pulumi:s::p::${t}::${n}`;
+    const up = () => {
+        if (lab === undefined) throw new Error("no lab");
+        return lab;
+    };
+    const sh = async (cmd: string) => (await up().exec("docker01", ["sh", "-c", cmd])).stdout.trim();
+
+    before(async function () {
+        const problems = checkPrerequisites();
+        if (problems.length > 0) {
+            console.log(`      skipping: ${problems.join("; ")}`);
+            this.skip();
+        }
+        lab = await hostsUp({ name: LAB, hosts: [{ name: "docker01", address: "192.168.1.11", prefixLength: 24, nic: "ens33", sshPort: 22 }], vlans: [] });
+        const l = lab;
+        p = new DockerStandInProvider(() => undefined, (argv) => l.controllerArgv(argv));
+        p.configure({
+            host: "ssh://root@192.168.1.11:22",
+            sshOpts: ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", `UserKnownHostsFile=${l.knownHostsPath}`, "-o", "StrictHostKeyChecking=yes", "-i", l.privateKeyPath],
+            registryAuth: [],
+        });
+    });
+
+    after(async function () {
+        this.timeout(120_000);
+        if (lab !== undefined) await hostsDown(LAB);
+    });
+
+    it("creates, updates in place, refuses taken names, and deletes as upstream", async () => {
+        const netIn = (await p.check(urn(TOKENS.network, "n"), {}, { name: "mv", driver: "macvlan", options: { parent: "ens33" }, ipamConfigs: [{ subnet: "172.16.10.0/24", gateway: "172.16.10.1" }] })).inputs as JsonObject;
+        const net = await p.create(urn(TOKENS.network, "n"), netIn);
+        assert.equal(diffProperties(TOKENS.network, net.outs as JsonObject, netIn).changes, false, "state read back equals the inputs");
+        await assert.rejects(p.create(urn(TOKENS.network, "n2"), netIn), /Unable to create network: Error response from daemon: network with name mv already exists/);
+
+        const img = await p.create(urn(TOKENS.remoteImage, "bb"), { name: "busybox:latest", keepLocally: true });
+        const imageId = (img.outs as JsonObject).imageId as string;
+        assert.match(imageId, /^sha256:/, "present locally: used, not pulled");
+
+        const cIn = (await p.check(urn(TOKENS.container, "c"), {}, { name: "bbox1", image: imageId, command: ["sleep", "600"], restart: "always", networksAdvanced: [{ name: net.id, ipv4Address: "172.16.10.10" }] })).inputs as JsonObject;
+        const c = await p.create(urn(TOKENS.container, "c"), cIn);
+        const cOuts = c.outs as JsonObject;
+        assert.equal((cOuts.networkDatas as JsonObject[])[0].ipAddress, "172.16.10.10");
+        assert.equal(diffProperties(TOKENS.container, cOuts, cIn).changes, false, "no diff right after create");
+        await assert.rejects(p.create(urn(TOKENS.container, "c2"), cIn), /Unable to create container: .*already in use/);
+
+        const newIn = { ...cIn, restart: "unless-stopped" };
+        assert.deepEqual(diffProperties(TOKENS.container, cOuts, newIn).replaces, []);
+        await p.update(c.id, urn(TOKENS.container, "c"), cOuts, newIn);
+        assert.equal(await sh(`docker inspect -f '{{.HostConfig.RestartPolicy.Name}} {{.Id}}' bbox1`), `unless-stopped ${c.id}`);
+
+        const tag = await p.create(urn(TOKENS.tag, "t"), { sourceImage: imageId, targetImage: "192.168.1.11:5000/busybox:v1" });
+        await p.delete(tag.id, urn(TOKENS.tag, "t"), tag.outs);
+        assert.equal(await sh("docker images -q 192.168.1.11:5000/busybox:v1"), imageId.slice(7, 19), "Tag delete leaves the tag");
+
+        const vol = await p.create(urn(TOKENS.volume, "v"), { name: "regdata" });
+        await p.delete(c.id, urn(TOKENS.container, "c"), cOuts);
+        await p.delete(vol.id, urn(TOKENS.volume, "v"), vol.outs);
+        await p.delete(net.id, urn(TOKENS.network, "n"), net.outs);
+        await p.delete(img.id, urn(TOKENS.remoteImage, "bb"), img.outs);
+        assert.equal(await sh("docker ps -aq; docker volume ls -q; docker network ls -q -f name=mv"), "");
+        assert.notEqual(await sh("docker images -q busybox:latest"), "", "keepLocally keeps the image");
+    });
+});
