@@ -381,7 +381,7 @@ export async function downLab(
 
 /**
  * `up`: validates the stack, installs missing packages, brings the hosts up (or reuses them),
- * applies the stack with the driver and explains the result. Returns the exit status.
+ * runs `pulumi up` and explains the result. Returns the exit status.
  */
 export async function up(stackName: string, opts: UpOptions = {}): Promise<number> {
     const log = opts.log ?? ((l: string) => console.log(l));
@@ -420,7 +420,7 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
         return 1;
     }
 
-    // signals: stop the driver (it saves its state), then tear down what this run built
+    // signals: stop pulumi (it cancels and saves its state), then tear down what this run built
     const abort = new AbortController();
     let interrupted: NodeJS.Signals | undefined;
     let tearingDown = false;
@@ -434,7 +434,7 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
             process.exit(130);
         }
         interrupted = sig;
-        err(`lab: ${sig}: stopping (the driver saves its state), then tearing down what this run built`);
+        err(`lab: ${sig}: stopping pulumi (it saves its state), then tearing down what this run built`);
         abort.abort();
     };
     process.on("SIGINT", onSignal);

@@ -228,13 +228,7 @@ export function parseNetworks(json: string): Record<string, NetworkSnapshot> {
     );
 }
 
-/**
- * The lab driver's bookkeeping label on containers: a hash of the container's inputs, which include
- * the ids of the Docker networks it joins (new ids whenever a network is created again).
- */
-export const DRIVER_SPEC_LABEL = "macvlan-lab.lab-driver.spec";
-
-/** `docker inspect` (containers) JSON -> containers by name; ids, times, MACs and the driver's label dropped. Pure. */
+/** `docker inspect` (containers) JSON -> containers by name; ids, times and MACs dropped. Pure. */
 export function parseContainers(json: string): Record<string, ContainerSnapshot> {
     const cs = JSON.parse(json) as DockerContainerInspect[];
     return sortedRecord(
@@ -248,7 +242,7 @@ export function parseContainers(json: string): Record<string, ContainerSnapshot>
                     state: String(c.State?.Status ?? ""),
                     restartPolicy: String(c.HostConfig?.RestartPolicy?.Name ?? ""),
                     addresses: sortedRecord(Object.entries(nets).map(([k, v]) => [k, v.IPAddress ? `${v.IPAddress}/${v.IPPrefixLen}` : ""])),
-                    labels: Object.fromEntries(Object.entries(c.Config?.Labels ?? {}).filter(([k]) => k !== DRIVER_SPEC_LABEL)),
+                    labels: Object.fromEntries(Object.entries(c.Config?.Labels ?? {})),
                 },
             ];
         }),

@@ -1,6 +1,6 @@
 /**
  * From a stack (`stacks/Pulumi.<stack>.yaml`) to the local lab: the validated spec, the lab's
- * topology (its hosts and VLAN segments), and the config the lab driver hands to the program
+ * topology (its hosts and VLAN segments), and the config of the lab's stack file for the program
  * (the stack's config plus the lab's key, known_hosts and pinned host keys). Pure, except
  * {@link loadStack} which reads the stack file.
  */

@@ -81,7 +81,7 @@ export interface LabHosts {
     stateDir: string;
     /** Namespace of the bridges that join the hosts. */
     switchNetns: string;
-    /** Namespace to run the driver in: `nsenter --net=/run/netns/<it> ...`. */
+    /** Namespace to run the engine in: `nsenter --net=/run/netns/<it> ...`. */
     controllerNetns: string;
     /** The controller's address on the management segment. */
     controllerAddress: string;
