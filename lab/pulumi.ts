@@ -148,6 +148,9 @@ export function pulumiEnv(ws: Workspace, engine: Engine): NodeJS.ProcessEnv {
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+        // the SDK's runner compiles the program without type-checking it (npm test type-checks
+        // everything with tsc): 9 s less per pulumi command on these machines
+        PULUMI_NODEJS_TRANSPILE_ONLY: process.env.PULUMI_NODEJS_TRANSPILE_ONLY ?? "true",
     };
 }
 
