@@ -25,7 +25,7 @@ const enggrpc = require("@pulumi/pulumi/proto/engine_grpc_pb") as { EngineClient
 
 export const STAND_IN_LINE =
     `Docker provider: STAND-IN for pulumi-docker ${PROVIDER_VERSION} (lab/providers/docker, the real plugin cannot be installed here); ` +
-    "the Pulumi engine, the Node.js language host and the command provider are real";
+    "the Pulumi engine is real (the lab prints one line with every part that is real and every part that stands in)";
 
 type Unary = (call: { request: Record<string, (...a: unknown[]) => unknown> }, cb: (err: Partial<grpc.StatusObject> | null, resp?: unknown) => void) => void;
 
