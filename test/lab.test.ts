@@ -1,47 +1,60 @@
 /**
- * The local lab end to end: both tutorial labs built on this machine (lab/hosts) and the program
- * applied to them for real (lab/driver, through lab/cli.ts). Every assertion is about what is
- * observed on the hosts (pings run with docker exec, links, files, Docker objects), not about what
- * the program declared. Root only; the Debian packages of lab/packages.txt are installed first when
- * missing. Elsewhere the tests say why they skip.
+ * The local lab end to end with the real Pulumi engine: both tutorial labs built on this machine
+ * (lab/hosts) and the program applied to them by `pulumi up` (lab/pulumi.ts, through lab/cli.ts).
+ * Every assertion is about what is observed on the hosts (pings run by the test with docker exec,
+ * links, files, Docker objects) or about what pulumi itself reports (exit status, its resource
+ * summary), not about what the program declared. Root only; the Debian packages of
+ * lab/packages.txt are installed first when missing. Elsewhere the tests say why they skip.
  *
  * Each lab has a name unique to this test process (`mvllt-<pid>-...`), so concurrent runs do not
- * collide; labs of earlier runs that died are swept first. Every lab is torn down in after() hooks,
- * on failure too.
+ * collide with each other or with the default labs (`multi-vlan`, `single-network`); labs of
+ * earlier runs that died are swept first. Every lab is torn down in after() hooks, on failure too.
+ * The measured times are printed as `time:` lines (set LAB_TEST_VERBOSE=1 for pulumi's output).
  */
 import { strict as assert } from "assert";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import { LabHosts, attachLab, checkPrerequisites, hostsUp, startSshd, stopSshd } from "../lab/hosts";
 import { isAlive, run } from "../lab/hosts/proc";
 import {
-    DriverOutcome,
+    EngineOutcome,
+    EngineRunOptions,
     REPO_ROOT,
     applyOnLab,
-    checkTimes,
     destroyOnLab,
     downLab,
     formatMatrix,
     labsWithNamespaces,
     parseCli,
-    parseDriverStdout,
-    parseStepLine,
+    prepareEngine,
+    pulumiOnLab,
     readRecord,
     recordedLabs,
     runPaths,
 } from "../lab/cli";
+import { Engine, PulumiRun, Workspace, ensureEngine, installPlugins, labStackYaml, runPulumi, selectStack, setSecret, workspaceOf, writeWorkspace } from "../lab/pulumi";
 import { ensurePackages, parsePackageList } from "../lab/packages";
 import { LabSnapshot, diffSnapshots, parseLinks, snapshotLab } from "../lab/snapshot";
-import { LoadedStack, driverConfig, loadStack, managementPrefixLength, topologyOf } from "../lab/topology";
+import { LoadedStack, SECRET_KEY, labStackConfig, loadStack, managementPrefixLength, topologyOf } from "../lab/topology";
 
 const PREFIX = "mvllt-";
 const MV = `${PREFIX}${process.pid}-mv`;
 const SN = `${PREFIX}${process.pid}-sn`;
 const SNAPSHOT_DIRS = ["/etc/sysconfig/network-scripts", "/etc/modules-load.d"];
+const FIXTURE = path.join(REPO_ROOT, "test", "fixtures", "replace");
+/** The failing run with a host's sshd stopped must end within this. */
+const UNREACHABLE_BOUND_S = 120;
 
 function log(line: string): void {
     if (process.env.LAB_TEST_VERBOSE) console.log(`      | ${line}`);
+}
+
+/** A measured time, printed where mocha's output shows it. */
+function timing(what: string, seconds: number): void {
+    console.log(`      time: ${what}: ${seconds.toFixed(1)} s`);
 }
 
 /** Why the lab tests cannot run here (installing missing packages first), or undefined. */
@@ -62,14 +75,15 @@ async function labUnavailable(): Promise<string | undefined> {
 async function sweepStaleTestLabs(): Promise<void> {
     const re = new RegExp(`^${PREFIX}(\\d+)-`);
     const names = new Set<string>();
+    const ls = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
     const labDir = path.join(REPO_ROOT, ".lab");
-    for (const n of [...labsWithNamespaces(), ...recordedLabs(), ...(fs.existsSync(labDir) ? fs.readdirSync(labDir) : [])]) {
+    for (const n of [...labsWithNamespaces(), ...recordedLabs(), ...ls(labDir), ...ls(path.join(labDir, "_runs"))]) {
         const m = re.exec(n);
         if (m && !isAlive(Number(m[1]))) names.add(n);
     }
     for (const n of names) {
         console.log(`      | sweeping ${n}, left by a test run that died`);
-        await downLab(n, log, { transpileOnly: true });
+        await downLab(n, log);
     }
 }
 
@@ -88,13 +102,61 @@ async function ping(lab: LabHosts, host: string, container: string, address: str
     return sh(lab, host, `docker exec ${container} ping -c 2 -W 2 ${address}`);
 }
 
-function assertApplied(out: DriverOutcome, what: string): void {
-    assert.equal(out.code, 0, `${what} failed (${out.code}):\n${out.stderr}\n${out.stdout.split("\n").slice(-30).join("\n")}`);
+function tail(text: string, n = 40): string {
+    return text.split("\n").slice(-n).join("\n");
+}
+
+function assertApplied(out: EngineOutcome | PulumiRun | undefined, what: string): void {
+    assert.ok(out !== undefined, `${what}: nothing ran`);
+    assert.equal(out.code, 0, `${what} failed (${out.code}):\n${out.stderr}\n${tail(out.stdout)}`);
 }
 
 function noDiff(before: LabSnapshot, after: LabSnapshot, what: string): void {
     const d = diffSnapshots(before, after);
     assert.deepEqual(d, [], `${what}: the hosts differ:\n  ${d.join("\n  ")}`);
+}
+
+/**
+ * Pulumi's `Resources:` summary: `{ created: 22 }`, `{ unchanged: 52 }`, `{ replaced: 1, unchanged: 2 }`,
+ * and for a preview `{ "to create": 52 }`. The last summary in the text. Pure.
+ */
+export function resourceSummary(text: string): Record<string, number> {
+    const lines = text.split("\n");
+    const at = lines.map((l) => l.trim()).lastIndexOf("Resources:");
+    const out: Record<string, number> = {};
+    if (at < 0) return out;
+    for (const l of lines.slice(at + 1)) {
+        const m = /^\s*(?:[-+~]{1,2}\s*)?(\d+) ([a-z][a-z ]*[a-z])\s*$/.exec(l);
+        if (m === null) break;
+        out[m[2]] = Number(m[1]);
+    }
+    return out;
+}
+
+/** The resources Pulumi's `Diagnostics:` section lists with an `error:` line: `type (name)`. Pure. */
+export function erroredResources(text: string): string[] {
+    const lines = text.split("\n");
+    const at = lines.findIndex((l) => l.trim() === "Diagnostics:");
+    if (at < 0) return [];
+    const out = new Set<string>();
+    let current: string | undefined;
+    for (const l of lines.slice(at + 1)) {
+        if (l !== "" && !/^\s/.test(l)) break; // the next section (Outputs:, Resources:)
+        const head = /^\s{2}(\S+) \((.+)\):$/.exec(l);
+        if (head) {
+            current = `${head[1]} (${head[2]})`;
+            continue;
+        }
+        if (current !== undefined && /^\s+error: /.test(l)) out.add(current);
+    }
+    return [...out];
+}
+
+/** The engine and a lab's Pulumi workspace (the stack selected), to run any pulumi command on it. */
+async function labEngine(lab: LabHosts, stack: string): Promise<{ engine: Engine; ws: Workspace; pulumi: (args: string[]) => Promise<PulumiRun> }> {
+    const { engine, ws } = prepareEngine(lab.name, log);
+    await selectStack(ws, engine, stack);
+    return { engine, ws, pulumi: (args) => pulumiOnLab(lab, ws, engine, [...args, "--stack", stack], engineOpts(args[0])) };
 }
 
 /** The whole lab CLI as a user runs it, in a child process. */
@@ -127,18 +189,18 @@ async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** CLI runs this process started and has not seen end: stopped first on an interrupt. */
 const children = new Set<ChildProcess>();
-/** Stops the drivers this process runs (they save their state) on an interrupt. */
-const stopDrivers = new AbortController();
-const driverPids = new Set<number>();
-/** Options of every driver run of the tests: fast start, stopped on an interrupt. */
-function driverOpts(what: string) {
-    return { log: (l: string) => log(`${what}: ${l}`), transpileOnly: true, signal: stopDrivers.signal, onStart: (pid: number) => driverPids.add(pid) };
+/** Stops the pulumi runs of this process (pulumi cancels and saves its state) on an interrupt. */
+const stopEngines = new AbortController();
+const enginePids = new Set<number>();
+/** Options of every pulumi run of the tests: its output to the log, stopped on an interrupt. */
+function engineOpts(what: string): EngineRunOptions {
+    return { log: (l: string) => log(`${what}: ${l}`), signal: stopEngines.signal, onStart: (pid: number) => enginePids.add(pid) };
 }
 
 /**
  * Mocha (serial) has no SIGINT/SIGTERM handler of its own, so an interrupted run would leave its
- * labs up: this one stops the CLI runs it started, tears down this process's labs, then exits 130.
- * A third signal exits at once (the next run sweeps what is left).
+ * labs up: this one stops the CLI runs and pulumi runs it started, tears down this process's labs,
+ * then exits 130. A third signal exits at once (the next run sweeps what is left).
  */
 let interrupted = false;
 /** The interrupt's tear-down, which after() hooks wait for (so mocha cannot finish before it). */
@@ -154,17 +216,17 @@ function onInterrupt(sig: NodeJS.Signals): void {
     }
     interrupted = true;
     console.error(`\n      ${sig}: tearing down the labs of this test run (${MV}, ${SN}) before exiting`);
-    stopDrivers.abort();
-    const driversGone = new Promise<void>((resolve) => {
+    stopEngines.abort();
+    const enginesGone = new Promise<void>((resolve) => {
         const until = Date.now() + 35_000;
         const poll = setInterval(() => {
-            if ([...driverPids].every((p) => !isAlive(p)) || Date.now() > until) {
+            if ([...enginePids].every((p) => !isAlive(p)) || Date.now() > until) {
                 clearInterval(poll);
                 resolve();
             }
         }, 200);
     });
-    const stopChildren = [driversGone, ...[...children].map(
+    const stopChildren = [enginesGone, ...[...children].map(
         (c) =>
             new Promise<void>((resolve) => {
                 if (c.exitCode !== null || c.signalCode !== null) return resolve();
@@ -174,7 +236,7 @@ function onInterrupt(sig: NodeJS.Signals): void {
             }),
     )];
     interruptTeardown = Promise.all(stopChildren)
-        .then(() => Promise.all([MV, SN].map((n) => downLab(n, () => undefined, { transpileOnly: true }))))
+        .then(() => Promise.all([MV, SN].map((n) => downLab(n, () => undefined))))
         .finally(() => process.exit(130));
 }
 
@@ -190,7 +252,7 @@ function namespacesOf(name: string): string[] {
 
 // ---------------------------------------------------------------------------------------------
 
-describe("lab: stack -> lab topology and driver config (pure)", () => {
+describe("lab: stack -> lab topology, stack config and command line (pure)", () => {
     it("derives each stack's hosts, one management /24, and the VLAN segments", () => {
         const mv = topologyOf("x", loaded("multi-vlan").spec);
         assert.deepEqual(mv, {
@@ -262,62 +324,97 @@ describe("lab: stack -> lab topology and driver config (pure)", () => {
         }
     });
 
-    it("gives the driver the stack's config with the lab's key (secret), key file, known_hosts and pinned host keys", () => {
+    it("gives the lab's stack file the stack's config with the lab's key file, known_hosts and pinned host keys, never the key", () => {
         const s = loaded("multi-vlan");
-        const cfg = driverConfig(s.config, s.spec, {
+        const cfg = labStackConfig({ ...s.config, [SECRET_KEY]: "KEY" }, {
             privateKey: "KEY",
             privateKeyPath: "/lab/id",
             knownHostsPath: "/lab/known_hosts",
             hostKeys: { docker01: "ssh-ed25519 AAAA1", docker02: "ssh-ed25519 AAAA2" },
         });
-        assert.deepEqual(cfg.secretKeys, ["macvlan-lab:sshPrivateKey"]);
-        assert.equal(cfg.config["macvlan-lab:sshPrivateKey"], "KEY");
-        assert.equal(cfg.config["macvlan-lab:sshKeyFile"], "/lab/id");
-        assert.equal(cfg.config["macvlan-lab:sshKnownHostsFile"], "/lab/known_hosts");
-        assert.deepEqual(JSON.parse(cfg.config["macvlan-lab:hosts"]), [
+        assert.equal(cfg[SECRET_KEY], undefined, "the key goes in with pulumi config set --secret, never in the file");
+        assert.equal(cfg["macvlan-lab:sshKeyFile"], "/lab/id");
+        assert.equal(cfg["macvlan-lab:sshKnownHostsFile"], "/lab/known_hosts");
+        assert.deepEqual(cfg["macvlan-lab:hosts"], [
             { name: "docker01", address: "192.168.1.11", nic: "ens33", backend: "ifcfg", hostKey: "ssh-ed25519 AAAA1" },
             { name: "docker02", address: "192.168.1.13", nic: "ens33", backend: "ifcfg", hostKey: "ssh-ed25519 AAAA2" },
         ]);
-        assert.equal(cfg.config["macvlan-lab:vlans"], s.config["macvlan-lab:vlans"]);
-        assert.deepEqual(cfg.hostNames, { "192.168.1.11": "docker01", "192.168.1.13": "docker02" });
+        assert.deepEqual(cfg["macvlan-lab:vlans"], JSON.parse(s.config["macvlan-lab:vlans"]));
+        assert.throws(
+            () => labStackConfig(s.config, { privateKey: "K", privateKeyPath: "/k", knownHostsPath: "/kh", hostKeys: { docker01: "ssh-ed25519 A" } }),
+            /no host key for "docker02"/,
+        );
     });
 
-    it("parses the driver's step lines, outputs and sessions; prints the matrix as a table", () => {
-        assert.deepEqual(parseStepLine("[docker01] remote.Command lab-checks-docker01: created (11.5s)"), {
-            host: "docker01", type: "remote.Command", name: "lab-checks-docker01", status: "created", seconds: 11.5,
+    it("rewrites the lab's stack file keeping the secrets provider's salt and the secure values", () => {
+        const existing = yaml.dump({ encryptionsalt: "v1:salt", config: { "macvlan-lab:sshPrivateKey": { secure: "v1:cipher" }, "macvlan-lab:old": "x" } });
+        const doc = yaml.load(labStackYaml({ "macvlan-lab:hosts": [{ name: "a" }] }, existing)) as Record<string, unknown>;
+        assert.deepEqual(doc, {
+            encryptionsalt: "v1:salt",
+            config: { "macvlan-lab:hosts": [{ name: "a" }], "macvlan-lab:sshPrivateKey": { secure: "v1:cipher" } },
         });
-        assert.equal(parseStepLine("[docker01]   EMULATED: x"), undefined);
-        const stdout = [
-            "[docker02] remote.Command lab-checks-docker02: created (4.4s)",
-            "[docker01] remote.Command lab-checks-docker01: created (11.5s)",
-            "[docker01] docker.Container lab-docker01-bbox10-container: unchanged (0.6s)",
-            "outputs:",
-            '{ "checks": [ { "source": "docker01/bbox10", "target": "docker02/bbox10", "network": "mac_net10", "targetIp": "172.16.10.11", "expected": "reachable", "observed": "reachable", "ok": true } ] }',
-            "ssh sessions per host: docker01=34 docker02=23",
-            "apply done in 18.2 s: 3 step(s), state in x",
+    });
+
+    it("reads Pulumi's resource summary and the resources its diagnostics report errors for", () => {
+        const up = [
+            "Diagnostics:",
+            "  command:remote:Command (lab-docker02-parent-promisc):",
+            "    error: dial tcp 192.168.1.13:22: connect: connection refused",
+            "",
+            "  pulumi:pulumi:Stack (macvlan-lab-multi-vlan):",
+            "    warning: something",
+            "",
+            "  docker:index:Network (lab-mac_net10-docker02):",
+            "    error: ssh: connect to host 192.168.1.13 port 22: Connection refused",
+            "",
+            "Resources:",
+            "    + 20 created",
+            "    +-1 replaced",
+            "    31 unchanged",
+            "    2 errored",
+            "",
+            "Duration: 9s",
         ].join("\n");
-        const p = parseDriverStdout(stdout);
-        assert.equal(p.steps.length, 3);
-        assert.deepEqual(p.sshSessions, { docker01: 34, docker02: 23 });
-        assert.deepEqual(checkTimes(p.steps), { seconds: 11.5, perHost: { docker02: 4.4, docker01: 11.5 } });
+        assert.deepEqual(resourceSummary(up), { created: 20, replaced: 1, unchanged: 31, errored: 2 });
+        assert.deepEqual(resourceSummary("Resources:\n    + 52 to create\n\n"), { "to create": 52 });
+        assert.deepEqual(erroredResources(up), ["command:remote:Command (lab-docker02-parent-promisc)", "docker:index:Network (lab-mac_net10-docker02)"]);
+        assert.deepEqual(erroredResources("Resources:\n    1 unchanged\n"), []);
+    });
+
+    it("prints the checks' matrix as a table", () => {
         assert.equal(
-            formatMatrix(p.outputs?.checks ?? []),
+            formatMatrix([
+                { source: "docker01/bbox10", target: "docker02/bbox10", network: "mac_net10", targetIp: "172.16.10.11", expected: "reachable", observed: "reachable", ok: true },
+                { source: "docker01/bbox10", target: "docker02/bbox20", network: "-", expected: "unreachable", observed: "reachable", ok: false },
+            ]),
             [
-                "source           target                          network    expected   observed   ok",
-                "---------------  ------------------------------  ---------  ---------  ---------  --",
-                "docker01/bbox10  docker02/bbox10 (172.16.10.11)  mac_net10  reachable  reachable  ok",
+                "source           target                          network    expected     observed   ok",
+                "---------------  ------------------------------  ---------  -----------  ---------  ----",
+                "docker01/bbox10  docker02/bbox10 (172.16.10.11)  mac_net10  reachable    reachable  ok",
+                "docker01/bbox10  docker02/bbox20                 -          unreachable  reachable  FAIL",
             ].join("\n"),
         );
     });
 
-    it("reads the command line of npm run lab and lab:down", () => {
-        assert.deepEqual(parseCli(["up", "multi-vlan"]), { command: "up", stack: "multi-vlan", name: undefined, verbose: false });
-        assert.deepEqual(parseCli(["down"]), { command: "down", stack: undefined, name: undefined, verbose: false });
-        assert.deepEqual(parseCli(["down", "multi-vlan"]), { command: "down", stack: "multi-vlan", name: undefined, verbose: false });
-        assert.deepEqual(parseCli(["up", "single-network", "--name", "x1", "--verbose"]), { command: "up", stack: "single-network", name: "x1", verbose: true });
+    it("reads the command line of npm run lab, lab:down and lab:pulumi", () => {
+        assert.deepEqual(parseCli(["up", "multi-vlan"]), { command: "up", stack: "multi-vlan", name: undefined, args: [] });
+        assert.deepEqual(parseCli(["down"]), { command: "down", stack: undefined, name: undefined, args: [] });
+        assert.deepEqual(parseCli(["down", "multi-vlan"]), { command: "down", stack: "multi-vlan", name: undefined, args: [] });
+        assert.deepEqual(parseCli(["up", "single-network", "--name", "x1"]), { command: "up", stack: "single-network", name: "x1", args: [] });
+        assert.deepEqual(parseCli(["pulumi", "multi-vlan", "preview", "--expect-no-changes"]), {
+            command: "pulumi", stack: "multi-vlan", name: undefined, args: ["preview", "--expect-no-changes"],
+        });
+        assert.deepEqual(parseCli(["pulumi", "multi-vlan", "--name", "x1", "stack", "export"]), { command: "pulumi", stack: "multi-vlan", name: "x1", args: ["stack", "export"] });
+        assert.deepEqual(parseCli(["pulumi", "--name", "x1", "multi-vlan", "refresh"]), { command: "pulumi", stack: "multi-vlan", name: "x1", args: ["refresh"] });
+        // after the first pulumi argument, --name is pulumi's
+        assert.deepEqual(parseCli(["pulumi", "multi-vlan", "stack", "--name", "x"]), { command: "pulumi", stack: "multi-vlan", name: undefined, args: ["stack", "--name", "x"] });
+        assert.equal(parseCli(["pulumi", "multi-vlan"]), undefined);
+        assert.equal(parseCli(["pulumi"]), undefined);
         assert.equal(parseCli(["up"]), undefined);
         assert.equal(parseCli(["up", "a", "b"]), undefined);
         assert.equal(parseCli(["up", "a", "--bogus"]), undefined);
+        assert.equal(parseCli(["up", "a", "--name"]), undefined);
+        assert.equal(parseCli(["bogus", "a"]), undefined);
         assert.equal(parseCli([]), undefined);
     });
 
@@ -342,16 +439,80 @@ describe("lab: stack -> lab topology and driver config (pure)", () => {
 
 // ---------------------------------------------------------------------------------------------
 
-describe("lab: multi-vlan (hosts, apply, what the hosts show, idempotency, an unreachable host, destroy)", function () {
+/** argv run in a network namespace of its own with only loopback up: no host, no route, nothing leaves. */
+function isolated(argv: string[]): string[] {
+    return ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...argv];
+}
+
+describe("lab: a fresh stack with only sshPrivateKey set previews cleanly (real engine, no hosts reachable)", function () {
+    let engine: Engine | undefined;
+    let tmp: string | undefined;
+
+    before(async function () {
+        this.timeout(30 * 60_000); // a cold engine build (lab/engine/build.sh) is minutes; warm it is instant
+        if (process.getuid?.() !== 0) {
+            console.log("      skipping the previews: they run pulumi in a network namespace of its own (unshare --net), which needs root");
+            this.skip();
+        }
+        const missing = ["unshare", "ip", "ssh-keygen"].filter((b) => spawnSync("sh", ["-c", `command -v ${b}`]).status !== 0);
+        if (missing.length > 0) {
+            console.log(`      skipping the previews: ${missing.join(", ")} not installed (util-linux, iproute2, openssh-client)`);
+            this.skip();
+        }
+        engine = ensureEngine((l) => console.log(`      | ${l}`));
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mvl-preview-"));
+    });
+
+    after(() => {
+        if (tmp !== undefined) fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    for (const stack of ["multi-vlan", "single-network"]) {
+        it(`${stack}: stack init, config set --secret sshPrivateKey, preview: exit 0, no errors, only creates`, async function () {
+            this.timeout(180_000);
+            const e = engine as Engine;
+            const ws = workspaceOf(path.join(tmp as string, stack));
+            // the stack file as a user has it (stacks/Pulumi.<stack>.yaml): nothing pinned, no key file
+            const stackConfig = (yaml.load(fs.readFileSync(path.join(REPO_ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+            writeWorkspace(ws, stack, stackConfig);
+            installPlugins(ws.home);
+            const keyFile = path.join(tmp as string, `${stack}-key`);
+            const kg = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "preview-test", "-f", keyFile], { encoding: "utf8" });
+            assert.equal(kg.status, 0, kg.stderr);
+            await selectStack(ws, e, stack);
+            await setSecret(ws, e, SECRET_KEY, fs.readFileSync(keyFile, "utf8"));
+            // what the stack holds: the stack file's keys and the secret, nothing else
+            const file = yaml.load(fs.readFileSync(path.join(ws.project, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+            assert.deepEqual(Object.keys(file.config).sort(), [...Object.keys(stackConfig), SECRET_KEY].sort());
+            assert.ok(typeof file.config[SECRET_KEY] === "object" && "secure" in (file.config[SECRET_KEY] as object), "sshPrivateKey is stored encrypted");
+
+            const r = await runPulumi(ws, e, ["preview", "--non-interactive", "--color", "never"], { wrap: isolated, timeoutMs: 150_000, onLine: (l) => log(`preview ${stack}: ${l}`) });
+            timing(`preview of a fresh ${stack} stack`, r.seconds);
+            const text = `${r.stdout}\n${r.stderr}`;
+            assert.equal(r.code, 0, `preview failed (${r.code}):\n${r.stderr}\n${tail(r.stdout)}`);
+            assert.deepEqual(text.split("\n").filter((l) => /\berror:/.test(l)), []);
+            assert.doesNotMatch(text, /missing configuration values/);
+            const summary = resourceSummary(r.stdout);
+            assert.deepEqual(Object.keys(summary), ["to create"], `summary: ${JSON.stringify(summary)}`);
+            assert.ok(summary["to create"] > 10, `summary: ${JSON.stringify(summary)}`);
+            const warnings = [...new Set(text.split("\n").map((l) => l.trim()).filter((l) => /^warning: /.test(l) || / warning: /.test(l)).map((l) => l.replace(/^.* warning: /, "warning: ")))];
+            if (warnings.length > 0) console.log(`      | ${stack} preview warnings: ${warnings.join(" | ")}`);
+        });
+    }
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts show, no changes, delete-before-replace, destroy, an unreachable host)", function () {
     let lab: LabHosts | undefined;
     let stack: LoadedStack;
     let s0: LabSnapshot; // right after the hosts came up
-    let s1: LabSnapshot; // after the first apply
-    let apply1: DriverOutcome;
-    const apply = (what: string) => applyOnLab(lab as LabHosts, stack, driverOpts(what));
+    let s1: LabSnapshot; // after the first pulumi up
+    let apply1: EngineOutcome;
+    const apply = (what: string, extraArgs: string[] = []) => applyOnLab(lab as LabHosts, stack, { ...engineOpts(what), extraArgs });
 
     before(async function () {
-        this.timeout(300_000);
+        this.timeout(600_000);
         const why = interrupted ? "interrupted" : await labUnavailable();
         if (why !== undefined) {
             console.log(`      skipping the multi-vlan lab: ${why}`);
@@ -364,20 +525,29 @@ describe("lab: multi-vlan (hosts, apply, what the hosts show, idempotency, an un
         assert.deepEqual(topo.errors, []);
         lab = await hostsUp(topo.topology as NonNullable<typeof topo.topology>, { log });
         s0 = await snapshotLab(lab, { dirs: SNAPSHOT_DIRS });
-        apply1 = await apply("apply 1");
-        assertApplied(apply1, "the first apply");
+        apply1 = await apply("up 1");
+        timing("multi-vlan: first pulumi up", apply1.seconds);
+        assertApplied(apply1, "the first pulumi up");
         s1 = await snapshotLab(lab, { dirs: SNAPSHOT_DIRS });
     });
 
     after(async function () {
-        this.timeout(180_000);
+        this.timeout(300_000);
         if (interrupted) {
             await interruptTeardown; // the interrupt handler tears down, then exits 130
             return;
         }
         if (lab !== undefined || fs.existsSync(runPaths(MV).dir) || namespacesOf(MV).length > 0) {
-            await downLab(MV, log, { transpileOnly: true });
+            await downLab(MV, log);
         }
+    });
+
+    it("pulumi up created every resource, printed the reality line, and its checks passed (5 rows, all ok)", () => {
+        assert.match(apply1.stdout, /^Resources:\n\s+\+ \d+ created\n\n/m);
+        assert.deepEqual(Object.keys(resourceSummary(apply1.stdout)), ["created"]);
+        const rows = apply1.outputs?.checks ?? [];
+        assert.ok(rows.length === 5 && rows.every((r) => r.ok), formatMatrix(rows));
+        assert.equal(apply1.outputs?.registry, "192.168.1.11:5000");
     });
 
     it("pings bbox10 <-> bbox10 across the hosts on mac_net10 and bbox20 <-> bbox20 on mac_net20 (run by the test in the containers)", async function () {
@@ -471,68 +641,167 @@ describe("lab: multi-vlan (hosts, apply, what the hosts show, idempotency, an un
         }
     });
 
-    it("says VLANs are emulated: the host networking steps print EMULATED lines on both hosts", () => {
+    it("says VLANs are emulated: the host networking commands print EMULATED lines on both hosts in pulumi's output", () => {
         assert.equal((lab as LabHosts).vlanMode, "emulated");
         for (const h of ["docker01", "docker02"]) {
             for (const id of ["10", "20"]) {
-                assert.match(apply1.stdout, new RegExp(`\\[${h}\\]   EMULATED: .*ifcfg-ens33\\.${id} is written as on a real host`));
+                assert.match(apply1.stdout, new RegExp(`command:remote:Command \\S*${h}\\S* .*EMULATED: .*ifcfg-ens33\\.${id} is written as on a real host`));
             }
         }
     });
 
-    it("changes nothing on any host when applied again, and the driver reports every step unchanged", async function () {
-        this.timeout(120_000);
-        const again = await apply("apply 2");
-        assertApplied(again, "the second apply");
-        assert.ok(again.steps.length >= 28, `${again.steps.length} steps`);
-        assert.deepEqual(again.steps.filter((s) => s.status !== "unchanged").map((s) => `${s.name}: ${s.status}`), []);
-        noDiff(s1, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after a second apply");
+    it("a second pulumi preview --expect-no-changes passes, and a no-op pulumi up changes nothing on any host", async function () {
+        this.timeout(240_000);
+        const { pulumi } = await labEngine(lab as LabHosts, stack.stack);
+        const preview = await pulumi(["preview", "--expect-no-changes", "--non-interactive", "--color", "never"]);
+        timing("multi-vlan: pulumi preview --expect-no-changes", preview.seconds);
+        assertApplied(preview, "pulumi preview --expect-no-changes");
+        assert.deepEqual(Object.keys(resourceSummary(preview.stdout)), ["unchanged"], tail(preview.stdout));
+        const again = await apply("up 2 (no-op)");
+        timing("multi-vlan: no-op pulumi up", again.seconds);
+        assertApplied(again, "the second pulumi up");
+        const summary = resourceSummary(again.stdout);
+        assert.deepEqual(Object.keys(summary), ["unchanged"], tail(again.stdout));
+        assert.equal(summary.unchanged, resourceSummary(apply1.stdout).created);
+        noDiff(s1, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after a no-op pulumi up");
     });
 
-    it("fails within 60 s naming docker02 while its sshd is stopped; once it is back, the apply converges to a clean apply's state", async function () {
+    it("a changed script replaces a host command delete-before-replace: the old delete runs on the host before the new create", async function () {
         this.timeout(240_000);
         const l = lab as LabHosts;
-        // from clean hosts, so the failed apply leaves a half-made lab behind
-        const d = await destroyOnLab(l, driverOpts("destroy"));
-        assert.equal(d?.code, 0, d?.stderr);
-        await stopSshd(l, "docker02");
-        let failed: DriverOutcome;
-        const t = Date.now();
+        const markers = "/root/mvl-dbr-markers";
+        // test/fixtures/replace as a Pulumi project of its own, in a workspace of its own, with the real plugins
+        const engine = ensureEngine(log);
+        const ws = workspaceOf(fs.mkdtempSync(path.join(os.tmpdir(), "mvl-dbr-")));
         try {
-            failed = await apply("apply 3 (docker02 down)");
+            for (const d of [ws.project, ws.backend, ws.home]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+            fs.writeFileSync(ws.passphraseFile, `dbr-${process.pid}-${Date.now()}\n`, { mode: 0o600 });
+            installPlugins(ws.home);
+            fs.writeFileSync(
+                path.join(ws.project, "Pulumi.yaml"),
+                yaml.dump({ name: "dbr-fixture", runtime: { name: "nodejs", options: { typescript: true } }, main: `${path.relative(ws.project, FIXTURE)}/` }),
+            );
+            const stackFile = path.join(ws.project, "Pulumi.dbr.yaml");
+            const up = async (marker: string) => {
+                const old = fs.existsSync(stackFile) ? (yaml.load(fs.readFileSync(stackFile, "utf8")) as Record<string, unknown>) : {};
+                const config = {
+                    ...((old.config as Record<string, unknown> | undefined) ?? {}),
+                    "dbr-fixture:host": "docker01",
+                    "dbr-fixture:address": "192.168.1.11",
+                    "dbr-fixture:port": 22,
+                    "dbr-fixture:hostKey": l.hostKeys.docker01,
+                    "dbr-fixture:file": markers,
+                    "dbr-fixture:marker": marker,
+                };
+                fs.writeFileSync(stackFile, yaml.dump({ ...old, config }));
+                await selectStack(ws, engine, "dbr");
+                if (old.config === undefined) await setSecret(ws, engine, "dbr-fixture:sshPrivateKey", l.privateKey);
+                return pulumiOnLab(l, ws, engine, ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], engineOpts(`dbr ${marker}`));
+            };
+            const first = await up("one");
+            assertApplied(first, "the fixture's first pulumi up");
+            const second = await up("two");
+            timing("replacing the fixture's host command (pulumi up)", second.seconds);
+            assertApplied(second, "the fixture's pulumi up with a changed marker");
+            assert.deepEqual(resourceSummary(second.stdout), { replaced: 1, unchanged: 2 }, tail(second.stdout));
+            // what the host saw, in order: the old command's delete, then the new one's create
+            const seen = await sh(l, "docker01", `cat ${markers}`);
+            assert.equal(seen.stdout, "create one\ndelete one\ncreate two\n");
+            // and pulumi says the same: the original deleted before the replacement is created
+            const ops = second.stdout.split("\n").filter((x) => /command:remote:Command dbr-docker01-marker (deleted original|created replacement)/.test(x));
+            assert.deepEqual(ops.map((x) => /(deleted original|created replacement)/.exec(x)?.[1]), ["deleted original", "created replacement"]);
+            const d = await pulumiOnLab(l, ws, engine, ["destroy", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], engineOpts("dbr destroy"));
+            assertApplied(d, "the fixture's destroy");
+            assert.equal((await sh(l, "docker01", `cat ${markers}`)).stdout, "create one\ndelete one\ncreate two\ndelete two\n");
+        } finally {
+            await sh(l, "docker01", `rm -f ${markers}`);
+            fs.rmSync(path.dirname(ws.project), { recursive: true, force: true });
+        }
+    });
+
+    it("pulumi destroy runs the stored deletes: every host is back to its snapshot from before the first pulumi up, the stack is empty", async function () {
+        this.timeout(240_000);
+        const d = await destroyOnLab(lab as LabHosts, engineOpts("destroy 1"));
+        timing("multi-vlan: pulumi destroy", d?.seconds ?? NaN);
+        assertApplied(d, "pulumi destroy");
+        assert.deepEqual(Object.keys(resourceSummary(d?.stdout ?? "")), ["deleted"]);
+        // the delete scripts ran on the hosts (they print what they put back)
+        assert.match(d?.stdout ?? "", /command:remote:Command lab-docker01-parent-promisc deleted .*ens33 is as before create/);
+        noDiff(s0, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after pulumi destroy");
+        const { pulumi } = await labEngine(lab as LabHosts, stack.stack);
+        const exported = await pulumi(["stack", "export"]);
+        assertApplied(exported, "pulumi stack export");
+        const resources = (JSON.parse(exported.stdout) as { deployment?: { resources?: unknown[] } }).deployment?.resources ?? [];
+        assert.deepEqual(resources, []);
+    });
+
+    it(`fails only docker02's resources, within ${UNREACHABLE_BOUND_S} s, while its sshd is stopped; once it is back, pulumi up converges and a preview shows no changes`, async function () {
+        this.timeout(600_000);
+        const l = lab as LabHosts;
+        // from clean hosts (the destroy above), so the failed run leaves a half-made lab behind;
+        // --continue-on-error: the engine goes on with everything that does not depend on a failed resource
+        await stopSshd(l, "docker02");
+        let failed: EngineOutcome;
+        try {
+            failed = await apply("up 3 (docker02's sshd stopped)", ["--continue-on-error"]);
         } finally {
             await startSshd(l, "docker02");
         }
-        const seconds = (Date.now() - t) / 1000;
-        assert.notEqual(failed.code, 0, "the apply with docker02's sshd stopped succeeded");
-        assert.ok(seconds < 60, `failed after ${seconds} s`);
-        assert.ok(failed.failures.some((f) => /^docker02: .*192\.168\.1\.13/.test(f)), `failures: ${failed.failures.join(" | ")}`);
-        const back = await apply("apply 4 (docker02 back)");
-        assertApplied(back, "the apply after docker02's sshd is back");
+        timing("multi-vlan: pulumi up with docker02 unreachable (fails)", failed.seconds);
+        assert.notEqual(failed.code, 0, "pulumi up with docker02's sshd stopped succeeded");
+        assert.ok(failed.seconds < UNREACHABLE_BOUND_S, `failed after ${failed.seconds} s`);
+        const errored = erroredResources(failed.stdout).filter((r) => !r.startsWith("pulumi:pulumi:Stack "));
+        assert.ok(errored.length > 0, `no resource errored:\n${tail(failed.stdout)}`);
+        assert.deepEqual(errored.filter((r) => !/docker02/.test(r)), [], `errored: ${errored.join(", ")}`);
+        assert.match(`${failed.stdout}\n${failed.stderr}`, /192\.168\.1\.13/, "the errors name docker02's address");
+        // docker01's own resources were made anyway
+        const half = await snapshotLab(l, { dirs: SNAPSHOT_DIRS });
+        assert.ok(half.docker01.links.ens33.flags.includes("PROMISC"), `docker01 ens33: ${half.docker01.links.ens33.flags}`);
+        for (const id of ["10", "20"]) {
+            assert.deepEqual(half.docker01.files[`/etc/sysconfig/network-scripts/ifcfg-ens33.${id}`], s1.docker01.files[`/etc/sysconfig/network-scripts/ifcfg-ens33.${id}`]);
+            assert.ok(half.docker01.networks[`mac_net${id}`] !== undefined, `docker01 has no mac_net${id}`);
+        }
+        assert.ok(!half.docker02.links.ens33.flags.includes("PROMISC"), "docker02 was changed although unreachable");
+        assert.ok(resourceSummary(failed.stdout).created > 10, JSON.stringify(resourceSummary(failed.stdout)));
+
+        const back = await apply("up 4 (docker02 back)");
+        timing("multi-vlan: pulumi up after docker02 is back (converges)", back.seconds);
+        assertApplied(back, "pulumi up after docker02's sshd is back");
+        assert.equal(resourceSummary(back.stdout).errored, undefined);
         noDiff(s1, await snapshotLab(l, { dirs: SNAPSHOT_DIRS }), "after converging");
         const rows = back.outputs?.checks ?? [];
         assert.ok(rows.length === 5 && rows.every((r) => r.ok), formatMatrix(rows));
+        const { pulumi } = await labEngine(l, stack.stack);
+        const preview = await pulumi(["preview", "--expect-no-changes", "--non-interactive", "--color", "never"]);
+        assertApplied(preview, "pulumi preview --expect-no-changes after converging");
     });
 
-    it("destroy puts every host back to its snapshot from before the first apply", async function () {
-        this.timeout(120_000);
-        const d = await destroyOnLab(lab as LabHosts, driverOpts("destroy"));
-        assert.equal(d?.code, 0, d?.stderr);
-        noDiff(s0, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after destroy");
-        assert.equal(fs.existsSync(runPaths(MV).state), false, "the driver's state is gone");
+    it("pulumi destroy after the failed and the converging run puts every host back to its snapshot again", async function () {
+        this.timeout(240_000);
+        const d = await destroyOnLab(lab as LabHosts, engineOpts("destroy 2"));
+        assertApplied(d, "pulumi destroy");
+        noDiff(s0, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after the second pulumi destroy");
     });
 });
 
 // ---------------------------------------------------------------------------------------------
 
-describe("lab: single-network through the lab CLI, after a run killed with kill -9", function () {
+describe("lab: single-network through the lab CLI (real engine), after a run killed with kill -9", function () {
     let lab: LabHosts | undefined;
-    const killed = { namespacesAfterKill: [] as string[], driverGoneAfterKill: false, downCode: -1, namespacesAfterDown: [] as string[], recordAfterDown: true };
+    const killed = {
+        namespacesAfterKill: [] as string[],
+        enginePid: undefined as number | undefined,
+        engineGoneAfterKill: false,
+        downCode: -1,
+        downText: "",
+        namespacesAfterDown: [] as string[],
+        recordAfterDown: true,
+    };
     let upCode = -1;
     let upText = "";
 
     before(async function () {
-        this.timeout(300_000);
+        this.timeout(600_000);
         const why = interrupted ? "interrupted" : await labUnavailable();
         if (why !== undefined) {
             console.log(`      skipping the single-network lab: ${why}`);
@@ -540,12 +809,12 @@ describe("lab: single-network through the lab CLI, after a run killed with kill 
         }
         catchInterrupts();
         await sweepStaleTestLabs();
-        // 1. a run killed with kill -9 in the middle of its apply
+        // 1. a run killed with kill -9 in the middle of its pulumi up (once pulumi made a host command)
         const first = cli(["up", "single-network", "--name", SN]);
         await bounded(
             new Promise<void>((resolve, reject) => {
                 const timer = setInterval(() => {
-                    if (/\] \S+ \S+: created \(/.test(first.output())) {
+                    if (/command:remote:Command \S+ created \(/.test(first.output())) {
                         clearInterval(timer);
                         resolve();
                     } else if (first.exitCode !== null) {
@@ -554,42 +823,52 @@ describe("lab: single-network through the lab CLI, after a run killed with kill 
                     }
                 }, 100);
             }),
-            120_000,
-            "the first run's first step",
+            240_000,
+            "the first run's first host command",
         );
-        const driverPid = readRecord(SN)?.driverPid;
+        killed.enginePid = readRecord(SN)?.enginePid;
         first.kill("SIGKILL");
         await first.done;
         killed.namespacesAfterKill = namespacesOf(SN);
-        const until = Date.now() + 35_000;
-        while (driverPid !== undefined && isAlive(driverPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
-        killed.driverGoneAfterKill = driverPid !== undefined && !isAlive(driverPid);
+        const until = Date.now() + 45_000;
+        while (killed.enginePid !== undefined && isAlive(killed.enginePid) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+        killed.engineGoneAfterKill = killed.enginePid !== undefined && !isAlive(killed.enginePid);
         // 2. lab:down cleans up after it
+        const t = Date.now();
         const d = cli(["down", "--name", SN]);
-        killed.downCode = await bounded(d.done, 180_000, "lab:down");
+        killed.downCode = await bounded(d.done, 300_000, "lab:down");
+        timing("single-network: lab:down after the kill -9", (Date.now() - t) / 1000);
+        killed.downText = d.output();
+        log(killed.downText);
         killed.namespacesAfterDown = namespacesOf(SN);
         killed.recordAfterDown = fs.existsSync(runPaths(SN).dir);
         // 3. and the next run works
+        const t2 = Date.now();
         const second = cli(["up", "single-network", "--name", SN]);
-        upCode = await bounded(second.done, 240_000, "npm run lab");
+        upCode = await bounded(second.done, 480_000, "npm run lab");
+        timing("single-network: npm run lab (hosts up + pulumi up)", (Date.now() - t2) / 1000);
         upText = second.output();
         log(upText);
         if (upCode === 0) lab = attachLab(SN);
     });
 
     after(async function () {
-        this.timeout(180_000);
+        this.timeout(300_000);
         if (interrupted) {
             await interruptTeardown; // the interrupt handler tears down, then exits 130
             return;
         }
-        if (lab !== undefined || fs.existsSync(runPaths(SN).dir) || namespacesOf(SN).length > 0) await downLab(SN, log, { transpileOnly: true });
+        if (lab !== undefined || fs.existsSync(runPaths(SN).dir) || namespacesOf(SN).length > 0) await downLab(SN, log);
     });
 
-    it("a run killed mid-apply leaves its lab, its driver stops with it, lab:down removes the lab, and the next run works", () => {
+    it("a run killed mid-apply leaves its lab, its pulumi stops with it, lab:down destroys and removes the lab, and the next run works", () => {
         assert.equal(killed.namespacesAfterKill.length, 4, `namespaces after kill -9: ${killed.namespacesAfterKill.join(", ")}`);
-        assert.ok(killed.driverGoneAfterKill, "the driver outlived the killed run");
-        assert.equal(killed.downCode, 0);
+        assert.ok(killed.enginePid !== undefined, "the run record names no pulumi");
+        assert.ok(killed.engineGoneAfterKill, `pulumi (pid ${killed.enginePid}) outlived the killed run`);
+        assert.equal(killed.downCode, 0, killed.downText);
+        assert.match(killed.downText, /: pulumi destroy$/m);
+        assert.doesNotMatch(killed.downText, /destroy failed/, killed.downText);
+        assert.match(killed.downText, /^ {4}- \d+ deleted$/m, "pulumi destroy deleted what the killed run made");
         assert.deepEqual(killed.namespacesAfterDown, []);
         assert.equal(killed.recordAfterDown, false);
         assert.equal(upCode, 0, upText);
@@ -625,14 +904,16 @@ describe("lab: single-network through the lab CLI, after a run killed with kill 
         assert.notEqual(ranges[0], ranges[1], `both hosts have ip-range ${ranges[0]}`);
     });
 
-    it("prints a line per step, the matrix, and a container shell command and an ssh command that work as printed", async function () {
+    it("prints what is real, pulumi's progress, the matrix, and a container shell command and an ssh command that work as printed", async function () {
         this.timeout(60_000);
-        assert.match(upText, /^ {2}\[docker01\] remote\.Command lab-docker01-parent-promisc: created \([0-9.]+s\)$/m);
+        assert.match(upText, /^ {2}pulumi: real engine v3\.\d+\.\d+ .*; command: .*; docker: .*$/m);
+        assert.match(upText, /^ {2} \+ {2}command:remote:Command lab-docker01-parent-promisc created \([0-9.]+s\)/m);
+        assert.match(upText, /^ {2}Resources:\n {6}\+ \d+ created$/m);
         assert.match(upText, /^source +target +network +expected +observed +ok$/m);
         assert.match(upText, /^docker01\/bbox1 +docker02\/bbox2 \(172\.22\.16\.20\) +mac_net1 +reachable +reachable +ok$/m);
-        assert.match(upText, /^ssh sessions per host \(this apply\): docker01 \d+, docker02 \d+$/m);
+        assert.match(upText, /^docker02\/bbox2 +docker01\/bbox1 \(172\.22\.16\.10\) +mac_net1 +reachable +reachable +ok$/m);
         assert.match(upText, /^hosts up +[0-9.]+ s /m);
-        assert.match(upText, /^checks +[0-9.]+ s /m);
+        assert.match(upText, /^pulumi up +[0-9.]+ s /m);
         const shell = /^ {2}(nsenter -t \d+ -m -u -n docker exec -it bbox1 sh) /m.exec(upText)?.[1];
         assert.ok(shell !== undefined, "no shell command for bbox1");
         // as a person runs it: on a terminal (script(1) gives it one)
@@ -642,27 +923,41 @@ describe("lab: single-network through the lab CLI, after a run killed with kill 
         assert.ok(ssh !== undefined, "no ssh command");
         const s = await run(["script", "-q", "-e", "-c", ssh, "/dev/null"], { input: "echo on-$(hostname); exit\n", timeoutMs: 20_000 });
         assert.match(s.stdout, /on-docker01/, `${ssh}: ${s.stdout}${s.stderr}`);
+        assert.match(upText, new RegExp(`^ {2}npm run lab:pulumi -- single-network --name ${SN} preview --expect-no-changes$`, "m"));
         assert.match(upText, new RegExp(`^ {2}npm run lab:down -- --name ${SN}$`, "m"));
     });
 
-    it("applies again when run for a lab that is up (converge): every step unchanged", async function () {
-        this.timeout(120_000);
+    it("applies again when run for a lab that is up (converge): pulumi reports every resource unchanged", async function () {
+        this.timeout(240_000);
         const again = cli(["up", "single-network", "--name", SN]);
-        const code = await bounded(again.done, 110_000, "the second npm run lab");
+        const code = await bounded(again.done, 230_000, "the second npm run lab");
         const text = again.output();
         assert.equal(code, 0, text);
         assert.match(text, /is up already: applying the stack again/);
-        const steps = text.split("\n").map((l) => parseStepLine(l.trim())).filter((s) => s !== undefined);
-        assert.ok(steps.length > 0);
-        assert.deepEqual(steps.filter((s) => s?.status !== "unchanged"), []);
+        const summary = resourceSummary(text.split("\n").map((l) => l.replace(/^ {2}/, "")).join("\n"));
+        assert.deepEqual(Object.keys(summary), ["unchanged"], tail(text));
+        assert.equal(summary.unchanged, resourceSummary(upText.split("\n").map((l) => l.replace(/^ {2}/, "")).join("\n")).created);
     });
 
-    it("lab:down removes the lab (namespaces, processes, state) and a second lab:down has nothing to do", async function () {
-        this.timeout(120_000);
+    it("lab:pulumi runs pulumi on the lab's stack: preview --expect-no-changes exits 0, stack output has the checks", async function () {
+        this.timeout(180_000);
+        const p = cli(["pulumi", "single-network", "--name", SN, "preview", "--expect-no-changes", "--non-interactive", "--color", "never"]);
+        const code = await bounded(p.done, 170_000, "lab:pulumi preview");
+        assert.equal(code, 0, p.output());
+        assert.match(p.output(), /^ {4}\d+ unchanged$/m);
+        const o = cli(["pulumi", "single-network", "--name", SN, "stack", "output", "--json", "checks"]);
+        assert.equal(await bounded(o.done, 60_000, "lab:pulumi stack output"), 0, o.output());
+        const rows = JSON.parse(o.output().slice(o.output().indexOf("["))) as Array<{ ok: boolean }>;
+        assert.ok(rows.length === 2 && rows.every((r) => r.ok), o.output());
+    });
+
+    it("lab:down destroys and removes the lab (namespaces, processes, state) and a second lab:down has nothing to do", async function () {
+        this.timeout(240_000);
         const keepers = [(lab as LabHosts).controllerKeeperPid, ...(lab as LabHosts).hosts.map((h) => h.keeperPid)];
         const d = cli(["down", "--name", SN]);
-        assert.equal(await bounded(d.done, 110_000, "lab:down"), 0, d.output());
+        assert.equal(await bounded(d.done, 230_000, "lab:down"), 0, d.output());
         assert.match(d.output(), /destroy [0-9.]+ s/);
+        assert.doesNotMatch(d.output(), /destroy failed/);
         assert.deepEqual(namespacesOf(SN), []);
         assert.deepEqual(keepers.filter(isAlive), []);
         assert.equal(fs.existsSync(runPaths(SN).dir), false);
