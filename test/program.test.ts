@@ -84,6 +84,10 @@ describe("program: single-network stack", () => {
         ]);
     });
 
+    it("gives the Docker providers no registry auth: the stack has no registry", () => {
+        assert.strictEqual(run.state.byName("lab-docker01-docker").inputs.registryAuth, undefined);
+    });
+
     it("puts mac_net1 on ens33 of both hosts with the same subnet and gateway and disjoint ranges", () => {
         const n1 = run.state.byName("lab-mac_net1-docker01").inputs;
         const n2 = run.state.byName("lab-mac_net1-docker02").inputs;
@@ -181,6 +185,13 @@ describe("program: multi-vlan stack", () => {
         for (const r of run.state.resources.filter((x) => x.type.startsWith("docker:index/"))) {
             const host = r.name.includes("docker02") ? "docker02" : "docker01";
             assert.ok(r.provider?.includes(`lab-${host}-docker`), `${r.name} should use ${host}'s provider, not ${providerOf(r)}`);
+        }
+    });
+
+    it("gives every Docker provider an auth config for the insecure registry: http:// (so the digest check uses plain HTTP) and authDisabled", () => {
+        for (const h of ["docker01", "docker02"]) {
+            const auth = JSON.parse(run.state.byName(`lab-${h}-docker`).inputs.registryAuth) as unknown;
+            assert.deepStrictEqual(auth, [{ address: "http://192.168.1.11:5000", authDisabled: true }], h);
         }
     });
 
