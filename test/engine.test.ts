@@ -1,0 +1,118 @@
+/**
+ * The real engine for the lab: lab/engine/build.sh's refusals (no Go, a Go too old), the pure parts
+ * of lab/pulumi.ts (the generated project and stack files, the reality line, plugin versions), and
+ * the lab's stack config (lab/topology.ts). The engine itself runs in the lab tests.
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { Engine, labProjectYaml, labStackYaml, pluginVersion, realityLine, REPO_ROOT } from "../lab/pulumi";
+import { labStackConfig } from "../lab/topology";
+import { loadStackConfig } from "../lab/stackFile";
+
+const BUILD = path.join(REPO_ROOT, "lab", "engine", "build.sh");
+
+/** A PATH with bash and coreutils but without go: a directory of links to exactly those tools. */
+function pathWithout(tools: string[], fakeGo?: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-path-"));
+    for (const t of tools) {
+        const where = spawnSync("sh", ["-c", `command -v ${t}`], { encoding: "utf8" }).stdout.trim();
+        if (where !== "") fs.symlinkSync(where, path.join(dir, t));
+    }
+    if (fakeGo !== undefined) {
+        fs.writeFileSync(path.join(dir, "go"), fakeGo, { mode: 0o755 });
+    }
+    return dir;
+}
+
+describe("engine: lab/engine/build.sh refuses clearly instead of falling back", () => {
+    const tools = ["bash", "sed", "sort", "head", "cat", "sha256sum", "cut", "dirname", "date", "mkdir", "mktemp", "rm", "mv", "printf"];
+
+    it("names what to install when there is no Go on PATH", () => {
+        const dir = pathWithout(tools);
+        try {
+            const r = spawnSync(path.join(dir, "bash"), [BUILD], { encoding: "utf8", env: { PATH: dir, HOME: os.tmpdir() } });
+            assert.strictEqual(r.status, 1);
+            assert.match(r.stderr, /^engine: Go 1\.\d+(\.\d+)? or later is needed to build the Pulumi engine and was not found on PATH; install it \(https:\/\/go\.dev\/doc\/install; Debian 12's golang-go is too old\) or put a Pulumi CLI on PATH$/m);
+            assert.strictEqual(r.stdout, "", "no engine directory is printed");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("names the Go it found when it is older than go.mod asks", () => {
+        const dir = pathWithout(tools, "#!/bin/sh\n[ \"$1 $2\" = 'env GOVERSION' ] && echo go1.19.8\n");
+        try {
+            const r = spawnSync(path.join(dir, "bash"), [BUILD], { encoding: "utf8", env: { PATH: dir, HOME: os.tmpdir() } });
+            assert.strictEqual(r.status, 1);
+            assert.match(r.stderr, /^engine: Go 1\.\d+(\.\d+)? or later is needed to build the Pulumi engine; found go 1\.19\.8 at .*\/go$/m);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("pins the engine at the version of our @pulumi/pulumi", () => {
+        const goMod = fs.readFileSync(path.join(REPO_ROOT, "lab", "engine", "go.mod"), "utf8");
+        const sdk = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string };
+        assert.match(goMod, new RegExp(`^\\s*github\\.com/pulumi/pulumi/pkg/v3 v${sdk.version.replace(/\./g, "\\.")}$`, "m"));
+        assert.match(goMod, new RegExp(`^\\s*github\\.com/pulumi/pulumi/sdk/v3 v${sdk.version.replace(/\./g, "\\.")}$`, "m"));
+        assert.doesNotMatch(goMod, /=>\s*\.{0,2}\//, "no replace line points at a local path");
+    });
+});
+
+describe("engine: the lab's Pulumi workspace (pure)", () => {
+    it("generates the project from the repo's Pulumi.yaml: same name, runtime and config, main at the repo, stacks next to it", () => {
+        const repoYaml = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
+        const project = path.join(REPO_ROOT, ".lab", "_runs", "x", "pulumi", "project");
+        const out = yaml.load(labProjectYaml(repoYaml, project)) as Record<string, unknown>;
+        const repo = yaml.load(repoYaml) as Record<string, unknown>;
+        assert.strictEqual(out.main, "../../../../../");
+        assert.strictEqual(path.resolve(project, out.main as string), REPO_ROOT);
+        assert.strictEqual(out.stackConfigDir, undefined);
+        assert.deepStrictEqual(out.config, repo.config);
+        assert.deepStrictEqual(out.runtime, repo.runtime);
+        assert.strictEqual(out.name, "macvlan-lab");
+    });
+
+    it("writes the stack file from the stack's config and keeps the salt and the secure values pulumi wrote", () => {
+        const first = yaml.load(labStackYaml({ "macvlan-lab:hosts": [{ name: "a" }] }, undefined)) as Record<string, unknown>;
+        assert.deepStrictEqual(first, { config: { "macvlan-lab:hosts": [{ name: "a" }] } });
+        const afterPulumi = yaml.dump({
+            encryptionsalt: "v1:salt",
+            config: { "macvlan-lab:hosts": [{ name: "a" }], "macvlan-lab:sshPrivateKey": { secure: "v1:cipher" }, "macvlan-lab:gone": "x" },
+        });
+        const again = yaml.load(labStackYaml({ "macvlan-lab:hosts": [{ name: "b" }] }, afterPulumi)) as Record<string, unknown>;
+        assert.deepStrictEqual(again, {
+            encryptionsalt: "v1:salt",
+            config: { "macvlan-lab:hosts": [{ name: "b" }], "macvlan-lab:sshPrivateKey": { secure: "v1:cipher" } },
+        });
+    });
+
+    it("gives the stack the lab's key file and known_hosts, pins every host key, and leaves the private key out", () => {
+        const cfg = labStackConfig(loadStackConfig("multi-vlan"), {
+            privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
+            privateKeyPath: "/lab/ssh/id_ed25519",
+            knownHostsPath: "/lab/ssh/known_hosts",
+            hostKeys: { docker01: "ssh-ed25519 AAAA1", docker02: "ssh-ed25519 AAAA2" },
+        });
+        const hosts = cfg["macvlan-lab:hosts"] as Array<Record<string, unknown>>;
+        assert.deepStrictEqual(hosts.map((h) => [h.name, h.hostKey]), [["docker01", "ssh-ed25519 AAAA1"], ["docker02", "ssh-ed25519 AAAA2"]]);
+        assert.strictEqual(cfg["macvlan-lab:sshKeyFile"], "/lab/ssh/id_ed25519");
+        assert.strictEqual(cfg["macvlan-lab:sshKnownHostsFile"], "/lab/ssh/known_hosts");
+        assert.strictEqual(cfg["macvlan-lab:sshPrivateKey"], undefined);
+        assert.ok(!JSON.stringify(cfg).includes("PRIVATE KEY"));
+        assert.deepStrictEqual((cfg["macvlan-lab:vlans"] as unknown[]).length, 2, "structured values are YAML values again, not JSON text");
+    });
+
+    it("reads the plugin versions from the npm packages and prints one line of what is real and what stands in", () => {
+        assert.strictEqual(pluginVersion("@pulumi/docker"), "5.2.0");
+        assert.strictEqual(pluginVersion("@pulumi/command"), "1.2.1");
+        const engine: Engine = { binDir: "/c/engine/bin", version: "v3.248.0", source: "built" };
+        const line = realityLine(engine, { command: "STAND-IN for pulumi-command 1.2.1", docker: "real pulumi-docker 5.2.0" });
+        assert.strictEqual(line.split("\n").length, 1);
+        assert.match(line, /^pulumi: real engine v3\.248\.0 \(built from Go modules, \/c\/engine\/bin\); language host: lab\/engine\/nodejs-host .*; command: STAND-IN for pulumi-command 1\.2\.1; docker: real pulumi-docker 5\.2\.0$/);
+    });
+});
