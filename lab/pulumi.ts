@@ -223,59 +223,120 @@ export interface PulumiRunOptions {
     onStart?: (pid: number) => void;
 }
 
-/** Runs `pulumi <args>` in the lab's project with the lab's environment. */
+/**
+ * Follows a file another process writes: every complete line to `onLine`, the whole text kept.
+ * `flush()` reads what is left and passes a last line without a newline too.
+ */
+class FileFollower {
+    private fd: number;
+    private offset = 0;
+    private rest = "";
+    text = "";
+
+    constructor(file: string, private readonly onLine?: (line: string) => void) {
+        this.fd = fs.openSync(file, "r");
+    }
+
+    poll(): void {
+        const buf = Buffer.alloc(64 * 1024);
+        for (;;) {
+            const n = fs.readSync(this.fd, buf, 0, buf.length, this.offset);
+            if (n <= 0) return;
+            this.offset += n;
+            const chunk = buf.subarray(0, n).toString("utf8");
+            this.text += chunk;
+            const parts = (this.rest + chunk).split("\n");
+            this.rest = parts.pop() ?? "";
+            for (const l of parts) this.onLine?.(l);
+        }
+    }
+
+    flush(): void {
+        this.poll();
+        if (this.rest !== "") this.onLine?.(this.rest);
+        this.rest = "";
+        fs.closeSync(this.fd);
+    }
+}
+
+let runCounter = 0;
+
+/**
+ * Runs `pulumi <args>` in the lab's project with the lab's environment. Its output goes to files
+ * under `<workspace>/logs/` (followed line by line for `onLine`), never to a pipe: pulumi must be
+ * able to finish writing and release its stack lock when the process that started it is gone
+ * (a Go program dies on its first write to a pipe whose reader died).
+ */
 export function runPulumi(ws: Workspace, engine: Engine, args: string[], opts: PulumiRunOptions = {}): Promise<PulumiRun> {
     const argv = (opts.wrap ?? ((a: string[]) => a))([path.join(engine.binDir, "pulumi"), ...args]);
     const started = Date.now();
+    if (opts.inherit) {
+        return new Promise((resolve, reject) => {
+            const child = spawn(argv[0], argv.slice(1), { cwd: ws.project, env: pulumiEnv(ws, engine), stdio: "inherit" });
+            if (child.pid !== undefined) opts.onStart?.(child.pid);
+            child.on("error", reject);
+            child.on("close", (code, sig) =>
+                resolve({ code: code ?? (sig !== null ? 128 + (os.constants.signals[sig] ?? 0) : 1), stdout: "", stderr: "", seconds: (Date.now() - started) / 1000 }),
+            );
+        });
+    }
+    const logs = path.join(ws.dir, "logs");
+    fs.mkdirSync(logs, { recursive: true, mode: 0o700 });
+    const base = path.join(logs, `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}-${++runCounter}-${args[0] ?? "pulumi"}`);
+    const outFd = fs.openSync(`${base}.out`, "w", 0o600);
+    const errFd = fs.openSync(`${base}.err`, "w", 0o600);
+    const out = new FileFollower(`${base}.out`, opts.onLine);
+    const err = new FileFollower(`${base}.err`, opts.onLine);
     return new Promise((resolve, reject) => {
         const child = spawn(argv[0], argv.slice(1), {
             cwd: ws.project,
             env: pulumiEnv(ws, engine),
-            stdio: opts.inherit ? "inherit" : ["pipe", "pipe", "pipe"],
-            detached: !opts.inherit,
+            stdio: ["pipe", outFd, errFd],
+            // its own process group: a stop reaches pulumi and everything it started
+            detached: true,
         });
+        fs.closeSync(outFd);
+        fs.closeSync(errFd);
         if (child.pid !== undefined) opts.onStart?.(child.pid);
-        let stdout = "";
-        let stderr = "";
-        const lines = (chunkSink: (s: string) => void) => {
-            let rest = "";
-            return (b: Buffer) => {
-                const text = rest + b.toString("utf8");
-                const parts = text.split("\n");
-                rest = parts.pop() ?? "";
-                chunkSink(b.toString("utf8"));
-                for (const l of parts) opts.onLine?.(l);
-            };
-        };
-        if (!opts.inherit) {
-            child.stdout?.on("data", lines((s) => (stdout += s)));
-            child.stderr?.on("data", lines((s) => (stderr += s)));
-            child.stdin?.end(opts.input ?? "");
-        }
+        child.stdin?.on("error", () => undefined);
+        child.stdin?.end(opts.input ?? "");
+        const follow = setInterval(() => {
+            out.poll();
+            err.poll();
+        }, 100);
         let killTimer: NodeJS.Timeout | undefined;
-        const stop = () => {
-            if (child.pid === undefined) return;
+        const signal = (target: number | undefined, sig: NodeJS.Signals) => {
             try {
-                process.kill(opts.inherit ? child.pid : -child.pid, "SIGTERM");
+                if (target !== undefined) process.kill(target, sig);
             } catch {
                 /* gone */
             }
-            killTimer = setTimeout(() => {
-                try {
-                    process.kill(opts.inherit ? (child.pid as number) : -(child.pid as number), "SIGKILL");
-                } catch {
-                    /* gone */
-                }
-            }, 30_000);
+        };
+        // pulumi alone first: it cancels, waits for its plugins and saves its state; its whole
+        // group (plugins, language host, program) only when it has not finished 30 s later
+        const stop = () => {
+            signal(child.pid, "SIGTERM");
+            killTimer = setTimeout(() => signal(child.pid === undefined ? undefined : -child.pid, "SIGKILL"), 30_000);
         };
         const timer = opts.timeoutMs !== undefined ? setTimeout(stop, opts.timeoutMs) : undefined;
         opts.signal?.addEventListener("abort", stop, { once: true });
-        child.on("error", reject);
+        child.on("error", (e) => {
+            clearInterval(follow);
+            reject(e);
+        });
         child.on("close", (code, sig) => {
+            clearInterval(follow);
             if (timer) clearTimeout(timer);
             if (killTimer) clearTimeout(killTimer);
             opts.signal?.removeEventListener("abort", stop);
-            resolve({ code: code ?? (sig !== null ? 128 + (os.constants.signals[sig] ?? 0) : 1), stdout, stderr, seconds: (Date.now() - started) / 1000 });
+            out.flush();
+            err.flush();
+            resolve({
+                code: code ?? (sig !== null ? 128 + (os.constants.signals[sig] ?? 0) : 1),
+                stdout: out.text,
+                stderr: err.text,
+                seconds: (Date.now() - started) / 1000,
+            });
         });
     });
 }
