@@ -38,7 +38,7 @@ const lab = new MacvlanLab("lab", {
 
 /** Per host: its networks (subnet, gateway, parent, planned ip-range) and containers with addresses. */
 export const hosts = lab.summary;
-/** `<address>:<port>` of the private registry, when the stack has one. */
-export const registry = lab.registryEndpoint;
+/** `<address>:<port>` of the private registry; null when the stack has none. */
+export const registry = lab.registryEndpoint ?? null;
 /** The connectivity checks: source, target, network, expected, observed. */
 export const checks = lab.checkMatrix;
