@@ -27,9 +27,9 @@ case "$1" in
     exit 0
     ;;
   exec)
-    case "$8" in
-      *.20|*.21) echo "PING $8: 56 data bytes"; echo "$5 packets transmitted, $5 packets received, 0% packet loss"; exit 0 ;;
-      *.30) echo "PING $8: 56 data bytes"; echo "$5 packets transmitted, 0 packets received, 100% packet loss"; exit 1 ;;
+    case "$9" in
+      *.20|*.21) echo "PING $9: 56 data bytes"; echo "$5 packets transmitted, $5 packets received, 0% packet loss"; exit 0 ;;
+      *.30) echo "PING $9: 56 data bytes"; echo "$5 packets transmitted, 0 packets received, 100% packet loss"; exit 1 ;;
       *.40) exit 124 ;;
       *.50) echo 'OCI runtime exec failed: exec: "ping": executable file not found in $PATH' >&2; exit 126 ;;
     esac
@@ -84,11 +84,12 @@ describe("ping check script with a fake docker", () => {
             ].join("\n"),
         );
         assert.strictEqual(r.stderr, "");
-        assert.deepStrictEqual(r.calls, [
+        // the cases run at once: calls in any order, each case's own inspect before its exec
+        assert.deepStrictEqual([...r.calls].sort(), [
+            "exec bbox10 ping -c 3 -A -w 2 172.16.20.30",
+            "exec bbox10 ping -c 3 -A -w 5 172.16.10.21",
             "inspect --format {{.State.Running}} bbox10",
-            "exec bbox10 ping -c 3 -W 5 172.16.10.21",
             "inspect --format {{.State.Running}} bbox10",
-            "exec bbox10 ping -c 3 -W 5 172.16.20.30",
         ]);
     });
 
@@ -104,15 +105,15 @@ describe("ping check script with a fake docker", () => {
         ];
         const r = run(cases);
         assert.strictEqual(r.code, 1);
-        // every case ran: one exec per running source, in order, after the first failure too
+        // every case ran, a failure stops none: one exec per running source (at once, so in any order)
         assert.deepStrictEqual(
-            r.calls.filter((l) => l.startsWith("exec ")),
+            r.calls.filter((l) => l.startsWith("exec ")).sort(),
             [
-                "exec bbox1 ping -c 3 -W 5 172.22.16.30",
-                "exec bbox10 ping -c 3 -W 5 172.16.20.21",
-                "exec bbox1 ping -c 3 -W 5 172.22.16.40",
-                "exec bbox1 ping -c 3 -W 5 172.22.16.50",
-                "exec bbox1 ping -c 3 -W 5 172.22.16.20",
+                "exec bbox1 ping -c 3 -A -w 5 172.22.16.20",
+                "exec bbox1 ping -c 3 -A -w 5 172.22.16.30",
+                "exec bbox1 ping -c 3 -A -w 5 172.22.16.40",
+                "exec bbox1 ping -c 3 -A -w 5 172.22.16.50",
+                "exec bbox10 ping -c 3 -A -w 2 172.16.20.21",
             ],
         );
         const rows = parseCheckOutput(r.stdout);
@@ -151,7 +152,7 @@ describe("ping check script with a fake docker", () => {
             const script = renderPingCheck([c("bbox1", "bbox2", "172.22.16.20", "mac_net1", "reachable")], { count: 1, timeoutSeconds: 2 });
             const r = spawnSync("sh", ["-c", script], { encoding: "utf8", timeout: 20_000, env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
             assert.strictEqual(r.status, 0, r.stderr);
-            assert.match(fs.readFileSync(path.join(dir, "calls.log"), "utf8"), /^exec bbox1 ping -c 1 -W 2 172\.22\.16\.20$/m);
+            assert.match(fs.readFileSync(path.join(dir, "calls.log"), "utf8"), /^exec bbox1 ping -c 1 -A -w 2 172\.22\.16\.20$/m);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

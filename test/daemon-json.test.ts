@@ -686,10 +686,11 @@ set -u
 HOST='docker01'
 COUNT='3'
 WAIT='5'
+QUICK='2'
 LIMIT='18'
-TOTAL=0
-FAILED=0
-FAILURES=""
+N=0
+OUT=$(mktemp -d "\${TMPDIR:-/tmp}/macvlan-lab-checks.XXXXXX") || exit 1
+trap 'rm -rf "$OUT"' EXIT
 
 docker_cmd() { 'docker' "$@"; }
 # docker, killed after $LIMIT s where the host has timeout(1)
@@ -701,10 +702,11 @@ docker_bounded() {
   fi
 }
 
-# check SOURCE_HOST SOURCE TARGET_HOST TARGET IP NETWORK EXPECTED
+# check SOURCE_HOST SOURCE TARGET_HOST TARGET IP NETWORK EXPECTED: one case, its two lines on stdout
 check() {
-  TOTAL=$((TOTAL + 1))
   detail=""
+  deadline=$WAIT
+  [ "$7" = unreachable ] && deadline=$QUICK
   if ! running=$(docker_cmd inspect --format '{{.State.Running}}' "$2" 2>&1); then
     observed=error
     detail="cannot inspect container $2: $(printf '%s\\n' "$running" | sed -n '$p')"
@@ -712,7 +714,7 @@ check() {
     observed=error
     detail="container $2 is not running"
   else
-    out=$(docker_bounded exec "$2" ping -c "$COUNT" -W "$WAIT" "$5" 2>&1)
+    out=$(docker_bounded exec "$2" ping -c "$COUNT" -A -w "$deadline" "$5" 2>&1)
     rc=$?
     last=$(printf '%s\\n' "$out" | sed -n '$p')
     case $rc in
@@ -731,21 +733,29 @@ check() {
   if [ "$observed" = "$7" ]; then
     printf 'ok: %s/%s -> %s/%s (%s) on %s: %s, as expected\\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"
   else
-    FAILED=$((FAILED + 1))
-    line="FAIL: $1/$2 -> $3/$4 ($5) on $6: expected $7, observed $observed\${detail:+ ($detail)}"
-    printf '%s\\n' "$line"
-    FAILURES="$FAILURES
-  $line"
+    printf 'FAIL: %s/%s -> %s/%s (%s) on %s: expected %s, observed %s%s\\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$observed" "\${detail:+ ($detail)}"
   fi
 }
 
-check 'docker01' 'bbox1' 'docker02' 'bbox2' '172.22.16.20' 'mac_net1' 'reachable'
+# start CASE...: runs check in the background, its lines into $OUT/<case number>
+start() {
+  N=$((N + 1))
+  check "$@" >"$OUT/$(printf '%04d' "$N")" 2>&1 &
+}
 
+start 'docker01' 'bbox1' 'docker02' 'bbox2' '172.22.16.20' 'mac_net1' 'reachable'
+wait
+FAILED=0
+if [ "$N" -gt 0 ]; then
+  cat "$OUT"/*
+  FAILED=$(cat "$OUT"/* | grep -c '^FAIL: ')
+fi
 if [ "$FAILED" -gt 0 ]; then
-  printf '%s of %s connectivity checks from %s failed:%s\\n' "$FAILED" "$TOTAL" "$HOST" "$FAILURES" >&2
+  printf '%s of %s connectivity checks from %s failed:\\n' "$FAILED" "$N" "$HOST" >&2
+  cat "$OUT"/* | grep '^FAIL: ' | sed 's/^/  /' >&2
   exit 1
 fi
-printf 'all %s connectivity checks from %s passed\\n' "$TOTAL" "$HOST"
+printf 'all %s connectivity checks from %s passed\\n' "$N" "$HOST"
 `;
 
 describe("daemon.json trust scripts", () => {
@@ -927,8 +937,9 @@ describe("ping check script", () => {
 
     it("bounds every ping: count, -W and a hard limit", () => {
         const s = renderPingCheck([BBOX1], { count: 2, timeoutSeconds: 4 });
-        assert.ok(s.includes("COUNT='2'\nWAIT='4'\nLIMIT='16'\n"));
-        assert.ok(s.includes('ping -c "$COUNT" -W "$WAIT" "$5"'));
+        assert.ok(s.includes("COUNT='2'\nWAIT='4'\nQUICK='2'\nLIMIT='16'\n"));
+        assert.ok(s.includes('ping -c "$COUNT" -A -w "$deadline" "$5"'));
+        assert.ok(renderPingCheck([BBOX1], { count: 2, timeoutSeconds: 1 }).includes("WAIT='1'\nQUICK='1'\n"), "never longer than timeoutSeconds");
     });
 
     it("rejects what it cannot render, every problem at once", () => {

@@ -60,9 +60,16 @@ export interface IsolationPair {
 
 /** Settings of the ping script. */
 export interface PingCheckOptions {
-    /** Echo requests per ping (`ping -c`), 1 to 20. Defaults to 3. */
+    /**
+     * Echo replies a ping waits for (`ping -c`, with `-A`: the next request goes as soon as a reply
+     * came), 1 to 20. Defaults to 3.
+     */
     count?: number;
-    /** Seconds to wait for a reply (`ping -W`), 1 to 60. Defaults to 5. */
+    /**
+     * Seconds a ping expected to be answered may take at most (`ping -w`), 1 to 60. Defaults to 5.
+     * A ping expected to get no reply (an isolation check) stops after min(this, 2) s: on a LAN a
+     * reply takes milliseconds, and waiting longer would only delay every `pulumi up`.
+     */
     timeoutSeconds?: number;
     /**
      * The docker CLI: a program, or an argument list such as `["docker", "-H", "unix:///x.sock"]`.
@@ -218,10 +225,14 @@ export function validatePingCheck(cases: readonly PingCase[], opts: PingCheckOpt
     return errors;
 }
 
+/** Seconds an expected-unreachable ping waits at most (see {@link PingCheckOptions.timeoutSeconds}). */
+export const UNREACHABLE_WAIT_SECONDS = 2;
+
 /**
- * The script that runs one host's pings: `docker exec <source> ping -c <count> -W <timeout> <ip>`
- * for each case, bounded (and killed by `timeout` after count + timeout + 10 s where the host has
- * it), never stopping at a failure. Per case it prints one machine-readable line,
+ * The script that runs one host's pings: `docker exec <source> ping -c <count> -A -w <deadline> <ip>`
+ * for each case, all cases at once, each bounded (and killed by `timeout` after count + timeout +
+ * 10 s where the host has it), never stopping at a failure. Per case, in the order given, it prints
+ * one machine-readable line,
  * `CHECK\t<sourceHost>/<source>\t<targetHost>/<target>\t<network>\t<expected>\t<observed>\t<ip>`,
  * and one line for people; it exits 1 when any observed result differs from the expected one,
  * naming source, target and network of each on stderr. All cases must share one source host.
@@ -233,11 +244,12 @@ export function renderPingCheck(cases: readonly PingCase[], opts: PingCheckOptio
     }
     const count = opts.count ?? 3;
     const wait = opts.timeoutSeconds ?? 5;
+    const quick = Math.min(wait, UNREACHABLE_WAIT_SECONDS);
     const dc = opts.dockerCommand ?? "docker";
     const docker = (typeof dc === "string" ? [dc] : dc).map(shellQuote).join(" ");
     const host = cases[0]?.sourceHost ?? "this host";
     const lines = cases.map(
-        (c) => `check ${[c.sourceHost, c.source, c.targetHost, c.target, c.targetIp, c.network, c.expect].map(shellQuote).join(" ")}`,
+        (c) => `start ${[c.sourceHost, c.source, c.targetHost, c.target, c.targetIp, c.network, c.expect].map(shellQuote).join(" ")}`,
     );
     return `#!/bin/sh
 # macvlan-lab: connectivity checks from ${host}
@@ -245,10 +257,11 @@ set -u
 HOST=${shellQuote(host)}
 COUNT=${shellQuote(count)}
 WAIT=${shellQuote(wait)}
+QUICK=${shellQuote(quick)}
 LIMIT=${shellQuote(count + wait + 10)}
-TOTAL=0
-FAILED=0
-FAILURES=""
+N=0
+OUT=$(mktemp -d "\${TMPDIR:-/tmp}/macvlan-lab-checks.XXXXXX") || exit 1
+trap 'rm -rf "$OUT"' EXIT
 
 docker_cmd() { ${docker} "$@"; }
 # docker, killed after $LIMIT s where the host has timeout(1)
@@ -260,10 +273,11 @@ docker_bounded() {
   fi
 }
 
-# check SOURCE_HOST SOURCE TARGET_HOST TARGET IP NETWORK EXPECTED
+# check SOURCE_HOST SOURCE TARGET_HOST TARGET IP NETWORK EXPECTED: one case, its two lines on stdout
 check() {
-  TOTAL=$((TOTAL + 1))
   detail=""
+  deadline=$WAIT
+  [ "$7" = unreachable ] && deadline=$QUICK
   if ! running=$(docker_cmd inspect --format '{{.State.Running}}' "$2" 2>&1); then
     observed=error
     detail="cannot inspect container $2: $(printf '%s\\n' "$running" | sed -n '$p')"
@@ -271,7 +285,7 @@ check() {
     observed=error
     detail="container $2 is not running"
   else
-    out=$(docker_bounded exec "$2" ping -c "$COUNT" -W "$WAIT" "$5" 2>&1)
+    out=$(docker_bounded exec "$2" ping -c "$COUNT" -A -w "$deadline" "$5" 2>&1)
     rc=$?
     last=$(printf '%s\\n' "$out" | sed -n '$p')
     case $rc in
@@ -290,20 +304,28 @@ check() {
   if [ "$observed" = "$7" ]; then
     printf 'ok: %s/%s -> %s/%s (%s) on %s: %s, as expected\\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"
   else
-    FAILED=$((FAILED + 1))
-    line="FAIL: $1/$2 -> $3/$4 ($5) on $6: expected $7, observed $observed\${detail:+ ($detail)}"
-    printf '%s\\n' "$line"
-    FAILURES="$FAILURES
-  $line"
+    printf 'FAIL: %s/%s -> %s/%s (%s) on %s: expected %s, observed %s%s\\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$observed" "\${detail:+ ($detail)}"
   fi
 }
 
-${lines.join("\n")}${lines.length > 0 ? "\n" : ""}
+# start CASE...: runs check in the background, its lines into $OUT/<case number>
+start() {
+  N=$((N + 1))
+  check "$@" >"$OUT/$(printf '%04d' "$N")" 2>&1 &
+}
+
+${lines.join("\n")}${lines.length > 0 ? "\n" : ""}wait
+FAILED=0
+if [ "$N" -gt 0 ]; then
+  cat "$OUT"/*
+  FAILED=$(cat "$OUT"/* | grep -c '^FAIL: ')
+fi
 if [ "$FAILED" -gt 0 ]; then
-  printf '%s of %s connectivity checks from %s failed:%s\\n' "$FAILED" "$TOTAL" "$HOST" "$FAILURES" >&2
+  printf '%s of %s connectivity checks from %s failed:\\n' "$FAILED" "$N" "$HOST" >&2
+  cat "$OUT"/* | grep '^FAIL: ' | sed 's/^/  /' >&2
   exit 1
 fi
-printf 'all %s connectivity checks from %s passed\\n' "$TOTAL" "$HOST"
+printf 'all %s connectivity checks from %s passed\\n' "$N" "$HOST"
 `;
 }
 
