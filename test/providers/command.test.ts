@@ -10,7 +10,6 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { goQuote } from "../../lab/providers/command/goquote";
-import { installCommandPlugin, wrapperScript } from "../../lab/providers/command/install";
 import { MemoryLogger } from "../../lab/providers/command/engineLog";
 import { RunOutput, Runner, makeProvider, sshRunner } from "../../lab/providers/command/provider";
 import {
@@ -269,24 +268,6 @@ describe("command provider stand-in: provider operations", () => {
     it("refuses other resource types", async () => {
         const p = makeProvider({ logger: new MemoryLogger() });
         await assert.rejects(p.check!("urn:pulumi:dev::proj::command:local:Command::x", {}, {}), /only command:remote:Command/);
-    });
-});
-
-describe("command provider stand-in: plugin install", () => {
-    it("writes an executable sh wrapper exec'ing node + ts-node on main.ts with absolute paths", () => {
-        const home = fs.mkdtempSync(path.join(os.tmpdir(), "cmdp-home-"));
-        try {
-            const dir = installCommandPlugin(home);
-            assert.strictEqual(dir, path.join(home, "plugins", "resource-command-v1.2.1"));
-            const exe = path.join(dir, "pulumi-resource-command");
-            assert.ok((fs.statSync(exe).mode & 0o111) !== 0);
-            const text = fs.readFileSync(exe, "utf8");
-            assert.ok(text.startsWith("#!/bin/sh\n"));
-            assert.ok(/exec '\/[^']*node' -r '\/[^']*ts-node\/register\/transpile-only' '\/[^']*lab\/providers\/command\/main\.ts' "\$@"/.test(text), text);
-        } finally {
-            fs.rmSync(home, { recursive: true, force: true });
-        }
-        assert.ok(wrapperScript("/n", "/r").includes("'/r/lab/providers/command/main.ts'"));
     });
 });
 

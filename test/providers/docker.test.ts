@@ -1,7 +1,4 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import {
     authConfigForRegistry,
     canonicalizeRegistryAddress,
@@ -12,7 +9,6 @@ import {
     registryImageAuth,
 } from "../../lab/providers/docker/auth";
 import { minApiVersion } from "../../lab/providers/docker/dockerApi";
-import { installDockerPlugin, wrapperScript } from "../../lab/providers/docker/install";
 import { DockerStandInProvider, argsFromVariables, providerConfigFrom } from "../../lab/providers/docker/provider";
 import { containerCreateBody, flattenPorts, networkCreateBody, splitReference } from "../../lab/providers/docker/resources";
 import { CONTAINER, TOKENS, applyDefaults, diffProperties, diffProviderConfig, portsUnchanged } from "../../lab/providers/docker/rules";
@@ -177,20 +173,6 @@ describe("docker stand-in: ssh argv, config, request bodies, install", () => {
         assert.equal(host.NetworkMode, "bridge");
         assert.deepEqual(flattenPorts({ "5000/tcp": [{ HostIp: "0.0.0.0", HostPort: "5000" }] }), [{ internal: 5000, external: 5000, ip: "0.0.0.0", protocol: "tcp" }]);
         assert.equal(minApiVersion("1.41", "1.51"), "1.41");
-    });
-
-    it("installDockerPlugin writes an executable wrapper under plugins/resource-docker-v5.2.0", () => {
-        const home = fs.mkdtempSync(path.join(os.tmpdir(), "docker-plugin-home-"));
-        try {
-            const dir = installDockerPlugin(home);
-            assert.equal(dir, path.join(home, "plugins", "resource-docker-v5.2.0"));
-            const bin = path.join(dir, "pulumi-resource-docker");
-            assert.equal(fs.statSync(bin).mode & 0o111, 0o111);
-            assert.match(fs.readFileSync(bin, "utf8"), /ts-node\/register\/transpile-only '.*\/lab\/providers\/docker\/main\.ts' "\$@"/);
-            assert.match(wrapperScript("/r", "/n"), /^#!\/bin\/sh/);
-        } finally {
-            fs.rmSync(home, { recursive: true, force: true });
-        }
     });
 });
 
