@@ -25,6 +25,7 @@ import {
 } from "../components/docker/checks";
 import { loadLab, RawLabConfig } from "../components/spec/validate";
 import { loadStackConfig, rawLabConfig } from "../lab/stackFile";
+import { requireTool } from "./helpers/tools";
 
 /** `bash -n` and `shellcheck -s sh` on a script: both must be silent. */
 function lint(script: string): void {
@@ -786,7 +787,8 @@ describe("daemon.json trust scripts", () => {
     ];
     for (const [what, opts] of VARIANTS) {
         it(`passes bash -n and shellcheck -s sh: ${what}`, function () {
-            this.timeout(60_000);
+            this.timeout(360_000);
+            requireTool(this, "shellcheck");
             for (const render of [renderTrustRegistry, renderUntrustRegistry, renderCheckTrust]) lint(render(opts));
         });
     }
@@ -926,6 +928,8 @@ describe("ping check script", () => {
     });
 
     it("passes bash -n and shellcheck -s sh, with options and with no case at all", function () {
+        this.timeout(360_000);
+        requireTool(this, "shellcheck");
         this.timeout(60_000);
         const l = lab("multi-vlan");
         const cases = resolveCheckCases(checkCases(l.containers, l.isolation), {});

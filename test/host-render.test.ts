@@ -19,6 +19,7 @@ import {
 import { DEFAULT_CONFIG_DIRS, loadLab, RawLabConfig } from "../components/spec/validate";
 import { HostSpec, LabSpec, NetworkBackend, VlanSpec } from "../components/spec/types";
 import { loadStackConfig, rawLabConfig } from "../lab/stackFile";
+import { requireTool } from "./helpers/tools";
 
 const BACKENDS: NetworkBackend[] = ["ifcfg", "nmcli", "iproute2"];
 const ACTIONS = ["create", "delete", "check"] as const;
@@ -1394,12 +1395,8 @@ describe("host networking renderers", () => {
         });
 
         it("shellcheck -s sh reports nothing", async function () {
-            const probe = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
-            if (probe.error || probe.status !== 0) {
-                console.log(`      shellcheck is not installed (${probe.error?.message ?? probe.stderr}); install Debian's shellcheck package to run this check`);
-                this.skip();
-            }
-            this.timeout(180_000);
+            this.timeout(480_000);
+            requireTool(this, "shellcheck");
             // one shellcheck per core, each on its share of the files
             const workers = Math.max(1, os.cpus().length);
             const shares = Array.from({ length: workers }, (_, i) => files.filter((_f, j) => j % workers === i)).filter((x) => x.length > 0);
