@@ -86,7 +86,7 @@ describe("ping check script with a fake docker", () => {
         assert.strictEqual(r.stderr, "");
         // the cases run at once: calls in any order, each case's own inspect before its exec
         assert.deepStrictEqual([...r.calls].sort(), [
-            "exec bbox10 ping -c 3 -A -w 2 172.16.20.30",
+            "exec bbox10 ping -c 3 -A -w 1 172.16.20.30",
             "exec bbox10 ping -c 3 -A -w 5 172.16.10.21",
             "inspect --format {{.State.Running}} bbox10",
             "inspect --format {{.State.Running}} bbox10",
@@ -113,7 +113,7 @@ describe("ping check script with a fake docker", () => {
                 "exec bbox1 ping -c 3 -A -w 5 172.22.16.30",
                 "exec bbox1 ping -c 3 -A -w 5 172.22.16.40",
                 "exec bbox1 ping -c 3 -A -w 5 172.22.16.50",
-                "exec bbox10 ping -c 3 -A -w 2 172.16.20.21",
+                "exec bbox10 ping -c 3 -A -w 1 172.16.20.21",
             ],
         );
         const rows = parseCheckOutput(r.stdout);

@@ -67,7 +67,7 @@ export interface PingCheckOptions {
     count?: number;
     /**
      * Seconds a ping expected to be answered may take at most (`ping -w`), 1 to 60. Defaults to 5.
-     * A ping expected to get no reply (an isolation check) stops after min(this, 2) s: on a LAN a
+     * A ping expected to get no reply (an isolation check) stops after 1 s: on a LAN a
      * reply takes milliseconds, and waiting longer would only delay every `pulumi up`.
      */
     timeoutSeconds?: number;
@@ -226,7 +226,7 @@ export function validatePingCheck(cases: readonly PingCase[], opts: PingCheckOpt
 }
 
 /** Seconds an expected-unreachable ping waits at most (see {@link PingCheckOptions.timeoutSeconds}). */
-export const UNREACHABLE_WAIT_SECONDS = 2;
+export const UNREACHABLE_WAIT_SECONDS = 1;
 
 /**
  * The script that runs one host's pings: `docker exec <source> ping -c <count> -A -w <deadline> <ip>`
