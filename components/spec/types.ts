@@ -140,9 +140,9 @@ export interface ChecksSpec {
     connectivity: boolean;
     /** Pairs that must NOT reach each other. */
     isolation: IsolationCheckSpec[];
-    /** Echo requests per ping. Defaults to 3. */
+    /** Echo replies a ping waits for. Defaults to 3. */
     count: number;
-    /** Seconds to wait for each ping. Defaults to 5. */
+    /** Seconds a ping that should be answered may take. Defaults to 5 (isolation pings stop after 1 s). */
     timeoutSeconds: number;
 }
 
