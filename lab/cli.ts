@@ -25,7 +25,7 @@ import { LoadedStack, SECRET_KEY, defaultLabName, labNameProblem, labStackConfig
 import { listStacks } from "./stackFile";
 import {
     Engine, PulumiRun, PulumiRunOptions, Workspace, ensureEngine, installPlugins, realityLine, runPulumi, selectStack, setSecret,
-    workspaceOf, writeWorkspace,
+    workspaceOf, writeProject, writeWorkspace,
 } from "./pulumi";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -623,6 +623,7 @@ export async function pulumiCli(stackName: string, args: string[], name: string 
         console.error(`lab: stack ${stackName} was never applied on lab ${name}; run npm run lab -- ${stackName} first`);
         return 1;
     }
+    writeProject(ws); // the program as it is now, as npm run lab would run it
     await selectStack(ws, engine, stackName);
     const r = await pulumiOnLab(lab, ws, engine, args, { inherit: true });
     return r.code;

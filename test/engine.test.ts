@@ -11,6 +11,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { Engine, labProjectYaml, labStackYaml, pluginVersion, realityLine, REPO_ROOT } from "../lab/pulumi";
 import { labStackConfig } from "../lab/topology";
+import { buildProgram } from "../lab/build";
 import { loadStackConfig } from "../lab/stackFile";
 
 const BUILD = path.join(REPO_ROOT, "lab", "engine", "build.sh");
@@ -64,17 +65,28 @@ describe("engine: lab/engine/build.sh refuses clearly instead of falling back", 
 });
 
 describe("engine: the lab's Pulumi workspace (pure)", () => {
-    it("generates the project from the repo's Pulumi.yaml: same name, runtime and config, main at the repo, stacks next to it", () => {
+    it("generates the project from the repo's Pulumi.yaml: same name and config, main at the program's JavaScript build, stacks next to it", () => {
         const repoYaml = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
         const project = path.join(REPO_ROOT, ".lab", "_runs", "x", "pulumi", "project");
-        const out = yaml.load(labProjectYaml(repoYaml, project)) as Record<string, unknown>;
+        const build = path.join(REPO_ROOT, ".lab", "_build", "program-0123456789ab");
+        const out = yaml.load(labProjectYaml(repoYaml, project, build)) as Record<string, unknown>;
         const repo = yaml.load(repoYaml) as Record<string, unknown>;
-        assert.strictEqual(out.main, "../../../../../");
-        assert.strictEqual(path.resolve(project, out.main as string), REPO_ROOT);
+        assert.strictEqual(out.main, "../../../../_build/program-0123456789ab/");
+        assert.strictEqual(path.resolve(project, out.main as string), build);
         assert.strictEqual(out.stackConfigDir, undefined);
         assert.deepStrictEqual(out.config, repo.config);
-        assert.deepStrictEqual(out.runtime, repo.runtime);
+        assert.deepStrictEqual(out.runtime, { name: "nodejs", options: { typescript: false } });
         assert.strictEqual(out.name, "macvlan-lab");
+    });
+
+    it("builds the program as JavaScript with a package.json naming index.js, once per content", () => {
+        const root = buildProgram();
+        assert.strictEqual(buildProgram(), root);
+        assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).main, "index.js");
+        for (const f of ["index.js", "components/index.js", "components/lab.js", "components/spec/validate.js"]) {
+            assert.ok(fs.existsSync(path.join(root, f)), `${f} is in the build`);
+        }
+        assert.strictEqual(path.relative(path.join(REPO_ROOT, ".lab", "_build"), path.dirname(root)), "", "inside the repo, so require finds node_modules");
     });
 
     it("writes the stack file from the stack's config and keeps the salt and the secure values pulumi wrote", () => {
