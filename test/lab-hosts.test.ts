@@ -322,7 +322,10 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     it("puts both hosts' ens33.10 on one segment, ens33.20 on another, never bridged together", async function () {
         this.timeout(90_000);
         const l = up();
-        if (l.vlanMode !== "emulated") this.skip(); // with 802.1Q the product creates the VLAN links
+        if (l.vlanMode !== "emulated") {
+            console.log("      skipped: this kernel has 802.1Q, so the lab makes no emulated VLAN links (the product creates the VLAN devices)");
+            this.skip();
+        }
         const ping = (host: string, dst: string) =>
             l.exec(host, ["busybox", "ping", "-c", "2", "-W", "1", dst], { timeoutMs: 10_000 });
         try {

@@ -310,6 +310,7 @@ describe("exec: command provider stand-in over a real sshd on loopback", functio
 
     before(async function () {
         if (!fs.existsSync("/usr/sbin/sshd") || !fs.existsSync("/usr/bin/ssh") || process.getuid?.() !== 0) {
+            console.log("      skipped: needs root, /usr/sbin/sshd and /usr/bin/ssh (Debian's openssh-server and openssh-client) for a loopback sshd");
             this.skip();
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmdp-sshd-"));
