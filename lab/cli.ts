@@ -194,9 +194,9 @@ export async function applyOnLab(lab: LabHosts, stack: LoadedStack, opts: Engine
     const runName = opts.runName ?? lab.name;
     const { engine, ws } = prepareEngine(runName, log);
     writeWorkspace(ws, stack.stack, labStackConfig(stack.config, lab));
-    const quiet = { wrap: undefined };
-    await selectStack(ws, engine, stack.stack, quiet);
-    await setSecret(ws, engine, SECRET_KEY, lab.privateKey, quiet);
+    // neither contacts a host: they run outside the controller, their output only in the logs
+    await selectStack(ws, engine, stack.stack);
+    await setSecret(ws, engine, SECRET_KEY, lab.privateKey);
     const r = await pulumiOnLab(lab, ws, engine, ["up", ...COMMON_ARGS, ...(opts.extraArgs ?? [])], {
         onLine: log,
         signal: opts.signal,
