@@ -29,11 +29,31 @@ export const STAND_IN_LINE =
 
 type Unary = (call: { request: Record<string, (...a: unknown[]) => unknown> }, cb: (err: Partial<grpc.StatusObject> | null, resp?: unknown) => void) => void;
 
-/** Log the stand-in line once per engine run (all docker plugin processes of a run share the engine address). */
+/** Where the markers of engine runs that were told live: one file per run, `<engine pid>-<key>`. */
+const MARKERS = path.join(os.tmpdir(), "pulumi-docker-stand-in");
+
+/** Removes the markers of engine runs that have ended (their pid is gone). */
+function pruneMarkers(): void {
+    for (const name of fs.readdirSync(MARKERS)) {
+        const pid = Number(name.split("-")[0]);
+        try {
+            process.kill(pid, 0);
+        } catch {
+            fs.rmSync(path.join(MARKERS, name), { force: true });
+        }
+    }
+}
+
+/**
+ * Log the stand-in line once per engine run: all docker plugin processes of a run share the
+ * engine (their parent) and its address; a marker named after both says a run was told.
+ */
 function announceOnce(engineAddr: string | undefined, urn: string): void {
-    const key = crypto.createHash("sha256").update(engineAddr ?? String(process.ppid)).digest("hex").slice(0, 16);
-    const marker = path.join(os.tmpdir(), `pulumi-docker-stand-in-${key}`);
+    const key = crypto.createHash("sha256").update(engineAddr ?? "").digest("hex").slice(0, 16);
+    const marker = path.join(MARKERS, `${process.ppid}-${key}`);
     try {
+        fs.mkdirSync(MARKERS, { recursive: true });
+        pruneMarkers();
         fs.writeFileSync(marker, String(process.pid), { flag: "wx" });
     } catch {
         return; // another docker plugin of this run said it already
