@@ -23,12 +23,13 @@ import { isAlive, cmdline } from "./hosts/proc";
 import { ensurePackages } from "./packages";
 import { LoadedStack, SECRET_KEY, defaultLabName, labNameProblem, labStackConfig, loadStack, topologyOf } from "./topology";
 import { listStacks } from "./stackFile";
+import { REPO_ROOT } from "./build";
 import {
     Engine, PulumiRun, PulumiRunOptions, Workspace, ensureEngine, installPlugins, realityLine, runPulumi, selectStack, setSecret,
     workspaceOf, writeProject, writeWorkspace,
 } from "./pulumi";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export { REPO_ROOT };
 const LAB_ROOT = path.join(REPO_ROOT, ".lab");
 /** `_` never starts a lab name, so this directory never is a lab's state directory. */
 const RUNS_DIR = path.join(LAB_ROOT, "_runs");

@@ -17,12 +17,13 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { StringDecoder } from "string_decoder";
 import * as yaml from "js-yaml";
 import { installCommandPlugin } from "./providers/command/install";
 import { installDockerPlugin } from "./providers/docker/install";
-import { buildProgram } from "./build";
+import { REPO_ROOT, buildProgram } from "./build";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export { REPO_ROOT };
 const ENGINE_BUILD = path.join(REPO_ROOT, "lab", "engine", "build.sh");
 
 /** The plugins the program needs, at the versions its npm packages ask for. */
@@ -236,6 +237,9 @@ class FileFollower {
     private fd: number;
     private offset = 0;
     private rest = "";
+    private readonly buf = Buffer.alloc(64 * 1024);
+    /** Keeps a UTF-8 character that a read cut in two until its other bytes come. */
+    private readonly decoder = new StringDecoder("utf8");
     text = "";
 
     constructor(file: string, private readonly onLine?: (line: string) => void) {
@@ -243,12 +247,11 @@ class FileFollower {
     }
 
     poll(): void {
-        const buf = Buffer.alloc(64 * 1024);
         for (;;) {
-            const n = fs.readSync(this.fd, buf, 0, buf.length, this.offset);
+            const n = fs.readSync(this.fd, this.buf, 0, this.buf.length, this.offset);
             if (n <= 0) return;
             this.offset += n;
-            const chunk = buf.subarray(0, n).toString("utf8");
+            const chunk = this.decoder.write(this.buf.subarray(0, n));
             this.text += chunk;
             const parts = (this.rest + chunk).split("\n");
             this.rest = parts.pop() ?? "";
@@ -266,6 +269,11 @@ class FileFollower {
 
 let runCounter = 0;
 
+/** A child's exit status as a shell reports it: its code, or 128 + the signal that ended it. */
+function exitStatus(code: number | null, sig: NodeJS.Signals | null): number {
+    return code ?? (sig !== null ? 128 + (os.constants.signals[sig] ?? 0) : 1);
+}
+
 /**
  * Runs `pulumi <args>` in the lab's project with the lab's environment. Its output goes to files
  * under `<workspace>/logs/` (followed line by line for `onLine`), never to a pipe: pulumi must be
@@ -281,7 +289,7 @@ export function runPulumi(ws: Workspace, engine: Engine, args: string[], opts: P
             if (child.pid !== undefined) opts.onStart?.(child.pid);
             child.on("error", reject);
             child.on("close", (code, sig) =>
-                resolve({ code: code ?? (sig !== null ? 128 + (os.constants.signals[sig] ?? 0) : 1), stdout: "", stderr: "", seconds: (Date.now() - started) / 1000 }),
+                resolve({ code: exitStatus(code, sig), stdout: "", stderr: "", seconds: (Date.now() - started) / 1000 }),
             );
         });
     }
@@ -337,7 +345,7 @@ export function runPulumi(ws: Workspace, engine: Engine, args: string[], opts: P
             out.flush();
             err.flush();
             resolve({
-                code: code ?? (sig !== null ? 128 + (os.constants.signals[sig] ?? 0) : 1),
+                code: exitStatus(code, sig),
                 stdout: out.text,
                 stderr: err.text,
                 seconds: (Date.now() - started) / 1000,
