@@ -75,7 +75,21 @@ export function transpileTree(label: string, files: readonly string[], extra: Re
  * (the SDK's runner looks for the nearest package.json); returns the build's root.
  */
 export function buildProgram(): string {
-    const files = [path.join(REPO_ROOT, "index.ts"), ...tsFilesUnder(path.join(REPO_ROOT, "components"))];
+    const components = path.join(REPO_ROOT, "components");
+    const files = [path.join(REPO_ROOT, "index.ts"), ...tsFilesUnder(components)];
     const pkg = JSON.stringify({ name: "macvlan-lab-program-build", private: true, main: "index.js" }, null, 2) + "\n";
-    return transpileTree("program", files, { "package.json": pkg });
+    // the host-side files the components read at run time go next to their JavaScript, as they are
+    const assets = Object.fromEntries(assetFilesUnder(components).map((f) => [path.relative(REPO_ROOT, f), fs.readFileSync(f, "utf8")]));
+    return transpileTree("program", files, { "package.json": pkg, ...assets });
+}
+
+/** Every host-side file (`.sh`) under `dir`, sorted: read by the components at run time. */
+export function assetFilesUnder(dir: string): string[] {
+    const out: string[] = [];
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) out.push(...assetFilesUnder(p));
+        else if (e.isFile() && e.name.endsWith(".sh")) out.push(p);
+    }
+    return out.sort();
 }
