@@ -71,8 +71,10 @@ describe("program: single-network stack", () => {
         assert.deepStrictEqual(custom(run.state), [
             "command:remote:Command lab-checks-docker01",
             "command:remote:Command lab-checks-docker02",
+            "command:remote:Command lab-docker01-lib-install",
             "command:remote:Command lab-docker01-parent-promisc",
             "command:remote:Command lab-docker01-preflight-check",
+            "command:remote:Command lab-docker02-lib-install",
             "command:remote:Command lab-docker02-parent-promisc",
             "command:remote:Command lab-docker02-preflight-check",
             "docker:index/container:Container lab-docker01-bbox1-container",
@@ -152,6 +154,7 @@ describe("program: multi-vlan stack", () => {
             `command:remote:Command lab-${h}-8021q-load`,
             `command:remote:Command lab-${h}-ens33.10-config`,
             `command:remote:Command lab-${h}-ens33.20-config`,
+            `command:remote:Command lab-${h}-lib-install`,
             `command:remote:Command lab-${h}-parent-promisc`,
             `command:remote:Command lab-${h}-preflight-check`,
             `command:remote:Command lab-${h}-trust-daemon-json`,
@@ -182,10 +185,13 @@ describe("program: multi-vlan stack", () => {
         const p = run.state.byName("lab-docker02-docker").inputs;
         assert.strictEqual(p.host, "ssh://root@192.168.1.13:22");
         const opts = JSON.parse(p.sshOpts) as string[];
-        assert.deepStrictEqual(opts, [
+        // no sshKeyFile in the stack: the sshPrivateKey secret as the run's key file (test/program/docker-ssh.test.ts)
+        assert.deepStrictEqual(opts.slice(0, 10), [
             "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ConnectionAttempts=5",
             "-o", "ServerAliveInterval=15", "-o", "StrictHostKeyChecking=yes",
         ]);
+        assert.deepStrictEqual([opts[10], opts[12], opts[13]], ["-i", "-o", "IdentitiesOnly=yes"]);
+        assert.strictEqual(opts.length, 14);
         for (const r of run.state.resources.filter((x) => x.type.startsWith("docker:index/"))) {
             const host = r.name.includes("docker02") ? "docker02" : "docker01";
             assert.ok(r.provider?.includes(`lab-${host}-docker`), `${r.name} should use ${host}'s provider, not ${providerOf(r)}`);
@@ -284,7 +290,7 @@ describe("program: multi-vlan stack", () => {
 
     it("keeps the SSH key a secret: in every connection, and nowhere in plain inputs", () => {
         const commands = run.state.byType("command:remote:Command");
-        assert.strictEqual(commands.length, 14);
+        assert.strictEqual(commands.length, 16);
         for (const c of commands) {
             assert.ok(run.state.isSecret(c, "connection.privateKey"), `${c.name}: connection.privateKey is not secret`);
             assert.strictEqual(c.inputs.connection.privateKey, KEY);
@@ -335,6 +341,7 @@ describe("program: the read-only preflight holds every change on every host", ()
 
     it("makes the first command of each host, its registry trust and its Docker provider wait for the preflights of all hosts", () => {
         for (const h of hosts) {
+            dependsOn(run.state, `lab-${h}-lib-install`, ...preflights);
             dependsOn(run.state, `lab-${h}-parent-promisc`, ...preflights);
             dependsOn(run.state, `lab-${h}-trust-daemon-json`, ...preflights);
             dependsOn(run.state, `lab-${h}-docker`, ...preflights);
