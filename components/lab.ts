@@ -100,6 +100,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                         {
                             network: (n) => importCommand("network", `${name}-${n}-${host.name}`, childUrn(labUrn, "macvlan-lab:docker:MacvlanNetwork", `${name}-${n}`), provider),
                             container: (c) => importCommand("container", `${name}-${host.name}-${c}-container`, childUrn(labUrn, "macvlan-lab:docker:Container", `${name}-${host.name}-${c}`), provider),
+                            registry: () => importCommand("container", `${name}-registry-container`, childUrn(labUrn, "macvlan-lab:docker:PrivateRegistry", `${name}-registry`), provider),
                         },
                         spec.registry?.migrateUnitFlag ?? false,
                     ),

@@ -26,6 +26,7 @@
 
 set -u
 PROBLEMS=0
+REPORTED=" "
 TAB=$(printf '\t')
 
 info() { printf 'preflight %s: %s\n' "$HOST" "$*"; }
@@ -150,6 +151,7 @@ EOF
 $found
 EOF
         [ "$f_label" = "$STACK_ID" ] && continue
+        REPORTED="$REPORTED$c_name "
         f_nets=$(printf '%s' "$f_nets" | tr "$TAB" ',' | sed 's/,$//; s/ ,/,/g; s/ $//')
         owner=$( [ -n "$f_label" ] && echo "stack $f_label" || echo "no stack (a leftover)")
         want_net="$c_network${c_ip:+ $c_ip}"
@@ -175,6 +177,10 @@ if [ -n "$REGISTRY_PORT" ]; then
         if [ "$ours" = no ]; then
             who=""
             if [ "$DOCKER_OK" = yes ]; then who=$(docker ps --filter "publish=$REGISTRY_PORT" --format '{{.Names}}' 2>/dev/null | head -n 1); fi
+            # a container of the stack's name already reported above: one problem, one message
+            case "$REPORTED" in *" $who "*) [ -n "$who" ] && ours=reported ;; esac
+        fi
+        if [ "$ours" = no ]; then
             problem "port $REGISTRY_PORT (the registry's) is already listened on${who:+ by container $who}. Fix: ${who:+remove it: docker rm -f $who, or }stop what listens there (ss -ltnp 'sport = :$REGISTRY_PORT'), or set registry.port to a free port"
         fi
     fi

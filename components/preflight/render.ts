@@ -9,6 +9,9 @@ import { shellQuote } from "../shell";
 import { HostSpec, LabSpec } from "../spec/types";
 import { DEFAULT_EMULATION_MARKER } from "../host/render";
 
+/** The name of the registry's container (`PrivateRegistry`'s default, the tutorial's). */
+export const REGISTRY_CONTAINER = "registry";
+
 /** The label every Docker network and container of a stack carries: `<project>/<stack>`. */
 export const STACK_LABEL = "dev.macvlan-lab.stack";
 
@@ -129,7 +132,7 @@ export function preflightFactsOf(
     spec: LabSpec,
     host: HostSpec,
     stackId: string,
-    imports: { network: (network: string) => string; container: (container: string) => string },
+    imports: { network: (network: string) => string; container: (container: string) => string; registry?: () => string },
     migrateUnitFlag = false,
 ): PreflightFacts {
     const vlanIds = spec.vlans.filter((v) => v.members.some((m) => m.host === host.name)).map((v) => v.id);
@@ -138,7 +141,11 @@ export function preflightFactsOf(
         .map((n) => ({ name: n.name, driver: n.driver, parent: n.parents[host.name], subnet: n.subnet, gateway: n.gateway, importCommand: imports.network(n.name) }));
     const containers = spec.containers
         .filter((c) => c.host === host.name)
-        .map((c) => ({ name: c.name, network: c.network, ip: c.ip, image: c.image, importCommand: imports.container(c.name) }));
+        .map((c): PreflightContainer => ({ name: c.name, network: c.network, ip: c.ip, image: c.image, importCommand: imports.container(c.name) }));
+    // the registry runs as a container of its own on Docker's default bridge network
+    if (spec.registry?.host === host.name && imports.registry !== undefined) {
+        containers.push({ name: REGISTRY_CONTAINER, network: "bridge", image: spec.registry.image, importCommand: imports.registry() });
+    }
     return {
         host,
         hostPath: `hosts[${spec.hosts.indexOf(host)}]`,
