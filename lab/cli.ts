@@ -220,7 +220,7 @@ export async function destroyOnLab(lab: LabHosts, opts: EngineRunOptions = {}): 
     const ws = workspaceOf(runPaths(runName).dir);
     if (!fs.existsSync(path.join(ws.backend, ".pulumi"))) return undefined;
     const { engine } = prepareEngine(runName, log);
-    const r = await pulumiOnLab(lab, ws, engine, ["destroy", ...COMMON_ARGS, ...(opts.extraArgs ?? [])], {
+    const r = await pulumiOnLab(lab, ws, engine, ["destroy", "--run-program", ...COMMON_ARGS, ...(opts.extraArgs ?? [])], {
         onLine: log,
         signal: opts.signal,
         timeoutMs: opts.timeoutMs ?? DESTROY_TIMEOUT_MS,
