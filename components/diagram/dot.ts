@@ -57,10 +57,14 @@ export function renderDot(t: Topology): string {
         }
         out.push("  }");
     }
+    // the networks, which span hosts, in one row above them
+    const networks = t.nodes.filter((n) => n.kind === "network").map((n) => n.id);
+    if (networks.length > 0) out.push(`  { rank=min; ${networks.join("; ")}; }`);
     for (const e of t.edges) {
         const attrs = [
             ...(e.label !== undefined ? [`label=${quoted(e.label)}`] : []),
-            ...(e.style === "dashed" ? ["style=dashed", "arrowhead=normal", "constraint=false"] : []),
+            ...(e.style === "dashed" ? ["style=dashed", "arrowhead=normal"] : []),
+            ...(e.style === "invisible" ? ["style=invis"] : []),
         ];
         out.push(`  ${e.from} -> ${e.to}${attrs.length > 0 ? ` [${attrs.join(", ")}]` : ""};`);
     }

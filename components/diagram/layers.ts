@@ -110,7 +110,11 @@ export const registryLayer: TopologyLayer = {
         for (const m of r.mirrors) lines.push(`mirror ${m.source} -> ${mirroredReference(r, m.name, m.tag)}`);
         // MacvlanLab makes every host's daemon trust the registry (insecure-registries)
         lines.push(`trusted by ${spec.hosts.map((h) => h.name).join(", ")}`);
-        graph.node("registry", { kind: "registry", title: "registry", lines }, graph.find(`host:${r.host}`));
+        const id = graph.node("registry", { kind: "registry", title: "registry", lines }, graph.find(`host:${r.host}`));
+        // drawn at the bottom of its host, below the parent interface of a network there
+        const network = spec.networks.find((n) => n.hosts.includes(r.host));
+        const above = network !== undefined ? graph.find(ifaceKey(r.host, network.parents[r.host])) : undefined;
+        if (above !== undefined) graph.edge(above, id, undefined, "invisible");
     },
 };
 

@@ -57,7 +57,8 @@ export function renderMermaid(t: Topology): string {
     }
     for (const e of t.edges) {
         const label = e.label !== undefined ? `|"${text(e.label)}"|` : "";
-        out.push(`  ${e.from} ${e.style === "dashed" ? "-.->" : "---"}${label} ${e.to}`);
+        const link = e.style === "dashed" ? "-.->" : e.style === "invisible" ? "~~~" : "---";
+        out.push(`  ${e.from} ${link}${e.style === "invisible" ? "" : label} ${e.to}`);
     }
     for (const [kind, css] of Object.entries(CLASSES)) out.push(`  classDef ${kind} ${css}`);
     for (const n of t.nodes) {

@@ -44,8 +44,11 @@ export interface TopologyEdge {
     from: string;
     to: string;
     label?: string;
-    /** `dashed`: not a link, a relation (an image pulled from the registry). */
-    style: "solid" | "dashed";
+    /**
+     * `solid`: a link (a network on a parent, a container on a network); `dashed`: a relation that
+     * is not a link; `invisible`: a layout hint only (keeps one node below another), not drawn.
+     */
+    style: "solid" | "dashed" | "invisible";
 }
 
 export interface Topology {
