@@ -5,7 +5,7 @@
  * the DOT text out as SVG with Graphviz.
  */
 import { LabPlan } from "../spec/plan";
-import { LabSpec } from "../spec/types";
+import { LabParts } from "../spec/types";
 import { renderDot } from "./dot";
 import { TOPOLOGY_LAYERS } from "./layers";
 import { renderMermaid } from "./mermaid";
@@ -17,16 +17,16 @@ export interface TopologyOptions {
 }
 
 /** The topology graph of a lab (what both renderers draw). */
-export function topologyGraph(spec: LabSpec, plan: LabPlan, options: TopologyOptions = {}): Topology {
+export function topologyGraph(spec: LabParts, plan: LabPlan, options: TopologyOptions = {}): Topology {
     return buildTopology(spec, plan, TOPOLOGY_LAYERS, options.title ?? "macvlan-lab topology");
 }
 
 /** The topology as a Mermaid flowchart (renders in Markdown on code hosting sites). */
-export function topologyMermaid(spec: LabSpec, plan: LabPlan, options: TopologyOptions = {}): string {
+export function topologyMermaid(spec: LabParts, plan: LabPlan, options: TopologyOptions = {}): string {
     return renderMermaid(topologyGraph(spec, plan, options));
 }
 
 /** The topology as Graphviz DOT text (lay it out with `dot -Tsvg`). */
-export function topologyDot(spec: LabSpec, plan: LabPlan, options: TopologyOptions = {}): string {
+export function topologyDot(spec: LabParts, plan: LabPlan, options: TopologyOptions = {}): string {
     return renderDot(topologyGraph(spec, plan, options));
 }

@@ -4,7 +4,7 @@
  * renderers (./dot.ts, ./mermaid.ts) that know nothing about labs. Pure.
  */
 import { LabPlan } from "../spec/plan";
-import { LabSpec } from "../spec/types";
+import { LabParts } from "../spec/types";
 
 /** What a node stands for; renderers pick its shape and colour from it. */
 export type TopologyNodeKind =
@@ -65,7 +65,7 @@ export interface Topology {
  */
 export interface TopologyLayer {
     name: string;
-    add(spec: LabSpec, plan: LabPlan, graph: TopologyBuilder): void;
+    add(spec: LabParts, plan: LabPlan, graph: TopologyBuilder): void;
 }
 
 /** The graph under construction, with stable ids for what layers refer to. */
@@ -123,7 +123,7 @@ export class TopologyBuilder {
 }
 
 /** Runs `layers` in order over an empty graph. */
-export function buildTopology(spec: LabSpec, plan: LabPlan, layers: readonly TopologyLayer[], title: string): Topology {
+export function buildTopology(spec: LabParts, plan: LabPlan, layers: readonly TopologyLayer[], title: string): Topology {
     const graph = new TopologyBuilder();
     for (const layer of layers) layer.add(spec, plan, graph);
     return graph.build(title);
