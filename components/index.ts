@@ -39,6 +39,8 @@ export {
 
 // Docker: providers over ssh://, networks, registry, trust, containers, checks.
 export { dockerProvider, DockerSshOptions, insecureRegistryAuth } from "./docker/provider";
+// One key for everything: the Docker provider's ssh gets the remote commands' key as a file for the run.
+export { writeRunSshFiles, RunSshFiles } from "./docker/sshIdentity";
 export { MacvlanNetwork, MacvlanNetworkArgs, NetworkHostTarget } from "./docker/macvlanNetwork";
 export { PrivateRegistry, PrivateRegistryArgs, mirroredReference } from "./docker/registry";
 export { RegistryTrust, RegistryTrustArgs } from "./docker/registryTrust";

@@ -107,6 +107,7 @@ export const registryLayer: TopologyLayer = {
         const r = spec.registry;
         if (r === undefined) return;
         const lines = [r.endpoint, `${r.image}, volume ${r.volume}`];
+        lines.push(r.security === "tls" ? `tls${r.users.length > 0 ? `, users ${r.users.map((u) => u.name).join(", ")}` : ""}` : "insecure: plain HTTP");
         for (const m of r.mirrors) lines.push(`mirror ${m.source} -> ${mirroredReference(r, m.name, m.tag)}`);
         // MacvlanLab makes every host's daemon trust the registry (insecure-registries)
         lines.push(`trusted by ${spec.hosts.map((h) => h.name).join(", ")}`);

@@ -178,10 +178,13 @@ describe("program: multi-vlan stack", () => {
         const p = run.state.byName("lab-docker02-docker").inputs;
         assert.strictEqual(p.host, "ssh://root@192.168.1.13:22");
         const opts = JSON.parse(p.sshOpts) as string[];
-        assert.deepStrictEqual(opts, [
+        // no sshKeyFile in the stack: the sshPrivateKey secret as the run's key file (test/program/docker-ssh.test.ts)
+        assert.deepStrictEqual(opts.slice(0, 10), [
             "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ConnectionAttempts=5",
             "-o", "ServerAliveInterval=15", "-o", "StrictHostKeyChecking=yes",
         ]);
+        assert.deepStrictEqual([opts[10], opts[12], opts[13]], ["-i", "-o", "IdentitiesOnly=yes"]);
+        assert.strictEqual(opts.length, 14);
         for (const r of run.state.resources.filter((x) => x.type.startsWith("docker:index/"))) {
             const host = r.name.includes("docker02") ? "docker02" : "docker01";
             assert.ok(r.provider?.includes(`lab-${host}-docker`), `${r.name} should use ${host}'s provider, not ${providerOf(r)}`);

@@ -218,7 +218,7 @@ function smallLab(): LabSpec {
                 reserved: { "shim-h1": "10.77.0.2" },
             },
         ],
-        registry: { host: "h1", address: "10.0.0.5", port: 5000, image: "registry:2", volume: "reg", endpoint: "10.0.0.5:5000", mirrors: [] },
+        registry: { host: "h1", address: "10.0.0.5", port: 5000, image: "registry:2", volume: "reg", endpoint: "10.0.0.5:5000", mirrors: [], security: "insecure", users: [], migrateUnitFlag: false },
         containers: [{ name: "c1", host: "h1", network: "n7", image: "alpine:3", command: ["sleep", "infinity"], restart: "always" }],
         checks: { connectivity: true, isolation: [], count: 3, timeoutSeconds: 5 },
     };
@@ -241,7 +241,7 @@ describe("unit: topology diagram text", () => {
                 '    n1("<b>eth0.7</b><br/>VLAN 7<br/>10.7.0.2/24"):::vlan',
                 '    n3["<b>n7</b><br/>ip-range 10.77.0.64/26"]:::attachment',
                 '    n4("<b>c1</b><br/>address from 10.77.0.64/26<br/>alpine:3"):::container',
-                '    n5[("<b>registry</b><br/>10.0.0.5:5000<br/>registry:2, volume reg<br/>trusted by h1")]:::registry',
+                '    n5[("<b>registry</b><br/>10.0.0.5:5000<br/>registry:2, volume reg<br/>insecure: plain HTTP<br/>trusted by h1")]:::registry',
                 "  end",
                 '  n1 ---|"802.1Q 7"| n0',
                 "  n2 --- n3",
