@@ -71,7 +71,9 @@ describe("program: single-network stack", () => {
         assert.deepStrictEqual(custom(run.state), [
             "command:remote:Command lab-checks-docker01",
             "command:remote:Command lab-checks-docker02",
+            "command:remote:Command lab-docker01-lib-install",
             "command:remote:Command lab-docker01-parent-promisc",
+            "command:remote:Command lab-docker02-lib-install",
             "command:remote:Command lab-docker02-parent-promisc",
             "docker:index/container:Container lab-docker01-bbox1-container",
             "docker:index/container:Container lab-docker02-bbox2-container",
@@ -149,6 +151,7 @@ describe("program: multi-vlan stack", () => {
             `command:remote:Command lab-${h}-8021q-load`,
             `command:remote:Command lab-${h}-ens33.10-config`,
             `command:remote:Command lab-${h}-ens33.20-config`,
+            `command:remote:Command lab-${h}-lib-install`,
             `command:remote:Command lab-${h}-parent-promisc`,
             `command:remote:Command lab-${h}-trust-daemon-json`,
             `command:remote:Command lab-checks-${h}`,
@@ -279,7 +282,7 @@ describe("program: multi-vlan stack", () => {
 
     it("keeps the SSH key a secret: in every connection, and nowhere in plain inputs", () => {
         const commands = run.state.byType("command:remote:Command");
-        assert.strictEqual(commands.length, 12);
+        assert.strictEqual(commands.length, 14);
         for (const c of commands) {
             assert.ok(run.state.isSecret(c, "connection.privateKey"), `${c.name}: connection.privateKey is not secret`);
             assert.strictEqual(c.inputs.connection.privateKey, KEY);
