@@ -37,6 +37,9 @@ export {
     validateHostVlans,
 } from "./host";
 
+// The shell library every host script sources, installed once per host.
+export { HostLibrary, HostLibraryArgs } from "./scripts/hostLibrary";
+
 // Docker: providers over ssh://, networks, registry, trust, containers, checks.
 export { dockerProvider, DockerSshOptions, insecureRegistryAuth } from "./docker/provider";
 // One key for everything: the Docker provider's ssh gets the remote commands' key as a file for the run.
