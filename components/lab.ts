@@ -60,6 +60,14 @@ export class MacvlanLab extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(new LabConfigError(errors).message, this);
         }
         this.plan = plan;
+        // issue 10 (tls, users) and issue 9 item 3 (migrateUnitFlag) land in steps: until they are
+        // built, a stack asking for them is refused rather than silently given the insecure registry
+        if (spec.registry && (spec.registry.security !== "insecure" || spec.registry.migrateUnitFlag)) {
+            throw new pulumi.ResourceError(
+                `registry: ${spec.registry.security !== "insecure" ? "security tls (the default)" : "migrateUnitFlag"} is not built yet in this version; set registry.security: insecure and leave migrateUnitFlag unset`,
+                this,
+            );
+        }
         const privateKey = pulumi.secret(args.privateKey);
 
         for (const host of spec.hosts) {

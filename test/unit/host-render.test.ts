@@ -15,11 +15,11 @@ import {
     scriptsDigest,
     HostScripts,
     RenderOptions,
-} from "../components/host/render";
-import { DEFAULT_CONFIG_DIRS, loadLab, RawLabConfig } from "../components/spec/validate";
-import { HostSpec, LabSpec, NetworkBackend, VlanSpec } from "../components/spec/types";
-import { loadStackConfig, rawLabConfig } from "../lab/stackFile";
-import { requireTool } from "./helpers/tools";
+} from "../../components/host/render";
+import { DEFAULT_CONFIG_DIRS, loadLab, RawLabConfig } from "../../components/spec/validate";
+import { HostSpec, LabSpec, NetworkBackend, VlanSpec } from "../../components/spec/types";
+import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
+import { requireTool } from "../helpers/tools";
 
 const BACKENDS: NetworkBackend[] = ["ifcfg", "nmcli", "iproute2"];
 const ACTIONS = ["create", "delete", "check"] as const;

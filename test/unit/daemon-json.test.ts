@@ -12,7 +12,7 @@ import {
     renderUntrustRegistry,
     resolveDaemonJsonOptions,
     validateDaemonJsonOptions,
-} from "../components/docker/daemonJson";
+} from "../../components/docker/daemonJson";
 import {
     CheckRow,
     PingCase,
@@ -22,10 +22,10 @@ import {
     renderPingCheck,
     resolveCheckCases,
     validatePingCheck,
-} from "../components/docker/checks";
-import { loadLab, RawLabConfig } from "../components/spec/validate";
-import { loadStackConfig, rawLabConfig } from "../lab/stackFile";
-import { requireTool } from "./helpers/tools";
+} from "../../components/docker/checks";
+import { loadLab, RawLabConfig } from "../../components/spec/validate";
+import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
+import { requireTool } from "../helpers/tools";
 
 /** `bash -n` and `shellcheck -s sh` on a script: both must be silent. */
 function lint(script: string): void {

@@ -1,3 +1,7 @@
+/**
+ * The Docker provider stand-in (lab/providers/docker), pure: diff and replace rules, registry auth and
+ * digest requests, ssh argv, config and request bodies, install.
+ */
 import { strict as assert } from "assert";
 import {
     authConfigForRegistry,
@@ -7,14 +11,13 @@ import {
     pushRegistryAuthHeader,
     registryAuthConfigs,
     registryImageAuth,
-} from "../../lab/providers/docker/auth";
-import { minApiVersion } from "../../lab/providers/docker/dockerApi";
-import { DockerStandInProvider, argsFromVariables, providerConfigFrom } from "../../lab/providers/docker/provider";
-import { containerCreateBody, flattenPorts, networkCreateBody, splitReference } from "../../lab/providers/docker/resources";
-import { CONTAINER, TOKENS, applyDefaults, diffProperties, diffProviderConfig, portsUnchanged } from "../../lab/providers/docker/rules";
-import { parseSshUrl, sshArgv } from "../../lab/providers/docker/ssh";
-import { JsonObject, SECRET_SIG, SIG_KEY, UNKNOWN, resecret } from "../../lab/providers/docker/values";
-import { LabHosts, checkPrerequisites, hostsDown, hostsUp } from "../../lab/hosts";
+} from "../../../lab/providers/docker/auth";
+import { minApiVersion } from "../../../lab/providers/docker/dockerApi";
+import { DockerStandInProvider, argsFromVariables, providerConfigFrom } from "../../../lab/providers/docker/provider";
+import { containerCreateBody, flattenPorts, networkCreateBody, splitReference } from "../../../lab/providers/docker/resources";
+import { CONTAINER, TOKENS, applyDefaults, diffProperties, diffProviderConfig, portsUnchanged } from "../../../lab/providers/docker/rules";
+import { parseSshUrl, sshArgv } from "../../../lab/providers/docker/ssh";
+import { JsonObject, SECRET_SIG, SIG_KEY, UNKNOWN, resecret } from "../../../lab/providers/docker/values";
 
 const secret = (v: unknown) => ({ [SIG_KEY]: SECRET_SIG, value: v }) as JsonObject;
 
@@ -173,74 +176,5 @@ describe("docker stand-in: ssh argv, config, request bodies, install", () => {
         assert.equal(host.NetworkMode, "bridge");
         assert.deepEqual(flattenPorts({ "5000/tcp": [{ HostIp: "0.0.0.0", HostPort: "5000" }] }), [{ internal: 5000, external: 5000, ip: "0.0.0.0", protocol: "tcp" }]);
         assert.equal(minApiVersion("1.41", "1.51"), "1.41");
-    });
-});
-
-describe("lab: docker stand-in against a real dockerd over ssh", function () {
-    this.timeout(120_000);
-    const LAB = "dstand";
-    let lab: LabHosts | undefined;
-    let p: DockerStandInProvider;
-    const urn = (t: string, n: string) => `urn:pulumi:s::p::${t}::${n}`;
-    const up = () => {
-        if (lab === undefined) throw new Error("no lab");
-        return lab;
-    };
-    const sh = async (cmd: string) => (await up().exec("docker01", ["sh", "-c", cmd])).stdout.trim();
-
-    before(async function () {
-        const problems = checkPrerequisites();
-        if (problems.length > 0) {
-            console.log(`      skipping: ${problems.join("; ")}`);
-            this.skip();
-        }
-        lab = await hostsUp({ name: LAB, hosts: [{ name: "docker01", address: "192.168.1.11", prefixLength: 24, nic: "ens33", sshPort: 22 }], vlans: [] });
-        const l = lab;
-        p = new DockerStandInProvider(() => undefined, (argv) => l.controllerArgv(argv));
-        p.configure({
-            host: "ssh://root@192.168.1.11:22",
-            sshOpts: ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", `UserKnownHostsFile=${l.knownHostsPath}`, "-o", "StrictHostKeyChecking=yes", "-i", l.privateKeyPath],
-            registryAuth: [],
-        });
-    });
-
-    after(async function () {
-        this.timeout(120_000);
-        if (lab !== undefined) await hostsDown(LAB);
-    });
-
-    it("creates, updates in place, refuses taken names, and deletes as upstream", async () => {
-        const netIn = (await p.check(urn(TOKENS.network, "n"), {}, { name: "mv", driver: "macvlan", options: { parent: "ens33" }, ipamConfigs: [{ subnet: "172.16.10.0/24", gateway: "172.16.10.1" }] })).inputs as JsonObject;
-        const net = await p.create(urn(TOKENS.network, "n"), netIn);
-        assert.equal(diffProperties(TOKENS.network, net.outs as JsonObject, netIn).changes, false, "state read back equals the inputs");
-        await assert.rejects(p.create(urn(TOKENS.network, "n2"), netIn), /Unable to create network: Error response from daemon: network with name mv already exists/);
-
-        const img = await p.create(urn(TOKENS.remoteImage, "bb"), { name: "busybox:latest", keepLocally: true });
-        const imageId = (img.outs as JsonObject).imageId as string;
-        assert.match(imageId, /^sha256:/, "present locally: used, not pulled");
-
-        const cIn = (await p.check(urn(TOKENS.container, "c"), {}, { name: "bbox1", image: imageId, command: ["sleep", "600"], restart: "always", networksAdvanced: [{ name: net.id, ipv4Address: "172.16.10.10" }] })).inputs as JsonObject;
-        const c = await p.create(urn(TOKENS.container, "c"), cIn);
-        const cOuts = c.outs as JsonObject;
-        assert.equal((cOuts.networkDatas as JsonObject[])[0].ipAddress, "172.16.10.10");
-        assert.equal(diffProperties(TOKENS.container, cOuts, cIn).changes, false, "no diff right after create");
-        await assert.rejects(p.create(urn(TOKENS.container, "c2"), cIn), /Unable to create container: .*already in use/);
-
-        const newIn = { ...cIn, restart: "unless-stopped" };
-        assert.deepEqual(diffProperties(TOKENS.container, cOuts, newIn).replaces, []);
-        await p.update(c.id, urn(TOKENS.container, "c"), cOuts, newIn);
-        assert.equal(await sh(`docker inspect -f '{{.HostConfig.RestartPolicy.Name}} {{.Id}}' bbox1`), `unless-stopped ${c.id}`);
-
-        const tag = await p.create(urn(TOKENS.tag, "t"), { sourceImage: imageId, targetImage: "192.168.1.11:5000/busybox:v1" });
-        await p.delete(tag.id, urn(TOKENS.tag, "t"), tag.outs);
-        assert.equal(await sh("docker images -q 192.168.1.11:5000/busybox:v1"), imageId.slice(7, 19), "Tag delete leaves the tag");
-
-        const vol = await p.create(urn(TOKENS.volume, "v"), { name: "regdata" });
-        await p.delete(c.id, urn(TOKENS.container, "c"), cOuts);
-        await p.delete(vol.id, urn(TOKENS.volume, "v"), vol.outs);
-        await p.delete(net.id, urn(TOKENS.network, "n"), net.outs);
-        await p.delete(img.id, urn(TOKENS.remoteImage, "bb"), img.outs);
-        assert.equal(await sh("docker ps -aq; docker volume ls -q; docker network ls -q -f name=mv"), "");
-        assert.notEqual(await sh("docker images -q busybox:latest"), "", "keepLocally keeps the image");
     });
 });

@@ -13,7 +13,7 @@ import {
     renderTrustRegistry,
     renderUntrustRegistry,
     resolveDaemonJsonOptions,
-} from "../components/docker/daemonJson";
+} from "../../components/docker/daemonJson";
 
 const EP = "192.168.1.11:5000";
 const PYTHON = "/usr/bin/python3";

@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { shellJoin, shellQuote } from "../components/shell";
+import { shellJoin, shellQuote } from "../../components/shell";
 
 const SHELLS = ["bash", "sh"];
 

@@ -15,10 +15,10 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderKernelModule, renderParentInterface, renderVlanInterface, RenderOptions } from "../components/host/render";
-import { loadLab, RawLabConfig } from "../components/spec/validate";
-import { HostSpec, NetworkBackend, VlanSpec } from "../components/spec/types";
-import { loadStackConfig, rawLabConfig } from "../lab/stackFile";
+import { renderKernelModule, renderParentInterface, renderVlanInterface, RenderOptions } from "../../components/host/render";
+import { loadLab, RawLabConfig } from "../../components/spec/validate";
+import { HostSpec, NetworkBackend, VlanSpec } from "../../components/spec/types";
+import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 
 const NS = `mvltest-h${process.pid}`;
 const PEER_NS = `mvltest-s${process.pid}`;

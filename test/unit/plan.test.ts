@@ -17,11 +17,11 @@
  */
 import * as assert from "assert";
 import { AbstractIPNum, IPv4, IPv4CidrRange, IPv4Prefix, RangedSet, Validator } from "ip-num";
-import { parseLab, RawLabConfig } from "../components/spec/validate";
-import { auxAddresses, LabPlan, planLab } from "../components/spec/plan";
-import { LabSpec, NetworkSpec } from "../components/spec/types";
-import { loadStackConfig, rawLabConfig } from "../lab/stackFile";
-import { generateLab, randomLab } from "./helpers/generate";
+import { parseLab, RawLabConfig } from "../../components/spec/validate";
+import { auxAddresses, LabPlan, planLab } from "../../components/spec/plan";
+import { LabSpec, NetworkSpec } from "../../components/spec/types";
+import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
+import { generateLab, randomLab } from "../helpers/generate";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

@@ -6,10 +6,10 @@
 import * as assert from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockState, Registered, settle, promiseOf, withoutSecrets } from "./helpers/mocks";
-import { listStacks, loadStackConfig } from "../lab/stackFile";
+import { installMocks, MockState, Registered, settle, promiseOf, withoutSecrets } from "../helpers/mocks";
+import { listStacks, loadStackConfig } from "../../lab/stackFile";
 
-const PROGRAM = path.join(__dirname, "..", "index");
+const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nprogram-test-key-material\n-----END OPENSSH PRIVATE KEY-----";
 
 interface Run {

@@ -8,9 +8,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { installCommandPlugin } from "../../lab/providers/command/install";
-import { installDockerPlugin } from "../../lab/providers/docker/install";
-import { buildStandIns, shQuote, wrapperScript } from "../../lab/providers/plugin";
+import { installCommandPlugin } from "../../../lab/providers/command/install";
+import { installDockerPlugin } from "../../../lab/providers/docker/install";
+import { buildStandIns, shQuote, wrapperScript } from "../../../lab/providers/plugin";
 
 /** Runs a plugin as the engine does (its address as the argument) and resolves with the first stdout line. */
 function firstLine(exe: string): Promise<{ line: string; ms: number }> {

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { LabConfigError, loadLab, parseLab, RawLabConfig, validateLab } from "../components/spec/validate";
-import { parseImageReference } from "../components/spec/names";
-import { listStacks, loadStackConfig, rawLabConfig } from "../lab/stackFile";
+import { LabConfigError, loadLab, parseLab, RawLabConfig, validateLab } from "../../components/spec/validate";
+import { parseImageReference } from "../../components/spec/names";
+import { listStacks, loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const multiVlan = (): any => structuredClone(rawLabConfig(loadStackConfig("multi-vlan")));

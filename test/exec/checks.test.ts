@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CheckRow, PingCase, parseCheckOutput, renderPingCheck } from "../components/docker/checks";
+import { CheckRow, PingCase, parseCheckOutput, renderPingCheck } from "../../components/docker/checks";
 
 /**
  * A `docker` stub: logs each call; `inspect` says containers run (except `stopped`, and `missing`

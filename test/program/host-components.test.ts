@@ -7,11 +7,11 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import type * as HostModule from "../components/host";
-import { loadLab, RawLabConfig } from "../components/spec/validate";
-import { HostSpec, LabSpec } from "../components/spec/types";
-import { loadStackConfig, rawLabConfig } from "../lab/stackFile";
-import { installMocks, MockState, promiseOf, Registered, secretAlong, settle, unwrapSecrets, withoutSecrets } from "./helpers/mocks";
+import type * as HostModule from "../../components/host";
+import { loadLab, RawLabConfig } from "../../components/spec/validate";
+import { HostSpec, LabSpec } from "../../components/spec/types";
+import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
+import { installMocks, MockState, promiseOf, Registered, secretAlong, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
 
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nmvl-test-key-b3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 
@@ -37,7 +37,7 @@ describe("host components under Pulumi mocks", () => {
             args.type === "command:remote:Command" ? { stdout: `stdout of ${args.name}` } : {},
         );
         registered = mocks.resources;
-        host = await import("../components/host");
+        host = await import("../../components/host");
         spec = loadLab(rawLabConfig(loadStackConfig("multi-vlan")) as RawLabConfig);
         docker01 = spec.hosts[0];
         net = new host.HostNetworking("lab-docker01", {
