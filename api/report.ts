@@ -83,7 +83,9 @@ export function apiReport(): ApiReport {
 
     // Types as written in the declaration (whitespace collapsed): stable, where the checker's
     // text of a union depends on the order it met its members. The checker only for inferred types.
-    const written = (node: ts.Node): string => node.getText().replace(/\s+/g, " ").replace(/;? }/g, "; }");
+    const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed });
+    const written = (node: ts.Node): string =>
+        printer.printNode(ts.EmitHint.Unspecified, node, node.getSourceFile()).replace(/\s+/g, " ").replace(/;? }/g, "; }").trim();
     const typeOf = (d: ts.Node & { type?: ts.TypeNode }, sym: ts.Symbol): string =>
         d.type !== undefined ? written(d.type) : clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(sym, d), d, FORMAT));
     const params = (ps: ts.NodeArray<ts.ParameterDeclaration>): string =>
