@@ -14,7 +14,7 @@ import { LabContainer } from "./docker/container";
 import { RegistryTrust } from "./docker/registryTrust";
 import { ConnectivityCheck } from "./docker/connectivityCheck";
 import { CheckRow } from "./docker/checks";
-import { HostPreflight, STACK_LABEL, childUrn, importCommand, preflightFactsOf, renderPreflight } from "./preflight";
+import { HostPreflight, STACK_LABEL, childUrn, importCommand, preflightFactsOf } from "./preflight";
 
 export interface MacvlanLabArgs {
     /** The validated lab (from `loadLab`). Decides which resources exist and how they are named. */
@@ -90,23 +90,21 @@ export class MacvlanLab extends pulumi.ComponentResource {
         // child of this component, some of which wait for the preflights.
         const labUrn = pulumi.output(new Promise<string>((resolve) => this.urn.apply(resolve)));
         for (const host of spec.hosts) {
-            const script = labUrn.apply((labUrn) => {
+            const facts = labUrn.apply((labUrn) => {
                 const provider = childUrn(labUrn, "pulumi:providers:docker", `${name}-${host.name}-docker`);
-                return renderPreflight(
-                    preflightFactsOf(
-                        spec,
-                        host,
-                        stackId,
-                        {
-                            network: (n) => importCommand("network", `${name}-${n}-${host.name}`, childUrn(labUrn, "macvlan-lab:docker:MacvlanNetwork", `${name}-${n}`), provider),
-                            container: (c) => importCommand("container", `${name}-${host.name}-${c}-container`, childUrn(labUrn, "macvlan-lab:docker:Container", `${name}-${host.name}-${c}`), provider),
-                            registry: () => importCommand("container", `${name}-registry-container`, childUrn(labUrn, "macvlan-lab:docker:PrivateRegistry", `${name}-registry`), provider),
-                        },
-                        spec.registry?.migrateUnitFlag ?? false,
-                    ),
+                return preflightFactsOf(
+                    spec,
+                    host,
+                    stackId,
+                    {
+                        network: (n) => importCommand("network", `${name}-${n}-${host.name}`, childUrn(labUrn, "macvlan-lab:docker:MacvlanNetwork", `${name}-${n}`), provider),
+                        container: (c) => importCommand("container", `${name}-${host.name}-${c}-container`, childUrn(labUrn, "macvlan-lab:docker:Container", `${name}-${host.name}-${c}`), provider),
+                        registry: () => importCommand("container", `${name}-registry-container`, childUrn(labUrn, "macvlan-lab:docker:PrivateRegistry", `${name}-registry`), provider),
+                    },
+                    spec.registry?.migrateUnitFlag ?? false,
                 );
             });
-            this.preflights[host.name] = new HostPreflight(`${name}-${host.name}-preflight`, { connection: remoteConnection(host.ssh, privateKey), script }, { parent: this });
+            this.preflights[host.name] = new HostPreflight(`${name}-${host.name}-preflight`, { connection: remoteConnection(host.ssh, privateKey), facts }, { parent: this });
         }
         const preflights = Object.values(this.preflights).map((p) => p.command);
 

@@ -1,15 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
+import { PreflightFacts, renderPreflight } from "./render";
 
 export interface HostPreflightArgs {
     /** The host's SSH connection (see `remoteConnection`); its key stays a secret. */
     connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
-    /** The rendered preflight script of the host (`renderPreflight`). It only reads the host. */
-    script: pulumi.Input<string>;
+    /**
+     * What the stack will put on the host (`preflightFactsOf` gives it from a validated spec): the
+     * script that checks the host against it is rendered from it, and only reads the host.
+     */
+    facts: pulumi.Input<PreflightFacts>;
 }
 
 /**
- * The read-only preflight of one host: runs `renderPreflight`'s script over SSH before anything of
+ * The read-only preflight of one host: runs the preflight script (components/preflight/preflight.sh) over SSH before anything of
  * the stack changes, and fails with one line per problem (what was found, the fix) when the host
  * cannot take the stack. Everything that changes a host should depend on the preflights of every
  * host (`MacvlanLab` does), so one host's problem stops the whole apply before any change. It runs
@@ -25,7 +29,7 @@ export class HostPreflight extends pulumi.ComponentResource {
             `${name}-check`,
             {
                 connection: args.connection,
-                create: args.script,
+                create: pulumi.output(args.facts).apply((f) => renderPreflight(f as PreflightFacts)),
                 // the report is the point: both streams reach pulumi's output (no secret in them)
                 logging: "stdoutAndStderr",
             },
