@@ -53,10 +53,10 @@ function providerOf(r: Registered): string {
 
 describe("program: every stack file loads and declares resources", () => {
     for (const stack of listStacks()) {
-        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry and checks`, async () => {
+        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks and topology`, async () => {
             const { state, program } = await runProgram(stack, loadStackConfig(stack));
             assert.ok(state.resources.length > 10);
-            assert.deepStrictEqual(Object.keys(program).sort(), ["checks", "hosts", "registry"]);
+            assert.deepStrictEqual(Object.keys(program).sort(), ["checks", "hosts", "registry", "topology"]);
         });
     }
 });
