@@ -54,3 +54,18 @@ export { CheckRow, Reachability, Observed } from "./docker/checks";
 
 // The whole lab as one component.
 export { MacvlanLab, MacvlanLabArgs, HostSummary } from "./lab";
+
+// the read-only preflight: a component another program can put before its own changes, the facts
+// it checks a host against, and the label that tells a stack's own Docker objects from leftovers
+export {
+    HostPreflight,
+    HostPreflightArgs,
+    preflightFactsOf,
+    PreflightFacts,
+    PreflightNetwork,
+    PreflightContainer,
+    importCommand,
+    childUrn,
+    STACK_LABEL,
+    MIN_DOCKER_API,
+} from "./preflight";
