@@ -99,7 +99,11 @@ export class RegistryTrust extends pulumi.ComponentResource {
         const migrate = args.migrateUnitFlag ?? false;
         const sshEndpoint = pulumi.all([args.connection.host, args.connection.port]).apply(([h, p]) => `${h}:${p ?? 22}`);
         const inspect = renderInspect({ ...o, migrate });
-        const deps = { parent: this, dependsOn: args.library.ready, deleteBeforeReplace: true };
+        // the library, and what the component itself waits for (the preflight): children do not
+        // inherit a component's dependsOn
+        const given = opts?.dependsOn;
+        const extra: pulumi.Input<pulumi.Resource>[] = given === undefined ? [] : Array.isArray(given) ? given : [given as pulumi.Input<pulumi.Resource>];
+        const deps = { parent: this, dependsOn: [...args.library.ready, ...extra], deleteBeforeReplace: true };
         this.inspect = new command.remote.Command(
             `${name}-inspect`,
             {
