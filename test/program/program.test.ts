@@ -95,9 +95,9 @@ describe("program: single-network stack", () => {
             name: "mac_net1",
             driver: "macvlan",
             options: { parent: "ens33", macvlan_mode: "bridge" },
-            ipamConfigs: [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.64/26", auxAddress: { "bbox2@docker02": "172.22.16.20" } }],
+            ipamConfigs: [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.64/26" }],
         });
-        assert.deepStrictEqual(n2.ipamConfigs, [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.128/26", auxAddress: { "bbox1@docker01": "172.22.16.10" } }]);
+        assert.deepStrictEqual(n2.ipamConfigs, [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.128/26" }]);
         assert.strictEqual(n2.name, n1.name);
     });
 
@@ -200,13 +200,13 @@ describe("program: multi-vlan stack", () => {
         assert.deepStrictEqual(n("lab-mac_net10-docker01").options, { parent: "ens33.10", macvlan_mode: "bridge" });
         assert.deepStrictEqual(n("lab-mac_net20-docker02").options, { parent: "ens33.20", macvlan_mode: "bridge" });
         assert.deepStrictEqual(n("lab-mac_net10-docker01").ipamConfigs, [
-            { subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.64/26", auxAddress: { "bbox10@docker02": "172.16.10.11" } },
+            { subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.64/26" },
         ]);
         assert.deepStrictEqual(n("lab-mac_net10-docker02").ipamConfigs, [
-            { subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.128/26", auxAddress: { "bbox10@docker01": "172.16.10.10" } },
+            { subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.128/26" },
         ]);
         assert.deepStrictEqual(n("lab-mac_net20-docker01").ipamConfigs, [
-            { subnet: "172.16.20.0/24", gateway: "172.16.20.1", ipRange: "172.16.20.64/26", auxAddress: { "bbox20@docker02": "172.16.20.21" } },
+            { subnet: "172.16.20.0/24", gateway: "172.16.20.1", ipRange: "172.16.20.64/26" },
         ]);
     });
 

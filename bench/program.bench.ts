@@ -1,0 +1,230 @@
+/**
+ * Benchmark of the whole program under Pulumi's mocks (`npm run bench:program`).
+ *
+ * For generated labs of 100 and 1,000 hosts (8 networks on 8 VLANs, each spanning every host; 20
+ * containers per host, about 90% with a static address; see test/helpers/generate.ts) it runs
+ * index.ts as `pulumi up` would, with the mocks answering every resource, and prints side by side:
+ * - declare s: from importing index.ts until every resource registration has completed (the
+ *   program reads the config, validates, plans and declares everything; the modules it imports are
+ *   loaded before the clock starts). The program runs as JavaScript transpiled once (lab/build.ts),
+ *   as the lab runs it under the real engine: under ts-node, source-map-support maps the stack
+ *   trace the Pulumi SDK captures for every promise it tracks (runtime/debuggable.js), which costs
+ *   more than the program itself;
+ * - peak RSS MB: the process's maximum resident set size (each size runs in a process of its own);
+ * - resources: custom resources registered (networks, containers, commands, providers, pulls);
+ * - aux entries: the aux addresses of every Docker network the program declared, as the mocks
+ *   received them; and, for comparison, what the old rule (every host lists every other host's
+ *   static addresses) would have sent for the same lab.
+ *
+ * The generated labs check isolation between one pair of containers instead of connectivity: the
+ * connectivity checks ping every container from every container of its network on the other hosts,
+ * a matrix that grows with the square of the containers by definition (50 million pings for 1,000
+ * hosts). One extra row declares the 100-host lab with connectivity on to show that cost.
+ *
+ * It measures; it asserts nothing about timings (a test that fails on a slow machine is noise).
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { performance } from "perf_hooks";
+
+const SIZES = [100, 1000];
+const NETWORKS = 8;
+const CONTAINERS_PER_HOST = 20;
+const SEED = 20240611;
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbenchmark-key-material\n-----END OPENSSH PRIVATE KEY-----";
+
+interface Result {
+    hosts: number;
+    connectivity: boolean;
+    containers: number;
+    declareMs: number;
+    peakRssMb: number;
+    resources: number;
+    networks: number;
+    auxEntries: number;
+    oldRuleAuxEntries: number;
+}
+
+/** One measurement, in this process: generate, install mocks, run index.ts, wait for the RPCs. */
+async function child(hosts: number, connectivity: boolean): Promise<Result> {
+    // loaded before the clock starts: module compilation is not the program's work
+    const pulumi = await import("@pulumi/pulumi");
+    await import("../components");
+    const { generateLab } = await import("../test/helpers/generate");
+    const { parseLab } = await import("../components/spec/validate");
+
+    const lab = generateLab({ hosts, networks: NETWORKS, containersPerHost: CONTAINERS_PER_HOST, seed: SEED });
+    if (!connectivity) {
+        const a = lab.containers[0];
+        const b = lab.containers.find((c) => c.network !== a.network && c.host !== a.host)!;
+        lab.checks = { connectivity: false, isolation: [{ from: `${a.host}/${a.name}`, to: `${b.host}/${b.name}` }] };
+    }
+    const config: Record<string, string> = { "macvlan-lab:sshPrivateKey": KEY };
+    for (const [k, v] of Object.entries(lab)) {
+        config[`macvlan-lab:${k}`] = JSON.stringify(v);
+    }
+    const spec = parseLab(lab).spec;
+    if (spec === undefined) {
+        throw new Error(`generated lab of ${hosts} hosts is invalid (seed ${SEED})`);
+    }
+    const oldRuleAuxEntries = oldRuleAux(spec);
+
+    let resources = 0;
+    let networks = 0;
+    let auxEntries = 0;
+    pulumi.runtime.setAllConfig(config, ["macvlan-lab:sshPrivateKey"]);
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                resources++;
+                const state: Record<string, unknown> = { ...args.inputs };
+                if (args.type === "docker:index/network:Network") {
+                    networks++;
+                    for (const ipam of args.inputs.ipamConfigs ?? []) {
+                        auxEntries += Object.keys(ipam.auxAddress ?? {}).length;
+                    }
+                } else if (args.type === "docker:index/remoteImage:RemoteImage") {
+                    state.imageId = `sha256:${resources}`;
+                } else if (args.type === "docker:index/container:Container") {
+                    state.networkDatas = [{ ipAddress: args.inputs.networksAdvanced?.[0]?.ipv4Address ?? "10.99.0.2" }];
+                } else if (args.type === "command:remote:Command") {
+                    state.stdout = "";
+                    state.stderr = "";
+                }
+                return { id: `${args.name}-id`, state };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        "macvlan-lab",
+        `bench-${hosts}`,
+        false,
+    );
+    const t0 = performance.now();
+    await import("../index");
+    // every registration and its outputs done: disconnect() first waits for the queue of RPCs to drain
+    await pulumi.runtime.disconnect();
+    const declareMs = performance.now() - t0;
+    return {
+        hosts,
+        connectivity,
+        containers: spec.containers.length,
+        declareMs,
+        peakRssMb: process.resourceUsage().maxRSS / 1024,
+        resources,
+        networks,
+        auxEntries,
+        oldRuleAuxEntries,
+    };
+}
+
+/**
+ * The aux entries the plan gave before it kept only what a host's own range holds: per network and
+ * host, the reserved addresses, the hosts' addresses inside the subnet and the other hosts' statics.
+ */
+function oldRuleAux(spec: import("../components/spec/types").LabSpec): number {
+    let entries = 0;
+    for (const n of spec.networks) {
+        const statics = new Map<string, number>();
+        let total = 0;
+        for (const c of spec.containers) {
+            if (c.network === n.name && c.ip !== undefined) {
+                statics.set(c.host, (statics.get(c.host) ?? 0) + 1);
+                total++;
+            }
+        }
+        for (const h of n.hosts) {
+            entries += Object.keys(n.reserved).length + total - (statics.get(h) ?? 0);
+        }
+    }
+    return entries;
+}
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** The program, the generator and this file as JavaScript (built once per content). */
+async function build(): Promise<string> {
+    const { transpileTree, tsFilesUnder } = await import("../lab/build"); // loads typescript: not in the children
+    const files = [
+        path.join(REPO_ROOT, "index.ts"),
+        ...tsFilesUnder(path.join(REPO_ROOT, "components")),
+        path.join(REPO_ROOT, "test", "helpers", "generate.ts"),
+        path.join(REPO_ROOT, "lab", "build.ts"),
+        __filename,
+    ];
+    return transpileTree("bench-program", files);
+}
+
+function run(root: string, hosts: number, connectivity: boolean): Result {
+    const script = path.join(root, "bench", "program.bench.js");
+    const out = spawnSync(process.execPath, [script, "--child", String(hosts), connectivity ? "connectivity" : "isolation"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+    if (out.status !== 0 || line === undefined) {
+        throw new Error(`the ${hosts}-host run failed (exit ${out.status ?? out.signal}):\n${out.stderr.slice(-4000)}`);
+    }
+    return JSON.parse(line.slice("RESULT ".length)) as Result;
+}
+
+function printTable(header: string[], rows: string[][]): void {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join("  ");
+    console.log(line(header));
+    for (const r of rows) {
+        console.log(line(r));
+    }
+}
+
+async function main(): Promise<void> {
+    console.log(`whole-program benchmark under Pulumi's mocks: index.ts for generated labs of ${SIZES.join(" and ")} hosts`);
+    console.log(`${NETWORKS} networks (one VLAN each, spanning all hosts), ${CONTAINERS_PER_HOST} containers per host, seed ${SEED}; node ${process.version}`);
+    console.log("");
+    const root = await build();
+    const rows: Result[] = [];
+    for (const hosts of SIZES) {
+        rows.push(run(root, hosts, false));
+    }
+    const withConnectivity = run(root, SIZES[0], true);
+    const fmtRow = (r: Result): string[] => [
+        String(r.hosts),
+        r.connectivity ? "all pairs" : "1 isolation pair",
+        String(r.containers),
+        String(r.resources),
+        (r.declareMs / 1000).toFixed(1),
+        r.peakRssMb.toFixed(0),
+        String(r.auxEntries),
+        String(r.oldRuleAuxEntries),
+    ];
+    printTable(
+        ["hosts", "checks", "containers", "resources", "declare s", "peak RSS MB", "aux entries", "aux entries, old rule"],
+        [...rows.map(fmtRow), fmtRow(withConnectivity)],
+    );
+    const [small, large] = rows;
+    const ratio = (a: number, b: number): string => (a / b).toFixed(1);
+    console.log("");
+    console.log(`growth ${large.hosts}/${small.hosts} (${large.hosts / small.hosts}x the hosts and containers; linear ~${large.hosts / small.hosts}):`);
+    console.log(`  declare time x${ratio(large.declareMs, small.declareMs)}, peak RSS x${ratio(large.peakRssMb, small.peakRssMb)}, resources x${ratio(large.resources, small.resources)}, aux entries x${ratio(large.auxEntries, small.auxEntries)} (old rule x${ratio(large.oldRuleAuxEntries, small.oldRuleAuxEntries)})`);
+    console.log(`  connectivity on for ${small.hosts} hosts: declare x${ratio(withConnectivity.declareMs, small.declareMs)} of the isolation-only run (all-pairs pings: quadratic by definition)`);
+}
+
+if (process.argv[2] === "--child") {
+    child(Number(process.argv[3]), process.argv[4] === "connectivity").then(
+        (r) => {
+            console.log(`RESULT ${JSON.stringify(r)}`);
+            process.exit(0);
+        },
+        (e: unknown) => {
+            console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+            process.exit(1);
+        },
+    );
+} else {
+    main().catch((e: unknown) => {
+        console.error(e instanceof Error ? e.message : String(e));
+        process.exit(1);
+    });
+}
