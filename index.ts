@@ -7,7 +7,7 @@
  *   pulumi up
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, parseLab, readLabConfig } from "./components";
+import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, parseLab, readLabConfig, writeRunSshFiles } from "./components";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const { spec, errors } = parseLab(readLabConfig(config));
@@ -30,10 +30,27 @@ function optionalPath(key: string): string | undefined {
     return value === undefined || value === "" ? undefined : value;
 }
 
+// One key: the Docker provider's ssh uses the sshPrivateKey secret too (a 0600 file for the run,
+// removed after it), unless sshKeyFile names a key file of the user's; hosts pinned with hostKey are
+// verified against exactly that key (components/docker/sshIdentity.ts).
+const keyFile = optionalPath("sshKeyFile");
+const sshFiles = writeRunSshFiles({
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    // the secret's text, read where the program runs; it goes to the file only, never to an input
+    privateKey: config.require("sshPrivateKey"),
+    writeKey: keyFile === undefined,
+    hosts: spec.hosts,
+});
+
 const lab = new MacvlanLab("lab", {
     spec,
     privateKey,
-    docker: { keyFile: optionalPath("sshKeyFile"), knownHostsFile: optionalPath("sshKnownHostsFile") },
+    docker: {
+        keyFile: keyFile ?? sshFiles.keyFile,
+        knownHostsFile: optionalPath("sshKnownHostsFile"),
+        pinnedKnownHostsFiles: sshFiles.knownHostsFiles,
+    },
 });
 
 /** Per host: its networks (subnet, gateway, parent, planned ip-range) and containers with addresses. */

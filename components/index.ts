@@ -11,6 +11,7 @@ export { shellQuote, shellJoin } from "./shell";
 export { remoteConnection } from "./connection";
 export * from "./host";
 export { dockerProvider, dockerHostUrl, dockerSshOpts, DockerSshOptions } from "./docker/provider";
+export { knownHostsLine, runSshFileNames, writeRunSshFiles, RunSshFiles } from "./docker/sshIdentity";
 export { MacvlanNetwork, MacvlanNetworkArgs, NetworkHostTarget, networkIpam, networkOptions } from "./docker/macvlanNetwork";
 export { PrivateRegistry, PrivateRegistryArgs, mirroredReference } from "./docker/registry";
 export { LabContainer, LabContainerArgs } from "./docker/container";

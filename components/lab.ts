@@ -6,6 +6,7 @@ import { LabConfigError } from "./spec/validate";
 import { parseImageReference } from "./spec/names";
 import { remoteConnection } from "./connection";
 import { HostNetworking } from "./host/hostNetworking";
+import { HostLibrary } from "./scripts/hostLibrary";
 import { DockerSshOptions, dockerProvider, insecureRegistryAuth } from "./docker/provider";
 import { MacvlanNetwork } from "./docker/macvlanNetwork";
 import { PrivateRegistry } from "./docker/registry";
@@ -37,6 +38,8 @@ export interface HostSummary {
  */
 export class MacvlanLab extends pulumi.ComponentResource {
     public readonly plan: LabPlan;
+    /** Per host: the shell library every remote script of that host sources (installed first). */
+    public readonly libraries: Record<string, HostLibrary> = {};
     public readonly hostNetworking: Record<string, HostNetworking> = {};
     public readonly providers: Record<string, docker.Provider> = {};
     public readonly trust: Record<string, RegistryTrust> = {};
@@ -60,13 +63,27 @@ export class MacvlanLab extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(new LabConfigError(errors).message, this);
         }
         this.plan = plan;
+        // issue 10 (tls, users) and issue 9 item 3 (migrateUnitFlag) land in steps: until they are
+        // built, a stack asking for them is refused rather than silently given the insecure registry
+        if (spec.registry && (spec.registry.security !== "insecure" || spec.registry.migrateUnitFlag)) {
+            throw new pulumi.ResourceError(
+                `registry: ${spec.registry.security !== "insecure" ? "security tls (the default)" : "migrateUnitFlag"} is not built yet in this version; set registry.security: insecure and leave migrateUnitFlag unset`,
+                this,
+            );
+        }
         const privateKey = pulumi.secret(args.privateKey);
 
         for (const host of spec.hosts) {
             const vlans = spec.vlans.filter((v) => v.members.some((m) => m.host === host.name));
+            const connection = remoteConnection(host.ssh, privateKey);
+            this.libraries[host.name] = new HostLibrary(
+                `${name}-${host.name}-lib`,
+                { connection, endpoint: `${host.ssh.address}:${host.ssh.port}` },
+                { parent: this },
+            );
             this.hostNetworking[host.name] = new HostNetworking(
                 `${name}-${host.name}`,
-                { host, vlans, privateKey },
+                { host, vlans, privateKey, library: this.libraries[host.name] },
                 { parent: this },
             );
             const registryAuth = spec.registry ? [insecureRegistryAuth(spec.registry.endpoint)] : [];

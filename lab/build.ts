@@ -25,6 +25,17 @@ export function tsFilesUnder(dir: string): string[] {
     return out.sort();
 }
 
+/** Every file under `dir` whose name ends with `suffix`, sorted. */
+function filesUnder(dir: string, suffix: string): string[] {
+    const out: string[] = [];
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) out.push(...filesUnder(p, suffix));
+        else if (e.isFile() && e.name.endsWith(suffix)) out.push(p);
+    }
+    return out.sort();
+}
+
 /** The compiler options of the repo's tsconfig.json, for emitting CommonJS without maps or declarations. */
 function compilerOptions(): ts.CompilerOptions {
     const file = path.join(REPO_ROOT, "tsconfig.json");
@@ -72,10 +83,15 @@ export function transpileTree(label: string, files: readonly string[], extra: Re
 
 /**
  * The program (index.ts and components/) transpiled, with a package.json whose `main` is index.js
- * (the SDK's runner looks for the nearest package.json); returns the build's root.
+ * (the SDK's runner looks for the nearest package.json) and the shell files of components/ as they
+ * are; returns the build's root.
  */
 export function buildProgram(): string {
     const files = [path.join(REPO_ROOT, "index.ts"), ...tsFilesUnder(path.join(REPO_ROOT, "components"))];
     const pkg = JSON.stringify({ name: "macvlan-lab-program-build", private: true, main: "index.js" }, null, 2) + "\n";
-    return transpileTree("program", files, { "package.json": pkg });
+    // the shell library the program installs on hosts (components/scripts) travels as it is
+    const shell = Object.fromEntries(
+        filesUnder(path.join(REPO_ROOT, "components"), ".sh").map((f) => [path.relative(REPO_ROOT, f), fs.readFileSync(f, "utf8")]),
+    );
+    return transpileTree("program", files, { "package.json": pkg, ...shell });
 }

@@ -5,16 +5,23 @@ import { HostSpec } from "../spec/types";
 /** How the Docker provider's `ssh://` connections authenticate and verify hosts. */
 export interface DockerSshOptions {
     /**
-     * Path of the private key on the machine running Pulumi (`ssh -i`). The Docker provider runs
-     * the system ssh client, which needs a file. Defaults to ssh-agent and `~/.ssh/config`.
+     * Path of the private key on the machine running Pulumi (`ssh -i`, `IdentitiesOnly=yes`). The
+     * Docker provider runs the system ssh client, which needs a file (see `sshIdentity.ts` for the
+     * program's file made from the `sshPrivateKey` secret). Defaults to ssh-agent and `~/.ssh/config`.
      */
     keyFile?: string;
     /**
-     * known_hosts file to verify host keys with. Defaults to the user's. Host keys are always
-     * verified (`StrictHostKeyChecking=yes`): a host whose key is not known fails instead of being
-     * trusted on first use.
+     * known_hosts file to verify the host keys of hosts without a pinned key. Defaults to the
+     * user's. Host keys are always verified (`StrictHostKeyChecking=yes`): a host whose key is not
+     * known fails instead of being trusted on first use.
      */
     knownHostsFile?: string;
+    /**
+     * Host name -> a known_hosts file holding exactly that host's pinned `hostKey` (see
+     * `knownHostsLine`). Such a host is verified against that file alone (the global known_hosts is
+     * off), as the remote commands verify it. Defaults to none: `knownHostsFile` for every host.
+     */
+    pinnedKnownHostsFiles?: Record<string, string>;
 }
 
 /** The Docker daemon URL of a host: `ssh://<user>@<address>:<port>`. */
@@ -27,13 +34,20 @@ export function dockerHostUrl(host: HostSpec): string {
  * time and attempts from the host's SSH settings, strict host key checking.
  */
 export function dockerSshOpts(host: HostSpec, opts: DockerSshOptions = {}): string[] {
+    const pinned = opts.pinnedKnownHostsFiles?.[host.name];
+    const knownHosts =
+        pinned !== undefined
+            ? ["-o", `UserKnownHostsFile=${pinned}`, "-o", "GlobalKnownHostsFile=/dev/null"]
+            : opts.knownHostsFile !== undefined
+              ? ["-o", `UserKnownHostsFile=${opts.knownHostsFile}`]
+              : [];
     return [
         "-o", "BatchMode=yes",
         "-o", `ConnectTimeout=${host.ssh.perDialTimeout}`,
         "-o", `ConnectionAttempts=${host.ssh.dialErrorLimit}`,
         "-o", "ServerAliveInterval=15",
         "-o", "StrictHostKeyChecking=yes",
-        ...(opts.knownHostsFile !== undefined ? ["-o", `UserKnownHostsFile=${opts.knownHostsFile}`] : []),
+        ...knownHosts,
         ...(opts.keyFile !== undefined ? ["-i", opts.keyFile, "-o", "IdentitiesOnly=yes"] : []),
     ];
 }

@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { remoteConnection } from "../connection";
 import { HostSpec, NetworkBackend, VlanSpec } from "../spec/types";
 import { KernelModule } from "./kernelModule";
 import { ParentInterface } from "./parentInterface";
 import { RenderOptions } from "./render";
 import { VlanInterface } from "./vlanInterface";
+import { HostLibrary } from "../scripts/hostLibrary";
 
 export interface HostNetworkingArgs extends RenderOptions {
     /**
@@ -22,6 +24,12 @@ export interface HostNetworkingArgs extends RenderOptions {
      * connection: never part of a script, a log line or plain state.
      */
     privateKey: pulumi.Input<string>;
+    /**
+     * The shell library installed on the host, which every host script sources. Defaults to one
+     * declared here (`${name}-lib`); pass the host's own when other components (registry trust,
+     * checks) use it too: one library per host and state directory.
+     */
+    library?: HostLibrary;
 }
 
 /**
@@ -34,6 +42,8 @@ export interface HostNetworkingArgs extends RenderOptions {
 export class HostNetworking extends pulumi.ComponentResource {
     public readonly host: string;
     public readonly backend: NetworkBackend;
+    /** The shell library on the host (the one given, or `${name}-lib`). */
+    public readonly library: HostLibrary;
     public readonly parentInterface: ParentInterface;
     /** Declared only when the host has VLANs. */
     public readonly kernelModule?: KernelModule;
@@ -44,7 +54,7 @@ export class HostNetworking extends pulumi.ComponentResource {
 
     constructor(name: string, args: HostNetworkingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:HostNetworking", name, {}, opts);
-        const { host, vlans: vlanList, privateKey, ...renderOptions } = args;
+        const { host, vlans: vlanList, privateKey, library, ...renderOptions } = args;
         const vlans = vlanList ?? [];
         const errors = validateHostVlans(host, vlans);
         if (errors.length > 0) {
@@ -52,6 +62,13 @@ export class HostNetworking extends pulumi.ComponentResource {
         }
         this.host = host.name;
         this.backend = host.backend;
+        this.library =
+            library ??
+            new HostLibrary(
+                `${name}-lib`,
+                { connection: remoteConnection(host.ssh, privateKey), endpoint: `${host.ssh.address}:${host.ssh.port}`, stateDir: renderOptions.stateDir },
+                { parent: this },
+            );
 
         this.parentInterface = new ParentInterface(`${name}-parent`, { host, privateKey, ...renderOptions }, { parent: this });
         const before: pulumi.Resource[] = [...this.parentInterface.ready];

@@ -99,6 +99,21 @@ export interface MirrorSpec {
     tag: string;
 }
 
+/**
+ * How daemons reach the registry: "tls" (its own CA and server certificate, trusted through
+ * `/etc/docker/certs.d/<address>:<port>/ca.crt`) or "insecure" (plain HTTP, `insecure-registries`
+ * in daemon.json, as the tutorial does).
+ */
+export type RegistrySecurity = "tls" | "insecure";
+export const REGISTRY_SECURITY: readonly RegistrySecurity[] = ["tls", "insecure"];
+
+/** A user of the registry (htpasswd, bcrypt). The password is secret config. */
+export interface RegistryUserSpec {
+    name: string;
+    /** Plain text as read from config; the program wraps it in `pulumi.secret` before any use. */
+    password: string;
+}
+
 /** The private registry. */
 export interface RegistrySpec {
     host: string;
@@ -112,6 +127,15 @@ export interface RegistrySpec {
     /** `<address>:<port>`. */
     endpoint: string;
     mirrors: MirrorSpec[];
+    /** Defaults to "tls". */
+    security: RegistrySecurity;
+    /** htpasswd users; the first is the one the program pushes and pulls with. Defaults to none. */
+    users: RegistryUserSpec[];
+    /**
+     * Move `--insecure-registry` from the docker unit (or a drop-in) into daemon.json and restart
+     * dockerd once. Defaults to false: such a unit is an error naming the file and line.
+     */
+    migrateUnitFlag: boolean;
 }
 
 /** A container with its network attachment. */

@@ -19,7 +19,9 @@ import {
     NetworkBackend,
     NetworkDriver,
     NetworkSpec,
+    REGISTRY_SECURITY,
     RegistrySpec,
+    RegistryUserSpec,
     RESTART_POLICIES,
     RestartPolicy,
     ValidationError,
@@ -284,7 +286,10 @@ const HOST_FIELDS = [
 const VLAN_FIELDS = ["id", "parent", "addresses", "gateway", "defaultRoute"] as const;
 const NETWORK_FIELDS = ["name", "driver", "mode", "subnet", "gateway", "parent", "vlan", "hosts", "reserved"] as const;
 const NETWORK_HOST_FIELDS = ["name", "parent", "subnet", "gateway"] as const;
-const REGISTRY_FIELDS = ["host", "address", "port", "image", "volume", "mirrors"] as const;
+const REGISTRY_FIELDS = ["host", "address", "port", "image", "volume", "mirrors", "security", "users", "migrateUnitFlag"] as const;
+const REGISTRY_USER_FIELDS = ["name", "password"] as const;
+/** An htpasswd user name: no `:` (the field separator), nothing a shell or YAML would bend. */
+const REGISTRY_USER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
 const MIRROR_FIELDS = ["source", "name", "tag"] as const;
 const CONTAINER_FIELDS = ["name", "host", "network", "ip", "image", "command", "restart"] as const;
 const CHECK_FIELDS = ["connectivity", "isolation", "count", "timeoutSeconds"] as const;
@@ -768,10 +773,49 @@ function readRegistry(r: Reader, v: unknown, hosts: Map<string, HostSpec>): Regi
             mirrors.push({ source, name, tag });
         }
     });
-    if (!host || port === undefined || address === undefined || image === undefined || volume === undefined) {
+    const security = o.security === undefined ? "tls" : r.oneOf(o.security, "registry.security", REGISTRY_SECURITY);
+    const users = readRegistryUsers(r, o.users);
+    if (security === "insecure" && users.length > 0) {
+        r.fail("registry.users", `registry.users is set but registry.security is insecure: basic auth over plain HTTP sends the passwords in clear on the LAN; use security: tls, or remove the users`);
+    }
+    const migrateUnitFlag = o.migrateUnitFlag === undefined ? false : r.bool(o.migrateUnitFlag, "registry.migrateUnitFlag");
+    if (!host || port === undefined || address === undefined || image === undefined || volume === undefined || security === undefined || migrateUnitFlag === undefined) {
         return undefined;
     }
-    return { host: host.name, address, port, image, volume, endpoint: `${address}:${port}`, mirrors };
+    return { host: host.name, address, port, image, volume, endpoint: `${address}:${port}`, mirrors, security, users, migrateUnitFlag };
+}
+
+/** `registry.users`: `{name, password}` each; a password is never shown in a message. */
+function readRegistryUsers(r: Reader, v: unknown): RegistryUserSpec[] {
+    const out: RegistryUserSpec[] = [];
+    const seen = new Map<string, number>();
+    (v === undefined ? [] : r.array(v, "registry.users") ?? []).forEach((u, i) => {
+        const p = `registry.users[${i}]`;
+        const uo = r.object(u, p, REGISTRY_USER_FIELDS);
+        if (!uo) {
+            return;
+        }
+        const name = r.string(uo.name, `${p}.name`, REGISTRY_USER_NAME, "a user name of letters, digits and . _ - (at most 64, no colon)");
+        let password: string | undefined;
+        if (typeof uo.password !== "string" || uo.password === "") {
+            r.fail(`${p}.password`, `${p}.password is ${uo.password === undefined ? "missing" : "not a non-empty string"}; set it as a secret: pulumi config set --secret --path 'registry.users[${i}].password' (it is read from stdin when no value is given)`);
+        } else if (/[\0\n]/.test(uo.password)) {
+            r.fail(`${p}.password`, `${p}.password holds a NUL or newline character; pick a password without them`);
+        } else {
+            password = uo.password;
+        }
+        if (name !== undefined && seen.has(name)) {
+            r.fail(`${p}.name`, `${p}.name ${name} is already registry.users[${seen.get(name)}]; give each user once`);
+            return;
+        }
+        if (name !== undefined) {
+            seen.set(name, i);
+        }
+        if (name !== undefined && password !== undefined) {
+            out.push({ name, password });
+        }
+    });
+    return out;
 }
 
 function imageRef(r: Reader, v: unknown, path: string): string | undefined {

@@ -55,12 +55,14 @@ describe("host components under Pulumi mocks", () => {
                 ["command:remote:Command", "lab-docker01-8021q-load"],
                 ["command:remote:Command", "lab-docker01-ens33.10-config"],
                 ["command:remote:Command", "lab-docker01-ens33.20-config"],
+                ["command:remote:Command", "lab-docker01-lib-install"],
                 ["command:remote:Command", "lab-docker01-parent-promisc"],
                 ["macvlan-lab:host:HostNetworking", "lab-docker01"],
                 ["macvlan-lab:host:KernelModule", "lab-docker01-8021q"],
                 ["macvlan-lab:host:ParentInterface", "lab-docker01-parent"],
                 ["macvlan-lab:host:VlanInterface", "lab-docker01-ens33.10"],
                 ["macvlan-lab:host:VlanInterface", "lab-docker01-ens33.20"],
+                ["macvlan-lab:scripts:HostLibrary", "lab-docker01-lib"],
             ],
         );
         // each child is parented to its component, each component to the host's
@@ -153,7 +155,7 @@ describe("host components under Pulumi mocks", () => {
     it("a host without VLANs gets only the promiscuous parent NIC (no 8021q)", async () => {
         const plain = new host.HostNetworking("solo", { host: { ...docker01, name: "solo", ssh: { ...docker01.ssh, address: "192.168.1.20" } }, privateKey: PRIVATE_KEY });
         await settle(mocks);
-        assert.deepStrictEqual(commandsUnder("solo"), ["solo-parent-promisc"]);
+        assert.deepStrictEqual(commandsUnder("solo").sort(), ["solo-lib-install", "solo-parent-promisc"]);
         assert.strictEqual(plain.kernelModule, undefined);
         assert.deepStrictEqual(plain.vlanInterfaces, {});
         assert.deepStrictEqual(plain.ready, [plain.parentInterface.command]);

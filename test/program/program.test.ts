@@ -71,7 +71,9 @@ describe("program: single-network stack", () => {
         assert.deepStrictEqual(custom(run.state), [
             "command:remote:Command lab-checks-docker01",
             "command:remote:Command lab-checks-docker02",
+            "command:remote:Command lab-docker01-lib-install",
             "command:remote:Command lab-docker01-parent-promisc",
+            "command:remote:Command lab-docker02-lib-install",
             "command:remote:Command lab-docker02-parent-promisc",
             "docker:index/container:Container lab-docker01-bbox1-container",
             "docker:index/container:Container lab-docker02-bbox2-container",
@@ -149,6 +151,7 @@ describe("program: multi-vlan stack", () => {
             `command:remote:Command lab-${h}-8021q-load`,
             `command:remote:Command lab-${h}-ens33.10-config`,
             `command:remote:Command lab-${h}-ens33.20-config`,
+            `command:remote:Command lab-${h}-lib-install`,
             `command:remote:Command lab-${h}-parent-promisc`,
             `command:remote:Command lab-${h}-trust-daemon-json`,
             `command:remote:Command lab-checks-${h}`,
@@ -178,10 +181,13 @@ describe("program: multi-vlan stack", () => {
         const p = run.state.byName("lab-docker02-docker").inputs;
         assert.strictEqual(p.host, "ssh://root@192.168.1.13:22");
         const opts = JSON.parse(p.sshOpts) as string[];
-        assert.deepStrictEqual(opts, [
+        // no sshKeyFile in the stack: the sshPrivateKey secret as the run's key file (test/program/docker-ssh.test.ts)
+        assert.deepStrictEqual(opts.slice(0, 10), [
             "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ConnectionAttempts=5",
             "-o", "ServerAliveInterval=15", "-o", "StrictHostKeyChecking=yes",
         ]);
+        assert.deepStrictEqual([opts[10], opts[12], opts[13]], ["-i", "-o", "IdentitiesOnly=yes"]);
+        assert.strictEqual(opts.length, 14);
         for (const r of run.state.resources.filter((x) => x.type.startsWith("docker:index/"))) {
             const host = r.name.includes("docker02") ? "docker02" : "docker01";
             assert.ok(r.provider?.includes(`lab-${host}-docker`), `${r.name} should use ${host}'s provider, not ${providerOf(r)}`);
@@ -276,7 +282,7 @@ describe("program: multi-vlan stack", () => {
 
     it("keeps the SSH key a secret: in every connection, and nowhere in plain inputs", () => {
         const commands = run.state.byType("command:remote:Command");
-        assert.strictEqual(commands.length, 12);
+        assert.strictEqual(commands.length, 14);
         for (const c of commands) {
             assert.ok(run.state.isSecret(c, "connection.privateKey"), `${c.name}: connection.privateKey is not secret`);
             assert.strictEqual(c.inputs.connection.privateKey, KEY);

@@ -1,0 +1,49 @@
+/**
+ * The contracts shared by the components, the lab and the tests: one definition of each pattern,
+ * path, marker and name that more than one of them relies on. Import from here; never copy.
+ */
+import { SAFE_ABSOLUTE_PATH } from "./spec/names";
+
+/** A dotted-quad IPv4 address, each part 0 to 255 without leading zeros: `192.168.1.11`. */
+export const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+
+/**
+ * A lab's name (`npm run lab -- <stack> --name <lab>`): lower-case letters, digits and `-`, at most
+ * 24, so that `<lab>_host_<host>` stays a valid namespace name.
+ */
+export const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
+
+/**
+ * The state directory on a host (`stateDir` of the host and Docker components): what create found
+ * before changing anything, for delete, and the installed shell library (`lib/`). The host scripts
+ * use its `host/` subdirectory, the registry trust its `registry-trust/`.
+ */
+export const DEFAULT_STATE_DIR = "/var/lib/macvlan-lab";
+
+/** The `modules-load.d` directory the 8021q script writes `8021q.conf` into. */
+export const DEFAULT_MODULES_LOAD_DIR = "/etc/modules-load.d";
+
+/**
+ * The hook initscripts' `ifup-post` runs with the interface name after every `ifup` (also at boot):
+ * where the ifcfg backend keeps a NIC promiscuous after a reboot (initscripts ignore `PROMISC=yes`).
+ */
+export const DEFAULT_IFUP_LOCAL = "/sbin/ifup-local";
+
+/**
+ * The lab's VLAN emulation marker: a file on a lab host whose kernel has no 802.1Q, listing the
+ * VLAN interfaces the lab has pre-created as links (one name per line). The host scripts consult it
+ * only when the kernel lacks 802.1Q.
+ */
+export const DEFAULT_EMULATION_MARKER = "/run/macvlan-lab/vlan-emulation";
+
+/** The alias the lab sets on an emulated VLAN link, so nobody (and no script) takes it for an 802.1Q device. */
+export function emulatedVlanLinkAlias(id: number, parent: string): string {
+    return `macvlan-lab emulated VLAN ${id} on ${parent}`;
+}
+
+/** Throws unless `value` is an absolute path of safe characters without `..` (and not `/`). */
+export function checkStatePath(what: string, value: string): void {
+    if (!SAFE_ABSOLUTE_PATH.test(value) || value === "/") {
+        throw new Error(`${what} ${JSON.stringify(value)} is not an absolute path of safe characters ([a-zA-Z0-9_./-], no ..)`);
+    }
+}

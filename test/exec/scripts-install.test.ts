@@ -1,0 +1,107 @@
+/**
+ * The shell library's installer run for real with sh on a temporary state directory, the library on
+ * stdin as the command provider sends it; then a thin script that sources the installed library.
+ * No root needed.
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { SCRIPTS_DIR, renderInstaller, renderScript, shellLibrary } from "../../components/scripts";
+
+function sh(script: string, stdin = ""): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync("sh", ["-c", script], { input: stdin, encoding: "utf8", timeout: 30_000 });
+    if (r.error) throw r.error;
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every path under `root` (directories end with /). */
+function tree(root: string): string[] {
+    if (!fs.existsSync(root)) return [];
+    const out: string[] = [];
+    const walk = (d: string) => {
+        for (const n of fs.readdirSync(d).sort()) {
+            const p = path.join(d, n);
+            const rel = path.relative(root, p);
+            if (fs.statSync(p).isDirectory()) {
+                out.push(`${rel}/`);
+                walk(p);
+            } else out.push(rel);
+        }
+    };
+    walk(root);
+    return out;
+}
+
+describe("exec: the shell library installed from stdin", function () {
+    this.timeout(60_000);
+    let root: string;
+    let stateDir: string;
+    const lib = shellLibrary();
+
+    beforeEach(() => {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "mvl-lib-exec-"));
+        stateDir = path.join(root, "var/lib/macvlan-lab");
+    });
+    afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    it("installs every file byte for byte, atomically, once; remove takes it and the directories it made away", () => {
+        const first = sh(renderInstaller("install", stateDir), lib.bundle);
+        assert.strictEqual(first.status, 0, first.stderr);
+        const dir = path.join(stateDir, "lib", lib.id);
+        assert.strictEqual(first.stdout, `changed: installed the shell library ${lib.id} in ${dir}\n`);
+        for (const f of lib.files) {
+            assert.strictEqual(fs.readFileSync(path.join(dir, f), "utf8"), fs.readFileSync(path.join(SCRIPTS_DIR, f), "utf8"), f);
+        }
+        assert.deepStrictEqual(
+            tree(path.join(stateDir, "lib")).filter((p) => !p.startsWith(`${lib.id}/`) || p === `${lib.id}/`),
+            [".made-dirs", `${lib.id}/`],
+        );
+        assert.strictEqual((fs.statSync(dir).mode & 0o777).toString(8), "755");
+
+        const again = sh(renderInstaller("install", stateDir), lib.bundle);
+        assert.strictEqual(again.status, 0, again.stderr);
+        assert.strictEqual(again.stdout, `nothing changed: the shell library ${lib.id} is in ${dir}\n`);
+
+        // a thin script runs on it
+        const thin = renderScript({ title: "t", libraryDir: dir, vars: [["what", "it's here"]], modules: ["net.sh"], calls: ["say_what"] });
+        const r = sh(thin.replace("say_what\n", 'note "$what"; link_exists lo && note lo\n'));
+        assert.strictEqual(r.stdout, "it's here\nlo\n", r.stderr);
+
+        const removed = sh(renderInstaller("remove", stateDir), lib.bundle);
+        assert.strictEqual(removed.status, 0, removed.stderr);
+        assert.strictEqual(removed.stdout, `changed: removed the shell library ${lib.id} from ${dir}\n`);
+        assert.deepStrictEqual(tree(root), [], "the state directory and its parents that install made are gone");
+        const twice = sh(renderInstaller("remove", stateDir));
+        assert.strictEqual(twice.stdout, `nothing changed: there is no shell library ${lib.id} in ${path.join(stateDir, "lib")}\n`);
+    });
+
+    it("keeps directories it did not make, and those another library still uses", () => {
+        fs.mkdirSync(stateDir, { recursive: true });
+        assert.strictEqual(sh(renderInstaller("install", stateDir), lib.bundle).status, 0);
+        fs.mkdirSync(path.join(stateDir, "lib", "0000000000000000"));
+        assert.strictEqual(sh(renderInstaller("remove", stateDir)).status, 0);
+        assert.deepStrictEqual(tree(stateDir), ["lib/", "lib/.made-dirs", "lib/0000000000000000/"]);
+        fs.rmdirSync(path.join(stateDir, "lib", "0000000000000000"));
+        assert.strictEqual(sh(renderInstaller("remove", stateDir)).status, 0);
+        assert.deepStrictEqual(tree(root), ["var/", "var/lib/", "var/lib/macvlan-lab/"], "only lib/ was made by install");
+    });
+
+    it("refuses a library whose digest differs and leaves nothing behind", () => {
+        const r = sh(renderInstaller("install", stateDir), lib.bundle.replace("note()", "note ()"));
+        assert.strictEqual(r.status, 1);
+        assert.match(r.stderr, new RegExp(`^ERROR: the shell library that arrived has the digest [0-9a-f]{64}, not ${lib.digest}; nothing was installed\\n$`));
+        assert.deepStrictEqual(tree(root), []);
+    });
+
+    it("a thin script says clearly when the library is not installed", () => {
+        const thin = renderScript({ title: "t", libraryDir: path.join(stateDir, "lib", lib.id), vars: [], modules: [], calls: ["report"] });
+        const r = sh(thin);
+        assert.strictEqual(r.status, 1);
+        assert.strictEqual(
+            r.stderr,
+            `ERROR: macvlan-lab's shell library is not in ${path.join(stateDir, "lib", lib.id)} (its install command runs first: run pulumi up again)\n`,
+        );
+    });
+});
