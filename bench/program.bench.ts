@@ -19,11 +19,14 @@
  * The generated labs check isolation between one pair of containers instead of connectivity: the
  * connectivity checks ping every container from every container of its network on the other hosts,
  * a matrix that grows with the square of the containers by definition (50 million pings for 1,000
- * hosts). One extra row declares the 100-host lab with connectivity on to show that cost.
+ * hosts), whatever the program does.
+ *
+ * Each size runs in a process of its own with a heap limit and a time limit (`--heap-mb`,
+ * `--timeout-s`); a size that hits one is reported with how far it got (`--sizes` picks the sizes).
  *
  * It measures; it asserts nothing about timings (a test that fails on a slow machine is noise).
  */
-import { spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as path from "path";
 import { performance } from "perf_hooks";
 
@@ -35,7 +38,6 @@ const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbenchmark-key-material\n-----E
 
 interface Result {
     hosts: number;
-    connectivity: boolean;
     containers: number;
     declareMs: number;
     peakRssMb: number;
@@ -46,7 +48,7 @@ interface Result {
 }
 
 /** One measurement, in this process: generate, install mocks, run index.ts, wait for the RPCs. */
-async function child(hosts: number, connectivity: boolean): Promise<Result> {
+async function child(hosts: number): Promise<Result> {
     // loaded before the clock starts: module compilation is not the program's work
     const pulumi = await import("@pulumi/pulumi");
     await import("../components");
@@ -54,11 +56,9 @@ async function child(hosts: number, connectivity: boolean): Promise<Result> {
     const { parseLab } = await import("../components/spec/validate");
 
     const lab = generateLab({ hosts, networks: NETWORKS, containersPerHost: CONTAINERS_PER_HOST, seed: SEED });
-    if (!connectivity) {
-        const a = lab.containers[0];
-        const b = lab.containers.find((c) => c.network !== a.network && c.host !== a.host)!;
-        lab.checks = { connectivity: false, isolation: [{ from: `${a.host}/${a.name}`, to: `${b.host}/${b.name}` }] };
-    }
+    const a = lab.containers[0];
+    const b = lab.containers.find((c) => c.network !== a.network && c.host !== a.host)!;
+    lab.checks = { connectivity: false, isolation: [{ from: `${a.host}/${a.name}`, to: `${b.host}/${b.name}` }] };
     const config: Record<string, string> = { "macvlan-lab:sshPrivateKey": KEY };
     for (const [k, v] of Object.entries(lab)) {
         config[`macvlan-lab:${k}`] = JSON.stringify(v);
@@ -101,14 +101,18 @@ async function child(hosts: number, connectivity: boolean): Promise<Result> {
         `bench-${hosts}`,
         false,
     );
+    // how far it got, for a run that a limit stops
+    const progress = setInterval(() => {
+        console.log(`PROGRESS ${JSON.stringify({ resources, rssMb: process.memoryUsage().rss / 1024 / 1024 })}`);
+    }, 2000);
     const t0 = performance.now();
     await import("../index");
     // every registration and its outputs done: disconnect() first waits for the queue of RPCs to drain
     await pulumi.runtime.disconnect();
     const declareMs = performance.now() - t0;
+    clearInterval(progress);
     return {
         hosts,
-        connectivity,
         containers: spec.containers.length,
         declareMs,
         peakRssMb: process.resourceUsage().maxRSS / 1024,
@@ -156,18 +160,55 @@ async function build(): Promise<string> {
     return transpileTree("bench-program", files);
 }
 
-function run(root: string, hosts: number, connectivity: boolean): Result {
+/** How a size ended: its numbers, or how far it got before a limit stopped it. */
+type Outcome = { ok: true; result: Result } | { ok: false; hosts: number; why: string; seconds: number; resources: number; rssMb: number };
+
+/**
+ * Runs one size in a process of its own, with a heap limit and a time limit, so that a size the
+ * machine cannot hold ends with a line saying how far it got instead of taking the machine down.
+ */
+function run(root: string, hosts: number, limits: { heapMb: number; timeoutSeconds: number }): Promise<Outcome> {
     const script = path.join(root, "bench", "program.bench.js");
-    const out = spawnSync(process.execPath, [script, "--child", String(hosts), connectivity ? "connectivity" : "isolation"], {
-        cwd: REPO_ROOT,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
+    const started = performance.now();
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [`--max-old-space-size=${limits.heapMb}`, script, "--child", String(hosts)], {
+            cwd: REPO_ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        let progress = { resources: 0, rssMb: 0 };
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGKILL");
+        }, limits.timeoutSeconds * 1000);
+        child.stdout.on("data", (d: Buffer) => {
+            stdout += d.toString();
+            const lines = stdout.split("\n");
+            stdout = lines.pop() ?? "";
+            for (const l of lines) {
+                if (l.startsWith("PROGRESS ")) {
+                    progress = JSON.parse(l.slice("PROGRESS ".length)) as typeof progress;
+                } else if (l.startsWith("RESULT ")) {
+                    clearTimeout(timer);
+                    resolve({ ok: true, result: JSON.parse(l.slice("RESULT ".length)) as Result });
+                }
+            }
+        });
+        child.stderr.on("data", (d: Buffer) => {
+            stderr = (stderr + d.toString()).slice(-4000);
+        });
+        child.on("exit", (code, signal) => {
+            clearTimeout(timer);
+            const why = timedOut
+                ? `stopped after the ${limits.timeoutSeconds} s limit`
+                : /heap out of memory|Allocation failed/.test(stderr)
+                  ? `ran out of its ${limits.heapMb} MB heap`
+                  : `exited ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" / ")}`;
+            resolve({ ok: false, hosts, why, seconds: (performance.now() - started) / 1000, ...progress });
+        });
     });
-    const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-    if (out.status !== 0 || line === undefined) {
-        throw new Error(`the ${hosts}-host run failed (exit ${out.status ?? out.signal}):\n${out.stderr.slice(-4000)}`);
-    }
-    return JSON.parse(line.slice("RESULT ".length)) as Result;
 }
 
 function printTable(header: string[], rows: string[][]): void {
@@ -179,40 +220,67 @@ function printTable(header: string[], rows: string[][]): void {
     }
 }
 
+/** `--sizes 100,1000 --heap-mb 6144 --timeout-s 1800`: the defaults. */
+function options(argv: readonly string[]): { sizes: number[]; heapMb: number; timeoutSeconds: number } {
+    const get = (name: string): string | undefined => {
+        const i = argv.indexOf(name);
+        return i >= 0 ? argv[i + 1] : undefined;
+    };
+    const sizes = (get("--sizes") ?? SIZES.join(",")).split(",").map(Number);
+    const heapMb = Number(get("--heap-mb") ?? 6144);
+    const timeoutSeconds = Number(get("--timeout-s") ?? 1800);
+    if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1021) || !(heapMb >= 256) || !(timeoutSeconds >= 10)) {
+        throw new Error("usage: npm run bench:program [-- --sizes 100,1000] [--heap-mb 6144] [--timeout-s 1800]");
+    }
+    return { sizes, heapMb, timeoutSeconds };
+}
+
 async function main(): Promise<void> {
-    console.log(`whole-program benchmark under Pulumi's mocks: index.ts for generated labs of ${SIZES.join(" and ")} hosts`);
-    console.log(`${NETWORKS} networks (one VLAN each, spanning all hosts), ${CONTAINERS_PER_HOST} containers per host, seed ${SEED}; node ${process.version}`);
+    const o = options(process.argv.slice(2));
+    console.log(`whole-program benchmark under Pulumi's mocks: index.ts for generated labs of ${o.sizes.join(" and ")} hosts`);
+    console.log(`${NETWORKS} networks (one VLAN each, spanning all hosts), ${CONTAINERS_PER_HOST} containers per host, 1 isolation check, seed ${SEED}`);
+    console.log(`each size in its own node ${process.version} process, heap limit ${o.heapMb} MB, time limit ${o.timeoutSeconds} s; the program runs as transpiled JavaScript`);
     console.log("");
     const root = await build();
-    const rows: Result[] = [];
-    for (const hosts of SIZES) {
-        rows.push(run(root, hosts, false));
+    const outcomes: Outcome[] = [];
+    for (const hosts of o.sizes) {
+        outcomes.push(await run(root, hosts, o));
     }
-    const withConnectivity = run(root, SIZES[0], true);
-    const fmtRow = (r: Result): string[] => [
-        String(r.hosts),
-        r.connectivity ? "all pairs" : "1 isolation pair",
-        String(r.containers),
-        String(r.resources),
-        (r.declareMs / 1000).toFixed(1),
-        r.peakRssMb.toFixed(0),
-        String(r.auxEntries),
-        String(r.oldRuleAuxEntries),
-    ];
+    const fmt = (x: Outcome): string[] =>
+        x.ok
+            ? [
+                  String(x.result.hosts),
+                  String(x.result.containers),
+                  String(x.result.resources),
+                  (x.result.declareMs / 1000).toFixed(1),
+                  x.result.peakRssMb.toFixed(0),
+                  (x.result.declareMs / x.result.resources).toFixed(2),
+                  String(x.result.auxEntries),
+                  String(x.result.oldRuleAuxEntries),
+              ]
+            : [String(x.hosts), String(x.hosts * CONTAINERS_PER_HOST), `${x.resources} so far`, `>${x.seconds.toFixed(0)}`, `>${x.rssMb.toFixed(0)}`, "-", "-", "-"];
     printTable(
-        ["hosts", "checks", "containers", "resources", "declare s", "peak RSS MB", "aux entries", "aux entries, old rule"],
-        [...rows.map(fmtRow), fmtRow(withConnectivity)],
+        ["hosts", "containers", "resources", "declare s", "peak RSS MB", "ms/resource", "aux entries", "aux entries, old rule"],
+        outcomes.map(fmt),
     );
-    const [small, large] = rows;
-    const ratio = (a: number, b: number): string => (a / b).toFixed(1);
-    console.log("");
-    console.log(`growth ${large.hosts}/${small.hosts} (${large.hosts / small.hosts}x the hosts and containers; linear ~${large.hosts / small.hosts}):`);
-    console.log(`  declare time x${ratio(large.declareMs, small.declareMs)}, peak RSS x${ratio(large.peakRssMb, small.peakRssMb)}, resources x${ratio(large.resources, small.resources)}, aux entries x${ratio(large.auxEntries, small.auxEntries)} (old rule x${ratio(large.oldRuleAuxEntries, small.oldRuleAuxEntries)})`);
-    console.log(`  connectivity on for ${small.hosts} hosts: declare x${ratio(withConnectivity.declareMs, small.declareMs)} of the isolation-only run (all-pairs pings: quadratic by definition)`);
+    for (const x of outcomes) {
+        if (!x.ok) {
+            console.log(`  ${x.hosts} hosts did not finish: ${x.why} (${x.resources} resources registered, RSS ${x.rssMb.toFixed(0)} MB)`);
+        }
+    }
+    const done = outcomes.filter((x): x is { ok: true; result: Result } => x.ok).map((x) => x.result);
+    if (done.length >= 2) {
+        const [small, large] = [done[0], done[done.length - 1]];
+        const ratio = (a: number, b: number): string => (a / b).toFixed(1);
+        const k = large.hosts / small.hosts;
+        console.log("");
+        console.log(`growth ${large.hosts}/${small.hosts} (${k}x the hosts and containers; linear ~${k}):`);
+        console.log(`  declare time x${ratio(large.declareMs, small.declareMs)}, peak RSS x${ratio(large.peakRssMb, small.peakRssMb)}, resources x${ratio(large.resources, small.resources)}, aux entries x${ratio(large.auxEntries, small.auxEntries)} (old rule x${ratio(large.oldRuleAuxEntries, small.oldRuleAuxEntries)})`);
+    }
 }
 
 if (process.argv[2] === "--child") {
-    child(Number(process.argv[3]), process.argv[4] === "connectivity").then(
+    child(Number(process.argv[3])).then(
         (r) => {
             console.log(`RESULT ${JSON.stringify(r)}`);
             process.exit(0);

@@ -22,6 +22,7 @@
  * range size, at most 30); {@link auxAddresses} is logarithmic in the fixed addresses plus its output.
  */
 import { IPv4, IPv4CidrRange } from "ip-num";
+import { IPV4 } from "../contracts";
 import { LabSpec, ValidationError } from "./types";
 
 /** An address in a network's subnet that is taken, and by what. */
@@ -94,11 +95,11 @@ export function planLab(spec: LabSpec): { plan: LabPlan; errors: ValidationError
         const subnetPrefix = Number(n.subnet.split("/")[1]);
         const blocks = pickBlocks(first, subnetPrefix, taken, hosts.length);
         if (blocks === undefined) {
-            const path = `networks[${i}]`;
+            const path = `networks[${i}].subnet`;
             errors.push({
                 path,
                 message:
-                    `${path} ${n.name}: subnet ${n.subnet} cannot give ${hosts.length === 1 ? "its host a dynamic range" : `each of its ${hosts.length} hosts a disjoint dynamic range`} ` +
+                    `${path} ${JSON.stringify(n.subnet)} cannot give ${hosts.length === 1 ? `the host of ${n.name} a dynamic range` : `each of the ${hosts.length} hosts of ${n.name} a disjoint dynamic range`} ` +
                     `of at least ${2 ** (32 - MAX_RANGE_PREFIX)} addresses free of the gateway, static, reserved and host addresses; ` +
                     `use a larger subnet, fewer hosts, or fewer scattered static addresses`,
             });
@@ -187,8 +188,6 @@ export function auxAddresses(plan: LabPlan, network: string, host: string): Reco
     }
     return out;
 }
-
-const IPV4 = /^[0-9]{1,3}(\.[0-9]{1,3}){3}$/;
 
 function value(address: string): bigint {
     return new IPv4(address).getValue();

@@ -313,9 +313,26 @@ describe("program: invalid config fails before any resource is declared", () => 
             assert.strictEqual(
                 e.message,
                 "the stack's config has 3 problems:\n" +
-                    "  - containers[2].ip 172.16.10.10 of bbox10 on docker02 is already used by bbox10 on docker01 (containers[0]): docker01 and docker02 share mac_net10's L2 segment, so the address would be duplicated; pick a free address in 172.16.10.0/24\n" +
-                    "  - containers[3].image 192.168.1.11/busybox:v1 names the stack's registry host 192.168.1.11 without its port, but the registry listens on 192.168.1.11:5000; write 192.168.1.11:5000/busybox:v1\n" +
+                    '  - containers[2].ip "172.16.10.10" of bbox10 on docker02 is already used by bbox10 on docker01 (containers[0]): docker01 and docker02 share the L2 segment of mac_net10, so the address would be duplicated; pick a free address in 172.16.10.0/24\n' +
+                    "  - containers[3].image \"192.168.1.11/busybox:v1\" names the stack's registry host 192.168.1.11 without its port, but the registry listens on 192.168.1.11:5000; write 192.168.1.11:5000/busybox:v1\n" +
                     "  - sshPrivateKey is not set; set the key the controller logs in with: pulumi config set --secret sshPrivateKey -- < ~/.ssh/id_ed25519",
+            );
+            return true;
+        });
+        assert.deepStrictEqual(lastState?.resources, []);
+    });
+
+    it("names a misspelt key of the stack's config, and one in a misspelt namespace, and declares nothing", async () => {
+        const config = loadStackConfig("single-network");
+        const bad: Record<string, string> = { ...config, "macvlan-lab:check": config["macvlan-lab:checks"], "macvlan_lab:vlans": "[]", "macvlan-lab:sshPrivateKy": "a secret" };
+        delete bad["macvlan-lab:checks"];
+        await assert.rejects(runProgram("single-network", bad), (e: Error) => {
+            assert.strictEqual(
+                e.message,
+                "the stack's config has 3 problems:\n" +
+                    "  - check is not a config key of macvlan-lab; did you mean checks? the keys are hosts, ssh, vlans, networks, registry, containers, checks, sshPrivateKey, sshKeyFile, sshKnownHostsFile\n" +
+                    '  - macvlan_lab:vlans is in the namespace "macvlan_lab", not macvlan-lab, so the program never reads it; write it as macvlan-lab:vlans\n' +
+                    "  - sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, sshPrivateKey, sshKeyFile, sshKnownHostsFile",
             );
             return true;
         });

@@ -409,14 +409,14 @@ function oneNetwork(subnet: string, gateway: string, hosts: number, statics: Arr
 }
 
 const cannotFit = (subnet: string, hosts: number): string =>
-    `networks[0] mac_net1: subnet ${subnet} cannot give ${hosts === 1 ? "its host a dynamic range" : `each of its ${hosts} hosts a disjoint dynamic range`} of at least 4 addresses ` +
+    `networks[0].subnet "${subnet}" cannot give ${hosts === 1 ? "the host of mac_net1 a dynamic range" : `each of the ${hosts} hosts of mac_net1 a disjoint dynamic range`} of at least 4 addresses ` +
     "free of the gateway, static, reserved and host addresses; use a larger subnet, fewer hosts, or fewer scattered static addresses";
 
 describe("address plan that cannot fit", () => {
     it("8 hosts in a /28 is an error naming the network, the subnet and the host count, not an overlap", () => {
         const { spec, errors } = parseLab(oneNetwork("172.22.16.0/28", "172.22.16.1", 8, []));
         assert.strictEqual(spec, undefined);
-        assert.deepStrictEqual(errors, [{ path: "networks[0]", message: cannotFit("172.22.16.0/28", 8) }]);
+        assert.deepStrictEqual(errors, [{ path: "networks[0].subnet", message: cannotFit("172.22.16.0/28", 8) }]);
         assert.match(errors[0].message, /mac_net1/);
         assert.match(errors[0].message, /172\.22\.16\.0\/28/);
         assert.match(errors[0].message, /\b8 hosts\b/);
@@ -427,21 +427,21 @@ describe("address plan that cannot fit", () => {
         const { spec } = valid(oneNetwork("172.22.16.0/24", "172.22.16.1", 8, []));
         spec.networks[0].subnet = "172.22.16.0/28";
         const { plan, errors } = planLab(spec);
-        assert.deepStrictEqual(errors, [{ path: "networks[0]", message: cannotFit("172.22.16.0/28", 8) }]);
+        assert.deepStrictEqual(errors, [{ path: "networks[0].subnet", message: cannotFit("172.22.16.0/28", 8) }]);
         assert.deepStrictEqual(plan.networks, {});
     });
 
     it("a /28 with statics everywhere is an error", () => {
         const statics: Array<[string, number]> = [2, 6, 10, 13].map((k) => [`172.22.16.${k}`, 0]);
         const { errors } = parseLab(oneNetwork("172.22.16.0/28", "172.22.16.1", 1, statics));
-        assert.deepStrictEqual(errors, [{ path: "networks[0]", message: cannotFit("172.22.16.0/28", 1) }]);
+        assert.deepStrictEqual(errors, [{ path: "networks[0].subnet", message: cannotFit("172.22.16.0/28", 1) }]);
     });
 
     it("a /27 with a static in every /30 is an error; the same statics packed together leave exactly two /30", () => {
         // /30 blocks of 172.22.16.0/27: .0 (network, gateway) .4 .8 .12 .16 .20 .24 .28 (broadcast)
         const scattered: Array<[string, number]> = [5, 9, 13, 17, 21, 25].map((k, i) => [`172.22.16.${k}`, i % 2]);
         const { errors } = parseLab(oneNetwork("172.22.16.0/27", "172.22.16.1", 2, scattered));
-        assert.deepStrictEqual(errors, [{ path: "networks[0]", message: cannotFit("172.22.16.0/27", 2) }]);
+        assert.deepStrictEqual(errors, [{ path: "networks[0].subnet", message: cannotFit("172.22.16.0/27", 2) }]);
 
         // move .21 and .25 into the .12 block: .20/30 and .24/30 become free, nothing larger is
         const packed: Array<[string, number]> = [5, 9, 13, 17, 14, 15].map((k, i) => [`172.22.16.${k}`, i % 2]);
@@ -464,7 +464,7 @@ describe("address plan and the hosts' own addresses on the segment", () => {
         taken.vlans[0].addresses = raw.vlans[0].addresses;
         taken.containers[0].ip = "172.16.10.70";
         assert.deepStrictEqual(parseLab(taken).errors.map((e) => e.message), [
-            "containers[0].ip 172.16.10.70 is docker01's address on ens33.10; pick a free address in 172.16.10.0/24",
+            'containers[0].ip "172.16.10.70" is the address of docker01 on ens33.10; pick a free address in 172.16.10.0/24',
         ]);
 
         const ranges = plan.networks.mac_net10.ranges;
