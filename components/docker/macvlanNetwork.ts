@@ -15,6 +15,12 @@ export interface NetworkHostTarget {
 }
 
 export interface MacvlanNetworkArgs {
+    /**
+     * Labels on the Docker object(s), e.g. `MacvlanLab`'s `dev.macvlan-lab.stack` that the preflight
+     * tells the stack's own objects by. Defaults to none. A change replaces the object (Docker
+     * cannot relabel it).
+     */
+    labels?: docker.types.input.NetworkLabel[];
     /** The network as the spec defines it: name, driver, mode, subnet, gateway, parent per host. */
     network: NetworkSpec;
     /** The address plan: each host's `ip-range` and aux addresses come from it. */
@@ -92,6 +98,7 @@ export class MacvlanNetwork extends pulumi.ComponentResource {
                     driver: n.driver,
                     options: networkOptions(n, host),
                     ipamConfigs: [networkIpam(n, args.plan, host)],
+                    ...(args.labels !== undefined && args.labels.length > 0 ? { labels: args.labels } : {}),
                 },
                 {
                     parent: this,

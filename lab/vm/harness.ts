@@ -8,7 +8,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { HostScripts, renderKernelModule, renderParentInterface, renderVlanInterface } from "../../components/host/render";
+import { DEFAULT_STATE_DIR, HostScripts, renderKernelModule, renderParentInterface, renderVlanInterface } from "../../components/host/render";
+import { renderInstaller, shellLibrary } from "../../components/scripts";
 import { shellJoin } from "../../components/shell";
 import { HostSpec, LabSpec, NetworkBackend, VlanSpec } from "../../components/spec/types";
 import { run } from "../hosts/proc";
@@ -20,19 +21,31 @@ import { Trunk } from "./trunk";
 
 /** One piece of a host's networking, with its three scripts, in the order HostNetworking declares them. */
 export interface HostStep {
-    /** `parent ens33`, `8021q`, `VLAN ens33.10` */
+    /** `shell library`, `parent ens33`, `8021q`, `VLAN ens33.10` */
     what: string;
+    /** The library's installer has no check script (its check is empty). */
     scripts: HostScripts;
+    /** What the command's stdin carries (the library's bundle for its installer). Defaults to nothing. */
+    stdin?: string;
 }
 
 /**
  * The steps of `host` in create order, as components/host/hostNetworking.ts declares them: the
- * parent NIC, then 8021q when the host is in a VLAN, then each of its VLAN interfaces. Delete runs
- * them in reverse (as `pulumi destroy` does). Rendered with the default paths of a real host.
+ * shell library the host's scripts source (components/scripts, HostLibrary's install command, with
+ * the library on stdin), the parent NIC, then 8021q when the host is in a VLAN, then each of its
+ * VLAN interfaces. Delete runs them in reverse (as `pulumi destroy` does: the library goes last).
+ * Rendered with the default paths of a real host.
  */
 export function hostSteps(host: HostSpec, vlans: readonly VlanSpec[]): HostStep[] {
     const mine = vlans.filter((v) => v.members.some((m) => m.host === host.name));
-    const steps: HostStep[] = [{ what: `parent ${host.nic}`, scripts: renderParentInterface(host) }];
+    const steps: HostStep[] = [
+        {
+            what: "shell library",
+            scripts: { create: renderInstaller("install", DEFAULT_STATE_DIR), delete: renderInstaller("remove", DEFAULT_STATE_DIR), check: "" },
+            stdin: shellLibrary().bundle,
+        },
+        { what: `parent ${host.nic}`, scripts: renderParentInterface(host) },
+    ];
     if (mine.length > 0) steps.push({ what: "8021q", scripts: renderKernelModule(host) });
     for (const v of mine) steps.push({ what: `VLAN ${v.interfaceName}`, scripts: renderVlanInterface(host, v) });
     return steps;
@@ -43,6 +56,13 @@ export function withBackend(spec: LabSpec, backend: NetworkBackend): LabSpec {
     const configDir = backend === "ifcfg" ? "/etc/sysconfig/network-scripts" : backend === "nmcli" ? "/etc/NetworkManager/system-connections" : "/etc/network";
     return { ...spec, hosts: spec.hosts.map((h) => ({ ...h, backend, configDir })) };
 }
+
+/**
+ * How long one rendered script may run in a VM. Generous: under TCG every process start costs tens
+ * of milliseconds, and on a busy 2-core machine a VM gets a fraction of a core (a VLAN create took
+ * more than 60 s with the load average at 15; about 3 s on an idle machine).
+ */
+export const SCRIPT_TIMEOUT_SECONDS = 600;
 
 export interface VmLabOptions {
     log?: (line: string) => void;
@@ -147,9 +167,9 @@ export class VmLab {
         return vm;
     }
 
-    /** Runs a rendered script on a host, as the SSH session of a remote.Command would. */
-    runScript(host: string, script: string, timeoutSeconds = 60): Promise<GuestResult> {
-        return this.vm(host).run(script, timeoutSeconds);
+    /** Runs a rendered script on a host, as the SSH session of a remote.Command would (its stdin included). */
+    runScript(host: string, script: string, stdin = "", timeoutSeconds = SCRIPT_TIMEOUT_SECONDS): Promise<GuestResult> {
+        return this.vm(host).run(script, timeoutSeconds, stdin);
     }
 
     async snapshot(host: string): Promise<VmSnapshot> {

@@ -169,7 +169,7 @@ export async function runNetworkCase(lab: VmLab, spec: LabSpec, c: NetworkCase, 
         for (const a of all) {
             for (const b of all.filter((x) => x.network.name === a.network.name && x.host !== a.host)) {
                 const mark = lab.trunk.mark();
-                await lab.vm(a.host).ok(shellJoin(["ip", "netns", "exec", a.netns, "ping", "-c", "3", "-W", "2", b.ip]), 30);
+                await lab.vm(a.host).ok(shellJoin(["ip", "netns", "exec", a.netns, "ping", "-c", "3", "-W", "10", b.ip]), 120);
                 const seen = framesSince(lab, mark);
                 const req = echoes(seen, a.ip, b.ip, "request");
                 const rep = echoes(seen, b.ip, a.ip, "reply");
@@ -200,7 +200,7 @@ export async function runNetworkCase(lab: VmLab, spec: LabSpec, c: NetworkCase, 
             // packets with the parent as the output device (ipvlan_process_v4_outbound sets
             // flowi4_oif to it), so they still leave on the container's own VLAN.
             if (c.reach === "l2") await vm.ok(shellJoin(["ip", "-n", from.netns, "route", "add", `${to.ip}/32`, "dev", "eth0"]));
-            const r = await vm.run(shellJoin(["ip", "netns", "exec", from.netns, "ping", "-c", "2", "-W", "1", to.ip]), 30);
+            const r = await vm.run(shellJoin(["ip", "netns", "exec", from.netns, "ping", "-c", "2", "-W", "1", to.ip]), 120);
             if (c.reach === "l2") await vm.ok(shellJoin(["ip", "-n", from.netns, "route", "del", `${to.ip}/32`, "dev", "eth0"]));
             assert.notStrictEqual(r.status, 0, `${pair.from} reached ${pair.to} (${to.ip}) across VLANs:\n${r.stdout}`);
             const seen = framesSince(lab, mark);

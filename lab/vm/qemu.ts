@@ -7,7 +7,8 @@
  *   route out;
  * - a virtio serial port, the control channel: a unix socket in the run directory that this class
  *   drives (the guest end is lab/vm/guest/agent.sh). Each command is a script, gzipped and base64
- *   encoded, run by the guest's /bin/sh with a time limit; its stdout, stderr and exit status come back.
+ *   encoded, run by the guest's /bin/sh with a time limit and the stdin given; its stdout, stderr
+ *   and exit status come back.
  * qemu runs under `setpriv --pdeathsig KILL`, so it dies with this process however that ends; the
  * harness also stops every VM it started in its exit paths.
  */
@@ -296,20 +297,21 @@ export class Vm {
     }
 
     /**
-     * Runs `script` in the guest with its /bin/sh (as root, in /, stdin /dev/null) and returns its
+     * Runs `script` in the guest with its /bin/sh (as root, in /, `stdin` on its stdin) and returns its
      * status and output. One command at a time per VM (calls queue). The guest stops the script after
      * `timeoutSeconds` (status 143); if the guest does not answer 20 s after that, this rejects.
      */
-    run(script: string, timeoutSeconds = 60): Promise<GuestResult> {
-        const next = this.queue.then(() => this.runNow(script, timeoutSeconds));
+    run(script: string, timeoutSeconds = 300, stdin = ""): Promise<GuestResult> {
+        const next = this.queue.then(() => this.runNow(script, timeoutSeconds, stdin));
         this.queue = next.catch(() => undefined);
         return next;
     }
 
-    private runNow(script: string, timeoutSeconds: number): Promise<GuestResult> {
+    private runNow(script: string, timeoutSeconds: number, stdin: string): Promise<GuestResult> {
         if (this.exited !== undefined || !this.sock) return Promise.reject(this.failure(`the VM is not running: ${this.exited ?? "not booted"}`));
         if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new Error(`timeoutSeconds ${timeoutSeconds} is not a positive integer`);
         const payload = gzipSync(Buffer.from(script, "utf8")).toString("base64");
+        const input = gzipSync(Buffer.from(stdin, "utf8")).toString("base64");
         const id = this.nextId++;
         return new Promise((resolve, reject) => {
             const timer = setTimeout(() => {
@@ -317,12 +319,12 @@ export class Vm {
                 reject(this.failure(`no answer to command ${id} within ${timeoutSeconds + 20} s (the guest's own limit was ${timeoutSeconds} s)`));
             }, (timeoutSeconds + 20) * 1000);
             this.pending = { id, out: [], err: [], part: "none", started: Date.now(), resolve, reject, timer };
-            this.sock!.write(`RUN ${id} ${payload.length} ${timeoutSeconds}\n${payload}`);
+            this.sock!.write(`RUN ${id} ${payload.length} ${timeoutSeconds} ${input.length}\n${payload}${input}`);
         });
     }
 
     /** Like run, but rejects unless the script exits 0 (with its output in the message). */
-    async ok(script: string, timeoutSeconds = 60): Promise<string> {
+    async ok(script: string, timeoutSeconds = 300): Promise<string> {
         const r = await this.run(script, timeoutSeconds);
         if (r.status !== 0) {
             throw new Error(`VM ${this.name}: exit ${r.status} from:\n${script.split("\n").slice(0, 5).join("\n")}\n--- stdout:\n${r.stdout}--- stderr:\n${r.stderr}`);

@@ -133,16 +133,17 @@ describe("vm: parts of the qemu lab (no VM)", function () {
         assert.ok(values("-chardev").includes("socket,id=ctl,path=/r/docker01.ctl,server=on,wait=off"));
     });
 
-    it("a host's steps run in HostNetworking's order: parent NIC, 8021q, then each VLAN interface", function () {
+    it("a host's steps run in HostNetworking's order: shell library, parent NIC, 8021q, then each VLAN interface", function () {
         const loaded = loadStack("multi-vlan");
         assert.ok(loaded.stack, loaded.errors.join("\n"));
         const spec = withBackend(loaded.stack.spec, "iproute2");
         assert.deepStrictEqual(
             hostSteps(spec.hosts[0], spec.vlans).map((s) => s.what),
-            ["parent ens33", "8021q", "VLAN ens33.10", "VLAN ens33.20"],
+            ["shell library", "parent ens33", "8021q", "VLAN ens33.10", "VLAN ens33.20"],
         );
-        assert.match(hostSteps(spec.hosts[0], spec.vlans)[2].scripts.create, /\(iproute2\): create/);
-        assert.deepStrictEqual(hostSteps(spec.hosts[0], []).map((s) => s.what), ["parent ens33"]);
+        assert.match(hostSteps(spec.hosts[0], spec.vlans)[3].scripts.create, /\(iproute2\): create/);
+        assert.ok(hostSteps(spec.hosts[0], spec.vlans)[0].stdin?.startsWith("#@file "));
+        assert.deepStrictEqual(hostSteps(spec.hosts[0], []).map((s) => s.what), ["shell library", "parent ens33"]);
         assert.deepStrictEqual(
             attachmentsOf(loaded.stack.spec).map((a) => `${a.host}/${a.container} ${a.ip}/${a.prefix} on ${a.parent} (VLAN ${a.vlan})`),
             [

@@ -14,21 +14,27 @@ printf '@@MVL-READY %s\n' "$(cat /proc/sys/kernel/random/boot_id)"
 while IFS= read -r line; do
 	# shellcheck disable=SC2086 # split the request into its words on purpose
 	set -- $line
-	if [ "$#" -ne 4 ] || [ "$1" != RUN ]; then
+	if [ "$#" -ne 5 ] || [ "$1" != RUN ]; then
 		printf '@@MVL-BAD %s\n' "$(printf '%s' "$line" | tr -cd 'A-Za-z0-9 ._-' | cut -c 1-80)"
 		continue
 	fi
 	id=$2
 	bytes=$3
 	seconds=$4
-	case "$id$bytes$seconds" in *[!0-9]*)
+	inbytes=$5
+	case "$id$bytes$seconds$inbytes" in *[!0-9]*)
 		printf '@@MVL-BAD %s\n' "non-numeric request"
 		continue
 		;;
 	esac
-	head -c "$bytes" >"$work/script.b64"
-	if base64 -d <"$work/script.b64" | gunzip >"$work/script" 2>"$work/err"; then
-		(cd / && exec timeout "$seconds" /bin/sh "$work/script") </dev/null >"$work/out" 2>"$work/err"
+	# one read of both parts (head may read ahead of what it prints: nothing follows a request),
+	# then split in the file
+	head -c "$((bytes + inbytes))" >"$work/request.b64"
+	head -c "$bytes" "$work/request.b64" >"$work/script.b64"
+	tail -c "+$((bytes + 1))" "$work/request.b64" >"$work/stdin.b64"
+	if base64 -d <"$work/script.b64" | gunzip >"$work/script" 2>"$work/err" &&
+		base64 -d <"$work/stdin.b64" | gunzip >"$work/stdin" 2>"$work/err"; then
+		(cd / && exec timeout "$seconds" /bin/sh "$work/script") <"$work/stdin" >"$work/out" 2>"$work/err"
 		rc=$?
 	else
 		: >"$work/out"
