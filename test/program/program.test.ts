@@ -143,6 +143,29 @@ describe("program: single-network stack", () => {
     });
 });
 
+describe("program: lan stack (containers on the hosts' LAN, no VLAN)", () => {
+    let run: Run;
+    before(async () => {
+        run = await runProgram("lan", loadStackConfig("lan"));
+    });
+
+    it("puts lan_net on the management NIC of both hosts with the planned ranges and the printer as the only aux address", () => {
+        for (const [h, range] of [["docker01", "192.168.1.64/26"], ["docker02", "192.168.1.128/26"]]) {
+            const n = run.state.byName(`lab-lan_net-${h}`).inputs;
+            assert.deepStrictEqual([n.name, n.driver, n.options], ["lan_net", "macvlan", { parent: "ens33", macvlan_mode: "bridge" }]);
+            assert.deepStrictEqual(n.ipamConfigs, [{ subnet: "192.168.1.0/24", gateway: "192.168.1.1", ipRange: range, auxAddress: { printer: "192.168.1.5" } }]);
+            dependsOn(run.state, `lab-lan_net-${h}`, `lab-${h}-parent-promisc`);
+        }
+        assert.deepStrictEqual(custom(run.state).filter((r) => /VlanInterface|8021q|vlan/i.test(r)), [], "no VLAN and no 8021q on the LAN");
+    });
+
+    it("runs bbox1 and bbox2 with their LAN addresses, and checks them from each other's host", () => {
+        assert.deepStrictEqual(run.state.byName("lab-docker01-bbox1-container").inputs.networksAdvanced, [{ name: run.state.byName("lab-lan_net-docker01").id, ipv4Address: "192.168.1.21" }]);
+        assert.deepStrictEqual(run.state.byName("lab-docker02-bbox2-container").inputs.networksAdvanced, [{ name: run.state.byName("lab-lan_net-docker02").id, ipv4Address: "192.168.1.23" }]);
+        dependsOn(run.state, "lab-checks-docker01", "lab-docker01-bbox1-container", "lab-docker02-bbox2-container");
+    });
+});
+
 describe("program: multi-vlan stack", () => {
     let run: Run;
     before(async () => {

@@ -398,6 +398,32 @@ describe("address plan of the tutorial's stacks", () => {
     });
 });
 
+describe("address plan of the LAN stack (containers on the hosts' own subnet)", () => {
+    it("lan: the ranges avoid both hosts' addresses, the router, the printer and the statics; aux holds the printer", () => {
+        const { spec, plan } = valid(stack("lan"));
+        const np = plan.networks.lan_net;
+        assert.deepStrictEqual(np.ranges, { docker01: "192.168.1.64/26", docker02: "192.168.1.128/26" });
+        assert.deepStrictEqual(occupancy(plan, "lan_net"), [["network", "gateway", "printer", "docker01-ssh", "docker02-ssh", "bbox1@docker01", "bbox2@docker02"], [], [], ["broadcast"]]);
+        assert.deepStrictEqual(auxAddresses(plan, "lan_net", "docker01"), { printer: "192.168.1.5" });
+        assert.deepStrictEqual(auxAddresses(plan, "lan_net", "docker02"), { printer: "192.168.1.5" });
+        checkRanges(0, spec, plan);
+        checkRangesAreLargest(0, spec, plan);
+        checkAux(0, spec, plan);
+    });
+
+    it("lan with hosts spread over the subnet: no range holds any host's address, even a host the network is not on", () => {
+        const raw = stack("lan");
+        raw.hosts.push({ name: "docker03", address: "192.168.1.70", nic: "ens33" }, { name: "docker04", address: "192.168.1.200", nic: "ens33" });
+        raw.networks[0].hosts = ["docker01", "docker02", "docker03"];
+        const { spec, plan } = valid(raw);
+        // .64/26 holds docker03 and .192/26 docker04: three /27 ranges from the free ones
+        assert.deepStrictEqual(plan.networks.lan_net.ranges, { docker01: "192.168.1.32/27", docker02: "192.168.1.96/27", docker03: "192.168.1.128/27" });
+        checkRanges(0, spec, plan);
+        checkRangesAreLargest(0, spec, plan);
+        checkAux(0, spec, plan);
+    });
+});
+
 /** A lab of `hosts` hosts on one bare-NIC network, with the given statics (ip -> host index). */
 function oneNetwork(subnet: string, gateway: string, hosts: number, statics: Array<[string, number]>): any {
     const names = Array.from({ length: hosts }, (_, i) => `docker0${i + 1}`);

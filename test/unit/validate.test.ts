@@ -461,6 +461,49 @@ describe("validateLab", () => {
     });
 });
 
+describe("validateLab: containers on the hosts' LAN (stacks/Pulumi.lan.yaml)", () => {
+    const lan = (): any => structuredClone(rawLabConfig(loadStackConfig("lan")));
+
+    it("accepts a network on the management NIC whose subnet holds the hosts' addresses", () => {
+        const spec = loadLab(lan());
+        assert.deepStrictEqual(spec.vlans, []);
+        assert.deepStrictEqual([spec.networks[0].subnet, spec.networks[0].parents, spec.networks[0].vlan], ["192.168.1.0/24", { docker01: "ens33", docker02: "ens33" }, undefined]);
+        assert.deepStrictEqual(spec.containers.map((c) => c.ip), ["192.168.1.21", "192.168.1.23"]);
+    });
+
+    const cases: Array<[string, (c: any) => void, string[]]> = [
+        ["a static address that is another host's address", (c) => (c.containers[0].ip = "192.168.1.13"), [
+            'containers[0].ip "192.168.1.13" is the SSH address of docker02; pick a free address in 192.168.1.0/24',
+        ]],
+        ["a static address that is its own host's address", (c) => (c.containers[1].ip = "192.168.1.13"), [
+            'containers[1].ip "192.168.1.13" is the SSH address of docker02; pick a free address in 192.168.1.0/24',
+        ]],
+        ["a static address that is the LAN's router", (c) => (c.containers[0].ip = "192.168.1.1"), [
+            'containers[0].ip "192.168.1.1" is the gateway of lan_net; pick a free address in 192.168.1.0/24',
+        ]],
+        ["a static address that is reserved", (c) => (c.containers[1].ip = "192.168.1.5"), [
+            'containers[1].ip "192.168.1.5" is reserved as printer on lan_net; pick a free address in 192.168.1.0/24',
+        ]],
+        ["the LAN's subnet through a VLAN (a second segment with the LAN's addresses)", (c) => {
+            c.vlans = [{ id: 10, parent: "ens33", addresses: { docker01: "192.168.10.10/24", docker02: "192.168.10.11/24" } }];
+            delete c.networks[0].parent;
+            c.networks[0].vlan = 10;
+        }, [
+            'networks[0].subnet "192.168.1.0/24" contains the management address 192.168.1.11 of docker01 (the network is on ens33.10 there) and 192.168.1.13 of docker02 (the network is on ens33.10 there): a second segment with the management LAN\'s addresses, which Docker could hand to containers; use a subnet apart from the management network, or put the network on the management NIC itself (no VLAN) for containers on the hosts\' LAN',
+        ]],
+        ["the LAN's subnet on a NIC that does not carry the management address", (c) => (c.hosts[1].nicIsManagement = false), [
+            'networks[0].subnet "192.168.1.0/24" contains the management address 192.168.1.13 of docker02 (the network is on ens33 there, and nicIsManagement is false): a second segment with the management LAN\'s addresses, which Docker could hand to containers; use a subnet apart from the management network, or put the network on the management NIC itself (no VLAN) for containers on the hosts\' LAN',
+        ]],
+    ];
+    for (const [what, mutate, expected] of cases) {
+        it(`rejects ${what}`, () => {
+            const c = lan();
+            mutate(c);
+            assert.deepStrictEqual(validateLab(c).map((e) => e.message), expected);
+        });
+    }
+});
+
 describe("parseImageReference", () => {
     const table: Array<[string, ReturnType<typeof parseImageReference>]> = [
         ["busybox", { registry: undefined, repository: "busybox", tag: undefined, digest: undefined }],
