@@ -70,12 +70,12 @@ export class HostNetworking extends pulumi.ComponentResource {
                 { parent: this },
             );
 
-        this.parentInterface = new ParentInterface(`${name}-parent`, { host, privateKey, ...renderOptions }, { parent: this });
+        this.parentInterface = new ParentInterface(`${name}-parent`, { host, privateKey, library: this.library, ...renderOptions }, { parent: this });
         const before: pulumi.Resource[] = [...this.parentInterface.ready];
         if (vlans.length > 0) {
             this.kernelModule = new KernelModule(
                 `${name}-8021q`,
-                { host, privateKey, ...renderOptions },
+                { host, privateKey, library: this.library, ...renderOptions },
                 { parent: this, dependsOn: [...this.parentInterface.ready] },
             );
             before.push(...this.kernelModule.ready);
@@ -83,7 +83,7 @@ export class HostNetworking extends pulumi.ComponentResource {
         for (const vlan of vlans) {
             this.vlanInterfaces[vlan.interfaceName] = new VlanInterface(
                 `${name}-${vlan.interfaceName}`,
-                { host, vlan, privateKey, ...renderOptions },
+                { host, vlan, privateKey, library: this.library, ...renderOptions },
                 { parent: this, dependsOn: [...before] },
             );
         }

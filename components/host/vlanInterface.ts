@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { hostScriptCommand } from "./hostCommand";
+import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec, NetworkBackend, VlanSpec } from "../spec/types";
 import { HostScripts, RenderOptions, renderVlanInterface } from "./render";
 
@@ -21,6 +22,11 @@ export interface VlanInterfaceArgs extends RenderOptions {
      * never part of a script, a log line or plain state.
      */
     privateKey: pulumi.Input<string>;
+    /**
+     * The shell library on the host (`HostLibrary`, one per host): the scripts source it from its
+     * directory and the command runs after it. Required.
+     */
+    library: HostLibrary;
 }
 
 /**
@@ -46,9 +52,9 @@ export class VlanInterface extends pulumi.ComponentResource {
 
     constructor(name: string, args: VlanInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:VlanInterface", name, {}, opts);
-        const { host, vlan, privateKey, ...renderOptions } = args;
+        const { host, vlan, privateKey, library, ...renderOptions } = args;
         try {
-            this.scripts = renderVlanInterface(host, vlan, renderOptions);
+            this.scripts = renderVlanInterface(host, vlan, { ...renderOptions, libraryDir: library.dir });
         } catch (e) {
             throw new pulumi.ResourceError(`VlanInterface ${name}: ${(e as Error).message}`, this);
         }
@@ -57,7 +63,7 @@ export class VlanInterface extends pulumi.ComponentResource {
         // renderVlanInterface has checked that the host is a member
         this.address = vlan.members.filter((m) => m.host === host.name)[0].address;
         this.backend = host.backend;
-        this.command = hostScriptCommand(`${name}-config`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn });
+        this.command = hostScriptCommand(`${name}-config`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library });
         this.stdout = this.command.stdout;
         this.ready = [this.command];
         this.registerOutputs({
