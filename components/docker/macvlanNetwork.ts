@@ -12,7 +12,20 @@ export interface NetworkHostTarget {
      * interface the network sits on. Defaults to none.
      */
     dependsOn?: pulumi.Resource[];
+    /**
+     * A value that changes whenever the network's parent link is made anew on that host: for a VLAN
+     * interface, the id of its command (a replaced VLAN interface is deleted with `ip link delete`,
+     * which takes every macvlan interface on it away). It becomes the network's label
+     * {@link PARENT_REVISION_LABEL}, and a changed label replaces the network (every Docker network
+     * argument does), and with it the containers on it. Because the value is an output of the parent's
+     * resource, a parent replaced delete-before-replace deletes the network and its containers first.
+     * Defaults to none: a parent NIC is never deleted (its command only sets promiscuous mode).
+     */
+    parentRevision?: pulumi.Input<string>;
 }
+
+/** The label of a network whose parent link can be replaced: the revision of that link (see {@link NetworkHostTarget.parentRevision}). */
+export const PARENT_REVISION_LABEL = "macvlan-lab.parent-revision";
 
 export interface MacvlanNetworkArgs {
     /** The network as the spec defines it: name, driver, mode, subnet, gateway, parent per host. */
@@ -64,7 +77,8 @@ export function networkIpam(network: NetworkSpec, plan: LabPlan, host: string): 
  * One Docker network, identical (name, driver, subnet, gateway) on every host it spans, each host
  * with its own dynamic range from the plan. Docker network arguments force replacement and the name
  * is fixed, so each is deleted before it is replaced; containers attach by network id, so they are
- * replaced with it.
+ * replaced with it. A network on a VLAN interface carries the interface's revision as a label, so a
+ * replaced VLAN interface replaces the network and its containers too.
  */
 export class MacvlanNetwork extends pulumi.ComponentResource {
     /** Host name -> the Docker network on that host. */
@@ -92,6 +106,7 @@ export class MacvlanNetwork extends pulumi.ComponentResource {
                     driver: n.driver,
                     options: networkOptions(n, host),
                     ipamConfigs: [networkIpam(n, args.plan, host)],
+                    ...(target.parentRevision !== undefined ? { labels: [{ label: PARENT_REVISION_LABEL, value: target.parentRevision }] } : {}),
                 },
                 {
                     parent: this,

@@ -273,7 +273,8 @@ describe("host networking renderers", () => {
         });
         after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-        it("bash -n and sh -n accept them all", () => {
+        it("bash -n and sh -n accept them all", function () {
+            this.timeout(120_000);
             assert.ok(files.length >= 100, `only ${files.length} scripts`);
             for (const f of files) {
                 for (const shell of ["bash", "sh"]) {
