@@ -7,7 +7,7 @@
  *   pulumi up
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, parseLab, readLabConfig, writeRunSshFiles } from "./components";
+import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, parseLab, readLabConfig, topologyMermaid, writeRunSshFiles } from "./components";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const { spec, errors } = parseLab(readLabConfig(config));
@@ -59,3 +59,5 @@ export const hosts = lab.summary;
 export const registry = lab.registryEndpoint ?? null;
 /** The connectivity checks: source, target, network, expected, observed. */
 export const checks = lab.checkMatrix;
+/** The lab's topology as a Mermaid flowchart (`pulumi stack output topology`; `npm run diagram` draws it as SVG). */
+export const topology = topologyMermaid(spec, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` });

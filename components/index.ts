@@ -1,22 +1,71 @@
 /**
  * macvlan-lab: component resources and pure helpers for cross-host Docker macvlan networking.
+ *
+ * This file is the package's public entry point (`main`/`types`/`exports` of package.json): what
+ * it exports is the API that semver covers, and `api/macvlan-lab.api.txt` records it (a test
+ * fails when it changes without that file being refreshed). Everything else under components/ is
+ * internal: script renderers, daemon.json merging, ping-check scripts may change in any release.
+ *
  * Import the components into another Pulumi project, or use `MacvlanLab` for a whole lab.
  */
+
+// The typed model of a lab, plain data (no Pulumi types).
 export * from "./spec/types";
+// Validation: raw config -> spec, every problem at once.
 export { parseLab, validateLab, loadLab, LabConfigError, RawLabConfig, DEFAULT_CONFIG_DIRS } from "./spec/validate";
+// The address plan: each host's dynamic range and the aux addresses its Docker must not hand out.
 export { planLab, auxAddresses, LabPlan, NetworkPlan, FixedAddress } from "./spec/plan";
 export { parseImageReference, ImageReference } from "./spec/names";
+// Reading a stack's config (the program's way in).
 export { readLabConfig, CONFIG_NAMESPACE } from "./spec/config";
-export { shellQuote, shellJoin } from "./shell";
+// Topology diagrams: spec + plan -> Mermaid / Graphviz DOT text.
+export { topologyMermaid, topologyDot, TopologyOptions } from "./diagram";
+
+// Host networking: the parent NIC promiscuous, 8021q, VLAN interfaces.
 export { remoteConnection } from "./connection";
-export * from "./host";
-export { dockerProvider, dockerHostUrl, dockerSshOpts, DockerSshOptions } from "./docker/provider";
-export { knownHostsLine, runSshFileNames, writeRunSshFiles, RunSshFiles } from "./docker/sshIdentity";
-export { MacvlanNetwork, MacvlanNetworkArgs, NetworkHostTarget, networkIpam, networkOptions } from "./docker/macvlanNetwork";
+export {
+    RenderOptions,
+    HostScripts,
+    ParentInterface,
+    ParentInterfaceArgs,
+    KernelModule,
+    KernelModuleArgs,
+    VlanInterface,
+    VlanInterfaceArgs,
+    HostNetworking,
+    HostNetworkingArgs,
+    validateHostVlans,
+} from "./host";
+
+// The shell library every host script sources, installed once per host.
+export { HostLibrary, HostLibraryArgs } from "./scripts/hostLibrary";
+
+// Docker: providers over ssh://, networks, registry, trust, containers, checks.
+export { dockerProvider, DockerSshOptions, insecureRegistryAuth } from "./docker/provider";
+// One key for everything: the Docker provider's ssh gets the remote commands' key as a file for the run.
+export { writeRunSshFiles, RunSshFiles } from "./docker/sshIdentity";
+export { MacvlanNetwork, MacvlanNetworkArgs, NetworkHostTarget } from "./docker/macvlanNetwork";
 export { PrivateRegistry, PrivateRegistryArgs, mirroredReference } from "./docker/registry";
+export { RegistryTrust, RegistryTrustArgs } from "./docker/registryTrust";
+export { ReloadMode } from "./docker/daemonJson";
 export { LabContainer, LabContainerArgs } from "./docker/container";
-export * from "./docker/registryTrust";
-export * from "./docker/daemonJson";
-export * from "./docker/checks";
-export * from "./docker/connectivityCheck";
+export { ConnectivityCheck, ConnectivityCheckArgs } from "./docker/connectivityCheck";
+export { CheckRow, Reachability, Observed } from "./docker/checks";
+
+// The whole lab as one component.
 export { MacvlanLab, MacvlanLabArgs, HostSummary } from "./lab";
+
+// the read-only preflight: a component another program can put before its own changes, the facts
+// it checks a host against, and the label that tells a stack's own Docker objects from leftovers
+export {
+    HostPreflight,
+    HostPreflightArgs,
+    preflightFactsOf,
+    PreflightFacts,
+    PreflightNetwork,
+    PreflightContainer,
+    importCommand,
+    childUrn,
+    STACK_LABEL,
+    MIN_DOCKER_API,
+} from "./preflight";

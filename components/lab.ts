@@ -14,6 +14,7 @@ import { LabContainer } from "./docker/container";
 import { RegistryTrust } from "./docker/registryTrust";
 import { ConnectivityCheck } from "./docker/connectivityCheck";
 import { CheckRow } from "./docker/checks";
+import { HostPreflight, STACK_LABEL, childUrn, importCommand, preflightFactsOf } from "./preflight";
 
 export interface MacvlanLabArgs {
     /** The validated lab (from `loadLab`). Decides which resources exist and how they are named. */
@@ -22,6 +23,12 @@ export interface MacvlanLabArgs {
     privateKey: pulumi.Input<string>;
     /** ssh options of the Docker providers (key file, known_hosts). Defaults to the ssh client's own. */
     docker?: DockerSshOptions;
+    /**
+     * The value of the `dev.macvlan-lab.stack` label on every Docker network and container the lab
+     * makes; the preflight tells the stack's own objects from leftovers by it. Defaults to
+     * `<project>/<stack>`.
+     */
+    stackId?: string;
 }
 
 /** What a user wants to see of one host after `pulumi up`. */
@@ -54,6 +61,8 @@ export class MacvlanLab extends pulumi.ComponentResource {
     public readonly checkMatrix: pulumi.Output<CheckRow[]>;
     /** `<address>:<port>` of the registry, when the lab has one. */
     public readonly registryEndpoint?: string;
+    /** Per host: its read-only preflight, which every change on every host waits for. */
+    public readonly preflights: Record<string, HostPreflight> = {};
 
     constructor(name: string, args: MacvlanLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:index:MacvlanLab", name, {}, opts);
@@ -72,6 +81,32 @@ export class MacvlanLab extends pulumi.ComponentResource {
             );
         }
         const privateKey = pulumi.secret(args.privateKey);
+        const stackId = args.stackId ?? `${pulumi.getProject()}/${pulumi.getStack()}`;
+        const labels = [{ label: STACK_LABEL, value: stackId }];
+
+        // First the read-only preflight of every host; nothing that changes any host starts before
+        // all of them passed (the Docker providers and the first command of each host wait for them).
+        // The URN as a plain value: an output of `this.urn` would make each preflight wait for every
+        // child of this component, some of which wait for the preflights.
+        const labUrn = pulumi.output(new Promise<string>((resolve) => this.urn.apply(resolve)));
+        for (const host of spec.hosts) {
+            const facts = labUrn.apply((labUrn) => {
+                const provider = childUrn(labUrn, "pulumi:providers:docker", `${name}-${host.name}-docker`);
+                return preflightFactsOf(
+                    spec,
+                    host,
+                    stackId,
+                    {
+                        network: (n) => importCommand("network", `${name}-${n}-${host.name}`, childUrn(labUrn, "macvlan-lab:docker:MacvlanNetwork", `${name}-${n}`), provider),
+                        container: (c) => importCommand("container", `${name}-${host.name}-${c}-container`, childUrn(labUrn, "macvlan-lab:docker:Container", `${name}-${host.name}-${c}`), provider),
+                        registry: () => importCommand("container", `${name}-registry-container`, childUrn(labUrn, "macvlan-lab:docker:PrivateRegistry", `${name}-registry`), provider),
+                    },
+                    spec.registry?.migrateUnitFlag ?? false,
+                );
+            });
+            this.preflights[host.name] = new HostPreflight(`${name}-${host.name}-preflight`, { connection: remoteConnection(host.ssh, privateKey), facts }, { parent: this });
+        }
+        const preflights = Object.values(this.preflights).map((p) => p.command);
 
         for (const host of spec.hosts) {
             const vlans = spec.vlans.filter((v) => v.members.some((m) => m.host === host.name));
@@ -79,20 +114,20 @@ export class MacvlanLab extends pulumi.ComponentResource {
             this.libraries[host.name] = new HostLibrary(
                 `${name}-${host.name}-lib`,
                 { connection, endpoint: `${host.ssh.address}:${host.ssh.port}` },
-                { parent: this },
+                { parent: this, dependsOn: preflights },
             );
             this.hostNetworking[host.name] = new HostNetworking(
                 `${name}-${host.name}`,
                 { host, vlans, privateKey, library: this.libraries[host.name] },
-                { parent: this },
+                { parent: this, dependsOn: preflights },
             );
             const registryAuth = spec.registry ? [insecureRegistryAuth(spec.registry.endpoint)] : [];
-            this.providers[host.name] = dockerProvider(`${name}-${host.name}-docker`, host, args.docker ?? {}, { parent: this }, registryAuth);
+            this.providers[host.name] = dockerProvider(`${name}-${host.name}-docker`, host, args.docker ?? {}, { parent: this, dependsOn: preflights }, registryAuth);
             if (spec.registry) {
                 this.trust[host.name] = new RegistryTrust(
                     `${name}-${host.name}-trust`,
                     { connection: remoteConnection(host.ssh, privateKey), endpoint: spec.registry.endpoint },
-                    { parent: this },
+                    { parent: this, dependsOn: preflights },
                 );
             }
             this.summary[host.name] = { networks: {}, containers: {} };
@@ -117,7 +152,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     ipRange: plan.networks[n.name].ranges[h],
                 };
             }
-            this.networks[n.name] = new MacvlanNetwork(`${name}-${n.name}`, { network: n, plan, hosts: targets }, { parent: this });
+            this.networks[n.name] = new MacvlanNetwork(`${name}-${n.name}`, { network: n, plan, hosts: targets, labels }, { parent: this });
         }
 
         const registry = spec.registry;
@@ -127,6 +162,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                 `${name}-registry`,
                 {
                     registry,
+                    labels,
                     provider: this.providers[registry.host],
                     pushDependsOn: [this.trust[registry.host].command],
                 },
@@ -163,6 +199,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                 `${name}-${c.host}-${c.name}`,
                 {
                     container: c,
+                    labels,
                     provider: this.providers[c.host],
                     image: pullOf(c).imageId,
                     networkId: this.networks[c.network].networks[c.host].id,

@@ -21,6 +21,7 @@ import * as path from "path";
 import { LabHosts, LabTopology, attachLab, checkPrerequisites, hostsDown, hostsUp } from "./hosts";
 import { isAlive, cmdline } from "./hosts/proc";
 import { ensurePackages } from "./packages";
+import { PROFILES, Profile, applyProfile, isProfile } from "./profiles";
 import { LoadedStack, SECRET_KEY, defaultLabName, labNameProblem, labStackConfig, loadStack, topologyOf } from "./topology";
 import { listStacks } from "./stackFile";
 import { REPO_ROOT } from "./build";
@@ -219,7 +220,7 @@ export async function destroyOnLab(lab: LabHosts, opts: EngineRunOptions = {}): 
     const ws = workspaceOf(runPaths(runName).dir);
     if (!fs.existsSync(path.join(ws.backend, ".pulumi"))) return undefined;
     const { engine } = prepareEngine(runName, log);
-    const r = await pulumiOnLab(lab, ws, engine, ["destroy", ...COMMON_ARGS, ...(opts.extraArgs ?? [])], {
+    const r = await pulumiOnLab(lab, ws, engine, ["destroy", "--run-program", ...COMMON_ARGS, ...(opts.extraArgs ?? [])], {
         onLine: log,
         signal: opts.signal,
         timeoutMs: opts.timeoutMs ?? DESTROY_TIMEOUT_MS,
@@ -343,6 +344,18 @@ export interface UpOptions {
     log?: (line: string) => void;
     /** Skip installing Debian packages (the caller did). Defaults to false. */
     skipPackages?: boolean;
+    /**
+     * A host profile (lab/profiles.ts) applied to freshly built hosts before the first apply; a lab
+     * with a profile stays up when the apply fails, so the preflight's fixes can be tried on it.
+     */
+    profile?: Profile;
+}
+
+/** The preflight's PROBLEM lines in pulumi's output, once each, in order. Pure. */
+export function preflightProblems(output: string): string[] {
+    const seen = new Set<string>();
+    for (const m of output.matchAll(/preflight [^\s:]+: PROBLEM \d+: .*/g)) seen.add(m[0].trimEnd());
+    return [...seen];
 }
 
 /** Tears lab `name` down: `pulumi destroy` (when its hosts are up), then the hosts. Never throws. */
@@ -475,6 +488,10 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
                 return interrupted !== undefined ? 130 : 1;
             }
             hostsMs = Date.now() - t;
+            if (opts.profile !== undefined && interrupted === undefined) {
+                log(""); log(`== profile ${opts.profile}: the hosts as the tutorial leaves them ==`);
+                await applyProfile(opts.profile, lab, stack, (l) => log(`  ${l}`));
+            }
             if (interrupted !== undefined) {
                 tearingDown = true;
                 const d = await downLab(name, log);
@@ -494,7 +511,15 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
             const why = interrupted !== undefined ? `interrupted (${interrupted})` : `failed (pulumi exit ${apply.code})`;
             err(`lab ${name}: apply ${why} after ${apply.seconds.toFixed(1)} s`);
             for (const f of apply.failures) err(`  ${f}`);
-            if (built) {
+            const problems = preflightProblems(`${apply.stdout}\n${apply.stderr}`);
+            if (problems.length > 0) {
+                err(""); err(`lab ${name}: the preflight found ${problems.length} problem(s); nothing was changed on any host:`);
+                for (const p of problems) err(`  ${p}`);
+            }
+            if (opts.profile !== undefined && interrupted === undefined) {
+                writeRecord({ name, stack: stackName, topology, phase: "failed" });
+                log(`lab ${name}: the hosts stay up (profile ${opts.profile}); apply a fix on a host with: ssh -F ${lab.sshConfigPath} <host> '<command>', then run again: npm run lab -- ${stackName}${name === defaultLabName(stackName) ? "" : ` --name ${name}`}`);
+            } else if (built) {
                 tearingDown = true;
                 log(`lab ${name}: tearing down what this run built`);
                 const d = await downLab(name, log);
@@ -560,9 +585,10 @@ export async function down(target: { stack?: string; name?: string }, log: (l: s
 }
 
 const USAGE = `usage:
-  npm run lab -- <stack> [--name <lab>]                    (ts-node lab/cli.ts up <stack> ...)
+  npm run lab -- <stack> [--name <lab>] [--profile <p>]    (ts-node lab/cli.ts up <stack> ...)
   npm run lab:down [-- <stack>] [--name <lab>]             (ts-node lab/cli.ts down ...)
   npm run lab:pulumi -- <stack> [--name <lab>] <args...>   (ts-node lab/cli.ts pulumi <stack> ...)
+profiles: ${PROFILES.join(", ")} (hosts as the tutorial leaves them; see lab/profiles.ts)
 stacks: ${(() => {
     try {
         return listStacks().join(", ");
@@ -575,6 +601,8 @@ export interface CliCommand {
     command: "up" | "down" | "pulumi";
     stack?: string;
     name?: string;
+    /** `up`: a host profile for freshly built hosts. */
+    profile?: Profile;
     /** `pulumi`: the arguments for pulumi. */
     args: string[];
 }
@@ -585,6 +613,7 @@ export function parseCli(argv: string[]): CliCommand | undefined {
     if (command !== "up" && command !== "down" && command !== "pulumi") return undefined;
     let stack: string | undefined;
     let name: string | undefined;
+    let profile: Profile | undefined;
     const args: string[] = [];
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
@@ -598,6 +627,10 @@ export function parseCli(argv: string[]): CliCommand | undefined {
         } else if (a === "--name") {
             name = rest[++i];
             if (name === undefined) return undefined;
+        } else if (a === "--profile" && command === "up") {
+            const p = rest[++i];
+            if (p === undefined || !isProfile(p)) return undefined;
+            profile = p;
         } else if (a.startsWith("-") || stack !== undefined) {
             return undefined;
         } else {
@@ -606,7 +639,7 @@ export function parseCli(argv: string[]): CliCommand | undefined {
     }
     if ((command === "up" || command === "pulumi") && stack === undefined) return undefined;
     if (command === "pulumi" && args.length === 0) return undefined;
-    return { command, stack, name, args };
+    return { command, stack, name, args, ...(profile !== undefined ? { profile } : {}) };
 }
 
 /**
@@ -637,7 +670,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     if (parsed.command === "up") {
-        return up(parsed.stack as string, { name: parsed.name });
+        return up(parsed.stack as string, { name: parsed.name, profile: parsed.profile });
     }
     if (parsed.command === "pulumi") {
         return pulumiCli(parsed.stack as string, parsed.args, parsed.name);

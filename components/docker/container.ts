@@ -3,6 +3,12 @@ import * as docker from "@pulumi/docker";
 import { ContainerSpec } from "../spec/types";
 
 export interface LabContainerArgs {
+    /**
+     * Labels on the Docker object(s), e.g. `MacvlanLab`'s `dev.macvlan-lab.stack` that the preflight
+     * tells the stack's own objects by. Defaults to none. A change replaces the object (Docker
+     * cannot relabel it).
+     */
+    labels?: docker.types.input.ContainerLabel[];
     /** The container as the spec defines it: name, host, network, static address, command, restart. */
     container: ContainerSpec;
     /** The Docker provider of the container's host. */
@@ -46,6 +52,7 @@ export class LabContainer extends pulumi.ComponentResource {
                 command: c.command,
                 restart: c.restart,
                 mustRun: true,
+                ...(args.labels !== undefined && args.labels.length > 0 ? { labels: args.labels } : {}),
                 networksAdvanced: [{ name: args.networkId, ...(c.ip !== undefined ? { ipv4Address: c.ip } : {}) }],
             },
             { parent: this, provider: args.provider, dependsOn: args.dependsOn ?? [], deleteBeforeReplace: true },

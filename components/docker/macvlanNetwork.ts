@@ -28,12 +28,27 @@ export interface NetworkHostTarget {
 export const PARENT_REVISION_LABEL = "macvlan-lab.parent-revision";
 
 export interface MacvlanNetworkArgs {
+    /**
+     * Labels on the Docker object(s), e.g. `MacvlanLab`'s `dev.macvlan-lab.stack` that the preflight
+     * tells the stack's own objects by. Defaults to none. A change replaces the object (Docker
+     * cannot relabel it).
+     */
+    labels?: docker.types.input.NetworkLabel[];
     /** The network as the spec defines it: name, driver, mode, subnet, gateway, parent per host. */
     network: NetworkSpec;
     /** The address plan: each host's `ip-range` and aux addresses come from it. */
     plan: LabPlan;
     /** Host name -> provider and dependencies, for every host in `network.hosts`. */
     hosts: Record<string, NetworkHostTarget>;
+}
+
+/** The network's labels on one host: the given ones and the parent's revision; none when empty. */
+function labelsOf(
+    labels: docker.types.input.NetworkLabel[] | undefined,
+    parentRevision: pulumi.Input<string> | undefined,
+): { labels?: docker.types.input.NetworkLabel[] } {
+    const all = [...(labels ?? []), ...(parentRevision !== undefined ? [{ label: PARENT_REVISION_LABEL, value: parentRevision }] : [])];
+    return all.length > 0 ? { labels: all } : {};
 }
 
 /**
@@ -106,7 +121,7 @@ export class MacvlanNetwork extends pulumi.ComponentResource {
                     driver: n.driver,
                     options: networkOptions(n, host),
                     ipamConfigs: [networkIpam(n, args.plan, host)],
-                    ...(target.parentRevision !== undefined ? { labels: [{ label: PARENT_REVISION_LABEL, value: target.parentRevision }] } : {}),
+                    ...labelsOf(args.labels, target.parentRevision),
                 },
                 {
                     parent: this,

@@ -3,6 +3,12 @@ import * as docker from "@pulumi/docker";
 import { RegistrySpec } from "../spec/types";
 
 export interface PrivateRegistryArgs {
+    /**
+     * Labels on the Docker object(s), e.g. `MacvlanLab`'s `dev.macvlan-lab.stack` that the preflight
+     * tells the stack's own objects by. Defaults to none. A change replaces the object (Docker
+     * cannot relabel it).
+     */
+    labels?: docker.types.input.ContainerLabel[];
     /** The registry as the spec defines it: host, address, port, image, volume, mirrors. */
     registry: RegistrySpec;
     /** The Docker provider of the registry's host. */
@@ -51,6 +57,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 image: image.imageId,
                 restart: "always",
                 mustRun: true,
+                ...(args.labels !== undefined && args.labels.length > 0 ? { labels: args.labels } : {}),
                 ports: [{ internal: 5000, external: reg.port }],
                 volumes: [{ volumeName: volume.name, containerPath: "/var/lib/registry" }],
             },

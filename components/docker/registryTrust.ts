@@ -82,7 +82,7 @@ export class RegistryTrust extends pulumi.ComponentResource {
                 // trusts (only host and port of the connection: the key stays out of the triggers)
                 triggers: [create, del, pulumi.all([connection.host, connection.port]).apply(([h, p]) => `${h}:${p ?? 22}`)],
             },
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
         );
         this.stdout = this.command.stdout;
         this.registerOutputs({ endpoint: this.endpoint, stdout: this.stdout });

@@ -70,7 +70,12 @@ export class HostNetworking extends pulumi.ComponentResource {
                 { parent: this },
             );
 
-        this.parentInterface = new ParentInterface(`${name}-parent`, { host, privateKey, library: this.library, ...renderOptions }, { parent: this });
+        // the component's dependsOn (a preflight, say) holds its first command, and so all of them
+        this.parentInterface = new ParentInterface(
+            `${name}-parent`,
+            { host, privateKey, library: this.library, ...renderOptions },
+            { parent: this, dependsOn: opts?.dependsOn },
+        );
         const before: pulumi.Resource[] = [...this.parentInterface.ready];
         if (vlans.length > 0) {
             this.kernelModule = new KernelModule(

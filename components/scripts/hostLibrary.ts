@@ -57,7 +57,8 @@ export class HostLibrary extends pulumi.ComponentResource {
                 triggers: [`sha256:${lib.digest}`, args.endpoint],
                 logging: "stdoutAndStderr",
             },
-            { parent: this },
+            // the component's dependsOn (a preflight, say) holds the install
+            { parent: this, dependsOn: opts?.dependsOn },
         );
         this.ready = [this.command];
         this.registerOutputs({ dir: this.dir });

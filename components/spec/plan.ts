@@ -13,7 +13,7 @@
  * built for the hosts a program actually declares.
  */
 import { IPv4, IPv4CidrRange } from "ip-num";
-import { LabSpec, ValidationError } from "./types";
+import { LabParts, ValidationError } from "./types";
 
 /** An address in a network's subnet that is taken, and by what. */
 export interface FixedAddress {
@@ -42,8 +42,11 @@ export interface LabPlan {
 /** Smallest range a host gets: a /30 (4 addresses). */
 export const MAX_RANGE_PREFIX = 30;
 
-/** Plans every network of a spec. Errors when a subnet cannot give each host a disjoint range. */
-export function planLab(spec: LabSpec): { plan: LabPlan; errors: ValidationError[] } {
+/**
+ * Plans every network of a spec (or of the parts of one a program builds without a stack: hosts,
+ * VLANs, networks, containers). Errors when a subnet cannot give each host a disjoint range.
+ */
+export function planLab(spec: LabParts): { plan: LabPlan; errors: ValidationError[] } {
     const plan: LabPlan = { networks: {} };
     const errors: ValidationError[] = [];
     // every host address once, as a number: SSH addresses (IPv4 ones) and VLAN addresses

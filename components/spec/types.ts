@@ -180,6 +180,12 @@ export interface LabSpec {
     checks: ChecksSpec;
 }
 
+/**
+ * The parts of a lab that the address plan and the topology diagrams read. A `LabSpec` is one; a
+ * program that builds a lab from the components without a stack passes just these.
+ */
+export type LabParts = Pick<LabSpec, "hosts" | "vlans" | "networks" | "containers"> & { registry?: RegistrySpec };
+
 /** One problem found in a stack's config. */
 export interface ValidationError {
     /** Config path, e.g. `containers[3].ip`. */

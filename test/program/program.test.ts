@@ -55,10 +55,10 @@ describe("program: every stack file loads and declares resources", function () {
     // the first program run compiles the whole program with ts-node (about 20 s on 2 cores)
     this.timeout(120_000);
     for (const stack of listStacks()) {
-        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry and checks`, async () => {
+        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks and topology`, async () => {
             const { state, program } = await runProgram(stack, loadStackConfig(stack));
             assert.ok(state.resources.length > 10);
-            assert.deepStrictEqual(Object.keys(program).sort(), ["checks", "hosts", "registry"]);
+            assert.deepStrictEqual(Object.keys(program).sort(), ["checks", "hosts", "registry", "topology"]);
         });
     }
 });
@@ -75,8 +75,10 @@ describe("program: single-network stack", () => {
             "command:remote:Command lab-checks-docker02",
             "command:remote:Command lab-docker01-lib-install",
             "command:remote:Command lab-docker01-parent-promisc",
+            "command:remote:Command lab-docker01-preflight-check",
             "command:remote:Command lab-docker02-lib-install",
             "command:remote:Command lab-docker02-parent-promisc",
+            "command:remote:Command lab-docker02-preflight-check",
             "docker:index/container:Container lab-docker01-bbox1-container",
             "docker:index/container:Container lab-docker02-bbox2-container",
             "docker:index/network:Network lab-mac_net1-docker01",
@@ -100,6 +102,7 @@ describe("program: single-network stack", () => {
             driver: "macvlan",
             options: { parent: "ens33", macvlan_mode: "bridge" },
             ipamConfigs: [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.64/26", auxAddress: { "bbox2@docker02": "172.22.16.20" } }],
+            labels: [{ label: "dev.macvlan-lab.stack", value: "macvlan-lab/single-network" }],
         });
         assert.deepStrictEqual(n2.ipamConfigs, [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.128/26", auxAddress: { "bbox1@docker01": "172.22.16.10" } }]);
         assert.strictEqual(n2.name, n1.name);
@@ -155,6 +158,7 @@ describe("program: multi-vlan stack", () => {
             `command:remote:Command lab-${h}-ens33.20-config`,
             `command:remote:Command lab-${h}-lib-install`,
             `command:remote:Command lab-${h}-parent-promisc`,
+            `command:remote:Command lab-${h}-preflight-check`,
             `command:remote:Command lab-${h}-trust-daemon-json`,
             `command:remote:Command lab-checks-${h}`,
             `docker:index/container:Container lab-${h}-bbox10-container`,
@@ -242,6 +246,10 @@ describe("program: multi-vlan stack", () => {
     it("gives every host command a delete script and triggers", () => {
         const containerIds = run.state.byType("docker:index/container:Container").filter((r) => r.name.startsWith("lab-docker0")).map((r) => r.id);
         for (const c of run.state.byType("command:remote:Command")) {
+            if (c.name.endsWith("-preflight-check")) {
+                assert.strictEqual(c.inputs.delete, undefined, `${c.name}: the preflight only reads, so has nothing to delete`);
+                continue;
+            }
             assert.ok(Array.isArray(c.inputs.triggers) && c.inputs.triggers.length > 0, `${c.name} has no triggers`);
             if (c.name.startsWith("lab-checks-")) {
                 assert.strictEqual(c.inputs.delete, undefined, `${c.name}: a check changes nothing, so has nothing to delete`);
@@ -286,7 +294,7 @@ describe("program: multi-vlan stack", () => {
 
     it("keeps the SSH key a secret: in every connection, and nowhere in plain inputs", () => {
         const commands = run.state.byType("command:remote:Command");
-        assert.strictEqual(commands.length, 14);
+        assert.strictEqual(commands.length, 16);
         for (const c of commands) {
             assert.ok(run.state.isSecret(c, "connection.privateKey"), `${c.name}: connection.privateKey is not secret`);
             assert.strictEqual(c.inputs.connection.privateKey, KEY);
@@ -324,5 +332,54 @@ describe("program: invalid config fails before any resource is declared", () => 
             return true;
         });
         assert.deepStrictEqual(lastState?.resources, []);
+    });
+});
+
+describe("program: the read-only preflight holds every change on every host", () => {
+    let run: Run;
+    before(async () => {
+        run = await runProgram("multi-vlan", loadStackConfig("multi-vlan"));
+    });
+    const hosts = ["docker01", "docker02"];
+    const preflights = hosts.map((h) => `lab-${h}-preflight-check`);
+
+    it("makes the first command of each host, its registry trust and its Docker provider wait for the preflights of all hosts", () => {
+        for (const h of hosts) {
+            dependsOn(run.state, `lab-${h}-lib-install`, ...preflights);
+            dependsOn(run.state, `lab-${h}-parent-promisc`, ...preflights);
+            dependsOn(run.state, `lab-${h}-trust-daemon-json`, ...preflights);
+            dependsOn(run.state, `lab-${h}-docker`, ...preflights);
+        }
+        for (const p of preflights) {
+            assert.deepStrictEqual(run.state.byName(p).dependencies, [], `${p} waits for nothing`);
+        }
+    });
+
+    it("labels every network and container with the stack, which the preflight tells the stack's own objects by", () => {
+        const labelled = run.state.resources.filter((r) => r.type === "docker:index/network:Network" || r.type === "docker:index/container:Container");
+        assert.strictEqual(labelled.length, 4 + 4 + 1);
+        for (const r of labelled) {
+            assert.deepStrictEqual(r.inputs.labels, [{ label: "dev.macvlan-lab.stack", value: "macvlan-lab/multi-vlan" }], r.name);
+        }
+    });
+
+    it("gives each host's preflight what the stack declares there, with the exact import command for each object", () => {
+        const script = run.state.byName("lab-docker02-preflight-check").inputs.create as string;
+        assert.match(script, /^HOST='docker02'$/m);
+        assert.match(script, /^HOST_PATH='hosts\[1\]'$/m);
+        assert.match(script, /^VLAN_IDS='10 20'$/m);
+        assert.match(script, /^STACK_ID='macvlan-lab\/multi-vlan'$/m);
+        assert.match(script, /^REGISTRY_PORT=''$/m, "docker02 is not the registry host");
+        assert.match(script, /^TRUST_INSECURE='yes'$/m);
+        const lab = urnOf(run.state, "lab");
+        const provider = urnOf(run.state, "lab-docker02-docker");
+        const container = urnOf(run.state, "lab-docker02-bbox10");
+        const network = urnOf(run.state, "lab-mac_net10");
+        assert.ok(lab.length > 0);
+        const record = (line: string) => assert.ok(script.includes(line), `missing ${line}`);
+        record(`bbox10|mac_net10|172.16.10.11|192.168.1.11:5000/busybox:v1|pulumi import docker:index/container:Container lab-docker02-bbox10-container {id} --parent '\\''parent=${container}'\\'' --provider '\\''docker=${provider}'\\''`);
+        record(`mac_net10|macvlan|ens33.10|172.16.10.0/24|172.16.10.1|pulumi import docker:index/network:Network lab-mac_net10-docker02 {id} --parent '\\''parent=${network}'\\'' --provider '\\''docker=${provider}'\\''`);
+        const registryHost = run.state.byName("lab-docker01-preflight-check").inputs.create as string;
+        assert.match(registryHost, /^REGISTRY_PORT='5000'$/m);
     });
 });

@@ -6,7 +6,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { REPO_ROOT, formatMatrix, parseCli } from "../../lab/cli";
+import { REPO_ROOT, formatMatrix, parseCli, preflightProblems } from "../../lab/cli";
+import { tutorialLeftovers } from "../../lab/profiles";
 import { labStackYaml } from "../../lab/pulumi";
 import { parsePackageList } from "../../lab/packages";
 import { parseLinks } from "../../lab/snapshot";
@@ -218,6 +219,9 @@ describe("lab: stack -> lab topology, stack config and command line (pure)", () 
         assert.equal(parseCli(["up", "a", "b"]), undefined);
         assert.equal(parseCli(["up", "a", "--bogus"]), undefined);
         assert.equal(parseCli(["up", "a", "--name"]), undefined);
+        assert.deepEqual(parseCli(["up", "multi-vlan", "--profile", "tutorial-leftovers"]), { command: "up", stack: "multi-vlan", name: undefined, args: [], profile: "tutorial-leftovers" });
+        assert.equal(parseCli(["up", "multi-vlan", "--profile", "centos"]), undefined, "an unknown profile is refused");
+        assert.equal(parseCli(["down", "--profile", "tutorial-leftovers"]), undefined, "only up takes a profile");
         assert.equal(parseCli(["bogus", "a"]), undefined);
         assert.equal(parseCli([]), undefined);
     });
@@ -238,5 +242,32 @@ describe("lab: stack -> lab topology, stack config and command line (pure)", () 
             "docker0-port1": { flags: ["UP"], mtu: 1500, operstate: "UP", kind: "veth", master: "docker0" },
             ens33: { flags: ["PROMISC", "UP"], mtu: 1500, operstate: "UP", mac: "bb:bb:bb:bb:bb:bb", kind: "veth" },
         });
+    });
+});
+
+describe("lab: the tutorial-leftovers profile and the preflight report (pure)", () => {
+    it("makes the tutorial's Docker objects of the stack: its networks, its containers from plain busybox, its registry", () => {
+        const l = loadStack("multi-vlan").stack as LoadedStack;
+        const cmds = tutorialLeftovers(l);
+        assert.deepEqual(cmds.docker02.map((a) => a.join(" ")), [
+            "docker network create -d macvlan --subnet 172.16.10.0/24 --gateway 172.16.10.1 -o parent=ens33.10 mac_net10",
+            "docker network create -d macvlan --subnet 172.16.20.0/24 --gateway 172.16.20.1 -o parent=ens33.20 mac_net20",
+            "docker run -d --name bbox10 --network mac_net10 --ip 172.16.10.11 busybox:latest sleep 86400",
+            "docker run -d --name bbox20 --network mac_net20 --ip 172.16.20.21 busybox:latest sleep 86400",
+        ]);
+        assert.deepEqual(cmds.docker01.at(-1), ["docker", "run", "-d", "-p", "5000:5000", "--restart", "always", "--name", "registry", "registry:2"]);
+    });
+
+    it("picks the preflight's PROBLEM lines out of pulumi's output, once each", () => {
+        const out = [
+            "  +  command:remote:Command lab-docker01-preflight-check creating (0s) preflight docker01: PROBLEM 1: network mac_net10 exists (id x) Fix: docker network rm mac_net10",
+            "    error: Process exited with status 1",
+            "    preflight docker01: PROBLEM 1: network mac_net10 exists (id x) Fix: docker network rm mac_net10",
+            "preflight docker02: PROBLEM 2: container bbox10 exists   ",
+        ].join("\n");
+        assert.deepEqual(preflightProblems(out), [
+            "preflight docker01: PROBLEM 1: network mac_net10 exists (id x) Fix: docker network rm mac_net10",
+            "preflight docker02: PROBLEM 2: container bbox10 exists",
+        ]);
     });
 });

@@ -1,0 +1,160 @@
+/**
+ * The read-only preflight of one host, rendered (pure): what the stack will put on the host, and
+ * the POSIX sh script (preflight.sh, next to this file) that checks the host can take it. The
+ * script only reads; see its header for what it checks and prints.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { shellQuote } from "../shell";
+import { HostSpec, LabSpec } from "../spec/types";
+import { DEFAULT_EMULATION_MARKER } from "../host/render";
+
+/** The name of the registry's container (`PrivateRegistry`'s default, the tutorial's). */
+export const REGISTRY_CONTAINER = "registry";
+
+/** The label every Docker network and container of a stack carries: `<project>/<stack>`. */
+export const STACK_LABEL = "dev.macvlan-lab.stack";
+
+/**
+ * The lowest Docker Engine API the program needs: Docker 20.10 (API 1.41), the oldest release the
+ * Docker provider 5.x and macvlan networks with `ip-range` and aux addresses are tested with.
+ */
+export const MIN_DOCKER_API = "1.41";
+
+/** A Docker network the stack declares on the host. */
+export interface PreflightNetwork {
+    name: string;
+    driver: string;
+    /** The parent link of the network on this host (the NIC or a VLAN interface). */
+    parent: string;
+    subnet: string;
+    gateway: string;
+    /** The `pulumi import ...` command that adopts an existing network that matches, `{id}` where its id goes. */
+    importCommand: string;
+}
+
+/** A container the stack declares on the host. */
+export interface PreflightContainer {
+    name: string;
+    network: string;
+    /** Its static address, when the stack gives one. */
+    ip?: string;
+    image: string;
+    /** The `pulumi import ...` command that adopts an existing container that matches, `{id}` where its id goes. */
+    importCommand: string;
+}
+
+/** Everything the preflight of one host compares the host with. */
+export interface PreflightFacts {
+    host: HostSpec;
+    /** The host's entry in the config, `hosts[0]`: the fixes name it. */
+    hostPath: string;
+    /** The VLAN ids this host gets. */
+    vlanIds: number[];
+    networks: PreflightNetwork[];
+    containers: PreflightContainer[];
+    /** The registry's published port, on the registry host only. */
+    registryPort?: number;
+    /** True when the host will trust a plain-HTTP registry through daemon.json. */
+    trustsInsecureRegistry: boolean;
+    /** True when a `--insecure-registry` in the docker unit will be migrated (registry.migrateUnitFlag). */
+    migrateUnitFlag: boolean;
+    /** The stack label's value of this stack: `<project>/<stack>`. */
+    stackId: string;
+    /** The local lab's VLAN emulation marker. Defaults to the lab's path. */
+    emulationMarker?: string;
+}
+
+const SCRIPT_FILE = path.join(__dirname, "preflight.sh");
+let scriptText: string | undefined;
+
+/** preflight.sh as it is in the repo (read once). */
+export function preflightScriptBody(): string {
+    scriptText ??= fs.readFileSync(SCRIPT_FILE, "utf8");
+    return scriptText;
+}
+
+/** Values that go into a `|`-separated record: no separator, no line break, not empty. */
+function field(what: string, value: string): string {
+    if (value === "" || /[|\n\r\0]/.test(value)) {
+        throw new Error(`preflight: ${what} ${JSON.stringify(value)} cannot go into a record (empty, or holds | or a line break)`);
+    }
+    return value;
+}
+
+/** The preflight script of one host: its inputs, quoted, then preflight.sh. Pure. */
+export function renderPreflight(f: PreflightFacts): string {
+    const networks = f.networks
+        .map((n) => [n.name, n.driver, n.parent, n.subnet, n.gateway, n.importCommand].map((v, i) => field(`network ${n.name} field ${i + 1}`, v)).join("|"))
+        .join("\n");
+    const containers = f.containers
+        .map((c) => [c.name, c.network, c.ip ?? "", c.image, c.importCommand].map((v, i) => (i === 2 && v === "" ? "" : field(`container ${c.name} field ${i + 1}`, v))).join("|"))
+        .join("\n");
+    const vars: Array<[string, string | number]> = [
+        ["HOST", f.host.name],
+        ["HOST_PATH", f.hostPath],
+        ["BACKEND", f.host.backend],
+        ["CONFIG_DIR", f.host.configDir],
+        ["NIC", f.host.nic],
+        ["VLAN_IDS", f.vlanIds.join(" ")],
+        ["EMULATION_MARKER", f.emulationMarker ?? DEFAULT_EMULATION_MARKER],
+        ["MIN_API", MIN_DOCKER_API],
+        ["LABEL_KEY", STACK_LABEL],
+        ["STACK_ID", f.stackId],
+        ["NETWORKS", networks],
+        ["CONTAINERS", containers],
+        ["REGISTRY_PORT", f.registryPort ?? ""],
+        ["TRUST_INSECURE", f.trustsInsecureRegistry ? "yes" : "no"],
+        ["UNIT_FLAG_OK", f.migrateUnitFlag ? "yes" : "no"],
+    ];
+    const header = vars.map(([k, v]) => `${k}=${shellQuote(v)}`).join("\n");
+    return `#!/bin/sh\n# macvlan-lab: preflight of ${f.host.name} (read-only)\n${header}\n${preflightScriptBody()}`;
+}
+
+/**
+ * The URN of a child of the resource `parentUrn`, as the engine forms it: the parent's type chain,
+ * `$`, the child's type. Pure: the preflight needs the URNs of resources that wait for it.
+ */
+export function childUrn(parentUrn: string, type: string, name: string): string {
+    const m = /^urn:pulumi:(.*?)::(.*?)::(.*)::(.*)$/.exec(parentUrn);
+    if (!m) throw new Error(`not a URN: ${JSON.stringify(parentUrn)}`);
+    return `urn:pulumi:${m[1]}::${m[2]}::${m[3]}$${type}::${name}`;
+}
+
+/** `pulumi import` of a Docker network or container of the stack, `{id}` where the found id goes. Pure. */
+export function importCommand(kind: "network" | "container", logicalName: string, parentUrn: string, providerUrn: string): string {
+    const token = kind === "network" ? "docker:index/network:Network" : "docker:index/container:Container";
+    return `pulumi import ${token} ${logicalName} {id} --parent ${shellQuote(`parent=${parentUrn}`)} --provider ${shellQuote(`docker=${providerUrn}`)}`;
+}
+
+/** What the preflight of `host` compares with, from the validated spec (import commands filled by the caller). */
+export function preflightFactsOf(
+    spec: LabSpec,
+    host: HostSpec,
+    stackId: string,
+    imports: { network: (network: string) => string; container: (container: string) => string; registry?: () => string },
+    migrateUnitFlag = false,
+): PreflightFacts {
+    const vlanIds = spec.vlans.filter((v) => v.members.some((m) => m.host === host.name)).map((v) => v.id);
+    const networks = spec.networks
+        .filter((n) => n.hosts.includes(host.name))
+        .map((n) => ({ name: n.name, driver: n.driver, parent: n.parents[host.name], subnet: n.subnet, gateway: n.gateway, importCommand: imports.network(n.name) }));
+    const containers = spec.containers
+        .filter((c) => c.host === host.name)
+        .map((c): PreflightContainer => ({ name: c.name, network: c.network, ip: c.ip, image: c.image, importCommand: imports.container(c.name) }));
+    // the registry runs as a container of its own on Docker's default bridge network
+    if (spec.registry?.host === host.name && imports.registry !== undefined) {
+        containers.push({ name: REGISTRY_CONTAINER, network: "bridge", image: spec.registry.image, importCommand: imports.registry() });
+    }
+    return {
+        host,
+        hostPath: `hosts[${spec.hosts.indexOf(host)}]`,
+        vlanIds,
+        networks,
+        containers,
+        registryPort: spec.registry?.host === host.name ? spec.registry.port : undefined,
+        trustsInsecureRegistry: spec.registry !== undefined,
+        migrateUnitFlag,
+        stackId,
+    };
+}

@@ -1,0 +1,105 @@
+/**
+ * The tutorial's hosts as the tutorial leaves them (`npm run lab -- multi-vlan --profile
+ * tutorial-leftovers`), with the real engine: the preflight reports every leftover on both hosts
+ * with its fix and nothing changes on any host; with the fixes it printed applied on the hosts, the
+ * same command applies the stack (on hosts without python3). Root only; skipped with the reason
+ * elsewhere. The lab's name is unique to this test process; it is torn down in after(), on failure too.
+ */
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { attachLab, checkPrerequisites } from "../../lab/hosts";
+import { downLab, preflightProblems, up } from "../../lab/cli";
+import { ensurePackages } from "../../lab/packages";
+
+const NAME = `mvlpf-${process.pid}`;
+
+describe("lab: multi-vlan on hosts the tutorial left behind (profile tutorial-leftovers, real engine)", function () {
+    this.timeout(900_000);
+    const lines: string[] = [];
+    const log = (l: string) => {
+        lines.push(l);
+        if (process.env.LAB_TEST_VERBOSE) console.log(`      | ${l}`);
+    };
+    let ready = false;
+
+    before(async function () {
+        if (process.getuid?.() !== 0) {
+            console.log("      skipped: the lab needs root (network and mount namespaces, dockerd)");
+            this.skip();
+        }
+        const pk = await ensurePackages((l) => console.log(`      | ${l}`));
+        const problems = [...pk.problems, ...checkPrerequisites()];
+        if (problems.length > 0) {
+            console.log(`      skipped: ${problems.join("; ")}`);
+            this.skip();
+        }
+        ready = true;
+    });
+    after(async () => {
+        if (ready) await downLab(NAME, () => undefined);
+    });
+
+    let problems: string[] = [];
+
+    it("stops at the preflight with every leftover of both hosts and its fix, changing nothing", async () => {
+        const t = Date.now();
+        const code = await up("multi-vlan", { name: NAME, profile: "tutorial-leftovers", log, skipPackages: true });
+        console.log(`      time: up with leftovers (fails at the preflight): ${((Date.now() - t) / 1000).toFixed(1)} s`);
+        assert.equal(code, 1, lines.slice(-40).join("\n"));
+        problems = preflightProblems(lines.join("\n"));
+        const summary = problems.map((p) => p.replace(/^preflight (\S+): PROBLEM \d+: (\S+ \S+) .*$/, "$1 $2")).sort();
+        assert.deepEqual(summary, [
+            "docker01 container bbox10",
+            "docker01 container bbox20",
+            "docker01 container registry",
+            "docker01 network mac_net10",
+            "docker01 network mac_net20",
+            "docker02 container bbox10",
+            "docker02 container bbox20",
+            "docker02 network mac_net10",
+            "docker02 network mac_net20",
+        ], problems.join("\n"));
+        for (const p of problems.filter((x) => / network mac_net/.test(x))) {
+            assert.match(p, /matches what the stack declares\. Fix: adopt it with: pulumi import docker:index\/network:Network lab-mac_net\d0-docker0\d [0-9a-f]{64} --parent 'parent=urn:pulumi:multi-vlan::macvlan-lab::macvlan-lab:index:MacvlanLab\$macvlan-lab:docker:MacvlanNetwork::lab-mac_net\d0' --provider 'docker=urn:pulumi:multi-vlan::macvlan-lab::macvlan-lab:index:MacvlanLab\$pulumi:providers:docker::lab-docker0\d-docker' {2}or remove it: docker network rm mac_net\d0$/);
+        }
+        for (const p of problems.filter((x) => / container bbox/.test(x))) {
+            assert.match(p, /image busybox:latest, .* made by no stack \(a leftover\)\) and differs from what the stack declares \(image 192\.168\.1\.11:5000\/busybox:v1, network mac_net\d0 172\.16\.\d0\.\d+\)\. Fix: remove it: docker rm -f bbox\d0$/);
+        }
+        assert.ok(problems.some((p) => /container registry exists .* image registry:2, network bridge, made by no stack \(a leftover\)\) and matches what the stack declares\. Fix: adopt it with: pulumi import docker:index\/container:Container lab-registry-container [0-9a-f]{64} /.test(p)), problems.join("\n"));
+
+        const lab = attachLab(NAME);
+        assert.ok(lab, "the hosts stay up with a profile");
+        for (const h of ["docker01", "docker02"]) {
+            const files = await lab.exec(h, ["sh", "-c", "ls /etc/sysconfig/network-scripts; grep -c insecure-registries /etc/docker/daemon.json || true; ip -d link show ens33"]);
+            assert.doesNotMatch(files.stdout, /ifcfg-ens33\.\d0/, `${h}: no VLAN config was written`);
+            assert.match(files.stdout, /^0$/m, `${h}: daemon.json is untouched`);
+            assert.doesNotMatch(files.stdout, /PROMISC/, `${h}: the NIC was not made promiscuous`);
+        }
+        const ssh = lab.sshArgv("docker02", "command -v python3 || echo none");
+        const noPython = spawnSync(ssh[0], ssh.slice(1), { encoding: "utf8", timeout: 30_000 });
+        assert.equal(noPython.stdout.trim(), "none", `root's shell over SSH finds no python3 (${noPython.stderr})`);
+    });
+
+    it("applies the stack once the fixes the preflight printed are applied on the hosts", async function () {
+        if (problems.length === 0) this.skip();
+        const lab = attachLab(NAME);
+        assert.ok(lab);
+        // containers first: a network with containers cannot be removed
+        const fixes = problems
+            .map((p) => /^preflight (\S+): .* remove it: (docker (?:rm -f|network rm) \S+)/.exec(p))
+            .filter((m): m is RegExpExecArray => m !== null)
+            .map((m) => ({ host: m[1], argv: m[2].split(" ") }))
+            .sort((a, b) => Number(a.argv[1] === "network") - Number(b.argv[1] === "network"));
+        assert.equal(fixes.length, problems.length, "every problem names a removal");
+        for (const f of fixes) {
+            const r = await lab.exec(f.host, f.argv);
+            assert.equal(r.code, 0, `${f.host}: ${f.argv.join(" ")}: ${r.stderr}`);
+        }
+        lines.length = 0;
+        const t = Date.now();
+        const code = await up("multi-vlan", { name: NAME, profile: "tutorial-leftovers", log, skipPackages: true });
+        console.log(`      time: up after the fixes: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+        assert.equal(code, 0, lines.slice(-60).join("\n"));
+        assert.match(lines.join("\n"), /preflight docker01: ready: nothing in the way/);
+    });
+});

@@ -1,0 +1,33 @@
+/**
+ * The program's `topology` stack output (`pulumi stack output topology`): the Mermaid diagram of
+ * the stack it ran, under Pulumi's mocks.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import { installMocks, settle } from "../helpers/mocks";
+import { listStacks, loadStackConfig } from "../../lab/stackFile";
+import { loadStack } from "../../lab/topology";
+
+const PROGRAM = path.join(__dirname, "..", "..", "index");
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ntopology-test-key\n-----END OPENSSH PRIVATE KEY-----";
+
+describe("program: topology output", function () {
+    this.timeout(120_000); // the first import compiles the program
+    for (const stack of listStacks()) {
+        it(`stacks/Pulumi.${stack}.yaml: topology is the stack's Mermaid flowchart, titled with the stack, with every host, network, container and address`, async () => {
+            const state = installMocks(stack, { ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+            delete require.cache[require.resolve(PROGRAM)];
+            const program = (await import(PROGRAM)) as Record<string, unknown>;
+            await settle(state, 100);
+            const topology = program.topology;
+            assert.strictEqual(typeof topology, "string", "topology is plain text, not an Output");
+            const text = topology as string;
+            assert.ok(text.startsWith(`---\ntitle: "macvlan-lab: ${stack}"\n---\nflowchart TB\n`), text.slice(0, 80));
+            const spec = loadStack(stack).stack?.spec;
+            assert.ok(spec);
+            for (const h of spec.hosts) assert.ok(text.includes(`<b>${h.name}</b>`), h.name);
+            for (const n of spec.networks) assert.ok(text.includes(`<b>${n.name}</b>`) && text.includes(n.subnet), n.name);
+            for (const c of spec.containers) assert.ok(text.includes(`<b>${c.name}</b><br/>${c.ip ?? "address from "}`), `${c.host}/${c.name}`);
+        });
+    }
+});

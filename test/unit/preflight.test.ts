@@ -1,0 +1,67 @@
+/**
+ * The preflight's pure parts (components/preflight/render.ts): the facts of each host from a stack,
+ * the URNs and import commands it names, records that cannot be broken by a value, and the rendered
+ * script through shellcheck. The script runs for real in test/exec/preflight.test.ts.
+ */
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { childUrn, importCommand, preflightFactsOf, renderPreflight } from "../../components/preflight";
+import { loadLab } from "../../components/spec/validate";
+import { loadStackConfig } from "../../lab/stackFile";
+import { requireTool } from "../helpers/tools";
+
+function multiVlan() {
+    const cfg = loadStackConfig("multi-vlan");
+    const raw = Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k.replace(/^macvlan-lab:/, ""), JSON.parse(v) as unknown]));
+    return { spec: loadLab(raw) };
+}
+
+describe("preflight rendering (pure)", () => {
+    it("forms a child's URN from its parent's as the engine does", () => {
+        assert.equal(
+            childUrn("urn:pulumi:dev::proj::macvlan-lab:index:MacvlanLab::lab", "pulumi:providers:docker", "lab-docker01-docker"),
+            "urn:pulumi:dev::proj::macvlan-lab:index:MacvlanLab$pulumi:providers:docker::lab-docker01-docker",
+        );
+        assert.equal(childUrn("urn:pulumi:s::p::a:b:C$x:y:Z::n", "t:u:V", "m"), "urn:pulumi:s::p::a:b:C$x:y:Z$t:u:V::m");
+        assert.throws(() => childUrn("lab", "t", "n"), /not a URN: "lab"/);
+    });
+
+    it("writes the import command with quoted parent and provider, {id} where the found id goes", () => {
+        assert.equal(
+            importCommand("container", "lab-docker01-bbox10-container", "urn:pulumi:s::p::T$C::x", "urn:pulumi:s::p::T$pulumi:providers:docker::d"),
+            "pulumi import docker:index/container:Container lab-docker01-bbox10-container {id} --parent 'parent=urn:pulumi:s::p::T$C::x' --provider 'docker=urn:pulumi:s::p::T$pulumi:providers:docker::d'",
+        );
+    });
+
+    it("gives each host of the multi-vlan stack its VLANs, networks, containers and the registry port on the registry host only", () => {
+        const { spec } = multiVlan();
+        assert.ok(spec);
+        const imports = { network: (n: string) => `N ${n} {id}`, container: (c: string) => `C ${c} {id}` };
+        const f1 = preflightFactsOf(spec, spec.hosts[0], "p/s", imports);
+        const f2 = preflightFactsOf(spec, spec.hosts[1], "p/s", imports);
+        assert.deepEqual(f1.vlanIds, [10, 20]);
+        assert.equal(f1.hostPath, "hosts[0]");
+        assert.equal(f2.hostPath, "hosts[1]");
+        assert.deepEqual(f1.networks.map((n) => `${n.name} ${n.parent} ${n.subnet}`), ["mac_net10 ens33.10 172.16.10.0/24", "mac_net20 ens33.20 172.16.20.0/24"]);
+        assert.deepEqual(f2.containers.map((c) => `${c.name} ${c.ip} ${c.importCommand}`), ["bbox10 172.16.10.11 C bbox10 {id}", "bbox20 172.16.20.21 C bbox20 {id}"]);
+        assert.equal(f1.registryPort, 5000);
+        assert.equal(f2.registryPort, undefined);
+        assert.equal(f2.trustsInsecureRegistry, true);
+    });
+
+    it("refuses a value that would break its records instead of passing it on", () => {
+        const { spec } = multiVlan();
+        assert.ok(spec);
+        const f = preflightFactsOf(spec, spec.hosts[0], "p/s", { network: () => "a|b", container: () => "x" });
+        assert.throws(() => renderPreflight(f), /preflight: network mac_net10 field 6 "a\|b" cannot go into a record/);
+    });
+
+    it("renders a script shellcheck accepts", function () {
+        requireTool(this, "shellcheck");
+        const { spec } = multiVlan();
+        assert.ok(spec);
+        const script = renderPreflight(preflightFactsOf(spec, spec.hosts[0], "p/s", { network: (n) => `N ${n} {id}`, container: (c) => `C ${c} {id}` }));
+        const r = spawnSync("shellcheck", ["-s", "sh", "-"], { input: script, encoding: "utf8" });
+        assert.equal(r.status, 0, r.stdout);
+    });
+});
