@@ -25,7 +25,7 @@ export interface NetworkHostTarget {
 }
 
 /** The label of a network whose parent link can be replaced: the revision of that link (see {@link NetworkHostTarget.parentRevision}). */
-export const PARENT_REVISION_LABEL = "macvlan-lab.parent-revision";
+export const PARENT_REVISION_LABEL = "dev.macvlan-lab.parent-revision";
 
 export interface MacvlanNetworkArgs {
     /**

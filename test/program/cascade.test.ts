@@ -9,6 +9,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
+import { STACK_LABEL } from "../../components/preflight/render";
 import { installMocks, MockState, settle } from "../helpers/mocks";
 import { loadStackConfig } from "../../lab/stackFile";
 
@@ -27,6 +28,8 @@ async function declare(stack: string): Promise<MockState> {
     return state;
 }
 
+const STACK = { label: STACK_LABEL, value: "macvlan-lab/multi-vlan" };
+
 describe("program: replacements cascade from a VLAN interface to its networks, containers and checks", function () {
     this.timeout(120_000);
     let s: MockState;
@@ -39,7 +42,7 @@ describe("program: replacements cascade from a VLAN interface to its networks, c
             for (const [net, dev] of [["mac_net10", "ens33.10"], ["mac_net20", "ens33.20"]]) {
                 const n = s.byName(`lab-${net}-${host}`);
                 const vlan = s.byName(`lab-${host}-${dev}-config`);
-                assert.deepStrictEqual(n.inputs.labels, [{ label: PARENT_REVISION_LABEL, value: vlan.id }], `${net} on ${host}`);
+                assert.deepStrictEqual(n.inputs.labels, [STACK, { label: PARENT_REVISION_LABEL, value: vlan.id }], `${net} on ${host}`);
                 assert.ok(n.dependencies.includes(vlan.urn), `${net} on ${host} depends on ${dev}`);
                 assert.strictEqual(n.deleteBeforeReplace, true);
             }
@@ -78,8 +81,10 @@ describe("program: replacements cascade from a VLAN interface to its networks, c
 
 describe("program: a network on the parent NIC has no revision label (the NIC is never deleted)", function () {
     this.timeout(120_000);
-    it("single-network: mac_net1 has no labels", async () => {
+    it("single-network: mac_net1 has the stack's label only", async () => {
         const s = await declare("single-network");
-        for (const host of ["docker01", "docker02"]) assert.strictEqual(s.byName(`lab-mac_net1-${host}`).inputs.labels, undefined);
+        for (const host of ["docker01", "docker02"]) {
+            assert.deepStrictEqual(s.byName(`lab-mac_net1-${host}`).inputs.labels, [{ label: STACK_LABEL, value: "macvlan-lab/single-network" }]);
+        }
     });
 });

@@ -8,6 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, Registered, settle, promiseOf, withoutSecrets } from "../helpers/mocks";
 import { listStacks, loadStackConfig } from "../../lab/stackFile";
+import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nprogram-test-key-material\n-----END OPENSSH PRIVATE KEY-----";
@@ -359,7 +360,9 @@ describe("program: the read-only preflight holds every change on every host", ()
         const labelled = run.state.resources.filter((r) => r.type === "docker:index/network:Network" || r.type === "docker:index/container:Container");
         assert.strictEqual(labelled.length, 4 + 4 + 1);
         for (const r of labelled) {
-            assert.deepStrictEqual(r.inputs.labels, [{ label: "dev.macvlan-lab.stack", value: "macvlan-lab/multi-vlan" }], r.name);
+            // a network on a VLAN interface also carries the interface's revision (a replaced VLAN replaces it)
+            const revision = r.type === "docker:index/network:Network" ? [{ label: PARENT_REVISION_LABEL, value: run.state.byName(r.name.replace(/^lab-mac_net(\d+)-(docker\d+)$/, "lab-$2-ens33.$1-config")).id }] : [];
+            assert.deepStrictEqual(r.inputs.labels, [{ label: "dev.macvlan-lab.stack", value: "macvlan-lab/multi-vlan" }, ...revision], r.name);
         }
     });
 
