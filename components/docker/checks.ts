@@ -9,15 +9,11 @@
  * inside an `apply`, so {@link renderPingCheck} always receives plain, resolved strings.
  */
 import { shellJoin } from "../shell";
-import { DEFAULT_STATE_DIR, IPV4 } from "../contracts";
+import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability } from "../contracts";
 import { installedLibraryDir, renderScript } from "../scripts";
 import { DOCKER_NAME, HOST_NAME, SAFE_ABSOLUTE_PATH } from "../spec/names";
 
-/** What a ping is expected to show. */
-export type Reachability = "reachable" | "unreachable";
-
-/** What a ping showed: "error" when it could not be run (container missing or stopped, time-out). */
-export type Observed = Reachability | "error";
+export { CheckRow, Observed, Reachability } from "../contracts";
 
 /** One ping, from a container on the host that runs the script to a container's address. */
 export interface PingCase {
@@ -85,19 +81,6 @@ export interface PingCheckOptions {
     libraryDir?: string;
 }
 
-/** One row of the check matrix (a stack output). */
-export interface CheckRow {
-    /** `<host>/<container>` the ping ran in. */
-    source: string;
-    /** `<host>/<container>` pinged. */
-    target: string;
-    network: string;
-    targetIp: string;
-    expected: Reachability;
-    observed: Observed;
-    /** observed === expected */
-    ok: boolean;
-}
 
 /** `<host>/<container>`, the key of a container across the lab. */
 export function containerKey(c: { host: string; name: string }): string {

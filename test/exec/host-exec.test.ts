@@ -16,6 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SCRIPTS_DIR } from "../../components/scripts";
+import { emulatedVlanLinkAlias } from "../../components/contracts";
 import { renderKernelModule, renderParentInterface, renderVlanInterface, RenderOptions } from "../../components/host/render";
 import { loadLab, RawLabConfig } from "../../components/spec/validate";
 import { HostSpec, NetworkBackend, VlanSpec } from "../../components/spec/types";
@@ -106,7 +107,7 @@ function ipv4Of(dev: string): string[] {
 /** The lab's side of the emulation contract: a down veth named like the VLAN interface, with the alias. */
 function precreateEmulatedLink(dev: string, id: number): void {
     ipn("link", "add", dev, "type", "veth", "peer", "name", `v${id}`, "netns", PEER_NS);
-    ipn("link", "set", "dev", dev, "alias", `macvlan-lab emulated VLAN ${id} on ens33`);
+    ipn("link", "set", "dev", dev, "alias", emulatedVlanLinkAlias(id, "ens33"));
 }
 
 const IFCFG_ENS33 = [
