@@ -143,7 +143,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     provider: this.providers[h],
                     dependsOn: vlan ? vlan.ready : net.parentInterface.ready,
                     // a replaced VLAN interface (ip link delete) replaces the network and its containers
-                    ...(vlan ? { parentRevision: vlan.command.id } : {}),
+                    ...(vlan ? { parentRevision: vlan.revision } : {}),
                 };
                 this.summary[h].networks[n.name] = {
                     subnet: n.subnet,

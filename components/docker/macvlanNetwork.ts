@@ -14,12 +14,13 @@ export interface NetworkHostTarget {
     dependsOn?: pulumi.Resource[];
     /**
      * A value that changes whenever the network's parent link is made anew on that host: for a VLAN
-     * interface, the id of its command (a replaced VLAN interface is deleted with `ip link delete`,
+     * interface, `VlanInterface.revision` (a replaced VLAN interface is deleted with `ip link delete`,
      * which takes every macvlan interface on it away). It becomes the network's label
      * {@link PARENT_REVISION_LABEL}, and a changed label replaces the network (every Docker network
-     * argument does), and with it the containers on it. Because the value is an output of the parent's
-     * resource, a parent replaced delete-before-replace deletes the network and its containers first.
-     * Defaults to none: a parent NIC is never deleted (its command only sets promiscuous mode).
+     * argument does), and with it the containers on it. Give an output of the parent's resource: then
+     * a parent replaced delete-before-replace makes the engine delete the network and its containers
+     * first (their label is unknown until the parent is made again). Defaults to none: a parent NIC is
+     * never deleted (its command only sets promiscuous mode).
      */
     parentRevision?: pulumi.Input<string>;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { hostScriptCommand } from "./hostCommand";
@@ -49,6 +50,14 @@ export class VlanInterface extends pulumi.ComponentResource {
     public readonly stdout: pulumi.Output<string>;
     /** The resources that Docker networks on this interface should depend on. */
     public readonly ready: pulumi.Resource[];
+    /**
+     * What the interface is made from, as an output of its command (a digest of the command's
+     * triggers, 16 hex digits): the same for the same VLAN, address and host, another one when the
+     * command is replaced by a change, and unknown while a replacement is planned. A Docker network
+     * on this interface carries it as a label (`MacvlanNetwork`'s `parentRevision`), so the engine
+     * deletes the network (and its containers) before the interface and makes it again after.
+     */
+    public readonly revision: pulumi.Output<string>;
 
     constructor(name: string, args: VlanInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:VlanInterface", name, {}, opts);
@@ -65,6 +74,7 @@ export class VlanInterface extends pulumi.ComponentResource {
         this.backend = host.backend;
         this.command = hostScriptCommand(`${name}-config`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library });
         this.stdout = this.command.stdout;
+        this.revision = this.command.triggers.apply((t) => createHash("sha256").update(JSON.stringify(t ?? [])).digest("hex").slice(0, 16));
         this.ready = [this.command];
         this.registerOutputs({
             interfaceName: this.interfaceName,

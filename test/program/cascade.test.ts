@@ -1,12 +1,14 @@
 /**
  * Replacements cascade (issue 11): under mocks, the multi-VLAN program gives each Docker network on
- * a VLAN interface a label whose value is the VLAN command's id (an output of that resource, so a
- * VLAN interface replaced delete-before-replace deletes and replaces the network first, and the
- * containers attached to it by network id with it); a network on the parent NIC has none. The
+ * a VLAN interface a label whose value is the VLAN interface's revision (a digest of its command's
+ * triggers, read from the command's outputs: a property dependency, so a VLAN interface replaced
+ * delete-before-replace deletes and replaces the network first, and the containers attached to it by
+ * network id with it); a network on the parent NIC has none. The
  * checks' triggers are the containers' ids, never a script; the host commands' triggers are the
  * scripts' identity, never the check script. The real engine's behaviour is in test/lab/cascade.test.ts.
  */
 import * as assert from "assert";
+import { createHash } from "crypto";
 import * as path from "path";
 import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
 import { STACK_LABEL } from "../../components/preflight/render";
@@ -28,6 +30,9 @@ async function declare(stack: string): Promise<MockState> {
     return state;
 }
 
+/** `VlanInterface.revision`: a digest of the VLAN command's triggers (what it is made from). */
+const revisionOf = (triggers: unknown): string => createHash("sha256").update(JSON.stringify(triggers)).digest("hex").slice(0, 16);
+
 const STACK = { label: STACK_LABEL, value: "macvlan-lab/multi-vlan" };
 
 describe("program: replacements cascade from a VLAN interface to its networks, containers and checks", function () {
@@ -37,12 +42,12 @@ describe("program: replacements cascade from a VLAN interface to its networks, c
         s = await declare("multi-vlan");
     });
 
-    it("a network on a VLAN interface carries the VLAN command's id as a label (a property dependency on it)", () => {
+    it("a network on a VLAN interface carries the VLAN interface's revision as a label (a property dependency on its command)", () => {
         for (const host of ["docker01", "docker02"]) {
             for (const [net, dev] of [["mac_net10", "ens33.10"], ["mac_net20", "ens33.20"]]) {
                 const n = s.byName(`lab-${net}-${host}`);
                 const vlan = s.byName(`lab-${host}-${dev}-config`);
-                assert.deepStrictEqual(n.inputs.labels, [STACK, { label: PARENT_REVISION_LABEL, value: vlan.id }], `${net} on ${host}`);
+                assert.deepStrictEqual(n.inputs.labels, [STACK, { label: PARENT_REVISION_LABEL, value: revisionOf(vlan.inputs.triggers) }], `${net} on ${host}`);
                 assert.ok(n.dependencies.includes(vlan.urn), `${net} on ${host} depends on ${dev}`);
                 assert.strictEqual(n.deleteBeforeReplace, true);
             }

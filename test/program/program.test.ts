@@ -4,6 +4,7 @@
  * dependencies, deleteBeforeReplace, and that secrets stay secret.
  */
 import * as assert from "assert";
+import { createHash } from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, Registered, settle, promiseOf, withoutSecrets } from "../helpers/mocks";
@@ -361,7 +362,8 @@ describe("program: the read-only preflight holds every change on every host", ()
         assert.strictEqual(labelled.length, 4 + 4 + 1);
         for (const r of labelled) {
             // a network on a VLAN interface also carries the interface's revision (a replaced VLAN replaces it)
-            const revision = r.type === "docker:index/network:Network" ? [{ label: PARENT_REVISION_LABEL, value: run.state.byName(r.name.replace(/^lab-mac_net(\d+)-(docker\d+)$/, "lab-$2-ens33.$1-config")).id }] : [];
+            const vlan = r.type === "docker:index/network:Network" ? run.state.byName(r.name.replace(/^lab-mac_net(\d+)-(docker\d+)$/, "lab-$2-ens33.$1-config")) : undefined;
+            const revision = vlan ? [{ label: PARENT_REVISION_LABEL, value: createHash("sha256").update(JSON.stringify(vlan.inputs.triggers)).digest("hex").slice(0, 16) }] : [];
             assert.deepStrictEqual(r.inputs.labels, [{ label: "dev.macvlan-lab.stack", value: "macvlan-lab/multi-vlan" }, ...revision], r.name);
         }
     });
