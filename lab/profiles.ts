@@ -2,18 +2,15 @@
  * Lab host profiles: hosts that are not clean, made on purpose, so that what the program does on a
  * real user's hosts can be seen on this machine. `npm run lab -- <stack> --profile <name>`.
  *
- * - `tutorial-leftovers`: the hosts as the tutorial leaves them. No python3 on root's PATH (a
- *   minimal CentOS 7 has none), and the tutorial's own Docker objects from its commands: every
+ * - `tutorial-leftovers`: the hosts as the tutorial leaves them: the tutorial's own Docker objects
+ *   from its commands: every
  *   macvlan network of the stack made by hand (`docker network create -d macvlan ...`, no label),
  *   every container of the stack run from plain `busybox` with its static address, and the
  *   tutorial's registry (`docker run -d -p <port>:5000 --restart always --name registry registry:2`)
  *   on the registry host. The preflight reports each with its fix, and nothing changes; once the
  *   fixes are applied, the apply succeeds.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { LabHosts } from "./hosts";
-import { HOST_ENV } from "./hosts";
 import { LoadedStack } from "./topology";
 
 export const PROFILES = ["tutorial-leftovers"] as const;
@@ -22,9 +19,6 @@ export type Profile = (typeof PROFILES)[number];
 export function isProfile(s: string): s is Profile {
     return (PROFILES as readonly string[]).includes(s);
 }
-
-/** The host-side directory (seen as `/root/bin` on the host) of a PATH without python. */
-const NO_PYTHON_BIN = "bin-without-python";
 
 /**
  * The tutorial's commands for the stack's Docker objects, per host, as argv lists. Pure.
@@ -52,38 +46,10 @@ export async function applyProfile(profile: Profile, lab: LabHosts, stack: Loade
     if (profile !== "tutorial-leftovers") return;
     const leftovers = tutorialLeftovers(stack);
     for (const h of lab.hosts) {
-        hidePython(h.dir);
-        log(`[${h.name}] profile ${profile}: root's PATH has no python3 (/root/${NO_PYTHON_BIN})`);
         for (const argv of leftovers[h.name] ?? []) {
             const r = await lab.exec(h.name, argv, { timeoutMs: 60_000 });
             if (r.code !== 0) throw new Error(`[${h.name}] profile ${profile}: ${argv.join(" ")} failed (${r.code}): ${r.stderr.trim()}`);
             log(`[${h.name}] profile ${profile}: ${argv.join(" ")}`);
         }
     }
-}
-
-/**
- * Root's shell on the host gets a PATH of one directory that links every program of the usual
- * PATH but python*: the tutorial's CentOS 7 hosts have no python3.
- */
-function hidePython(hostDir: string): void {
-    const home = path.join(hostDir, "fs", "root");
-    const bin = path.join(home, NO_PYTHON_BIN);
-    fs.rmSync(bin, { recursive: true, force: true });
-    fs.mkdirSync(bin, { recursive: true });
-    for (const dir of (HOST_ENV.PATH ?? "").split(":")) {
-        let names: string[];
-        try {
-            names = fs.readdirSync(dir);
-        } catch {
-            continue;
-        }
-        for (const n of names) {
-            if (/^python/.test(n) || fs.existsSync(path.join(bin, n))) continue;
-            fs.symlinkSync(path.join(dir, n), path.join(bin, n));
-        }
-    }
-    const text = `# macvlan-lab host, profile tutorial-leftovers: no python3 on PATH\nexport PATH=/root/${NO_PYTHON_BIN}\n`;
-    fs.writeFileSync(path.join(home, ".bashrc"), text);
-    fs.writeFileSync(path.join(home, ".profile"), text);
 }
