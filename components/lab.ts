@@ -72,11 +72,11 @@ export class MacvlanLab extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(new LabConfigError(errors).message, this);
         }
         this.plan = plan;
-        // issue 10 (tls, users) and issue 9 item 3 (migrateUnitFlag) land in steps: until they are
-        // built, a stack asking for them is refused rather than silently given the insecure registry
-        if (spec.registry && (spec.registry.security !== "insecure" || spec.registry.migrateUnitFlag)) {
+        // issue 10 (tls, users) lands in steps: until it is built, a stack asking for it is refused
+        // rather than silently given the insecure registry
+        if (spec.registry && spec.registry.security !== "insecure") {
             throw new pulumi.ResourceError(
-                `registry: ${spec.registry.security !== "insecure" ? "security tls (the default)" : "migrateUnitFlag"} is not built yet in this version; set registry.security: insecure and leave migrateUnitFlag unset`,
+                "registry: security tls (the default) is not built yet in this version; set registry.security: insecure",
                 this,
             );
         }
@@ -126,7 +126,13 @@ export class MacvlanLab extends pulumi.ComponentResource {
             if (spec.registry) {
                 this.trust[host.name] = new RegistryTrust(
                     `${name}-${host.name}-trust`,
-                    { connection: remoteConnection(host.ssh, privateKey), endpoint: spec.registry.endpoint },
+                    {
+                        connection,
+                        endpoint: spec.registry.endpoint,
+                        security: spec.registry.security,
+                        migrateUnitFlag: spec.registry.migrateUnitFlag,
+                        library: this.libraries[host.name],
+                    },
                     { parent: this, dependsOn: preflights },
                 );
             }
@@ -164,7 +170,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     registry,
                     labels,
                     provider: this.providers[registry.host],
-                    pushDependsOn: [this.trust[registry.host].command],
+                    pushDependsOn: this.trust[registry.host].ready,
                 },
                 { parent: this },
             );
@@ -186,7 +192,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     {
                         parent: this,
                         provider: this.providers[c.host],
-                        dependsOn: fromRegistry ? [...(push ? [push] : []), this.trust[c.host].command] : [],
+                        dependsOn: fromRegistry ? [...(push ? [push] : []), ...this.trust[c.host].ready] : [],
                     },
                 );
                 pulls.set(key, pull);

@@ -156,15 +156,24 @@ export function topologyOf(name: string, spec: LabSpec): { topology?: LabTopolog
             }
         }
     }
+    // A network on the hosts' NIC itself may share the management subnet (containers on the hosts'
+    // LAN): the lab's management segment carries it. One on a VLAN may not: a second segment with
+    // the management subnet's addresses would take the controller's route to the hosts.
+    const onLan = spec.networks.filter((n) => overlaps(n.subnet, management) && n.hosts.every((h) => n.parents[h] === spec.hosts.find((x) => x.name === h)?.nic));
     for (const n of spec.networks) {
-        if (overlaps(n.subnet, management)) {
+        if (overlaps(n.subnet, management) && !onLan.includes(n)) {
             errors.push(
-                `networks (${n.name}).subnet ${n.subnet} overlaps ${management}, the management subnet the lab derives from the hosts' addresses; use a subnet outside it`,
+                `networks (${n.name}).subnet ${n.subnet} overlaps ${management}, the management subnet the lab derives from the hosts' addresses, on a VLAN; use a subnet outside it, or put the network on the hosts' nic`,
             );
         }
     }
+    const controllerAddress = onLan.length > 0 ? controllerAddressBeside(management, addresses, spec, onLan) : undefined;
+    if (onLan.length > 0 && controllerAddress === undefined) {
+        errors.push(`no address of ${management} is left for the lab's controller beside the hosts and the addresses and ranges of ${onLan.map((n) => n.name).join(", ")}; leave one address free`);
+    }
     const topology: LabTopology = {
         name,
+        ...(controllerAddress !== undefined ? { controllerAddress } : {}),
         hosts: spec.hosts.map((h) => ({
             name: h.name,
             address: h.ssh.address,
@@ -181,6 +190,36 @@ export function topologyOf(name: string, spec: LabSpec): { topology?: LabTopolog
     };
     errors.push(...validateTopology(topology).map((e) => `lab topology: ${e}`));
     return errors.length > 0 ? { errors } : { topology, errors: [] };
+}
+
+/**
+ * The controller's address when networks share the management subnet: the highest address of it
+ * that is no host's, and neither a fixed address (gateway, static, reserved) nor inside a planned
+ * range of those networks, so no container ever takes it. Undefined when there is none.
+ */
+function controllerAddressBeside(management: string, hostAddresses: readonly string[], spec: LabSpec, onLan: readonly LabSpec["networks"][number][]): string | undefined {
+    const { plan } = planLab(spec);
+    const taken = new Set<bigint>(hostAddresses.map(ipValue));
+    const ranges: Array<[bigint, bigint]> = [];
+    for (const n of onLan) {
+        const np = plan.networks[n.name];
+        for (const f of np?.fixed ?? []) taken.add(ipValue(f.address));
+        for (const r of Object.values(np?.ranges ?? {})) {
+            const c = IPv4CidrRange.fromCidr(r);
+            ranges.push([c.getFirst().getValue(), c.getLast().getValue()]);
+        }
+    }
+    const m = IPv4CidrRange.fromCidr(management);
+    const first = m.getFirst().getValue();
+    for (let v = m.getLast().getValue() - 1n; v > first; v--) {
+        const inRange = ranges.find(([a, b]) => v >= a && v <= b);
+        if (inRange !== undefined) {
+            v = inRange[0]; // the loop steps below the range
+        } else if (!taken.has(v)) {
+            return IPv4.fromNumber(v).toString();
+        }
+    }
+    return undefined;
 }
 
 /** What the lab gives the program beyond the stack file. */

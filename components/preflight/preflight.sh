@@ -101,11 +101,6 @@ if [ -n "$VLAN_IDS" ]; then
 fi
 
 # ---- Docker objects the stack declares ---------------------------------------------------------
-# label_of KIND NAME: the stack label of an existing object ("" when none or no such object)
-label_of() {
-    docker "$1" inspect --format "{{index .Config.Labels \"$LABEL_KEY\"}}" "$2" 2>/dev/null
-}
-
 if [ "$DOCKER_OK" = yes ]; then
     # networks
     ours_parents=""

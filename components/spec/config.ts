@@ -1,15 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
-import { LAB_CONFIG_KEYS, RawLabConfig } from "./validate";
+import { LAB_CONFIG_KEYS, looksLikeOurNamespace, PROGRAM_CONFIG_KEYS, RawLabConfig } from "./validate";
 
 /** The config namespace of the program (the project name). */
 export const CONFIG_NAMESPACE = "macvlan-lab";
 
 /**
- * Reads the lab's keys from stack config as raw JSON values, for {@link loadLab}. Structured config
- * (YAML mappings and lists in `stacks/Pulumi.<stack>.yaml`) arrives as JSON text; a key that does
- * not parse is reported with its name.
+ * Reads the stack's config for {@link parseLab}: the lab's keys as raw JSON values (structured
+ * config, YAML mappings and lists in `stacks/Pulumi.<stack>.yaml`, arrives as JSON text; a plain
+ * scalar that is not JSON is kept as text and validation names its key), and every other key of the
+ * namespace, or of a namespace that looks like a misspelt `macvlan-lab` (`macvlan_lab:hosts`),
+ * with no value, so that validation reports it instead of the program ignoring it. The program's
+ * own keys (the private key and the ssh files) are read by the program and left out: no secret is
+ * copied here.
+ *
+ * `all` is the stack's whole config, `namespace:key` -> text (Pulumi's `runtime.allConfig()`).
  */
-export function readLabConfig(config: pulumi.Config = new pulumi.Config(CONFIG_NAMESPACE)): RawLabConfig {
+export function readLabConfig(
+    config: pulumi.Config = new pulumi.Config(CONFIG_NAMESPACE),
+    all: Record<string, string> = pulumi.runtime.allConfig(),
+): RawLabConfig {
     const raw: RawLabConfig = {};
     for (const key of LAB_CONFIG_KEYS) {
         const text = config.get(key);
@@ -21,6 +30,18 @@ export function readLabConfig(config: pulumi.Config = new pulumi.Config(CONFIG_N
         } catch {
             // a plain scalar (`registry: docker01`) is not JSON: keep the text, validation names the key
             raw[key] = text;
+        }
+    }
+    const ours = config.name;
+    for (const full of Object.keys(all)) {
+        const colon = full.indexOf(":");
+        const [namespace, key] = colon < 0 ? ["", full] : [full.slice(0, colon), full.slice(colon + 1)];
+        if (namespace === ours) {
+            if (!(LAB_CONFIG_KEYS as readonly string[]).includes(key) && !PROGRAM_CONFIG_KEYS.includes(key)) {
+                raw[key] = null; // unknown: reported by name, its value (maybe a secret) never read
+            }
+        } else if (looksLikeOurNamespace(namespace, ours)) {
+            raw[full] = null;
         }
     }
     return raw;

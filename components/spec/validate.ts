@@ -1,10 +1,19 @@
 /**
  * Turns a stack's raw config into a {@link LabSpec}, checking everything at once.
  *
- * Pure: no Pulumi, no I/O. {@link validateLab} returns one {@link ValidationError} per problem, each
- * naming the config path, the value and the fix; {@link loadLab} throws them all together.
+ * Pure: no Pulumi, no I/O. {@link validateLab} returns one {@link ValidationError} per problem;
+ * {@link loadLab} throws them all together. Every message:
+ * - starts with the exact path of the entry to change (`vlans[1].defaultRoute`, not `vlans`), which
+ *   is also its `path`;
+ * - shows the offending value quoted and escaped ({@link quote}: `""`, `"a\nb"`), except a value
+ *   that may be a secret (an unknown key's value, a password), which is never shown;
+ * - says why it is wrong and what to write instead, with the closest valid name when a name or key
+ *   is misspelt.
+ * One problem gives one message: a reference to an entry that failed its own check is not reported
+ * again, and a problem shared by several hosts is one message naming them.
  */
-import { IPv4, IPv4CidrRange, Validator } from "ip-num";
+import { IPv4, IPv4CidrRange } from "ip-num";
+import { IPV4 } from "../contracts";
 import {
     ChecksSpec,
     ContainerSpec,
@@ -27,20 +36,17 @@ import {
     ValidationError,
     VlanSpec,
 } from "./types";
-import {
-    DNS_NAME,
-    DOCKER_NAME,
-    HOST_NAME,
-    INTERFACE_NAME,
-    parseImageReference,
-    SAFE_ABSOLUTE_PATH,
-    SIMPLE_NAME,
-    SSH_PUBLIC_KEY,
-    USER_NAME,
-} from "./names";
+import { DNS_NAME, DOCKER_NAME, HOST_NAME, INTERFACE_NAME, parseImageReference, SAFE_ABSOLUTE_PATH, SIMPLE_NAME, USER_NAME } from "./names";
+import { parseHostKey } from "./hostKey";
+import { closest, didYouMean, editDistance, pathKey, quote } from "./messages";
 import { planLab } from "./plan";
 
-/** The config keys of the `macvlan-lab` namespace that describe the lab, as raw JSON values. */
+/**
+ * The config of the `macvlan-lab` namespace as raw JSON values: the keys that describe the lab,
+ * and any other key the stack sets (reported as unknown, with the closest valid key). A key of
+ * another namespace that looks like a misspelt `macvlan-lab` arrives under its full name
+ * (`macvlan_lab:hosts`, see {@link readLabConfig}) and is reported too.
+ */
 export interface RawLabConfig {
     hosts?: unknown;
     ssh?: unknown;
@@ -49,8 +55,9 @@ export interface RawLabConfig {
     registry?: unknown;
     containers?: unknown;
     checks?: unknown;
+    [key: string]: unknown;
 }
-export const LAB_CONFIG_KEYS: ReadonlyArray<keyof RawLabConfig> = [
+export const LAB_CONFIG_KEYS: ReadonlyArray<"hosts" | "ssh" | "vlans" | "networks" | "registry" | "containers" | "checks"> = [
     "hosts",
     "ssh",
     "vlans",
@@ -59,6 +66,12 @@ export const LAB_CONFIG_KEYS: ReadonlyArray<keyof RawLabConfig> = [
     "containers",
     "checks",
 ];
+
+/** Keys of the namespace the program reads itself (index.ts): known, but not part of the lab's model. */
+export const PROGRAM_CONFIG_KEYS: readonly string[] = ["sshPrivateKey", "sshKeyFile", "sshKnownHostsFile"];
+
+/** Every key the `macvlan-lab` namespace may hold. */
+export const CONFIG_KEYS: readonly string[] = [...LAB_CONFIG_KEYS, ...PROGRAM_CONFIG_KEYS];
 
 /** Default directory of each backend's persistent network config. */
 export const DEFAULT_CONFIG_DIRS: Record<NetworkBackend, string> = {
@@ -94,6 +107,13 @@ export function validateLab(raw: RawLabConfig): ValidationError[] {
 
 type Obj = Record<string, unknown>;
 
+type NameKind = "hosts" | "networks" | "vlans";
+
+/** `a`, `a and b`, `a, b and c`. */
+function listing(xs: readonly string[]): string {
+    return xs.length <= 1 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`;
+}
+
 /** Collects errors while reading; every reader returns undefined on a problem it reported. */
 class Reader {
     readonly errors: ValidationError[] = [];
@@ -104,85 +124,116 @@ class Reader {
      */
     constructor(readonly declared: Declared) {}
 
-    /** Reports a reference to a host the stack does not have, with the valid names. */
-    unknownHost(hosts: Map<string, HostSpec>, name: string, path: string, subject: string): undefined {
-        return this.unknown("hosts", name, path, `${subject} is not a host of this stack; use one of ${[...hosts.keys()].join(", ") || "(no valid hosts)"}`);
-    }
-
-    /** Reports an unknown reference, unless the name is declared (and already reported there). */
-    unknown(kind: "hosts" | "networks" | "vlans" | "containers", name: string, path: string, message: string): undefined {
-        // with no hosts at all, "hosts is missing" is the one error, not every reference to a host
-        const reported = this.declared[kind].has(name) || (kind === "hosts" && this.declared.hosts.size === 0);
-        return reported ? undefined : this.fail(path, message);
-    }
+    /**
+     * Paths of fields an unknown key most likely meant (`hosts[0].address` for `hosts[0].adress`):
+     * the unknown key's message stands for the missing field too.
+     */
+    readonly misspelt = new Set<string>();
 
     fail(path: string, message: string): undefined {
         this.errors.push({ path, message });
         return undefined;
     }
 
-    object(v: unknown, path: string, fields: readonly string[]): Obj | undefined {
-        if (typeof v !== "object" || v === null || Array.isArray(v)) {
-            return this.fail(path, `${path} ${show(v)} is not an object; write it as a YAML mapping`);
+    /** Reports a missing required value (unless a misspelt key already stands for it). */
+    missing(path: string, fix: string): undefined {
+        return this.misspelt.has(path) ? undefined : this.fail(path, `${path} is missing; ${fix}`);
+    }
+
+    /**
+     * Reports a reference to a name the stack does not declare, with the closest valid one, unless
+     * the name is declared (its entry failed and said so) or an entry of that kind has no usable
+     * name (the reference may mean it; its own error stands for both).
+     */
+    unknownName(kind: NameKind, name: string, path: string, valid: readonly string[], what: string, fix = "", value: unknown = name): undefined {
+        if (this.declared[kind].has(name) || this.declared.uncertain[kind]) {
+            return undefined;
         }
-        for (const k of Object.keys(v)) {
-            if (!fields.includes(k)) {
-                this.fail(`${path}.${k}`, `${path}.${k} is not a known field; the fields of ${path} are ${fields.join(", ")}`);
+        const choices = valid.length > 0 ? `use one of ${valid.join(", ")}` : `(there is no valid one)`;
+        return this.fail(path, `${path} ${quote(value)} is not ${what} of this stack; ${didYouMean(name, valid)}${fix}${choices}`);
+    }
+
+    /** A mapping whose keys must be among `fields` (`what` names the mapping in the message). */
+    object(v: unknown, path: string, fields: readonly string[] | undefined, what: string): Obj | undefined {
+        if (typeof v !== "object" || v === null || Array.isArray(v)) {
+            return this.fail(path, `${path} ${quote(v)} is not a mapping; write ${what} as a YAML mapping (key: value lines)`);
+        }
+        if (fields !== undefined) {
+            for (const k of Object.keys(v)) {
+                if (!fields.includes(k)) {
+                    const kp = pathKey(path, k);
+                    const meant = closest(k, fields);
+                    if (meant !== undefined && !Object.hasOwn(v, meant)) {
+                        this.misspelt.add(pathKey(path, meant));
+                    }
+                    this.fail(kp, `${kp} is not a field of ${what}; ${meant === undefined ? "" : `did you mean ${meant}? `}the fields are ${fields.join(", ")}`);
+                }
             }
         }
         return v as Obj;
     }
 
-    array(v: unknown, path: string): unknown[] | undefined {
+    array(v: unknown, path: string, what: string): unknown[] | undefined {
         if (!Array.isArray(v)) {
-            return this.fail(path, `${path} ${show(v)} is not a list; write it as a YAML sequence`);
+            return this.fail(path, `${path} ${quote(v)} is not a list; write ${what} as a YAML sequence (- item lines)`);
         }
         return v;
     }
 
     string(v: unknown, path: string, pattern: RegExp, what: string): string | undefined {
-        if (typeof v !== "string") {
-            return this.fail(path, `${path} ${show(v)} is not a string; write ${what}`);
+        if (v === undefined) {
+            return this.missing(path, `write ${what}`);
         }
-        if (!pattern.test(v)) {
-            return this.fail(path, `${path} ${show(v)} is not ${what}`);
+        if (typeof v !== "string" || !pattern.test(v)) {
+            return this.fail(path, `${path} ${quote(v)} is not ${what}`);
         }
         return v;
     }
 
     int(v: unknown, path: string, min: number, max: number, what: string): number | undefined {
+        if (v === undefined) {
+            return this.missing(path, `write ${what}, a whole number from ${min} to ${max}`);
+        }
         if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-            return this.fail(path, `${path} ${show(v)} is not ${what}; use a whole number from ${min} to ${max}`);
+            const hint = typeof v === "string" && /^[0-9]+$/.test(v) ? ` (write it without quotes)` : "";
+            return this.fail(path, `${path} ${quote(v)} is not ${what}; use a whole number from ${min} to ${max}${hint}`);
         }
         return v;
     }
 
     bool(v: unknown, path: string): boolean | undefined {
         if (typeof v !== "boolean") {
-            return this.fail(path, `${path} ${show(v)} is not true or false`);
+            return this.fail(path, `${path} ${quote(v)} is not true or false`);
         }
         return v;
     }
 
     oneOf<T extends string>(v: unknown, path: string, allowed: readonly T[]): T | undefined {
         if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-            return this.fail(path, `${path} ${show(v)} is not one of ${allowed.join(", ")}`);
+            const guess = typeof v === "string" ? didYouMean(v, allowed) : "";
+            return this.fail(path, `${path} ${quote(v)} is not one of ${allowed.join(", ")}${guess === "" ? "" : `; ${guess.trim()}`}`);
         }
         return v as T;
     }
 
     ipv4(v: unknown, path: string): string | undefined {
-        if (typeof v !== "string" || !Validator.isValidIPv4String(v)[0]) {
-            return this.fail(path, `${path} ${show(v)} is not an IPv4 address; write it like 192.168.1.11`);
+        if (v === undefined) {
+            return this.missing(path, "write an IPv4 address like 192.168.1.11");
+        }
+        if (typeof v !== "string" || !IPV4.test(v)) {
+            return this.fail(path, `${path} ${quote(v)} is not an IPv4 address; write it like 192.168.1.11`);
         }
         return v;
     }
 
     /** An interface address: `a.b.c.d/len`, host bits allowed. */
     ipv4Interface(v: unknown, path: string): { ip: string; prefix: number; subnet: Bounds } | undefined {
-        const m = typeof v === "string" ? /^([0-9.]+)\/([0-9]{1,2})$/.exec(v) : null;
-        if (!m || !Validator.isValidIPv4String(m[1])[0] || Number(m[2]) < 1 || Number(m[2]) > 32) {
-            return this.fail(path, `${path} ${show(v)} is not an address with prefix length; write it like 192.168.10.10/24`);
+        if (v === undefined) {
+            return this.missing(path, "write an address with prefix length like 192.168.10.10/24");
+        }
+        const m = typeof v === "string" ? /^([0-9.]+)\/(0|[1-9][0-9]?)$/.exec(v) : null;
+        if (!m || !IPV4.test(m[1]) || Number(m[2]) < 1 || Number(m[2]) > 32) {
+            return this.fail(path, `${path} ${quote(v)} is not an address with prefix length; write it like 192.168.10.10/24`);
         }
         const prefix = Number(m[2]);
         const subnet = boundsOf(m[1], prefix);
@@ -190,38 +241,29 @@ class Reader {
         if (prefix < 31 && (value === subnet.first || value === subnet.last)) {
             return this.fail(
                 path,
-                `${path} ${v} is the ${value === subnet.first ? "network" : "broadcast"} address of ${subnet.cidr}; pick a host address inside it`,
+                `${path} ${quote(v)} is the ${value === subnet.first ? "network" : "broadcast"} address of ${subnet.cidr}; pick a host address inside it`,
             );
         }
         return { ip: m[1], prefix, subnet };
     }
 
     subnet(v: unknown, path: string): IPv4CidrRange | undefined {
-        if (typeof v !== "string" || !Validator.isValidIPv4CidrNotation(v)[0]) {
-            return this.fail(path, `${path} ${show(v)} is not an IPv4 subnet; write it like 172.16.10.0/24`);
+        if (v === undefined) {
+            return this.missing(path, "write an IPv4 subnet like 172.16.10.0/24");
         }
-        const [ip, len] = v.split("/");
-        const canonical = boundsOf(ip, Number(len)).cidr;
+        const m = typeof v === "string" ? /^([0-9.]+)\/(0|[1-9][0-9]?)$/.exec(v) : null;
+        if (!m || !IPV4.test(m[1]) || Number(m[2]) > 32) {
+            return this.fail(path, `${path} ${quote(v)} is not an IPv4 subnet; write it like 172.16.10.0/24`);
+        }
+        const canonical = boundsOf(m[1], Number(m[2])).cidr;
         if (canonical !== v) {
-            return this.fail(path, `${path} ${v} has host bits set; did you mean ${canonical}?`);
+            return this.fail(path, `${path} ${quote(v)} has host bits set; did you mean ${canonical}?`);
         }
-        if (Number(len) > 28) {
-            return this.fail(path, `${path} ${v} is too small for a gateway and a dynamic range per host; use a prefix of /28 or shorter`);
+        if (Number(m[2]) > 28) {
+            return this.fail(path, `${path} ${quote(v)} is too small for a gateway and a dynamic range per host; use a prefix of /28 or shorter`);
         }
-        return IPv4CidrRange.fromCidr(v);
+        return IPv4CidrRange.fromCidr(canonical);
     }
-}
-
-/** The keys of a mapping; none for anything else (object() reports the wrong type). */
-function keysOf(v: unknown): string[] {
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? Object.keys(v) : [];
-}
-
-function show(v: unknown): string {
-    if (v === undefined) {
-        return "(missing)";
-    }
-    return typeof v === "string" ? v : JSON.stringify(v);
 }
 
 /** A subnet as numbers, computed once: first (network) and last (broadcast) address. */
@@ -255,19 +297,35 @@ interface Declared {
     containers: Set<string>;
     /** Names of the declared containers, once per declaration. */
     containerNames: string[];
+    /** Per kind: some entry has no usable name (or id), so a reference may mean it. */
+    uncertain: Record<NameKind, boolean>;
 }
 
 /** The names each section declares, read leniently from the raw config. */
 function declaredNames(raw: RawLabConfig): Declared {
     const items = (v: unknown): Obj[] =>
-        Array.isArray(v) ? v.filter((x): x is Obj => typeof x === "object" && x !== null) : [];
+        Array.isArray(v) ? v.filter((x): x is Obj => typeof x === "object" && x !== null && !Array.isArray(x)) : [];
     const strings = (xs: unknown[]): Set<string> => new Set(xs.filter((x): x is string => typeof x === "string"));
+    const everyItem = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === "object" && x !== null && !Array.isArray(x));
+    const hosts = items(raw.hosts);
+    const networks = items(raw.networks);
+    const vlans = items(raw.vlans);
+    const vlanKeys = vlans.map((vl) => `${String(vl.parent)}.${String(vl.id)}`);
     return {
-        hosts: strings(items(raw.hosts).map((h) => h.name)),
-        networks: strings(items(raw.networks).map((n) => n.name)),
-        vlans: strings(items(raw.vlans).flatMap((vl) => [String(vl.id), `${String(vl.parent)}.${String(vl.id)}`])),
+        hosts: strings(hosts.map((h) => h.name)),
+        networks: strings(networks.map((n) => n.name)),
+        vlans: strings(vlans.flatMap((vl) => [String(vl.id), `${String(vl.parent)}.${String(vl.id)}`])),
         containers: strings(items(raw.containers).map((c) => `${String(c.host)}/${String(c.name)}`)),
         containerNames: items(raw.containers).map((c) => String(c.name)),
+        uncertain: {
+            // with no hosts at all, "hosts is missing" is the one error, not every reference to a host
+            hosts: !everyItem(raw.hosts) || hosts.length === 0 || hosts.some((h) => typeof h.name !== "string" || !HOST_NAME.test(h.name)),
+            networks: (raw.networks !== undefined && !everyItem(raw.networks)) || networks.some((n) => typeof n.name !== "string" || !DOCKER_NAME.test(n.name)),
+            vlans:
+                (raw.vlans !== undefined && !everyItem(raw.vlans)) ||
+                vlans.some((vl) => typeof vl.id !== "number" || !Number.isInteger(vl.id) || vl.id < 1 || vl.id > 4094 || typeof vl.parent !== "string" || !INTERFACE_NAME.test(vl.parent)) ||
+                new Set(vlanKeys).size !== vlanKeys.length,
+        },
     };
 }
 
@@ -279,6 +337,7 @@ interface SshDefaults {
     perDialTimeout: number;
 }
 
+const SSH_FIELDS = ["user", "port", "dialErrorLimit", "perDialTimeout"] as const;
 const HOST_FIELDS = [
     "name", "address", "port", "user", "hostKey", "nic", "nicIsManagement", "backend", "configDir",
     "dialErrorLimit", "perDialTimeout",
@@ -293,25 +352,63 @@ const REGISTRY_USER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
 const MIRROR_FIELDS = ["source", "name", "tag"] as const;
 const CONTAINER_FIELDS = ["name", "host", "network", "ip", "image", "command", "restart"] as const;
 const CHECK_FIELDS = ["connectivity", "isolation", "count", "timeoutSeconds"] as const;
+const ISOLATION_FIELDS = ["from", "to"] as const;
 
 /** Parses and validates; `spec` is set only when there is no error. */
 export function parseLab(raw: RawLabConfig): { spec?: LabSpec; errors: ValidationError[] } {
     const r = new Reader(declaredNames(raw));
+    checkConfigKeys(r, raw);
     const ssh = readSshDefaults(r, raw.ssh);
     const hosts = readHosts(r, raw.hosts, ssh);
     const hostByName = new Map(hosts.map((h) => [h.name, h]));
     const vlans = readVlans(r, raw.vlans, hostByName);
     const networks = readNetworks(r, raw.networks, hostByName, vlans);
     const registry = readRegistry(r, raw.registry, hostByName);
-    const containers = readContainers(r, raw.containers, hostByName, networks, vlans, registry);
+    const containers = readContainers(r, raw.containers, hostByName, networks.specs, vlans.specs, registry);
     const checks = readChecks(r, raw.checks, containers);
     checkManagementAddresses(r, hosts, vlans, networks);
     if (r.errors.length > 0) {
         return { errors: r.errors };
     }
-    const spec: LabSpec = { hosts, vlans, networks, registry, containers, checks };
+    const spec: LabSpec = { hosts, vlans: vlans.specs, networks: networks.specs, registry, containers, checks };
     const { errors } = planLab(spec);
     return errors.length > 0 ? { errors } : { spec, errors: [] };
+}
+
+/**
+ * The keys of the config itself: each must be one of {@link CONFIG_KEYS}. A misspelt key would
+ * otherwise be ignored without a word (`host:` instead of `hosts:` reads as "no hosts"). Values of
+ * unknown keys are never shown: a misspelt `sshPrivateKey` holds a secret.
+ */
+function checkConfigKeys(r: Reader, raw: RawLabConfig): void {
+    for (const key of Object.keys(raw)) {
+        if (CONFIG_KEYS.includes(key)) {
+            continue;
+        }
+        const colon = key.indexOf(":");
+        if (colon >= 0) {
+            const [ns, name] = [key.slice(0, colon), key.slice(colon + 1)];
+            const meant = CONFIG_KEYS.includes(name) ? name : closest(name, CONFIG_KEYS) ?? name;
+            if (CONFIG_KEYS.includes(meant) && raw[meant] === undefined) {
+                r.misspelt.add(meant);
+            }
+            r.fail(key, `${key} is in the namespace ${quote(ns)}, not macvlan-lab, so the program never reads it; write it as macvlan-lab:${meant}`);
+            continue;
+        }
+        const meant = closest(key, CONFIG_KEYS);
+        if (meant !== undefined && raw[meant] === undefined) {
+            r.misspelt.add(meant);
+        }
+        r.fail(key, `${key} is not a config key of macvlan-lab; ${meant === undefined ? "" : `did you mean ${meant}? `}the keys are ${CONFIG_KEYS.join(", ")}`);
+    }
+}
+
+/**
+ * Whether a config namespace looks like a misspelt `macvlan-lab` (at most 3 edits away):
+ * {@link readLabConfig} hands such keys to {@link parseLab}, which reports them.
+ */
+export function looksLikeOurNamespace(namespace: string, ours: string): boolean {
+    return namespace !== ours && editDistance(namespace.toLowerCase(), ours) <= 3;
 }
 
 function readSshDefaults(r: Reader, v: unknown): SshDefaults {
@@ -319,7 +416,7 @@ function readSshDefaults(r: Reader, v: unknown): SshDefaults {
     if (v === undefined) {
         return d;
     }
-    const o = r.object(v, "ssh", ["user", "port", "dialErrorLimit", "perDialTimeout"]);
+    const o = r.object(v, "ssh", SSH_FIELDS, "ssh (the SSH defaults)");
     if (!o) {
         return d;
     }
@@ -339,33 +436,40 @@ function readSshDefaults(r: Reader, v: unknown): SshDefaults {
 
 function readHosts(r: Reader, v: unknown, ssh: SshDefaults): HostSpec[] {
     if (v === undefined) {
-        r.fail("hosts", "hosts is missing; list at least one host with name, address and nic");
+        r.missing("hosts", "list at least one host with name, address and nic");
         return [];
     }
-    const list = r.array(v, "hosts") ?? [];
+    const list = r.array(v, "hosts", "hosts") ?? [];
     if (Array.isArray(v) && list.length === 0) {
-        r.fail("hosts", "hosts is empty; list at least one host with name, address and nic");
+        r.fail("hosts", "hosts [] is empty; list at least one host with name, address and nic");
     }
     const out: HostSpec[] = [];
     const seenNames = new Map<string, number>();
     const seenEndpoints = new Map<string, string>();
     list.forEach((item, i) => {
         const p = `hosts[${i}]`;
-        const o = r.object(item, p, HOST_FIELDS);
+        const o = r.object(item, p, HOST_FIELDS, "a host");
         if (!o) {
             return;
         }
         const name = r.string(o.name, `${p}.name`, HOST_NAME, "a host name (letters, digits and -, at most 63, like docker01)");
         const address =
-            typeof o.address === "string" && Validator.isValidIPv4String(o.address)[0]
+            typeof o.address === "string" && IPV4.test(o.address)
                 ? o.address
                 : r.string(o.address, `${p}.address`, DNS_NAME, "an IPv4 address or DNS name to reach the host by SSH");
         const port = o.port === undefined ? ssh.port : r.int(o.port, `${p}.port`, 1, 65535, "a TCP port");
         const user = o.user === undefined ? ssh.user : r.string(o.user, `${p}.user`, USER_NAME, "a login name like root");
-        const hostKey =
-            o.hostKey === undefined
-                ? undefined
-                : r.string(o.hostKey, `${p}.hostKey`, SSH_PUBLIC_KEY, "an OpenSSH public key line like ssh-ed25519 AAAA...");
+        let hostKey: string | undefined;
+        if (typeof o.hostKey === "string") {
+            const parsed = parseHostKey(o.hostKey);
+            if ("problem" in parsed) {
+                r.fail(`${p}.hostKey`, `${p}.hostKey ${quote(o.hostKey)} ${parsed.problem}`);
+            } else {
+                hostKey = `${parsed.key.type} ${parsed.key.base64}`;
+            }
+        } else if (o.hostKey !== undefined) {
+            r.fail(`${p}.hostKey`, `${p}.hostKey ${quote(o.hostKey)} is not a string; write the host's public key line, like ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI...`);
+        }
         const nic = r.string(o.nic, `${p}.nic`, INTERFACE_NAME, "an interface name (at most 15 characters: letters, digits, _ . -)");
         const backend = o.backend === undefined ? "ifcfg" : r.oneOf(o.backend, `${p}.backend`, NETWORK_BACKENDS);
         const configDir =
@@ -377,16 +481,10 @@ function readHosts(r: Reader, v: unknown, ssh: SshDefaults): HostSpec[] {
             o.dialErrorLimit === undefined ? ssh.dialErrorLimit : r.int(o.dialErrorLimit, `${p}.dialErrorLimit`, 1, 100, "a number of dial attempts");
         const perDialTimeout =
             o.perDialTimeout === undefined ? ssh.perDialTimeout : r.int(o.perDialTimeout, `${p}.perDialTimeout`, 1, 600, "a number of seconds");
-        if (nic !== undefined && /^wl/.test(nic)) {
-            r.fail(
-                `${p}.nic`,
-                `${p}.nic ${nic} looks like a wireless interface: 802.11 access points drop frames from MAC addresses that did not associate, so macvlan does not work over it; use a wired NIC, or the ipvlan driver (driver: ipvlan on the networks) which shares the NIC's MAC`,
-            );
-        }
         if (name !== undefined) {
             const first = seenNames.get(name);
             if (first !== undefined) {
-                r.fail(`${p}.name`, `${p}.name ${name} is already the name of hosts[${first}]; give every host its own name`);
+                r.fail(`${p}.name`, `${p}.name ${quote(name)} is already the name of hosts[${first}]; give every host its own name`);
             } else {
                 seenNames.set(name, i);
             }
@@ -395,7 +493,7 @@ function readHosts(r: Reader, v: unknown, ssh: SshDefaults): HostSpec[] {
             const key = `${address}:${port}`;
             const other = seenEndpoints.get(key);
             if (other !== undefined) {
-                r.fail(`${p}.address`, `${p}.address ${address} port ${port} is already host ${other}'s SSH endpoint; every host needs its own address or port`);
+                r.fail(`${p}.address`, `${p}.address ${quote(address)} with port ${port} is already the SSH endpoint of ${other}; every host needs its own address or port`);
             } else {
                 seenEndpoints.set(key, name ?? p);
             }
@@ -420,15 +518,21 @@ function readHosts(r: Reader, v: unknown, ssh: SshDefaults): HostSpec[] {
     return out;
 }
 
-function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): VlanSpec[] {
+/** The valid VLANs, and each one's index in the config (for messages that point at it). */
+interface ReadVlans {
+    specs: VlanSpec[];
+    index: Map<VlanSpec, number>;
+}
+
+function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): ReadVlans {
+    const result: ReadVlans = { specs: [], index: new Map() };
     if (v === undefined) {
-        return [];
+        return result;
     }
-    const out: VlanSpec[] = [];
     const seen = new Map<string, number>();
-    (r.array(v, "vlans") ?? []).forEach((item, i) => {
+    (r.array(v, "vlans", "vlans") ?? []).forEach((item, i) => {
         const p = `vlans[${i}]`;
-        const o = r.object(item, p, VLAN_FIELDS);
+        const o = r.object(item, p, VLAN_FIELDS, "a VLAN");
         if (!o) {
             return;
         }
@@ -437,16 +541,16 @@ function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): VlanSpe
         const gateway = o.gateway === undefined ? undefined : r.ipv4(o.gateway, `${p}.gateway`);
         const defaultRoute = o.defaultRoute === undefined ? false : r.bool(o.defaultRoute, `${p}.defaultRoute`);
         if (defaultRoute === true && o.gateway === undefined) {
-            r.fail(`${p}.defaultRoute`, `${p}.defaultRoute is true but ${p}.gateway is not set; set the gateway, or drop defaultRoute`);
+            r.fail(`${p}.defaultRoute`, `${p}.defaultRoute true needs ${p}.gateway, which is not set; set the gateway, or drop defaultRoute`);
         }
         let interfaceName: string | undefined;
         if (id !== undefined && parent !== undefined) {
             interfaceName = `${parent}.${id}`;
             if (interfaceName.length > 15) {
-                r.fail(`${p}.parent`, `${p} would create interface ${interfaceName}, longer than the kernel's 15 characters; use a shorter parent name`);
+                r.fail(`${p}.parent`, `${p}.parent ${quote(parent)} with id ${id} makes the interface name ${interfaceName}, longer than the kernel's 15 characters; use a shorter parent name`);
                 interfaceName = undefined;
             }
-            const first = seen.get(interfaceName ?? `${parent}.${id}`);
+            const first = seen.get(`${parent}.${id}`);
             if (first !== undefined) {
                 r.fail(`${p}.id`, `${p}.id ${id} is already used on parent ${parent} by vlans[${first}]; a VLAN id is unique per parent`);
                 interfaceName = undefined;
@@ -455,17 +559,19 @@ function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): VlanSpe
             }
         }
         const members: VlanSpec["members"] = [];
-        const addrObj = o.addresses === undefined ? undefined : r.object(o.addresses, `${p}.addresses`, keysOf(o.addresses));
+        const addrObj = o.addresses === undefined ? undefined : r.object(o.addresses, `${p}.addresses`, undefined, `${p}.addresses (host name: address/prefix)`);
         if (o.addresses === undefined) {
-            r.fail(`${p}.addresses`, `${p}.addresses is missing; map each member host to its address on the VLAN, like docker01: 192.168.10.10/24`);
+            r.missing(`${p}.addresses`, "map each member host to its address on the VLAN, like docker01: 192.168.10.10/24");
         }
         let subnet: Bounds | undefined;
         const seenAddr = new Map<string, string>();
+        /** Member hosts whose nic is not the VLAN's parent: one message for all of them. */
+        const otherNic: string[] = [];
         for (const [hostName, addr] of Object.entries(addrObj ?? {})) {
-            const ap = `${p}.addresses.${hostName}`;
+            const ap = pathKey(`${p}.addresses`, hostName);
             const host = hosts.get(hostName);
             if (!host) {
-                r.unknownHost(hosts, hostName, ap, `${ap}: ${hostName}`);
+                r.unknownName("hosts", hostName, ap, [...hosts.keys()], "a host");
                 continue;
             }
             const a = r.ipv4Interface(addr, ap);
@@ -473,61 +579,87 @@ function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): VlanSpe
                 continue;
             }
             if (parent !== undefined && host.nic !== parent) {
-                r.fail(`${p}.parent`, `${p}.parent ${parent} is not ${hostName}'s nic (${host.nic}); VLANs sit on the host's nic: set hosts' nic or the VLAN's parent to match`);
+                otherNic.push(`${hostName} (${host.nic})`);
             }
             if (subnet === undefined) {
                 subnet = a.subnet;
             } else if (subnet.cidr !== a.subnet.cidr) {
-                r.fail(ap, `${ap} ${addr} is in ${a.subnet.cidr} but the VLAN's other members are in ${subnet.cidr}; members of one VLAN share one subnet`);
+                r.fail(ap, `${ap} ${quote(addr)} is in ${a.subnet.cidr} but the VLAN's other members are in ${subnet.cidr}; members of one VLAN share one subnet`);
             }
             const dup = seenAddr.get(a.ip);
             if (dup !== undefined) {
-                r.fail(ap, `${ap} ${a.ip} is already ${dup}'s address on this VLAN; give each host its own address`);
+                r.fail(ap, `${ap} ${quote(addr)} is already the address of ${dup} on this VLAN; give each host its own address`);
             }
             seenAddr.set(a.ip, hostName);
             members.push({ host: hostName, address: addr as string });
         }
+        if (otherNic.length > 0) {
+            r.fail(`${p}.parent`, `${p}.parent ${quote(parent)} is not the nic of ${listing(otherNic)}; a VLAN sits on its member hosts' nic: set the VLAN's parent or those hosts' nic to match`);
+        }
         if (gateway !== undefined && subnet !== undefined) {
             if (!inBounds(subnet, gateway)) {
-                r.fail(`${p}.gateway`, `${p}.gateway ${gateway} is outside the VLAN's subnet ${subnet.cidr}; pick an address inside it`);
+                r.fail(`${p}.gateway`, `${p}.gateway ${quote(gateway)} is outside the VLAN's subnet ${subnet.cidr}; pick an address inside it`);
             } else if (seenAddr.has(gateway)) {
-                r.fail(`${p}.gateway`, `${p}.gateway ${gateway} is ${seenAddr.get(gateway)}'s own address on the VLAN; the gateway is another router`);
+                r.fail(`${p}.gateway`, `${p}.gateway ${quote(gateway)} is the address of ${seenAddr.get(gateway)} on the VLAN; the gateway is another router`);
             }
         }
         if (id !== undefined && parent !== undefined && interfaceName !== undefined && defaultRoute !== undefined) {
-            out.push({ id, parent, interfaceName, members, defaultRoute, ...(gateway !== undefined ? { gateway } : {}) });
+            const spec: VlanSpec = { id, parent, interfaceName, members, defaultRoute, ...(gateway !== undefined ? { gateway } : {}) };
+            result.specs.push(spec);
+            result.index.set(spec, i);
         }
     });
-    // At most one default route per host.
-    const defaults = new Map<string, number>();
-    out.forEach((vl) => {
-        if (vl.defaultRoute) {
-            for (const m of vl.members) {
-                defaults.set(m.host, (defaults.get(m.host) ?? 0) + 1);
+    // At most one default route per host: the second VLAN that gives a host one is the entry to change.
+    const defaultOf = new Map<string, number>();
+    for (const vl of result.specs) {
+        if (!vl.defaultRoute) {
+            continue;
+        }
+        const i = result.index.get(vl)!;
+        const again = vl.members.filter((m) => defaultOf.has(m.host));
+        if (again.length > 0) {
+            const firsts = [...new Set(again.map((m) => `vlans[${defaultOf.get(m.host)}]`))];
+            r.fail(
+                `vlans[${i}].defaultRoute`,
+                `vlans[${i}].defaultRoute true gives ${listing(again.map((m) => m.host))} a second default route (${listing(firsts)} already gives ${again.length === 1 ? "it" : "them"} one); a host has one default route: set defaultRoute on at most one VLAN of each host`,
+            );
+        }
+        for (const m of vl.members) {
+            if (!defaultOf.has(m.host)) {
+                defaultOf.set(m.host, i);
             }
         }
-    });
-    for (const [host, n] of defaults) {
-        if (n > 1) {
-            r.fail("vlans", `vlans: ${n} VLANs give ${host} a default route; a host has one default route, so set defaultRoute on at most one of them`);
-        }
     }
-    return out;
+    return result;
 }
 
-function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans: VlanSpec[]): NetworkSpec[] {
+/** The valid networks, and each one's index in the config. */
+interface ReadNetworks {
+    specs: NetworkSpec[];
+    index: Map<string, number>;
+}
+
+/** Why a network cannot sit on a parent of one host. */
+type ParentProblem =
+    | { kind: "wireless"; parent: string }
+    | { kind: "not-member"; vlan: VlanSpec }
+    | { kind: "no-such-vlan" }
+    | { kind: "foreign" }
+    | { kind: "taken"; by: string };
+
+function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans: ReadVlans): ReadNetworks {
+    const result: ReadNetworks = { specs: [], index: new Map() };
     if (v === undefined) {
-        return [];
+        return result;
     }
-    const out: NetworkSpec[] = [];
     const names = new Map<string, number>();
     const subnets: Array<{ range: IPv4CidrRange; index: number; name: string }> = [];
-    const vlanByInterface = new Map(vlans.map((vl) => [vl.interfaceName, { vlan: vl, members: new Set(vl.members.map((m) => m.host)) }]));
-    /** `<host>/<parent>` -> the network using it. */
+    const vlanByInterface = new Map(vlans.specs.map((vl) => [vl.interfaceName, { vlan: vl, members: new Set(vl.members.map((m) => m.host)) }]));
+    /** `<host>/<parent>` -> the network using it and its index. */
     const parentUsers = new Map<string, string>();
-    (r.array(v, "networks") ?? []).forEach((item, i) => {
+    (r.array(v, "networks", "networks") ?? []).forEach((item, i) => {
         const p = `networks[${i}]`;
-        const o = r.object(item, p, NETWORK_FIELDS);
+        const o = r.object(item, p, NETWORK_FIELDS, "a network");
         if (!o) {
             return;
         }
@@ -535,7 +667,7 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
         if (name !== undefined) {
             const first = names.get(name);
             if (first !== undefined) {
-                r.fail(`${p}.name`, `${p}.name ${name} is already networks[${first}]; to put a network on more hosts list them in networks[${first}].hosts`);
+                r.fail(`${p}.name`, `${p}.name ${quote(name)} is already networks[${first}]; to put a network on more hosts list them in networks[${first}].hosts`);
             } else {
                 names.set(name, i);
             }
@@ -551,7 +683,7 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
         if (subnet !== undefined) {
             for (const other of subnets) {
                 if (other.range.isOverlapping(subnet)) {
-                    r.fail(`${p}.subnet`, `${p}.subnet ${subnet.toCidrString()} overlaps ${other.name}'s ${other.range.toCidrString()} (networks[${other.index}]); give every network its own subnet`);
+                    r.fail(`${p}.subnet`, `${p}.subnet ${quote(subnet.toCidrString())} overlaps ${other.range.toCidrString()} of ${other.name} (networks[${other.index}]); give every network its own subnet`);
                 }
             }
             subnets.push({ range: subnet, index: i, name: name ?? p });
@@ -560,15 +692,15 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
         let parent: string | undefined;
         let vlan: VlanSpec | undefined;
         if (o.vlan !== undefined && o.parent !== undefined) {
-            r.fail(`${p}.vlan`, `${p} sets both parent and vlan; set parent to a NIC or VLAN interface (ens33.10), or vlan to a VLAN id, not both`);
+            r.fail(`${p}.vlan`, `${p}.vlan ${quote(o.vlan)} and ${p}.parent ${quote(o.parent)} are both set; keep parent (a NIC, or a VLAN interface such as ens33.10) or vlan (a VLAN id), not both`);
         } else if (o.vlan !== undefined) {
             const id = r.int(o.vlan, `${p}.vlan`, 1, 4094, "a VLAN id");
             if (id !== undefined) {
-                const found = vlans.filter((vl) => vl.id === id);
+                const found = vlans.specs.filter((vl) => vl.id === id);
                 if (found.length === 0) {
-                    r.unknown("vlans", String(id), `${p}.vlan`, `${p}.vlan ${id} is not a VLAN of this stack; add it under vlans or use one of ${vlans.map((vl) => vl.id).join(", ") || "(none defined)"}`);
+                    r.unknownName("vlans", String(id), `${p}.vlan`, vlans.specs.map((vl) => String(vl.id)), "a VLAN id", "add it under vlans or ", id);
                 } else if (found.length > 1) {
-                    r.fail(`${p}.vlan`, `${p}.vlan ${id} exists on several parents (${found.map((vl) => vl.interfaceName).join(", ")}); set parent to the interface instead`);
+                    r.fail(`${p}.vlan`, `${p}.vlan ${id} exists on several parents (${found.map((vl) => vl.interfaceName).join(", ")}); set parent to one of those interfaces instead`);
                 } else {
                     vlan = found[0];
                     parent = vlan.interfaceName;
@@ -580,83 +712,111 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
         // hosts: names or {name, parent, subnet, gateway}
         const hostNames: string[] = [];
         const parents: Record<string, string> = {};
-        const hostList = o.hosts === undefined ? [...hosts.keys()] : r.array(o.hosts, `${p}.hosts`) ?? [];
+        const hostList = o.hosts === undefined ? [...hosts.keys()] : r.array(o.hosts, `${p}.hosts`, `${p}.hosts`) ?? [];
         // a parent or VLAN that failed its own check: its error stands for the whole network
         let attachmentsFailed = (o.vlan !== undefined || o.parent !== undefined) && parent === undefined;
+        /** Problems of attaching hosts, by the entry to change and kind: one message each, naming every host. */
+        const shared = new Map<string, SharedProblem>();
         (attachmentsFailed ? [] : hostList).forEach((h, j) => {
             const hp = `${p}.hosts[${j}]`;
             let hostName: string | undefined;
             let hostParent = parent;
+            let ownParent: unknown;
             if (typeof h === "string") {
                 hostName = h;
             } else {
-                const ho = r.object(h, hp, NETWORK_HOST_FIELDS);
+                const ho = r.object(h, hp, NETWORK_HOST_FIELDS, `a host of ${p}`);
                 if (!ho) {
+                    attachmentsFailed = true;
                     return;
                 }
                 hostName = r.string(ho.name, `${hp}.name`, HOST_NAME, "a host name");
                 if (ho.parent !== undefined) {
+                    ownParent = ho.parent;
                     hostParent = r.string(ho.parent, `${hp}.parent`, INTERFACE_NAME, "an interface name like ens33 or ens33.10");
+                    if (hostParent === undefined) {
+                        attachmentsFailed = true;
+                        return;
+                    }
                 }
                 if (ho.subnet !== undefined && subnet !== undefined) {
                     const s = r.subnet(ho.subnet, `${hp}.subnet`);
                     if (s !== undefined && !s.isEquals(subnet)) {
-                        r.fail(`${hp}.subnet`, `${hp}.subnet ${s.toCidrString()} differs from ${name}'s subnet ${subnet.toCidrString()}; a macvlan network spans hosts only when its subnet and gateway are the same on every host: drop the override or use one subnet`);
+                        r.fail(`${hp}.subnet`, `${hp}.subnet ${quote(ho.subnet)} differs from the subnet ${subnet.toCidrString()} of ${name ?? p}; a macvlan network spans hosts only when its subnet and gateway are the same on every host: drop the override or use one subnet`);
                     }
                 }
                 if (ho.gateway !== undefined && gateway !== undefined) {
                     const g = r.ipv4(ho.gateway, `${hp}.gateway`);
                     if (g !== undefined && g !== gateway) {
-                        r.fail(`${hp}.gateway`, `${hp}.gateway ${g} differs from ${name}'s gateway ${gateway}; the gateway must be the same on every host: drop the override`);
+                        r.fail(`${hp}.gateway`, `${hp}.gateway ${quote(g)} differs from the gateway ${gateway} of ${name ?? p}; the gateway must be the same on every host: drop the override`);
                     }
                 }
             }
             if (hostName === undefined) {
+                attachmentsFailed = true;
                 return;
             }
+            const hostPath = typeof h === "string" ? hp : `${hp}.name`;
             const host = hosts.get(hostName);
             if (!host) {
                 attachmentsFailed = true;
-                r.unknownHost(hosts, hostName, hp, `${hp} ${hostName}`);
+                r.unknownName("hosts", hostName, hostPath, [...hosts.keys()], "a host");
                 return;
             }
             if (Object.hasOwn(parents, hostName)) {
-                r.fail(hp, `${hp} ${hostName} is listed twice; list each host once`);
+                r.fail(hostPath, `${hostPath} ${quote(hostName)} is listed twice; list each host once`);
                 return;
             }
             const resolved = hostParent ?? host.nic;
-            const where = o.vlan !== undefined ? `${p}.vlan` : o.parent !== undefined ? `${p}.parent` : hp;
-            if (!checkParent(r, where, resolved, host, vlanByInterface, driver)) {
-                attachmentsFailed = true;
-                return;
-            }
+            let problem = parentProblem(resolved, host, vlanByInterface, driver);
             const user = parentUsers.get(`${hostName}/${resolved}`);
-            if (user !== undefined && user !== name) {
-                r.fail(where, `${where}: ${name ?? p} would be the second Docker network on ${resolved} of ${hostName} (${user} is already there); Docker allows one ${driver ?? "macvlan"} network per parent interface: use a VLAN interface or another NIC`);
+            if (problem === undefined && user !== undefined && user !== name) {
+                problem = { kind: "taken", by: user };
+            }
+            if (problem !== undefined) {
                 attachmentsFailed = true;
+                // the entry to change: the driver for a wireless parent (ipvlan works there), else
+                // the host's own parent, the network's vlan, or its parent (set or not)
+                const [at, value, set] =
+                    problem.kind === "wireless"
+                        ? [`${p}.driver`, o.driver ?? "macvlan", o.driver !== undefined]
+                        : ownParent !== undefined
+                          ? [`${hp}.parent`, ownParent, true]
+                          : o.vlan !== undefined
+                            ? [`${p}.vlan`, o.vlan, true]
+                            : [`${p}.parent`, o.parent, o.parent !== undefined];
+                const detail = problem.kind === "taken" ? problem.by : problem.kind === "not-member" ? problem.vlan.interfaceName : "";
+                const key = `${at}\0${problem.kind}\0${detail}`;
+                const entry = shared.get(key) ?? { path: at, value, set, problem, hosts: [], parents: [] };
+                entry.hosts.push(hostName);
+                entry.parents.push(resolved);
+                shared.set(key, entry);
                 return;
             }
             parentUsers.set(`${hostName}/${resolved}`, name ?? p);
             hostNames.push(hostName);
             parents[hostName] = resolved;
         });
-        if (hostList.length === 0 && o.hosts !== undefined) {
-            r.fail(`${p}.hosts`, `${p}.hosts is empty; list the hosts the network spans, or drop the key for all hosts`);
+        for (const problem of shared.values()) {
+            reportParentProblem(r, problem, { p, name, driver, hosts, vlans });
         }
-        const vlanIds = new Set(Object.values(parents).map((pa) => vlans.find((vl) => vl.interfaceName === pa)?.id));
+        if (hostList.length === 0 && o.hosts !== undefined) {
+            r.fail(`${p}.hosts`, `${p}.hosts [] is empty; list the hosts the network spans, or drop the key for all hosts`);
+        }
+        const vlanIds = new Set(Object.values(parents).map((pa) => vlanByInterface.get(pa)?.vlan.id));
         const reserved: Record<string, string> = {};
         if (o.reserved !== undefined) {
-            const ro = r.object(o.reserved, `${p}.reserved`, keysOf(o.reserved));
+            const ro = r.object(o.reserved, `${p}.reserved`, undefined, `${p}.reserved (name: address)`);
             for (const [k, ip] of Object.entries(ro ?? {})) {
-                const rp = `${p}.reserved.${k}`;
+                const rp = pathKey(`${p}.reserved`, k);
                 if (!SIMPLE_NAME.test(k)) {
-                    r.fail(rp, `${rp}: ${k} is not a valid name for a reserved address; use letters, digits, _ . -`);
+                    r.fail(rp, `${rp}: ${quote(k)} is not a valid name for a reserved address; use letters, digits, _ . - (at most 63)`);
                     continue;
                 }
                 const a = r.ipv4(ip, rp);
                 if (a !== undefined && subnet !== undefined && checkInSubnet(r, rp, a, cidrBounds(subnet.toCidrString()), "reserved address") !== undefined) {
                     if (a === gateway) {
-                        r.fail(rp, `${rp} ${a} is the network's gateway, which Docker reserves already; drop it`);
+                        r.fail(rp, `${rp} ${quote(a)} is the network's gateway, which Docker reserves already; drop it`);
                     } else {
                         reserved[k] = a;
                     }
@@ -664,7 +824,7 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
             }
         }
         if (name !== undefined && driver !== undefined && mode !== undefined && subnet !== undefined && gateway !== undefined && names.get(name) === i && !attachmentsFailed) {
-            out.push({
+            result.specs.push({
                 name,
                 driver,
                 mode: mode as NetworkSpec["mode"],
@@ -675,55 +835,101 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
                 reserved,
                 ...(vlanIds.size === 1 && [...vlanIds][0] !== undefined ? { vlan: [...vlanIds][0] } : {}),
             });
+            result.index.set(name, i);
         }
     });
-    return out;
+    return result;
 }
 
-/** A network's parent on one host must be that host's NIC or one of its VLAN interfaces. */
-function checkParent(
-    r: Reader,
-    path: string,
+/** Wireless interface names (`wlan0`, `wlp2s0`): 802.11 drops frames from MACs that did not associate. */
+const WIRELESS = /^wl/;
+
+/**
+ * Why a network of `driver` cannot use `parent` on `host`: the parent must be the host's NIC or
+ * one of its VLAN interfaces, and macvlan (a MAC address per container) does not work over 802.11.
+ * ipvlan shares the parent's MAC, so it may use a wireless parent.
+ */
+function parentProblem(
     parent: string,
     host: HostSpec,
     vlans: Map<string, { vlan: VlanSpec; members: Set<string> }>,
     driver: NetworkDriver | undefined,
-): boolean {
-    if (driver === "macvlan" && /^wl/.test(parent)) {
-        r.fail(path, `${path} ${parent} looks like a wireless interface: macvlan does not work over 802.11 (the access point drops frames from unknown MACs); use driver: ipvlan, which shares the parent's MAC`);
-        return false;
-    }
-    if (parent === host.nic) {
-        return true;
-    }
+): ParentProblem | undefined {
     const found = vlans.get(parent);
-    if (found) {
-        const vlan = found.vlan;
-        if (!found.members.has(host.name)) {
-            r.fail(path, `${path} ${parent} is VLAN ${vlan.id}, but ${host.name} has no address on it; add ${host.name} to that VLAN's addresses, or leave ${host.name} out of the network`);
-            return false;
+    if (parent !== host.nic && found === undefined) {
+        return /\.[0-9]+$/.test(parent) ? { kind: "no-such-vlan" } : { kind: "foreign" };
+    }
+    if (found !== undefined && !found.members.has(host.name)) {
+        return { kind: "not-member", vlan: found.vlan };
+    }
+    const physical = found?.vlan.parent ?? parent;
+    if (driver === "macvlan" && WIRELESS.test(physical)) {
+        return { kind: "wireless", parent };
+    }
+    return undefined;
+}
+
+/** A problem of attaching hosts to a network, at one entry, shared by `hosts`. */
+interface SharedProblem {
+    path: string;
+    /** The entry's value (the default when not set). */
+    value: unknown;
+    set: boolean;
+    problem: ParentProblem;
+    hosts: string[];
+    /** The parent each of `hosts` would have. */
+    parents: string[];
+}
+
+function reportParentProblem(
+    r: Reader,
+    e: SharedProblem,
+    n: { p: string; name?: string; driver?: NetworkDriver; hosts: Map<string, HostSpec>; vlans: ReadVlans },
+): void {
+    const { path, problem, hosts: hs } = e;
+    const shown = e.set ? quote(e.value) : e.value === undefined ? "" : `${quote(e.value)} (the default)`;
+    const head = shown === "" ? `${path} is not set, so` : `${path} ${shown}`;
+    const who = listing(hs);
+    const onWhat = listing([...new Set(e.parents)]);
+    const network = n.name ?? n.p;
+    switch (problem.kind) {
+        case "wireless":
+            r.fail(path, `${head} cannot use ${onWhat} of ${who}, a wireless interface: 802.11 access points drop frames from MAC addresses that did not associate, so macvlan does not work over it; set driver: ipvlan (it shares the parent's MAC) or use a wired NIC`);
+            return;
+        case "not-member":
+            r.fail(path, `${head} is VLAN ${problem.vlan.id} (${problem.vlan.interfaceName}), but ${who} ${hs.length === 1 ? "has" : "have"} no address on it; add ${who} to vlans[${n.vlans.index.get(problem.vlan)}].addresses, or leave ${hs.length === 1 ? "it" : "them"} out of ${n.p}.hosts`);
+            return;
+        case "no-such-vlan": {
+            const [nic, id] = [onWhat.replace(/\.[0-9]+$/, ""), onWhat.split(".").pop()];
+            r.fail(path, `${head} names a VLAN interface that no VLAN of this stack creates; add a VLAN with parent ${nic} and id ${id} under vlans, or use the nic of ${who}`);
+            return;
         }
-        return true;
+        case "foreign": {
+            const nics = [...new Set(hs.map((h) => n.hosts.get(h)?.nic ?? ""))];
+            r.fail(path, `${head} is neither the nic of ${listing(hs.map((h) => `${h} (${n.hosts.get(h)?.nic})`))} nor a VLAN interface of this stack; the parent must be one this stack prepares (a promiscuous NIC or a VLAN): ${didYouMean(onWhat, nics)}use the nic, or a VLAN under vlans`);
+            return;
+        }
+        case "taken":
+            r.fail(path, `${head} ${shown === "" ? `${network} goes on` : `puts ${network} on`} ${onWhat} of ${who}, where ${problem.by} already is; Docker allows one ${n.driver ?? "macvlan"} network per parent interface: put this network on another VLAN or NIC`);
+            return;
+        default: {
+            const never_: never = problem;
+            throw new Error(`unknown parent problem ${JSON.stringify(never_)}`);
+        }
     }
-    if (/\.[0-9]+$/.test(parent)) {
-        r.fail(path, `${path} ${parent} names a VLAN interface that no VLAN of this stack creates; add a VLAN with that parent and id under vlans, or use ${host.name}'s nic ${host.nic}`);
-        return false;
-    }
-    r.fail(path, `${path} ${parent} is neither ${host.name}'s nic (${host.nic}) nor a VLAN interface of this stack; the parent must be prepared by this stack (promiscuous NIC or VLAN)`);
-    return false;
 }
 
 function checkInSubnet(r: Reader, path: string, ip: string, subnet: Bounds, what: string): string | undefined {
     const cidr = subnet.cidr;
     const v = new IPv4(ip).getValue();
     if (v < subnet.first || v > subnet.last) {
-        return r.fail(path, `${path} ${ip} is outside the subnet ${cidr}; pick a ${what} inside it`);
+        return r.fail(path, `${path} ${quote(ip)} is outside the subnet ${cidr}; pick a ${what} inside it`);
     }
     if (v === subnet.first) {
-        return r.fail(path, `${path} ${ip} is the network address of ${cidr}; pick a ${what} inside it`);
+        return r.fail(path, `${path} ${quote(ip)} is the network address of ${cidr}; pick a ${what} inside it`);
     }
     if (v === subnet.last) {
-        return r.fail(path, `${path} ${ip} is the broadcast address of ${cidr}; pick a ${what} inside it`);
+        return r.fail(path, `${path} ${quote(ip)} is the broadcast address of ${cidr}; pick a ${what} inside it`);
     }
     return ip;
 }
@@ -732,33 +938,33 @@ function readRegistry(r: Reader, v: unknown, hosts: Map<string, HostSpec>): Regi
     if (v === undefined) {
         return undefined;
     }
-    const o = r.object(v, "registry", REGISTRY_FIELDS);
+    const o = r.object(v, "registry", REGISTRY_FIELDS, "the registry");
     if (!o) {
         return undefined;
     }
     const hostName = r.string(o.host, "registry.host", HOST_NAME, "a host name");
     const host = hostName !== undefined ? hosts.get(hostName) : undefined;
     if (hostName !== undefined && !host) {
-        r.unknownHost(hosts, hostName, "registry.host", `registry.host ${hostName}`);
+        r.unknownName("hosts", hostName, "registry.host", [...hosts.keys()], "a host");
     }
     const port = o.port === undefined ? 5000 : r.int(o.port, "registry.port", 1, 65535, "a TCP port");
     const address =
         o.address === undefined
             ? host?.ssh.address
-            : typeof o.address === "string" && Validator.isValidIPv4String(o.address)[0]
+            : typeof o.address === "string" && IPV4.test(o.address)
               ? o.address
               : r.string(o.address, "registry.address", DNS_NAME, "an IPv4 address or DNS name the other hosts reach the registry at");
     const image = o.image === undefined ? "registry:2" : imageRef(r, o.image, "registry.image");
     const volume = o.volume === undefined ? "registry-data" : r.string(o.volume, "registry.volume", DOCKER_NAME, "a Docker volume name");
     const mirrors: MirrorSpec[] = [];
     const seen = new Map<string, number>();
-    (o.mirrors === undefined ? [] : r.array(o.mirrors, "registry.mirrors") ?? []).forEach((m, i) => {
+    (o.mirrors === undefined ? [] : r.array(o.mirrors, "registry.mirrors", "registry.mirrors") ?? []).forEach((m, i) => {
         const p = `registry.mirrors[${i}]`;
-        const mo = typeof m === "string" ? { source: m } : r.object(m, p, MIRROR_FIELDS);
+        const mo = typeof m === "string" ? { source: m } : r.object(m, p, MIRROR_FIELDS, "a mirror");
         if (!mo) {
             return;
         }
-        const source = imageRef(r, mo.source, `${p}.source`);
+        const source = imageRef(r, mo.source, typeof m === "string" ? p : `${p}.source`);
         const parsed = source !== undefined ? parseImageReference(source) : undefined;
         const defaultName = parsed?.repository.split("/").pop();
         const name = mo.name === undefined ? defaultName : r.string(mo.name, `${p}.name`, /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, "a repository name like busybox");
@@ -766,7 +972,7 @@ function readRegistry(r: Reader, v: unknown, hosts: Map<string, HostSpec>): Regi
         if (name !== undefined && tag !== undefined && source !== undefined) {
             const key = `${name}:${tag}`;
             if (seen.has(key)) {
-                r.fail(p, `${p} pushes ${key} again (already registry.mirrors[${seen.get(key)}]); push each name:tag once`);
+                r.fail(p, `${p} ${quote(m)} pushes ${key} again (registry.mirrors[${seen.get(key)}] does already); push each name:tag once`);
                 return;
             }
             seen.set(key, i);
@@ -776,7 +982,7 @@ function readRegistry(r: Reader, v: unknown, hosts: Map<string, HostSpec>): Regi
     const security = o.security === undefined ? "tls" : r.oneOf(o.security, "registry.security", REGISTRY_SECURITY);
     const users = readRegistryUsers(r, o.users);
     if (security === "insecure" && users.length > 0) {
-        r.fail("registry.users", `registry.users is set but registry.security is insecure: basic auth over plain HTTP sends the passwords in clear on the LAN; use security: tls, or remove the users`);
+        r.fail("registry.users", `registry.users is set but registry.security is "insecure": basic auth over plain HTTP sends the passwords in clear on the LAN; use security: tls, or remove the users`);
     }
     const migrateUnitFlag = o.migrateUnitFlag === undefined ? false : r.bool(o.migrateUnitFlag, "registry.migrateUnitFlag");
     if (!host || port === undefined || address === undefined || image === undefined || volume === undefined || security === undefined || migrateUnitFlag === undefined) {
@@ -789,9 +995,9 @@ function readRegistry(r: Reader, v: unknown, hosts: Map<string, HostSpec>): Regi
 function readRegistryUsers(r: Reader, v: unknown): RegistryUserSpec[] {
     const out: RegistryUserSpec[] = [];
     const seen = new Map<string, number>();
-    (v === undefined ? [] : r.array(v, "registry.users") ?? []).forEach((u, i) => {
+    (v === undefined ? [] : r.array(v, "registry.users", "registry.users") ?? []).forEach((u, i) => {
         const p = `registry.users[${i}]`;
-        const uo = r.object(u, p, REGISTRY_USER_FIELDS);
+        const uo = r.object(u, p, REGISTRY_USER_FIELDS, "a registry user");
         if (!uo) {
             return;
         }
@@ -805,7 +1011,7 @@ function readRegistryUsers(r: Reader, v: unknown): RegistryUserSpec[] {
             password = uo.password;
         }
         if (name !== undefined && seen.has(name)) {
-            r.fail(`${p}.name`, `${p}.name ${name} is already registry.users[${seen.get(name)}]; give each user once`);
+            r.fail(`${p}.name`, `${p}.name ${quote(name)} is already registry.users[${seen.get(name)}]; give each user once`);
             return;
         }
         if (name !== undefined) {
@@ -819,8 +1025,11 @@ function readRegistryUsers(r: Reader, v: unknown): RegistryUserSpec[] {
 }
 
 function imageRef(r: Reader, v: unknown, path: string): string | undefined {
+    if (v === undefined) {
+        return r.missing(path, "write an image reference like busybox:latest or 192.168.1.11:5000/busybox:v1");
+    }
     if (typeof v !== "string" || parseImageReference(v) === undefined) {
-        return r.fail(path, `${path} ${show(v)} is not an image reference Docker accepts; write it like busybox:latest or 192.168.1.11:5000/busybox:v1 (lower-case repository, tag of letters, digits, _ . -)`);
+        return r.fail(path, `${path} ${quote(v)} is not an image reference Docker accepts; write it like busybox:latest or 192.168.1.11:5000/busybox:v1 (lower-case repository, tag of letters, digits, _ . -)`);
     }
     return v;
 }
@@ -840,20 +1049,21 @@ function readContainers(
     const names = new Map<string, number>();
     const ips = new Map<string, { index: number; name: string; host: string }>();
     const bounds = new Map<string, Bounds>();
+    const networkByName = new Map(networks.map((n) => [n.name, n]));
     const networkHosts = new Map(networks.map((n) => [n.name, new Set(n.hosts)]));
     // addresses hosts already own: SSH addresses and VLAN addresses
     const hostAddresses = new Map<string, string>();
     for (const h of hosts.values()) {
-        hostAddresses.set(h.ssh.address, `${h.name}'s SSH address`);
+        hostAddresses.set(h.ssh.address, `the SSH address of ${h.name}`);
     }
     for (const vl of vlans) {
         for (const m of vl.members) {
-            hostAddresses.set(m.address.split("/")[0], `${m.host}'s address on ${vl.interfaceName}`);
+            hostAddresses.set(m.address.split("/")[0], `the address of ${m.host} on ${vl.interfaceName}`);
         }
     }
-    (r.array(v, "containers") ?? []).forEach((item, i) => {
+    (r.array(v, "containers", "containers") ?? []).forEach((item, i) => {
         const p = `containers[${i}]`;
-        const o = r.object(item, p, CONTAINER_FIELDS);
+        const o = r.object(item, p, CONTAINER_FIELDS, "a container");
         if (!o) {
             return;
         }
@@ -861,24 +1071,24 @@ function readContainers(
         const hostName = r.string(o.host, `${p}.host`, HOST_NAME, "a host name");
         const host = hostName !== undefined ? hosts.get(hostName) : undefined;
         if (hostName !== undefined && !host) {
-            r.unknownHost(hosts, hostName, `${p}.host`, `${p}.host ${hostName}`);
+            r.unknownName("hosts", hostName, `${p}.host`, [...hosts.keys()], "a host");
         }
         if (name !== undefined && host) {
             const key = `${host.name}/${name}`;
             const first = names.get(key);
             if (first !== undefined) {
-                r.fail(`${p}.name`, `${p}.name ${name} is already containers[${first}] on ${host.name}; container names are unique per host`);
+                r.fail(`${p}.name`, `${p}.name ${quote(name)} is already containers[${first}] on ${host.name}; container names are unique per host`);
             } else {
                 names.set(key, i);
             }
         }
         const netName = r.string(o.network, `${p}.network`, DOCKER_NAME, "a network name of this stack");
-        const network = netName !== undefined ? networks.find((n) => n.name === netName) : undefined;
+        const network = netName !== undefined ? networkByName.get(netName) : undefined;
         if (netName !== undefined && !network) {
-            r.unknown("networks", netName, `${p}.network`, `${p}.network ${netName} is not a network of this stack; use one of ${networks.map((n) => n.name).join(", ") || "(no valid networks)"}`);
+            r.unknownName("networks", netName, `${p}.network`, networks.map((n) => n.name), "a network");
         }
         if (network && host && !networkHosts.get(network.name)?.has(host.name)) {
-            r.fail(`${p}.network`, `${p}.network ${network.name} does not exist on ${host.name} (its hosts are ${network.hosts.join(", ")}); add ${host.name} to the network's hosts or move the container`);
+            r.fail(`${p}.network`, `${p}.network ${quote(network.name)} does not exist on ${host.name} (its hosts are ${network.hosts.join(", ")}); add ${host.name} to the network's hosts or move the container`);
         }
         let ip: string | undefined;
         if (o.ip !== undefined) {
@@ -891,21 +1101,21 @@ function readContainers(
                 }
                 ip = checkInSubnet(r, `${p}.ip`, ip, subnet, "container address");
                 if (ip === network.gateway) {
-                    ip = r.fail(`${p}.ip`, `${p}.ip ${ip} is ${network.name}'s gateway; pick a free address in ${network.subnet}`);
+                    ip = r.fail(`${p}.ip`, `${p}.ip ${quote(ip)} is the gateway of ${network.name}; pick a free address in ${network.subnet}`);
                 }
                 const reservedName = Object.entries(network.reserved).find(([, a]) => a === ip)?.[0];
                 if (ip !== undefined && reservedName !== undefined) {
-                    ip = r.fail(`${p}.ip`, `${p}.ip ${ip} is reserved as ${reservedName} on ${network.name}; pick a free address in ${network.subnet}`);
+                    ip = r.fail(`${p}.ip`, `${p}.ip ${quote(ip)} is reserved as ${reservedName} on ${network.name}; pick a free address in ${network.subnet}`);
                 }
                 if (ip !== undefined && hostAddresses.has(ip)) {
-                    ip = r.fail(`${p}.ip`, `${p}.ip ${ip} is ${hostAddresses.get(ip)}; pick a free address in ${network.subnet}`);
+                    ip = r.fail(`${p}.ip`, `${p}.ip ${quote(ip)} is ${hostAddresses.get(ip)}; pick a free address in ${network.subnet}`);
                 }
                 if (ip !== undefined && host && name !== undefined) {
                     const key = `${network.name}/${ip}`;
                     const other = ips.get(key);
                     if (other !== undefined) {
-                        const why = other.host === host.name ? "" : `: ${other.host} and ${host.name} share ${network.name}'s L2 segment, so the address would be duplicated`;
-                        r.fail(`${p}.ip`, `${p}.ip ${ip} of ${name} on ${host.name} is already used by ${other.name} on ${other.host} (containers[${other.index}])${why}; pick a free address in ${network.subnet}`);
+                        const why = other.host === host.name ? "" : `: ${other.host} and ${host.name} share the L2 segment of ${network.name}, so the address would be duplicated`;
+                        r.fail(`${p}.ip`, `${p}.ip ${quote(ip)} of ${name} on ${host.name} is already used by ${other.name} on ${other.host} (containers[${other.index}])${why}; pick a free address in ${network.subnet}`);
                         ip = undefined;
                     } else {
                         ips.set(key, { index: i, name, host: host.name });
@@ -919,13 +1129,13 @@ function readContainers(
         }
         let command: string[] | undefined = ["sleep", "infinity"];
         if (o.command !== undefined) {
-            const list = r.array(o.command, `${p}.command`);
+            const list = r.array(o.command, `${p}.command`, `${p}.command`);
             command =
                 list === undefined
                     ? undefined
                     : list.length > 0 && list.every((c) => typeof c === "string" && !c.includes("\0"))
                       ? (list as string[])
-                      : r.fail(`${p}.command`, `${p}.command ${show(o.command)} is not a non-empty list of strings; write it like [sleep, infinity]`);
+                      : r.fail(`${p}.command`, `${p}.command ${quote(o.command)} is not a non-empty list of strings; write it like [sleep, infinity]`);
         }
         const restart: RestartPolicy | undefined = o.restart === undefined ? "always" : r.oneOf(o.restart, `${p}.restart`, RESTART_POLICIES);
         if (name !== undefined && host && network && image !== undefined && command !== undefined && restart !== undefined && (o.ip === undefined || ip !== undefined)) {
@@ -950,12 +1160,12 @@ function checkRegistryReference(r: Reader, path: string, image: string, registry
     }
     const fixed = `${registry.endpoint}/${ref.repository}:${ref.tag ?? "latest"}`;
     if (port === undefined || Number(port) !== registry.port) {
-        r.fail(path, `${path} ${image} names the stack's registry host ${domain} ${port === undefined ? "without its port" : `with port ${port}`}, but the registry listens on ${registry.endpoint}; write ${fixed}`);
+        r.fail(path, `${path} ${quote(image)} names the stack's registry host ${domain} ${port === undefined ? "without its port" : `with port ${port}`}, but the registry listens on ${registry.endpoint}; write ${fixed}`);
         return;
     }
     const tag = ref.tag ?? "latest";
     if (!registry.mirrors.some((m) => m.name === ref.repository && m.tag === tag)) {
-        r.fail(path, `${path} ${image} is not pushed to the stack's registry (it holds ${registry.mirrors.map((m) => `${m.name}:${m.tag}`).join(", ") || "nothing"}); add it to registry.mirrors or use one of those`);
+        r.fail(path, `${path} ${quote(image)} is not pushed to the stack's registry (it holds ${registry.mirrors.map((m) => `${m.name}:${m.tag}`).join(", ") || "nothing"}); add it to registry.mirrors or use one of those`);
     }
 }
 
@@ -964,38 +1174,40 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
     if (v === undefined) {
         return d;
     }
-    const o = r.object(v, "checks", CHECK_FIELDS);
+    const o = r.object(v, "checks", CHECK_FIELDS, "checks");
     if (!o) {
         return d;
     }
     const isolation: IsolationCheckSpec[] = [];
-    (o.isolation === undefined ? [] : r.array(o.isolation, "checks.isolation") ?? []).forEach((item, i) => {
+    const valid = containers.map((x) => `${x.host}/${x.name}`);
+    (o.isolation === undefined ? [] : r.array(o.isolation, "checks.isolation", "checks.isolation") ?? []).forEach((item, i) => {
         const p = `checks.isolation[${i}]`;
-        const io = r.object(item, p, ["from", "to"]);
+        const io = r.object(item, p, ISOLATION_FIELDS, "an isolation check");
         if (!io) {
             return;
         }
-        const ends = (["from", "to"] as const).map((k) => {
+        const ends = ISOLATION_FIELDS.map((k) => {
             const ref = r.string(io[k], `${p}.${k}`, /^[a-zA-Z0-9-]+\/[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, "a container reference <host>/<container> like docker01/bbox10");
             if (ref === undefined) {
                 return undefined;
             }
             const [host, name] = ref.split("/");
             const c = containers.find((x) => x.host === host && x.name === name);
-            if (!c && containers.filter((x) => x.name === name).length < r.declared.containerNames.filter((x) => x === name).length) {
+            if (!c && (r.declared.containers.has(ref) || containers.filter((x) => x.name === name).length < r.declared.containerNames.filter((x) => x === name).length)) {
                 return undefined; // a container of that name failed its own validation, reported there
             }
             if (!c) {
-                return r.unknown("containers", ref, `${p}.${k}`, `${p}.${k} ${ref} is not a container of this stack; use one of ${containers.map((x) => `${x.host}/${x.name}`).join(", ") || "(no valid containers)"}`);
+                const choices = valid.length > 0 ? `use one of ${valid.join(", ")}` : "(there is no valid container)";
+                return r.fail(`${p}.${k}`, `${p}.${k} ${quote(ref)} is not a container of this stack; ${didYouMean(ref, valid)}${choices}`);
             }
             return c;
         });
         const [from, to] = ends;
         if (from && to) {
             if (from === to) {
-                r.fail(p, `${p} checks ${from.host}/${from.name} against itself; name two different containers`);
+                r.fail(`${p}.to`, `${p}.to ${quote(`${to.host}/${to.name}`)} is also ${p}.from: the check would test a container against itself; name two different containers`);
             } else if (from.network === to.network) {
-                r.fail(p, `${p}: ${from.host}/${from.name} and ${to.host}/${to.name} are both on ${from.network}, so they are meant to reach each other; an isolation check needs containers on different networks`);
+                r.fail(`${p}.to`, `${p}.to ${quote(`${to.host}/${to.name}`)} is on ${from.network} like ${p}.from ${from.host}/${from.name}, so they are meant to reach each other; an isolation check needs containers on different networks`);
             } else {
                 isolation.push({ from: `${from.host}/${from.name}`, to: `${to.host}/${to.name}` });
             }
@@ -1011,35 +1223,43 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
 }
 
 /**
- * The management NIC is how the controller reaches a host: no VLAN or network may take its address
- * or put it inside another subnet on that host (a second route to the controller's subnet through a
- * VLAN would cut the SSH session configuring it).
+ * The management address is how the controller reaches a host: no VLAN may take it or put it inside
+ * another subnet on that host (a second route to the controller's subnet through a VLAN would cut
+ * the SSH session configuring it). A Docker network may share the management subnet only where it
+ * sits on the management NIC itself (no VLAN, `nicIsManagement`): containers on the hosts' LAN,
+ * the most common macvlan setup. Elsewhere a subnet holding the management address would be a
+ * second segment with the LAN's addresses.
  */
-function checkManagementAddresses(r: Reader, hosts: HostSpec[], vlans: VlanSpec[], networks: NetworkSpec[]): void {
-    const members = vlans.map((vl) => new Map(vl.members.map((m) => [m.host, m])));
-    const networkHosts = networks.map((n) => new Set(n.hosts));
-    const networkBounds = networks.map((n) => cidrBounds(n.subnet));
-    for (const h of hosts) {
-        if (!Validator.isValidIPv4String(h.ssh.address)[0]) {
-            continue;
-        }
-        vlans.forEach((vl, i) => {
-            const m = members[i].get(h.name);
+function checkManagementAddresses(r: Reader, hosts: HostSpec[], vlans: ReadVlans, networks: ReadNetworks): void {
+    const managed = hosts.filter((h) => IPV4.test(h.ssh.address));
+    vlans.specs.forEach((vl) => {
+        const i = vlans.index.get(vl)!;
+        const members = new Map(vl.members.map((m) => [m.host, m]));
+        for (const h of managed) {
+            const m = members.get(h.name);
             if (!m) {
-                return;
+                continue;
             }
             const [ip, len] = m.address.split("/");
-            const p = `vlans[${i}].addresses.${h.name}`;
+            const p = pathKey(`vlans[${i}].addresses`, h.name);
             if (ip === h.ssh.address) {
-                r.fail(p, `${p} ${m.address} is ${h.name}'s management address (its SSH address); the VLAN would move it off the management NIC and cut the connection: pick another address`);
+                r.fail(p, `${p} ${quote(m.address)} is the management address of ${h.name} (its SSH address); the VLAN would move it off the management NIC and cut the connection: pick another address`);
             } else if (inBounds(boundsOf(ip, Number(len)), h.ssh.address)) {
-                r.fail(p, `${p} ${m.address} puts ${h.name}'s management address ${h.ssh.address} inside ${vl.interfaceName}'s subnet; the host would route its SSH replies through the VLAN: use a subnet that does not contain ${h.ssh.address}`);
+                r.fail(p, `${p} ${quote(m.address)} puts the management address ${h.ssh.address} of ${h.name} inside the subnet of ${vl.interfaceName}; the host would route its SSH replies through the VLAN: use a subnet that does not contain ${h.ssh.address}`);
             }
-        });
-        networks.forEach((n, i) => {
-            if (networkHosts[i].has(h.name) && inBounds(networkBounds[i], h.ssh.address)) {
-                r.fail(`networks[${i}].subnet`, `networks[${i}].subnet ${n.subnet} contains ${h.name}'s management address ${h.ssh.address}; Docker could hand it to a container: use a subnet apart from the management network`);
-            }
-        });
+        }
+    });
+    for (const n of networks.specs) {
+        const i = networks.index.get(n.name)!;
+        const bounds = cidrBounds(n.subnet);
+        const apart = managed.filter((h) => n.parents[h.name] !== undefined && inBounds(bounds, h.ssh.address) && !(n.parents[h.name] === h.nic && h.nicIsManagement));
+        if (apart.length === 0) {
+            continue;
+        }
+        const where = apart.map((h) => `${h.ssh.address} of ${h.name} (the network is on ${n.parents[h.name]} there${n.parents[h.name] === h.nic ? ", and nicIsManagement is false" : ""})`);
+        r.fail(
+            `networks[${i}].subnet`,
+            `networks[${i}].subnet ${quote(n.subnet)} contains the management address ${listing(where)}: a second segment with the management LAN's addresses, which Docker could hand to containers; use a subnet apart from the management network, or put the network on the management NIC itself (no VLAN) for containers on the hosts' LAN`,
+        );
     }
 }

@@ -106,8 +106,8 @@ export interface RawRegistry {
     mirrors: Array<{ source: string; name: string; tag: string }>;
 }
 
-/** A generated raw config; assignable to `RawLabConfig`. */
-export interface GeneratedLab {
+/** A generated raw config; assignable to `RawLabConfig` (a type alias, so it has an implicit index signature). */
+export type GeneratedLab = {
     hosts: RawHost[];
     ssh?: { user: string; port: number };
     vlans: RawVlan[];
@@ -115,7 +115,7 @@ export interface GeneratedLab {
     registry?: RawRegistry;
     containers: RawContainer[];
     checks: { connectivity: boolean; isolation?: Array<{ from: string; to: string }> };
-}
+};
 
 const MANAGEMENT = IPv4CidrRange.fromCidr("192.168.0.0/17");
 const VLAN_AREA = IPv4CidrRange.fromCidr("192.168.128.0/17");

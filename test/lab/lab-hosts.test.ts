@@ -3,6 +3,7 @@
  * root with the Debian packages of lab/packages.txt (skipped, with the reason, elsewhere).
  */
 import { strict as assert } from "assert";
+import { twoHostTopology } from "../helpers/labTopology";
 import * as fs from "fs";
 import * as path from "path";
 import { LabHosts, LabTopology, checkPrerequisites, defaultStateDir, emulatedVlanAlias, hostsDown, hostsUp, startSshd, stopSshd } from "../../lab/hosts";
@@ -28,17 +29,7 @@ async function sweepStaleTestLabs(): Promise<void> {
 }
 
 function topology(): LabTopology {
-    return {
-        name: LAB,
-        hosts: [
-            { name: "docker01", address: "192.168.1.11", prefixLength: 24, nic: "ens33", sshPort: 22 },
-            { name: "docker02", address: "192.168.1.13", prefixLength: 24, nic: "ens33", sshPort: 22 },
-        ],
-        vlans: [
-            { id: 10, parent: "ens33", interfaceName: "ens33.10", hosts: ["docker01", "docker02"] },
-            { id: 20, parent: "ens33", interfaceName: "ens33.20", hosts: ["docker01", "docker02"] },
-        ],
-    };
+    return twoHostTopology(LAB);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ function providerOf(r: Registered): string {
 }
 
 describe("program: every stack file loads and declares resources", function () {
-    // the first program run compiles the whole program with ts-node (about 20 s on 2 cores)
+    // the first run compiles the program with ts-node: over 20 s on a busy 2-core machine
     this.timeout(120_000);
     for (const stack of listStacks()) {
         it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks and topology`, async () => {
@@ -103,10 +103,10 @@ describe("program: single-network stack", () => {
             name: "mac_net1",
             driver: "macvlan",
             options: { parent: "ens33", macvlan_mode: "bridge" },
-            ipamConfigs: [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.64/26", auxAddress: { "bbox2@docker02": "172.22.16.20" } }],
+            ipamConfigs: [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.64/26" }],
             labels: [{ label: "dev.macvlan-lab.stack", value: "macvlan-lab/single-network" }],
         });
-        assert.deepStrictEqual(n2.ipamConfigs, [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.128/26", auxAddress: { "bbox1@docker01": "172.22.16.10" } }]);
+        assert.deepStrictEqual(n2.ipamConfigs, [{ subnet: "172.22.16.0/24", gateway: "172.22.16.1", ipRange: "172.22.16.128/26" }]);
         assert.strictEqual(n2.name, n1.name);
     });
 
@@ -147,6 +147,29 @@ describe("program: single-network stack", () => {
     });
 });
 
+describe("program: lan stack (containers on the hosts' LAN, no VLAN)", () => {
+    let run: Run;
+    before(async () => {
+        run = await runProgram("lan", loadStackConfig("lan"));
+    });
+
+    it("puts lan_net on the management NIC of both hosts with the planned ranges and the printer as the only aux address", () => {
+        for (const [h, range] of [["docker01", "192.168.1.64/26"], ["docker02", "192.168.1.128/26"]]) {
+            const n = run.state.byName(`lab-lan_net-${h}`).inputs;
+            assert.deepStrictEqual([n.name, n.driver, n.options], ["lan_net", "macvlan", { parent: "ens33", macvlan_mode: "bridge" }]);
+            assert.deepStrictEqual(n.ipamConfigs, [{ subnet: "192.168.1.0/24", gateway: "192.168.1.1", ipRange: range, auxAddress: { printer: "192.168.1.5" } }]);
+            dependsOn(run.state, `lab-lan_net-${h}`, `lab-${h}-parent-promisc`);
+        }
+        assert.deepStrictEqual(custom(run.state).filter((r) => /VlanInterface|8021q|vlan/i.test(r)), [], "no VLAN and no 8021q on the LAN");
+    });
+
+    it("runs bbox1 and bbox2 with their LAN addresses, and checks them from each other's host", () => {
+        assert.deepStrictEqual(run.state.byName("lab-docker01-bbox1-container").inputs.networksAdvanced, [{ name: run.state.byName("lab-lan_net-docker01").id, ipv4Address: "192.168.1.21" }]);
+        assert.deepStrictEqual(run.state.byName("lab-docker02-bbox2-container").inputs.networksAdvanced, [{ name: run.state.byName("lab-lan_net-docker02").id, ipv4Address: "192.168.1.23" }]);
+        dependsOn(run.state, "lab-checks-docker01", "lab-docker01-bbox1-container", "lab-docker02-bbox2-container");
+    });
+});
+
 describe("program: multi-vlan stack", () => {
     let run: Run;
     before(async () => {
@@ -162,6 +185,7 @@ describe("program: multi-vlan stack", () => {
             `command:remote:Command lab-${h}-parent-promisc`,
             `command:remote:Command lab-${h}-preflight-check`,
             `command:remote:Command lab-${h}-trust-daemon-json`,
+            `command:remote:Command lab-${h}-trust-inspect`,
             `command:remote:Command lab-checks-${h}`,
             `docker:index/container:Container lab-${h}-bbox10-container`,
             `docker:index/container:Container lab-${h}-bbox20-container`,
@@ -214,13 +238,13 @@ describe("program: multi-vlan stack", () => {
         assert.deepStrictEqual(n("lab-mac_net10-docker01").options, { parent: "ens33.10", macvlan_mode: "bridge" });
         assert.deepStrictEqual(n("lab-mac_net20-docker02").options, { parent: "ens33.20", macvlan_mode: "bridge" });
         assert.deepStrictEqual(n("lab-mac_net10-docker01").ipamConfigs, [
-            { subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.64/26", auxAddress: { "bbox10@docker02": "172.16.10.11" } },
+            { subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.64/26" },
         ]);
         assert.deepStrictEqual(n("lab-mac_net10-docker02").ipamConfigs, [
-            { subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.128/26", auxAddress: { "bbox10@docker01": "172.16.10.10" } },
+            { subnet: "172.16.10.0/24", gateway: "172.16.10.1", ipRange: "172.16.10.128/26" },
         ]);
         assert.deepStrictEqual(n("lab-mac_net20-docker01").ipamConfigs, [
-            { subnet: "172.16.20.0/24", gateway: "172.16.20.1", ipRange: "172.16.20.64/26", auxAddress: { "bbox20@docker02": "172.16.20.21" } },
+            { subnet: "172.16.20.0/24", gateway: "172.16.20.1", ipRange: "172.16.20.64/26" },
         ]);
     });
 
@@ -253,7 +277,9 @@ describe("program: multi-vlan stack", () => {
                 continue;
             }
             assert.ok(Array.isArray(c.inputs.triggers) && c.inputs.triggers.length > 0, `${c.name} has no triggers`);
-            if (c.name.startsWith("lab-checks-")) {
+            if (c.name.endsWith("-trust-inspect")) {
+                assert.strictEqual(c.inputs.delete, undefined, `${c.name}: a read changes nothing, so has nothing to delete`);
+            } else if (c.name.startsWith("lab-checks-")) {
                 assert.strictEqual(c.inputs.delete, undefined, `${c.name}: a check changes nothing, so has nothing to delete`);
                 // a container made anew re-runs the checks (replaced); a changed script too (an update runs create again)
                 assert.deepStrictEqual([...c.inputs.triggers].sort(), [...containerIds].sort(), `${c.name}: triggered by the containers`);
@@ -296,7 +322,7 @@ describe("program: multi-vlan stack", () => {
 
     it("keeps the SSH key a secret: in every connection, and nowhere in plain inputs", () => {
         const commands = run.state.byType("command:remote:Command");
-        assert.strictEqual(commands.length, 16);
+        assert.strictEqual(commands.length, 18);
         for (const c of commands) {
             assert.ok(run.state.isSecret(c, "connection.privateKey"), `${c.name}: connection.privateKey is not secret`);
             assert.strictEqual(c.inputs.connection.privateKey, KEY);
@@ -327,9 +353,26 @@ describe("program: invalid config fails before any resource is declared", () => 
             assert.strictEqual(
                 e.message,
                 "the stack's config has 3 problems:\n" +
-                    "  - containers[2].ip 172.16.10.10 of bbox10 on docker02 is already used by bbox10 on docker01 (containers[0]): docker01 and docker02 share mac_net10's L2 segment, so the address would be duplicated; pick a free address in 172.16.10.0/24\n" +
-                    "  - containers[3].image 192.168.1.11/busybox:v1 names the stack's registry host 192.168.1.11 without its port, but the registry listens on 192.168.1.11:5000; write 192.168.1.11:5000/busybox:v1\n" +
+                    '  - containers[2].ip "172.16.10.10" of bbox10 on docker02 is already used by bbox10 on docker01 (containers[0]): docker01 and docker02 share the L2 segment of mac_net10, so the address would be duplicated; pick a free address in 172.16.10.0/24\n' +
+                    "  - containers[3].image \"192.168.1.11/busybox:v1\" names the stack's registry host 192.168.1.11 without its port, but the registry listens on 192.168.1.11:5000; write 192.168.1.11:5000/busybox:v1\n" +
                     "  - sshPrivateKey is not set; set the key the controller logs in with: pulumi config set --secret sshPrivateKey -- < ~/.ssh/id_ed25519",
+            );
+            return true;
+        });
+        assert.deepStrictEqual(lastState?.resources, []);
+    });
+
+    it("names a misspelt key of the stack's config, and one in a misspelt namespace, and declares nothing", async () => {
+        const config = loadStackConfig("single-network");
+        const bad: Record<string, string> = { ...config, "macvlan-lab:check": config["macvlan-lab:checks"], "macvlan_lab:vlans": "[]", "macvlan-lab:sshPrivateKy": "a secret" };
+        delete bad["macvlan-lab:checks"];
+        await assert.rejects(runProgram("single-network", bad), (e: Error) => {
+            assert.strictEqual(
+                e.message,
+                "the stack's config has 3 problems:\n" +
+                    "  - check is not a config key of macvlan-lab; did you mean checks? the keys are hosts, ssh, vlans, networks, registry, containers, checks, sshPrivateKey, sshKeyFile, sshKnownHostsFile\n" +
+                    '  - macvlan_lab:vlans is in the namespace "macvlan_lab", not macvlan-lab, so the program never reads it; write it as macvlan-lab:vlans\n' +
+                    "  - sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, sshPrivateKey, sshKeyFile, sshKnownHostsFile",
             );
             return true;
         });

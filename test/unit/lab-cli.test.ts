@@ -11,7 +11,9 @@ import { tutorialLeftovers } from "../../lab/profiles";
 import { labStackYaml } from "../../lab/pulumi";
 import { parsePackageList } from "../../lab/packages";
 import { parseLinks } from "../../lab/snapshot";
+import { erroredResources, resourceSummary } from "../helpers/pulumiOutput";
 import { LoadedStack, SECRET_KEY, labStackConfig, loadStack, managementPrefixLength, topologyOf } from "../../lab/topology";
+import { planLab } from "../../components/spec/plan";
 
 function loaded(stack: string): LoadedStack {
     const l = loadStack(stack);
@@ -19,41 +21,6 @@ function loaded(stack: string): LoadedStack {
     return l.stack as LoadedStack;
 }
 
-/**
- * Pulumi's `Resources:` summary: `{ created: 22 }`, `{ unchanged: 52 }`, `{ replaced: 1, unchanged: 2 }`,
- * and for a preview `{ "to create": 52 }`. The last summary in the text. Pure.
- */
-export function resourceSummary(text: string): Record<string, number> {
-    const lines = text.split("\n");
-    const at = lines.map((l) => l.trim()).lastIndexOf("Resources:");
-    const out: Record<string, number> = {};
-    if (at < 0) return out;
-    for (const l of lines.slice(at + 1)) {
-        const m = /^\s*(?:[-+~]{1,2}\s*)?(\d+) ([a-z][a-z ]*[a-z])\s*$/.exec(l);
-        if (m === null) break;
-        out[m[2]] = Number(m[1]);
-    }
-    return out;
-}
-
-/** The resources Pulumi's `Diagnostics:` section lists with an `error:` line: `type (name)`. Pure. */
-export function erroredResources(text: string): string[] {
-    const lines = text.split("\n");
-    const at = lines.findIndex((l) => l.trim() === "Diagnostics:");
-    if (at < 0) return [];
-    const out = new Set<string>();
-    let current: string | undefined;
-    for (const l of lines.slice(at + 1)) {
-        if (l !== "" && !/^\s/.test(l)) break; // the next section (Outputs:, Resources:)
-        const head = /^\s{2}(\S+) \((.+)\):$/.exec(l);
-        if (head) {
-            current = `${head[1]} (${head[2]})`;
-            continue;
-        }
-        if (current !== undefined && /^\s+error: /.test(l)) out.add(current);
-    }
-    return [...out];
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -108,14 +75,39 @@ describe("lab: stack -> lab topology, stack config and command line (pure)", () 
             'hosts[0] (docker01).user "admin": the lab\'s hosts accept only root (with the lab\'s key); use user root for the lab',
             "hosts[1] (docker02).nicIsManagement is false: a lab host has one NIC (ens33) that carries its SSH address; set nicIsManagement: true for the lab",
         ]);
-        const wide = { ...spec, hosts: [{ ...spec.hosts[0], ssh: { ...spec.hosts[0].ssh, address: "172.22.0.11" } }, { ...spec.hosts[1], ssh: { ...spec.hosts[1].ssh, address: "172.22.40.13" } }] };
-        assert.deepEqual(topologyOf("x", wide).errors, [
-            "networks (mac_net1).subnet 172.22.16.0/24 overlaps 172.22.0.0/18, the management subnet the lab derives from the hosts' addresses; use a subnet outside it",
+        // a network on a VLAN inside the management subnet the lab derives: a second segment with its addresses
+        const mv = loaded("multi-vlan").spec;
+        const wideVlan = { ...mv, hosts: [{ ...mv.hosts[0], ssh: { ...mv.hosts[0].ssh, address: "172.16.0.11" } }, { ...mv.hosts[1], ssh: { ...mv.hosts[1].ssh, address: "172.16.40.13" } }] };
+        assert.deepEqual(topologyOf("x", wideVlan).errors, [
+            "networks (mac_net10).subnet 172.16.10.0/24 overlaps 172.16.0.0/18, the management subnet the lab derives from the hosts' addresses, on a VLAN; use a subnet outside it, or put the network on the hosts' nic",
+            "networks (mac_net20).subnet 172.16.20.0/24 overlaps 172.16.0.0/18, the management subnet the lab derives from the hosts' addresses, on a VLAN; use a subnet outside it, or put the network on the hosts' nic",
         ]);
     });
 
+    it("builds a stack whose network is on the hosts' LAN, with the controller outside every container address and range", () => {
+        const lan = loaded("lan").spec;
+        const t = topologyOf("lan", lan);
+        assert.deepEqual(t.errors, []);
+        // lan_net 192.168.1.0/24 on ens33: docker01 .64/26, docker02 .128/26, statics .21 .23, printer .5
+        assert.equal(t.topology?.controllerAddress, "192.168.1.254");
+        assert.deepEqual(t.topology?.hosts.map((h) => `${h.address}/${h.prefixLength}`), ["192.168.1.11/24", "192.168.1.13/24"]);
+        assert.deepEqual(t.topology?.vlans, []);
+        // a static at .254 and a range over the top: the controller goes below both
+        const crowded = { ...lan, containers: [...lan.containers, { ...lan.containers[0], name: "top", ip: "192.168.1.254" }], networks: [{ ...lan.networks[0], reserved: { a: "192.168.1.65", b: "192.168.1.129", c: "192.168.1.193" } }] };
+        const t2 = topologyOf("lan", crowded);
+        assert.deepEqual(t2.errors, []);
+        const { plan } = planLab(crowded);
+        assert.deepEqual(plan.networks.lan_net.ranges, { docker01: "192.168.1.32/27", docker02: "192.168.1.96/27" });
+        assert.equal(t2.topology?.controllerAddress, "192.168.1.253");
+        // a wide derived management subnet that holds a network on the nic: allowed, controller outside its range
+        const sn = loaded("single-network").spec;
+        const wide = { ...sn, hosts: [{ ...sn.hosts[0], ssh: { ...sn.hosts[0].ssh, address: "172.22.0.11" } }, { ...sn.hosts[1], ssh: { ...sn.hosts[1].ssh, address: "172.22.40.13" } }] };
+        assert.deepEqual(topologyOf("x", wide).errors, []);
+        assert.equal(topologyOf("x", wide).topology?.controllerAddress, "172.22.63.254");
+    });
+
     it("reports a missing stack and an invalid one with every problem, and builds nothing", () => {
-        assert.match(loadStack("no-such-stack").errors[0], /^no stack "no-such-stack": there is no .*\/stacks\/Pulumi\.no-such-stack\.yaml; stacks: multi-vlan, single-network/);
+        assert.match(loadStack("no-such-stack").errors[0], /^no stack "no-such-stack": there is no .*\/stacks\/Pulumi\.no-such-stack\.yaml; stacks: lan, multi-vlan, single-network/);
         const dir = fs.mkdtempSync("/tmp/mvl-stacks-");
         try {
             const text = fs.readFileSync(path.join(REPO_ROOT, "stacks", "Pulumi.multi-vlan.yaml"), "utf8").replace("ip: 172.16.10.11", "ip: 172.16.10.10");

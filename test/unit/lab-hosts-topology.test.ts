@@ -3,6 +3,7 @@
  * known_hosts files the lab renders.
  */
 import { strict as assert } from "assert";
+import { twoHostTopology } from "../helpers/labTopology";
 import { LabTopology, controllerAddressOf, namespaceNames, renderKnownHosts, renderSshConfig, renderSshdConfig, validateTopology } from "../../lab/hosts";
 
 /** Per test process, so that two runs at once on one machine do not tear down each other's lab. */
@@ -10,17 +11,7 @@ const LAB_PREFIX = "mvlht-";
 const LAB = `${LAB_PREFIX}${process.pid}`;
 
 function topology(): LabTopology {
-    return {
-        name: LAB,
-        hosts: [
-            { name: "docker01", address: "192.168.1.11", prefixLength: 24, nic: "ens33", sshPort: 22 },
-            { name: "docker02", address: "192.168.1.13", prefixLength: 24, nic: "ens33", sshPort: 22 },
-        ],
-        vlans: [
-            { id: 10, parent: "ens33", interfaceName: "ens33.10", hosts: ["docker01", "docker02"] },
-            { id: 20, parent: "ens33", interfaceName: "ens33.20", hosts: ["docker01", "docker02"] },
-        ],
-    };
+    return twoHostTopology(LAB);
 }
 
 describe("lab: hosts topology (pure)", () => {

@@ -10,8 +10,10 @@
  *   before the static container starts), a host's SSH or VLAN address, or any of that host's aux
  *   addresses;
  * - the ranges are as large as the subnet allows: one size up, there are not enough free blocks;
- * - auxAddresses(plan, n, h) is exactly the reserved addresses plus the other hosts' statics:
- *   never the gateway, never h's own statics.
+ * - auxAddresses(plan, n, h) is exactly the reserved addresses plus what h's own range holds (with
+ *   ip-range set, Docker's IPAM hands out addresses only inside it): never the gateway, never h's
+ *   own statics, and no other host's static is both outside aux and inside h's range; all aux
+ *   lists together grow linearly (hosts x reserved), not with hosts x statics.
  *
  * A failure names its seed; rerun one seed with `PLAN_SEED=<seed> npx mocha test/plan.test.ts`.
  */
@@ -188,33 +190,69 @@ function checkRangesAreLargest(seed: number, spec: LabSpec, plan: LabPlan): void
     }
 }
 
+/**
+ * aux of host h = the network's reserved addresses, plus every address from the spec that h's own
+ * range holds and h's IPAM could therefore hand out (another host's static, a host's address),
+ * never the gateway, never h's own statics. Checked against the spec, and against what matters: no
+ * other host's static is both missing from h's aux and inside h's range.
+ */
 function checkAux(seed: number, spec: LabSpec, plan: LabPlan): void {
     for (const n of spec.networks) {
         const statics = spec.containers.filter((c) => c.network === n.name && c.ip !== undefined);
+        const hostAddresses = [
+            ...spec.hosts.filter((x) => /^[0-9.]+$/.test(x.ssh.address)).map((x) => ({ owner: `${x.name}-ssh`, address: x.ssh.address })),
+            ...spec.vlans.flatMap((vl) => vl.members.map((m) => ({ owner: `${m.host}-${vl.interfaceName}`, address: m.address.split("/")[0] }))),
+        ];
+        // each address of the spec goes to the one range that holds it, if any (ranges are disjoint):
+        // linear in hosts + statics instead of hosts x statics
+        const blocks = blocksOf(plan.networks[n.name].ranges);
+        const inRange = new Map<string, Array<{ owner: string; address: string; host?: string }>>();
+        for (const a of [...statics.map((c) => ({ owner: `${c.name}@${c.host}`, address: c.ip!, host: c.host })), ...hostAddresses]) {
+            const b = blockHolding(blocks, value(a.address));
+            if (b !== undefined) {
+                inRange.set(b.host, [...(inRange.get(b.host) ?? []), a]);
+            }
+        }
+        const ownStatics = new Map<string, string[]>();
+        for (const c of statics) {
+            ownStatics.set(c.host, [...(ownStatics.get(c.host) ?? []), c.ip!]);
+        }
         for (const h of n.hosts) {
             const where = `seed ${seed}: ${n.name} ${n.subnet}, aux of ${h}`;
             const aux = auxAddresses(plan, n.name, h);
             const expected: Record<string, string> = { ...n.reserved };
-            for (const c of statics) {
-                if (c.host !== h) {
-                    expected[`${c.name}@${c.host}`] = c.ip!;
+            for (const a of inRange.get(h) ?? []) {
+                if (a.host !== h) {
+                    expected[a.owner] = a.address;
                 }
             }
             const held = new Set(Object.values(aux));
             assert.ok(!held.has(n.gateway), `${where}: holds the gateway ${n.gateway} (Docker refuses an aux address equal to it)`);
-            for (const c of statics) {
-                if (c.host === h) {
-                    assert.ok(!held.has(c.ip!), `${where}: holds ${h}'s own static ${c.ip} (${c.name})`);
-                } else {
-                    assert.ok(held.has(c.ip!), `${where}: misses ${c.host}'s static ${c.ip} (${c.name})`);
+            for (const ip of ownStatics.get(h) ?? []) {
+                assert.ok(!held.has(ip), `${where}: holds ${h}'s own static ${ip}`);
+            }
+            for (const a of inRange.get(h) ?? []) {
+                if (a.host !== undefined && a.host !== h) {
+                    assert.ok(held.has(a.address), `${where}: misses ${a.host}'s static ${a.address} (${a.owner.split("@")[0]}), inside its range ${plan.networks[n.name].ranges[h]}`);
                 }
             }
             for (const [name, a] of Object.entries(n.reserved)) {
                 assert.ok(held.has(a), `${where}: misses reserved ${name} ${a}`);
             }
-            assert.deepStrictEqual(aux, expected, `${where}: exactly the reserved addresses and the other hosts' statics`);
+            assert.deepStrictEqual(aux, expected, `${where}: exactly the reserved addresses and what the host's own range holds`);
         }
     }
+}
+
+/** Every aux entry of every host of every network: what the program would send to Docker. */
+function auxEntries(spec: LabSpec, plan: LabPlan): number {
+    let entries = 0;
+    for (const n of spec.networks) {
+        for (const h of n.hosts) {
+            entries += Object.keys(auxAddresses(plan, n.name, h)).length;
+        }
+    }
+    return entries;
 }
 
 describe("address plan over generated labs", function () {
@@ -273,6 +311,8 @@ describe("address plan over generated labs", function () {
             checkRanges(seed, spec, plan);
             checkRangesAreLargest(seed, spec, plan);
             checkAux(seed, spec, plan);
+            // linear: each host of each network lists the network's 2 reserved addresses, nothing else
+            assert.strictEqual(auxEntries(spec, plan), 40 * 8 * 2);
         }
     });
 
@@ -288,7 +328,7 @@ describe("address plan over generated labs", function () {
         }
     });
 
-    it("lists as aux addresses the reserved ones and the other hosts' statics, never the gateway or the host's own statics", function () {
+    it("lists as aux addresses the reserved ones and what the host's own range holds, never the gateway or the host's own statics", function () {
         for (const c of cases) {
             checkAux(c.seed, c.spec, c.plan);
         }
@@ -334,25 +374,52 @@ describe("address plan of the tutorial's stacks", () => {
             { address: "172.22.16.20", owner: "bbox2@docker02", kind: "static", host: "docker02" },
             { address: "172.22.16.255", owner: "broadcast", kind: "broadcast" },
         ]);
-        // each Docker must not hand out (or accept) the other host's static; its own is its --ip
-        assert.deepStrictEqual(auxAddresses(plan, "mac_net1", "docker01"), { "bbox2@docker02": "172.22.16.20" });
-        assert.deepStrictEqual(auxAddresses(plan, "mac_net1", "docker02"), { "bbox1@docker01": "172.22.16.10" });
+        // neither range holds a static: docker01's IPAM hands out only .64/26, so bbox2's .20 needs no aux
+        assert.deepStrictEqual(auxAddresses(plan, "mac_net1", "docker01"), {});
+        assert.deepStrictEqual(auxAddresses(plan, "mac_net1", "docker02"), {});
         checkRanges(0, spec, plan);
         checkAux(0, spec, plan);
     });
 
-    it("multi-vlan: mac_net10 and mac_net20 each split the same way, aux holds the other host's bbox", () => {
+    it("multi-vlan: mac_net10 and mac_net20 each split the same way, no aux (no range holds a fixed address)", () => {
         const { spec, plan } = valid(stack("multi-vlan"));
         assert.deepStrictEqual(Object.keys(plan.networks), ["mac_net10", "mac_net20"]);
         assert.deepStrictEqual(plan.networks.mac_net10.ranges, { docker01: "172.16.10.64/26", docker02: "172.16.10.128/26" });
         assert.deepStrictEqual(plan.networks.mac_net20.ranges, { docker01: "172.16.20.64/26", docker02: "172.16.20.128/26" });
         assert.deepStrictEqual(occupancy(plan, "mac_net10"), [["network", "gateway", "bbox10@docker01", "bbox10@docker02"], [], [], ["broadcast"]]);
         assert.deepStrictEqual(occupancy(plan, "mac_net20"), [["network", "gateway", "bbox20@docker01", "bbox20@docker02"], [], [], ["broadcast"]]);
-        assert.deepStrictEqual(auxAddresses(plan, "mac_net10", "docker01"), { "bbox10@docker02": "172.16.10.11" });
-        assert.deepStrictEqual(auxAddresses(plan, "mac_net10", "docker02"), { "bbox10@docker01": "172.16.10.10" });
-        assert.deepStrictEqual(auxAddresses(plan, "mac_net20", "docker01"), { "bbox20@docker02": "172.16.20.21" });
-        assert.deepStrictEqual(auxAddresses(plan, "mac_net20", "docker02"), { "bbox20@docker01": "172.16.20.20" });
+        for (const n of ["mac_net10", "mac_net20"]) {
+            for (const h of ["docker01", "docker02"]) {
+                assert.deepStrictEqual(auxAddresses(plan, n, h), {}, `${n} on ${h}`);
+            }
+        }
         checkRanges(0, spec, plan);
+        checkAux(0, spec, plan);
+    });
+});
+
+describe("address plan of the LAN stack (containers on the hosts' own subnet)", () => {
+    it("lan: the ranges avoid both hosts' addresses, the router, the printer and the statics; aux holds the printer", () => {
+        const { spec, plan } = valid(stack("lan"));
+        const np = plan.networks.lan_net;
+        assert.deepStrictEqual(np.ranges, { docker01: "192.168.1.64/26", docker02: "192.168.1.128/26" });
+        assert.deepStrictEqual(occupancy(plan, "lan_net"), [["network", "gateway", "printer", "docker01-ssh", "docker02-ssh", "bbox1@docker01", "bbox2@docker02"], [], [], ["broadcast"]]);
+        assert.deepStrictEqual(auxAddresses(plan, "lan_net", "docker01"), { printer: "192.168.1.5" });
+        assert.deepStrictEqual(auxAddresses(plan, "lan_net", "docker02"), { printer: "192.168.1.5" });
+        checkRanges(0, spec, plan);
+        checkRangesAreLargest(0, spec, plan);
+        checkAux(0, spec, plan);
+    });
+
+    it("lan with hosts spread over the subnet: no range holds any host's address, even a host the network is not on", () => {
+        const raw = stack("lan");
+        raw.hosts.push({ name: "docker03", address: "192.168.1.70", nic: "ens33" }, { name: "docker04", address: "192.168.1.200", nic: "ens33" });
+        raw.networks[0].hosts = ["docker01", "docker02", "docker03"];
+        const { spec, plan } = valid(raw);
+        // .64/26 holds docker03 and .192/26 docker04: three /27 ranges from the free ones
+        assert.deepStrictEqual(plan.networks.lan_net.ranges, { docker01: "192.168.1.32/27", docker02: "192.168.1.96/27", docker03: "192.168.1.128/27" });
+        checkRanges(0, spec, plan);
+        checkRangesAreLargest(0, spec, plan);
         checkAux(0, spec, plan);
     });
 });
@@ -368,14 +435,14 @@ function oneNetwork(subnet: string, gateway: string, hosts: number, statics: Arr
 }
 
 const cannotFit = (subnet: string, hosts: number): string =>
-    `networks[0] mac_net1: subnet ${subnet} cannot give ${hosts === 1 ? "its host a dynamic range" : `each of its ${hosts} hosts a disjoint dynamic range`} of at least 4 addresses ` +
+    `networks[0].subnet "${subnet}" cannot give ${hosts === 1 ? "the host of mac_net1 a dynamic range" : `each of the ${hosts} hosts of mac_net1 a disjoint dynamic range`} of at least 4 addresses ` +
     "free of the gateway, static, reserved and host addresses; use a larger subnet, fewer hosts, or fewer scattered static addresses";
 
 describe("address plan that cannot fit", () => {
     it("8 hosts in a /28 is an error naming the network, the subnet and the host count, not an overlap", () => {
         const { spec, errors } = parseLab(oneNetwork("172.22.16.0/28", "172.22.16.1", 8, []));
         assert.strictEqual(spec, undefined);
-        assert.deepStrictEqual(errors, [{ path: "networks[0]", message: cannotFit("172.22.16.0/28", 8) }]);
+        assert.deepStrictEqual(errors, [{ path: "networks[0].subnet", message: cannotFit("172.22.16.0/28", 8) }]);
         assert.match(errors[0].message, /mac_net1/);
         assert.match(errors[0].message, /172\.22\.16\.0\/28/);
         assert.match(errors[0].message, /\b8 hosts\b/);
@@ -386,21 +453,21 @@ describe("address plan that cannot fit", () => {
         const { spec } = valid(oneNetwork("172.22.16.0/24", "172.22.16.1", 8, []));
         spec.networks[0].subnet = "172.22.16.0/28";
         const { plan, errors } = planLab(spec);
-        assert.deepStrictEqual(errors, [{ path: "networks[0]", message: cannotFit("172.22.16.0/28", 8) }]);
+        assert.deepStrictEqual(errors, [{ path: "networks[0].subnet", message: cannotFit("172.22.16.0/28", 8) }]);
         assert.deepStrictEqual(plan.networks, {});
     });
 
     it("a /28 with statics everywhere is an error", () => {
         const statics: Array<[string, number]> = [2, 6, 10, 13].map((k) => [`172.22.16.${k}`, 0]);
         const { errors } = parseLab(oneNetwork("172.22.16.0/28", "172.22.16.1", 1, statics));
-        assert.deepStrictEqual(errors, [{ path: "networks[0]", message: cannotFit("172.22.16.0/28", 1) }]);
+        assert.deepStrictEqual(errors, [{ path: "networks[0].subnet", message: cannotFit("172.22.16.0/28", 1) }]);
     });
 
     it("a /27 with a static in every /30 is an error; the same statics packed together leave exactly two /30", () => {
         // /30 blocks of 172.22.16.0/27: .0 (network, gateway) .4 .8 .12 .16 .20 .24 .28 (broadcast)
         const scattered: Array<[string, number]> = [5, 9, 13, 17, 21, 25].map((k, i) => [`172.22.16.${k}`, i % 2]);
         const { errors } = parseLab(oneNetwork("172.22.16.0/27", "172.22.16.1", 2, scattered));
-        assert.deepStrictEqual(errors, [{ path: "networks[0]", message: cannotFit("172.22.16.0/27", 2) }]);
+        assert.deepStrictEqual(errors, [{ path: "networks[0].subnet", message: cannotFit("172.22.16.0/27", 2) }]);
 
         // move .21 and .25 into the .12 block: .20/30 and .24/30 become free, nothing larger is
         const packed: Array<[string, number]> = [5, 9, 13, 17, 14, 15].map((k, i) => [`172.22.16.${k}`, i % 2]);
@@ -412,8 +479,8 @@ describe("address plan that cannot fit", () => {
 describe("address plan and the hosts' own addresses on the segment", () => {
     // A host's address on the VLAN a network sits on may lie inside the network's subnet
     // (ens33.10 172.16.10.70/24 under mac_net10 172.16.10.0/24 is a common layout). The plan
-    // counts those addresses as fixed, so no range holds one, and every host's aux lists them.
-    it("no range holds a host's VLAN interface address, and each host's aux holds the other hosts'", () => {
+    // counts those addresses as fixed, so no range holds one, and no aux needs to list them.
+    it("no range holds a host's VLAN interface address, so no host's IPAM can hand one out", () => {
         const raw = stack("multi-vlan");
         raw.vlans[0].addresses = { docker01: "172.16.10.70/24", docker02: "172.16.10.130/24" };
         const { spec, plan } = valid(raw);
@@ -423,7 +490,7 @@ describe("address plan and the hosts' own addresses on the segment", () => {
         taken.vlans[0].addresses = raw.vlans[0].addresses;
         taken.containers[0].ip = "172.16.10.70";
         assert.deepStrictEqual(parseLab(taken).errors.map((e) => e.message), [
-            "containers[0].ip 172.16.10.70 is docker01's address on ens33.10; pick a free address in 172.16.10.0/24",
+            'containers[0].ip "172.16.10.70" is the address of docker01 on ens33.10; pick a free address in 172.16.10.0/24',
         ]);
 
         const ranges = plan.networks.mac_net10.ranges;
@@ -432,9 +499,33 @@ describe("address plan and the hosts' own addresses on the segment", () => {
                 assert.ok(!IPv4CidrRange.fromCidr(cidr).contains(new IPv4(a)), `${h}'s range ${cidr} holds ${a}, ${host}'s address on ens33.10`);
             }
         }
-        assert.ok(Object.values(auxAddresses(plan, "mac_net10", "docker01")).includes("172.16.10.130"), "docker01's aux misses docker02's 172.16.10.130");
-        assert.ok(Object.values(auxAddresses(plan, "mac_net10", "docker02")).includes("172.16.10.70"), "docker02's aux misses docker01's 172.16.10.70");
+        assert.deepStrictEqual(auxAddresses(plan, "mac_net10", "docker01"), {});
+        assert.deepStrictEqual(auxAddresses(plan, "mac_net10", "docker02"), {});
         checkRanges(0, spec, plan);
+        checkAux(0, spec, plan);
+    });
+});
+
+describe("auxAddresses: what a host's own range holds", () => {
+    // planLab never gives a range that holds a fixed address; auxAddresses does not rely on it
+    it("lists every fixed address inside the host's range but the gateway and the host's own statics, plus the reserved ones", () => {
+        const raw = stack("single-network");
+        raw.networks[0].reserved = { shim: "172.22.16.200" };
+        const { plan } = valid(raw);
+        const np = plan.networks.mac_net1;
+        assert.deepStrictEqual(auxAddresses(plan, "mac_net1", "docker01"), { shim: "172.22.16.200" });
+        // a hand-made plan whose docker01 range holds the network address, the gateway, both statics
+        np.ranges.docker01 = "172.22.16.0/27";
+        assert.deepStrictEqual(auxAddresses(plan, "mac_net1", "docker01"), { shim: "172.22.16.200", "bbox2@docker02": "172.22.16.20" });
+        // and one that holds the shim and the broadcast address: listed once, by its name
+        np.ranges.docker02 = "172.22.16.192/26";
+        assert.deepStrictEqual(auxAddresses(plan, "mac_net1", "docker02"), { shim: "172.22.16.200" });
+    });
+
+    it("throws for a network or host the plan does not have", () => {
+        const { plan } = valid(stack("single-network"));
+        assert.throws(() => auxAddresses(plan, "mac_net9", "docker01"), /^Error: no plan for network mac_net9$/);
+        assert.throws(() => auxAddresses(plan, "mac_net1", "docker09"), /^Error: the plan of mac_net1 has no range for docker09$/);
     });
 });
 
@@ -448,13 +539,24 @@ describe("the property checks themselves", () => {
         ["a range outside the subnet", (p) => (p.networks.mac_net10.ranges.docker02 = "172.16.11.0/26"), checkRanges, /is not inside 172\.16\.10\.0\/24/],
         ["a range that is not a CIDR block", (p) => (p.networks.mac_net10.ranges.docker02 = "172.16.10.130/26"), checkRanges, /not a canonical CIDR block/],
         ["ranges smaller than they could be", (p) => Object.assign(p.networks.mac_net10.ranges, { docker01: "172.16.10.64/27", docker02: "172.16.10.128/27" }), checkRangesAreLargest, /ranges are \/27, but 2 free \/26 blocks would fit 2 hosts/],
-        ["aux missing the other host's static", (p) => (p.networks.mac_net10.fixed = p.networks.mac_net10.fixed.filter((f) => f.owner !== "bbox10@docker02")), checkAux, /aux of docker01: misses docker02's static 172\.16\.10\.11/],
-        ["aux holding the gateway", (p) => (p.networks.mac_net20.fixed.find((f) => f.kind === "gateway")!.kind = "reserved"), checkAux, /holds the gateway 172\.16\.20\.1/],
-        ["aux holding the host's own static", (p) => p.networks.mac_net10.fixed.forEach((f) => f.kind === "static" && delete f.host), checkAux, /aux of docker01: holds docker01's own static 172\.16\.10\.10/],
+        ["aux missing another host's static inside the host's range", (p) => {
+            p.networks.mac_net10.ranges.docker01 = "172.16.10.0/28";
+            p.networks.mac_net10.fixed = p.networks.mac_net10.fixed.filter((f) => f.owner !== "bbox10@docker02");
+        }, checkAux, /aux of docker01: misses docker02's static 172\.16\.10\.11 \(bbox10\), inside its range 172\.16\.10\.0\/28/],
+        ["aux holding the gateway", (p) => (p.networks.mac_net20.reserved.gw = "172.16.20.1"), checkAux, /holds the gateway 172\.16\.20\.1/],
+        ["aux holding the host's own static", (p) => {
+            p.networks.mac_net10.ranges.docker01 = "172.16.10.0/28";
+            p.networks.mac_net10.fixed.forEach((f) => f.kind === "static" && delete f.host);
+        }, checkAux, /aux of docker01: holds docker01's own static 172\.16\.10\.10/],
+        ["aux missing a reserved address", (p) => (p.networks.mac_net10.reserved = {}), checkAux, /aux of docker01: misses reserved shim 172\.16\.10\.250/],
     ];
     for (const [what, breakIt, check, message] of broken) {
         it(`rejects ${what}`, () => {
-            const { spec, plan } = valid(stack("multi-vlan"));
+            const raw = stack("multi-vlan");
+            raw.networks[0].reserved = { shim: "172.16.10.250" }; // in the broadcast's /26: the ranges stay as they are
+            const { spec, plan } = valid(raw);
+            checkRanges(7, spec, plan);
+            checkAux(7, spec, plan);
             breakIt(plan);
             assert.throws(() => check(7, spec, plan), (e: Error) => {
                 assert.match(e.message, /^seed 7: /);

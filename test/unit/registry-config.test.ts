@@ -34,9 +34,9 @@ describe("registry config: security, users, migrateUnitFlag", () => {
     });
 
     const CASES: Array<[string, (c: any) => void, string[]]> = [
-        ["an unknown security", (c) => (c.registry.security = "https"), ["registry.security https is not one of tls, insecure"]],
+        ["an unknown security", (c) => (c.registry.security = "https"), ['registry.security "https" is not one of tls, insecure']],
         ["users with plain HTTP", (c) => (c.registry.users = [{ name: "u", password: SECRET }]), [
-            "registry.users is set but registry.security is insecure: basic auth over plain HTTP sends the passwords in clear on the LAN; use security: tls, or remove the users",
+            'registry.users is set but registry.security is "insecure": basic auth over plain HTTP sends the passwords in clear on the LAN; use security: tls, or remove the users',
         ]],
         ["a user without a password", (c) => {
             c.registry.security = "tls";
@@ -48,7 +48,7 @@ describe("registry config: security, users, migrateUnitFlag", () => {
             c.registry.security = "tls";
             c.registry.users = [{ name: "a:b", password: "" }];
         }, [
-            "registry.users[0].name a:b is not a user name of letters, digits and . _ - (at most 64, no colon)",
+            'registry.users[0].name "a:b" is not a user name of letters, digits and . _ - (at most 64, no colon)',
             "registry.users[0].password is not a non-empty string; set it as a secret: pulumi config set --secret --path 'registry.users[0].password' (it is read from stdin when no value is given)",
         ]],
         ["a password with a newline (the value is not shown)", (c) => {
@@ -58,16 +58,16 @@ describe("registry config: security, users, migrateUnitFlag", () => {
         ["a user twice", (c) => {
             c.registry.security = "tls";
             c.registry.users = [{ name: "u", password: SECRET }, { name: "u", password: SECRET }];
-        }, ["registry.users[1].name u is already registry.users[0]; give each user once"]],
+        }, ['registry.users[1].name "u" is already registry.users[0]; give each user once']],
         ["an unknown user field", (c) => {
             c.registry.security = "tls";
             c.registry.users = [{ name: "u", password: SECRET, role: "admin" }];
-        }, ["registry.users[0].role is not a known field; the fields of registry.users[0] are name, password"]],
+        }, ["registry.users[0].role is not a field of a registry user; the fields are name, password"]],
         ["users not a list", (c) => {
             c.registry.security = "tls";
             c.registry.users = "u";
-        }, ["registry.users u is not a list; write it as a YAML sequence"]],
-        ["migrateUnitFlag not a boolean", (c) => (c.registry.migrateUnitFlag = "yes"), ["registry.migrateUnitFlag yes is not true or false"]],
+        }, ['registry.users "u" is not a list; write registry.users as a YAML sequence (- item lines)']],
+        ["migrateUnitFlag not a boolean", (c) => (c.registry.migrateUnitFlag = "yes"), ['registry.migrateUnitFlag "yes" is not true or false']],
     ];
     for (const [what, mutate, expected] of CASES) {
         it(`rejects ${what}`, () => {

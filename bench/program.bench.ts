@@ -1,0 +1,298 @@
+/**
+ * Benchmark of the whole program under Pulumi's mocks (`npm run bench:program`).
+ *
+ * For generated labs of 100 and 1,000 hosts (8 networks on 8 VLANs, each spanning every host; 20
+ * containers per host, about 90% with a static address; see test/helpers/generate.ts) it runs
+ * index.ts as `pulumi up` would, with the mocks answering every resource, and prints side by side:
+ * - declare s: from importing index.ts until every resource registration has completed (the
+ *   program reads the config, validates, plans and declares everything; the modules it imports are
+ *   loaded before the clock starts). The program runs as JavaScript transpiled once (lab/build.ts),
+ *   as the lab runs it under the real engine: under ts-node, source-map-support maps the stack
+ *   trace the Pulumi SDK captures for every promise it tracks (runtime/debuggable.js), which costs
+ *   more than the program itself;
+ * - peak RSS MB: the process's maximum resident set size (each size runs in a process of its own);
+ * - resources: custom resources registered (networks, containers, commands, providers, pulls);
+ * - aux entries: the aux addresses of every Docker network the program declared, as the mocks
+ *   received them; and, for comparison, what the old rule (every host lists every other host's
+ *   static addresses) would have sent for the same lab.
+ *
+ * The generated labs check isolation between one pair of containers instead of connectivity: the
+ * connectivity checks ping every container from every container of its network on the other hosts,
+ * a matrix that grows with the square of the containers by definition (50 million pings for 1,000
+ * hosts), whatever the program does.
+ *
+ * Each size runs in a process of its own with a heap limit and a time limit (`--heap-mb`,
+ * `--timeout-s`); a size that hits one is reported with how far it got (`--sizes` picks the sizes).
+ *
+ * It measures; it asserts nothing about timings (a test that fails on a slow machine is noise).
+ */
+import { spawn } from "child_process";
+import * as path from "path";
+import { performance } from "perf_hooks";
+
+const SIZES = [100, 1000];
+const NETWORKS = 8;
+const CONTAINERS_PER_HOST = 20;
+const SEED = 20240611;
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbenchmark-key-material\n-----END OPENSSH PRIVATE KEY-----";
+
+interface Result {
+    hosts: number;
+    containers: number;
+    declareMs: number;
+    peakRssMb: number;
+    resources: number;
+    networks: number;
+    auxEntries: number;
+    oldRuleAuxEntries: number;
+}
+
+/** One measurement, in this process: generate, install mocks, run index.ts, wait for the RPCs. */
+async function child(hosts: number): Promise<Result> {
+    // loaded before the clock starts: module compilation is not the program's work
+    const pulumi = await import("@pulumi/pulumi");
+    await import("../components");
+    const { generateLab } = await import("../test/helpers/generate");
+    const { parseLab } = await import("../components/spec/validate");
+
+    const lab = generateLab({ hosts, networks: NETWORKS, containersPerHost: CONTAINERS_PER_HOST, seed: SEED });
+    const a = lab.containers[0];
+    const b = lab.containers.find((c) => c.network !== a.network && c.host !== a.host)!;
+    lab.checks = { connectivity: false, isolation: [{ from: `${a.host}/${a.name}`, to: `${b.host}/${b.name}` }] };
+    const config: Record<string, string> = { "macvlan-lab:sshPrivateKey": KEY };
+    for (const [k, v] of Object.entries(lab)) {
+        config[`macvlan-lab:${k}`] = JSON.stringify(v);
+    }
+    const spec = parseLab(lab).spec;
+    if (spec === undefined) {
+        throw new Error(`generated lab of ${hosts} hosts is invalid (seed ${SEED})`);
+    }
+    const oldRuleAuxEntries = oldRuleAux(spec);
+
+    let resources = 0;
+    let networks = 0;
+    let auxEntries = 0;
+    pulumi.runtime.setAllConfig(config, ["macvlan-lab:sshPrivateKey"]);
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                resources++;
+                const state: Record<string, unknown> = { ...args.inputs };
+                if (args.type === "docker:index/network:Network") {
+                    networks++;
+                    for (const ipam of args.inputs.ipamConfigs ?? []) {
+                        auxEntries += Object.keys(ipam.auxAddress ?? {}).length;
+                    }
+                } else if (args.type === "docker:index/remoteImage:RemoteImage") {
+                    state.imageId = `sha256:${resources}`;
+                } else if (args.type === "docker:index/container:Container") {
+                    state.networkDatas = [{ ipAddress: args.inputs.networksAdvanced?.[0]?.ipv4Address ?? "10.99.0.2" }];
+                } else if (args.type === "command:remote:Command") {
+                    state.stdout = "";
+                    state.stderr = "";
+                }
+                return { id: `${args.name}-id`, state };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        "macvlan-lab",
+        `bench-${hosts}`,
+        false,
+    );
+    // how far it got, for a run that a limit stops
+    const progress = setInterval(() => {
+        console.log(`PROGRESS ${JSON.stringify({ resources, rssMb: process.memoryUsage().rss / 1024 / 1024 })}`);
+    }, 2000);
+    const t0 = performance.now();
+    await import("../index");
+    // every registration and its outputs done: disconnect() first waits for the queue of RPCs to drain
+    await pulumi.runtime.disconnect();
+    const declareMs = performance.now() - t0;
+    clearInterval(progress);
+    return {
+        hosts,
+        containers: spec.containers.length,
+        declareMs,
+        peakRssMb: process.resourceUsage().maxRSS / 1024,
+        resources,
+        networks,
+        auxEntries,
+        oldRuleAuxEntries,
+    };
+}
+
+/**
+ * The aux entries the plan gave before it kept only what a host's own range holds: per network and
+ * host, the reserved addresses, the hosts' addresses inside the subnet and the other hosts' statics.
+ */
+function oldRuleAux(spec: import("../components/spec/types").LabSpec): number {
+    let entries = 0;
+    for (const n of spec.networks) {
+        const statics = new Map<string, number>();
+        let total = 0;
+        for (const c of spec.containers) {
+            if (c.network === n.name && c.ip !== undefined) {
+                statics.set(c.host, (statics.get(c.host) ?? 0) + 1);
+                total++;
+            }
+        }
+        for (const h of n.hosts) {
+            entries += Object.keys(n.reserved).length + total - (statics.get(h) ?? 0);
+        }
+    }
+    return entries;
+}
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** The program, the generator and this file as JavaScript (built once per content). */
+async function build(): Promise<string> {
+    const { transpileTree, tsFilesUnder } = await import("../lab/build"); // loads typescript: not in the children
+    const files = [
+        path.join(REPO_ROOT, "index.ts"),
+        ...tsFilesUnder(path.join(REPO_ROOT, "components")),
+        path.join(REPO_ROOT, "test", "helpers", "generate.ts"),
+        path.join(REPO_ROOT, "lab", "build.ts"),
+        __filename,
+    ];
+    return transpileTree("bench-program", files);
+}
+
+/** How a size ended: its numbers, or how far it got before a limit stopped it. */
+type Outcome = { ok: true; result: Result } | { ok: false; hosts: number; why: string; seconds: number; resources: number; rssMb: number };
+
+/**
+ * Runs one size in a process of its own, with a heap limit and a time limit, so that a size the
+ * machine cannot hold ends with a line saying how far it got instead of taking the machine down.
+ */
+function run(root: string, hosts: number, limits: { heapMb: number; timeoutSeconds: number }): Promise<Outcome> {
+    const script = path.join(root, "bench", "program.bench.js");
+    const started = performance.now();
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [`--max-old-space-size=${limits.heapMb}`, script, "--child", String(hosts)], {
+            cwd: REPO_ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        let progress = { resources: 0, rssMb: 0 };
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGKILL");
+        }, limits.timeoutSeconds * 1000);
+        child.stdout.on("data", (d: Buffer) => {
+            stdout += d.toString();
+            const lines = stdout.split("\n");
+            stdout = lines.pop() ?? "";
+            for (const l of lines) {
+                if (l.startsWith("PROGRESS ")) {
+                    progress = JSON.parse(l.slice("PROGRESS ".length)) as typeof progress;
+                } else if (l.startsWith("RESULT ")) {
+                    clearTimeout(timer);
+                    resolve({ ok: true, result: JSON.parse(l.slice("RESULT ".length)) as Result });
+                }
+            }
+        });
+        child.stderr.on("data", (d: Buffer) => {
+            stderr = (stderr + d.toString()).slice(-4000);
+        });
+        child.on("exit", (code, signal) => {
+            clearTimeout(timer);
+            const why = timedOut
+                ? `stopped after the ${limits.timeoutSeconds} s limit`
+                : /heap out of memory|Allocation failed/.test(stderr)
+                  ? `ran out of its ${limits.heapMb} MB heap`
+                  : `exited ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" / ")}`;
+            resolve({ ok: false, hosts, why, seconds: (performance.now() - started) / 1000, ...progress });
+        });
+    });
+}
+
+function printTable(header: string[], rows: string[][]): void {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join("  ");
+    console.log(line(header));
+    for (const r of rows) {
+        console.log(line(r));
+    }
+}
+
+/** `--sizes 100,1000 --heap-mb 6144 --timeout-s 1800`: the defaults. */
+function options(argv: readonly string[]): { sizes: number[]; heapMb: number; timeoutSeconds: number } {
+    const get = (name: string): string | undefined => {
+        const i = argv.indexOf(name);
+        return i >= 0 ? argv[i + 1] : undefined;
+    };
+    const sizes = (get("--sizes") ?? SIZES.join(",")).split(",").map(Number);
+    const heapMb = Number(get("--heap-mb") ?? 6144);
+    const timeoutSeconds = Number(get("--timeout-s") ?? 1800);
+    if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1021) || !(heapMb >= 256) || !(timeoutSeconds >= 10)) {
+        throw new Error("usage: npm run bench:program [-- --sizes 100,1000] [--heap-mb 6144] [--timeout-s 1800]");
+    }
+    return { sizes, heapMb, timeoutSeconds };
+}
+
+async function main(): Promise<void> {
+    const o = options(process.argv.slice(2));
+    console.log(`whole-program benchmark under Pulumi's mocks: index.ts for generated labs of ${o.sizes.join(" and ")} hosts`);
+    console.log(`${NETWORKS} networks (one VLAN each, spanning all hosts), ${CONTAINERS_PER_HOST} containers per host, 1 isolation check, seed ${SEED}`);
+    console.log(`each size in its own node ${process.version} process, heap limit ${o.heapMb} MB, time limit ${o.timeoutSeconds} s; the program runs as transpiled JavaScript`);
+    console.log("");
+    const root = await build();
+    const outcomes: Outcome[] = [];
+    for (const hosts of o.sizes) {
+        outcomes.push(await run(root, hosts, o));
+    }
+    const fmt = (x: Outcome): string[] =>
+        x.ok
+            ? [
+                  String(x.result.hosts),
+                  String(x.result.containers),
+                  String(x.result.resources),
+                  (x.result.declareMs / 1000).toFixed(1),
+                  x.result.peakRssMb.toFixed(0),
+                  (x.result.declareMs / x.result.resources).toFixed(2),
+                  String(x.result.auxEntries),
+                  String(x.result.oldRuleAuxEntries),
+              ]
+            : [String(x.hosts), String(x.hosts * CONTAINERS_PER_HOST), `${x.resources} so far`, `>${x.seconds.toFixed(0)}`, `>${x.rssMb.toFixed(0)}`, "-", "-", "-"];
+    printTable(
+        ["hosts", "containers", "resources", "declare s", "peak RSS MB", "ms/resource", "aux entries", "aux entries, old rule"],
+        outcomes.map(fmt),
+    );
+    for (const x of outcomes) {
+        if (!x.ok) {
+            console.log(`  ${x.hosts} hosts did not finish: ${x.why} (${x.resources} resources registered, RSS ${x.rssMb.toFixed(0)} MB)`);
+        }
+    }
+    const done = outcomes.filter((x): x is { ok: true; result: Result } => x.ok).map((x) => x.result);
+    if (done.length >= 2) {
+        const [small, large] = [done[0], done[done.length - 1]];
+        const ratio = (a: number, b: number): string => (a / b).toFixed(1);
+        const k = large.hosts / small.hosts;
+        console.log("");
+        console.log(`growth ${large.hosts}/${small.hosts} (${k}x the hosts and containers; linear ~${k}):`);
+        console.log(`  declare time x${ratio(large.declareMs, small.declareMs)}, peak RSS x${ratio(large.peakRssMb, small.peakRssMb)}, resources x${ratio(large.resources, small.resources)}, aux entries x${ratio(large.auxEntries, small.auxEntries)} (old rule x${ratio(large.oldRuleAuxEntries, small.oldRuleAuxEntries)})`);
+    }
+}
+
+if (process.argv[2] === "--child") {
+    child(Number(process.argv[3])).then(
+        (r) => {
+            console.log(`RESULT ${JSON.stringify(r)}`);
+            process.exit(0);
+        },
+        (e: unknown) => {
+            console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+            process.exit(1);
+        },
+    );
+} else {
+    main().catch((e: unknown) => {
+        console.error(e instanceof Error ? e.message : String(e));
+        process.exit(1);
+    });
+}

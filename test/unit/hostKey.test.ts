@@ -1,0 +1,177 @@
+/**
+ * Pinned host keys decoded and checked (components/spec/hostKey.ts), and the pieces of validation
+ * messages (components/spec/messages.ts): quoting, paths, the closest valid name.
+ *
+ * The real keys below were made with `ssh-keygen -t <type> -C <comment>` (OpenSSH 9.2); a `.pub`
+ * file made with `-C ""` ends with a space. The broken keys are built field by field in the SSH
+ * wire format, so each one is wrong in exactly one way.
+ */
+import * as assert from "assert";
+import { HOST_KEY_TYPES, parseHostKey } from "../../components/spec/hostKey";
+import { closest, editDistance, pathKey, quote } from "../../components/spec/messages";
+
+const ED25519 = "AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV";
+const RSA3072 =
+    "AAAAB3NzaC1yc2EAAAADAQABAAABgQC/tkLVOpt75oxFNcLdOciR4WB+dNXfgijW0/HQRdzvdc+7kJuoh9biD3NQ9veOdU3uJa3f016Ge4XI7n1CX8pDkzKRg+FgME3pMn8SPQut6kZziyU8p+Y/1zbL1cKuhOQsS0c/3Ntvhu9IgWmDZ+n3nFUGRObikXhnrwJoJf4n6u+74ECGqXEyeKP12SZ8C7lR1AhaPLHKQAjaGUAuPsAasQL+/zz+Rdl/PgCDi+f2FPrjNzrCQUxORf3xJYcHxA2vgPUBMULktZhRLF5EJTx6TT9I1EPB1l1H/aO5Tf3oFwZSAoxZ6RY5yyB4AZNPK3Q4paREpfJETc5UswnQYeh7JcFEv0fQRwigDObtAyNpOt5c07o+FmF9DoWFhEygYaakEg2B11hCD65imANkWprnKC98BL4URqKJk6xultjGbuA5G1RIb/B9rgYYJurpUseN6HC28B1FvN6yjg8ydtCvxkGDhvT4+tutRSMQfnDxvuE8InT8sYNTtA8U155xTgk=";
+const RSA1024 =
+    "AAAAB3NzaC1yc2EAAAADAQABAAAAgQDQJOZKvDlW+0AOcONxcnLbjITCuJv4GVISoXs8+5Rp4581qLjZSFVgKCkB+11LjiAunWGUzD6WKmQcQc/5vmkw9HFHbJM7wZx3pML9bK0qhwOa+1tqiq+epxt4P/6zeaH0CG5FnDhl6cBudtljHRAw+gmqKKGK7pbmA7yQpuUggw==";
+const P256 = "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBB3c1jeVCin5ZIMKWbecnUd7aJvHhf/pswwxpKyDGcS8UmDJ2m7JwC5Zo2klMpJspFOHKbk2POI34UNFSGQPn2E=";
+const P384 =
+    "AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBB39G1rVK0vgmmYjxwkEiAldg/YYv/V5xU+D2LF3jMVqJSRAydtS0RlnPmlX2/GR+5z6H01r/N71EJ8PIoMfj7q3M6kR7LDMDPwaEQqc+adtjGPZ1r9pbzj3EHsY0KFH/w==";
+const P521 =
+    "AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBAGMMnWJ3IH9pGQPSv8mMRk5m6VE//USeb4ktx1RgbsPTU48R7DLIp4BBKzTqQHd5iS6hbU8Y/nGHlqaiVHC3VsH9ADEu4/p2zYzNHjEX5ntxgpUbgz5kdeLTi8WSJREzrMCq1ZLBVw6d5I6PHpUKhL6MGaiVL9qZguc27n/Akg+Chxv7w==";
+
+/** SSH wire `string`: uint32 length, then the bytes. */
+function str(b: Buffer | string): Buffer {
+    const body = typeof b === "string" ? Buffer.from(b, "latin1") : b;
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    return Buffer.concat([len, body]);
+}
+
+function b64(...parts: Buffer[]): string {
+    return Buffer.concat(parts).toString("base64");
+}
+
+const bytes = (n: number, fill = 7): Buffer => Buffer.alloc(n, fill);
+
+describe("parseHostKey: real keys, with and without the .pub file's comment", () => {
+    const real: Array<[string, string]> = [
+        ["ssh-ed25519", ED25519],
+        ["ssh-rsa", RSA3072],
+        ["ssh-rsa", RSA1024],
+        ["ecdsa-sha2-nistp256", P256],
+        ["ecdsa-sha2-nistp384", P384],
+        ["ecdsa-sha2-nistp521", P521],
+    ];
+    for (const [type, base64] of real) {
+        it(`${type} (${base64.length} base64 characters)`, () => {
+            assert.deepStrictEqual(parseHostKey(`${type} ${base64}`), { key: { type, base64 } });
+            assert.deepStrictEqual(parseHostKey(`${type} ${base64} root@docker01`), { key: { type, base64, comment: "root@docker01" } });
+            // ssh-keygen -C "" leaves a trailing space; a comment may hold spaces
+            assert.deepStrictEqual(parseHostKey(`${type} ${base64} `), { key: { type, base64, comment: "" } });
+            assert.deepStrictEqual(parseHostKey(`${type} ${base64} my lab key`), { key: { type, base64, comment: "my lab key" } });
+        });
+    }
+
+    it("security keys: sk-ssh-ed25519 and sk-ecdsa-sha2-nistp256 with their application", () => {
+        const skEd = b64(str("sk-ssh-ed25519@openssh.com"), str(bytes(32)), str("ssh:"));
+        assert.deepStrictEqual(parseHostKey(`sk-ssh-ed25519@openssh.com ${skEd}`), { key: { type: "sk-ssh-ed25519@openssh.com", base64: skEd } });
+        const point = Buffer.concat([Buffer.from([4]), bytes(64)]);
+        const skEc = b64(str("sk-ecdsa-sha2-nistp256@openssh.com"), str("nistp256"), str(point), str("ssh:lab"));
+        assert.deepStrictEqual(parseHostKey(`sk-ecdsa-sha2-nistp256@openssh.com ${skEc}`), { key: { type: "sk-ecdsa-sha2-nistp256@openssh.com", base64: skEc } });
+        assert.deepStrictEqual(HOST_KEY_TYPES.length, 7);
+    });
+});
+
+describe("parseHostKey: what it refuses, and why", () => {
+    const problem = (line: string): string => {
+        const r = parseHostKey(line);
+        assert.ok("problem" in r, `${line} was accepted`);
+        return r.problem;
+    };
+    const table: Array<[string, string, string]> = [
+        ["no key type", ED25519, "does not start with a key type (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com); write the host's public key line"],
+        ["a misspelt type", `ssh-ed2519 ${ED25519}`, "does not start with a key type"],
+        ["a DSA key", `ssh-dss ${ED25519}`, "is a DSA key, which OpenSSH disabled in 7.0 and removed in 9.8; pin the host's ed25519 key instead (/etc/ssh/ssh_host_ed25519_key.pub)"],
+        ["a certificate", `ssh-ed25519-cert-v01@openssh.com ${ED25519}`, "is a host certificate; pin the host's plain key instead (ssh-ed25519 ...)"],
+        ["the type alone", "ssh-ed25519", "has the key type ssh-ed25519 but no key after it"],
+        ["the type and a space", "ssh-ed25519 ", "has the key type ssh-ed25519 but no key after it"],
+        ["two spaces after the type", `ssh-ed25519  ${ED25519}`, "has two spaces after the key type ssh-ed25519; write <type> <base64> separated by one space"],
+        ["shell syntax in place of base64", "ssh-ed25519 AAAA; curl x", "has a key part that is not base64"],
+        ["base64 cut short (not a multiple of 4)", `ssh-ed25519 ${ED25519.slice(0, -1)}`, "has a key part that is not base64"],
+        ["base64 with non-zero padding bits", `ssh-rsa ${RSA1024.slice(0, -3)}h==`, "has a key part that is not canonical base64 (the padding bits are not zero)"],
+        ["a newline inside the comment", `ssh-ed25519 ${ED25519} a\nssh-rsa AAAA`, "has a control character in its comment"],
+        ["a key whose type field is cut short", `ssh-ed25519 ${b64(Buffer.from([0, 0, 0, 40]), Buffer.from("ssh-ed25519"))}`, "has a key part too short to hold its own type (15 bytes)"],
+        ["an ed25519 key declared as RSA", `ssh-rsa ${ED25519}`, `declares ssh-rsa but the key inside is ssh-ed25519; write ssh-ed25519 ${ED25519}`],
+        ["an ECDSA P-256 key declared as P-384", `ecdsa-sha2-nistp384 ${P256}`, `declares ecdsa-sha2-nistp384 but the key inside is ecdsa-sha2-nistp256; write ecdsa-sha2-nistp256 ${P256}`],
+        ["a key of no known type inside", `ssh-ed25519 ${b64(str("x-unknown"), str(bytes(32)))}`, 'declares ssh-ed25519 but the key inside does not name a key type (it starts with "x-unknown")'],
+        ["an ed25519 key of 31 bytes", `ssh-ed25519 ${b64(str("ssh-ed25519"), str(bytes(31)))}`, "is a key of type ssh-ed25519 whose public key is 31 bytes, not 32; copy the key again, whole"],
+        ["an ed25519 key cut short", `ssh-ed25519 ${b64(str("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), bytes(20))}`, "is a key of type ssh-ed25519 whose public key is cut short"],
+        ["an ed25519 key with bytes after it", `ssh-ed25519 ${b64(str("ssh-ed25519"), str(bytes(32)), bytes(3))}`, "is a key of type ssh-ed25519 with 3 stray bytes after it"],
+        ["an RSA key of 1016 bits", `ssh-rsa ${b64(str("ssh-rsa"), str(Buffer.from([1, 0, 1])), str(Buffer.concat([bytes(127, 0x41)])))}`, "is a key of type ssh-rsa whose modulus has 1015 bits (OpenSSH accepts 1024 to 16384)"],
+        ["an RSA key with an even exponent", `ssh-rsa ${b64(str("ssh-rsa"), str(Buffer.from([1, 0, 0])), str(Buffer.concat([bytes(128, 0x41)])))}`, "whose public exponent is not an odd number of at least 3"],
+        ["an RSA key with exponent 1", `ssh-rsa ${b64(str("ssh-rsa"), str(Buffer.from([1])), str(Buffer.concat([bytes(128, 0x41)])))}`, "whose public exponent is not an odd number of at least 3"],
+        ["an RSA key with a negative modulus", `ssh-rsa ${b64(str("ssh-rsa"), str(Buffer.from([1, 0, 1])), str(bytes(128, 0xc1)))}`, "whose modulus is not an odd positive number"],
+        ["an RSA key with a padded modulus", `ssh-rsa ${b64(str("ssh-rsa"), str(Buffer.from([1, 0, 1])), str(Buffer.concat([Buffer.from([0]), bytes(128, 0x41)])))}`, "whose modulus is not an odd positive number"],
+        ["an ECDSA key on another curve", `ecdsa-sha2-nistp256 ${b64(str("ecdsa-sha2-nistp256"), str("nistp384"), str(Buffer.concat([Buffer.from([4]), bytes(64)])))}`, 'whose curve is "nistp384", not nistp256'],
+        ["an ECDSA key with a compressed point", `ecdsa-sha2-nistp256 ${b64(str("ecdsa-sha2-nistp256"), str("nistp256"), str(Buffer.concat([Buffer.from([2]), bytes(32)])))}`, "whose point is not an uncompressed nistp256 point (65 bytes starting with 0x04; it has 33)"],
+        ["a security key without its application", `sk-ssh-ed25519@openssh.com ${b64(str("sk-ssh-ed25519@openssh.com"), str(bytes(32)))}`, "whose application is cut short"],
+        ["a security key with another application", `sk-ssh-ed25519@openssh.com ${b64(str("sk-ssh-ed25519@openssh.com"), str(bytes(32)), str("web:x"))}`, 'whose application is "web:x", not ssh:...'],
+    ];
+    for (const [what, line, expected] of table) {
+        it(`refuses ${what}`, () => {
+            const p = problem(line);
+            assert.ok(p.includes(expected), `${JSON.stringify(p)} does not say ${JSON.stringify(expected)}`);
+        });
+    }
+
+    it("refuses an RSA modulus under 1024 bits by its size", () => {
+        const n = Buffer.concat([Buffer.from([0x41]), bytes(95, 0x41)]); // 96 bytes, top byte 0x41: 767 bits
+        assert.strictEqual(
+            problem(`ssh-rsa ${b64(str("ssh-rsa"), str(Buffer.from([1, 0, 1])), str(n))}`),
+            "is a key of type ssh-rsa whose modulus has 767 bits (OpenSSH accepts 1024 to 16384); copy the key again, whole",
+        );
+    });
+});
+
+describe("messages: a value shown exactly", () => {
+    const table: Array<[unknown, string]> = [
+        ["", '""'],
+        ["ens33", '"ens33"'],
+        ["a\nb", String.raw`"a\nb"`],
+        ["tab\there", String.raw`"tab\there"`],
+        ['quote " and \\', String.raw`"quote \" and \\"`],
+        ["no\u00a0break", String.raw`"no\u00a0break"`],
+        ["zero\u200bwidth", String.raw`"zero\u200bwidth"`],
+        ["\ufeffbom", String.raw`"\ufeffbom"`],
+        ["ideographic\u3000space", String.raw`"ideographic\u3000space"`],
+        ["del\u007f", String.raw`"del\u007f"`],
+        ["c1\u0085", String.raw`"c1\u0085"`],
+        ["line\u2028sep", String.raw`"line\u2028sep"`],
+        ["lone\ud800", String.raw`"lone\ud800"`],
+        ["ens33：中文", '"ens33：中文"'],
+        [0, "0"],
+        [5000, "5000"],
+        [true, "true"],
+        [null, "null"],
+        [undefined, "(missing)"],
+        [[], "[]"],
+        [["sleep", "a\u200b"], String.raw`["sleep","a\u200b"]`],
+        [{ a: 1 }, '{"a":1}'],
+    ];
+    for (const [v, expected] of table) {
+        it(`${JSON.stringify(v) ?? "undefined"} -> ${expected}`, () => assert.strictEqual(quote(v), expected));
+    }
+});
+
+describe("messages: paths and the closest name", () => {
+    it("writes keys that read as themselves after a dot, others in brackets", () => {
+        assert.strictEqual(pathKey("vlans[0].addresses", "docker01"), "vlans[0].addresses.docker01");
+        assert.strictEqual(pathKey("networks[1]", "mac address"), 'networks[1]["mac address"]');
+        assert.strictEqual(pathKey("x", "a\nb"), String.raw`x["a\nb"]`);
+        assert.strictEqual(pathKey("", "hosts"), "hosts");
+    });
+
+    it("measures edits with transpositions and half-weight case changes", () => {
+        assert.strictEqual(editDistance("nics", "nic"), 1);
+        assert.strictEqual(editDistance("hsots", "hosts"), 1);
+        assert.strictEqual(editDistance("Hosts", "hosts"), 0.5);
+        assert.strictEqual(editDistance("", "abc"), 3);
+    });
+
+    const table: Array<[string, string[], string | undefined]> = [
+        ["nics", ["name", "nic", "nicIsManagement"], "nic"],
+        ["adress", ["name", "address", "port"], "address"],
+        ["defaultroute", ["gateway", "defaultRoute"], "defaultRoute"],
+        ["subent", ["subnet", "gateway"], "subnet"],
+        ["timeout", ["count", "timeoutSeconds"], "timeoutSeconds"],
+        ["x", ["id", "ip"], undefined],
+        ["docker03", ["docker01", "docker02"], undefined], // as far from both: no guess
+        ["hots", ["hosts", "ssh", "vlans"], "hosts"],
+        ["mac address", ["name", "driver", "mode"], undefined],
+    ];
+    for (const [word, candidates, expected] of table) {
+        it(`${word} among ${candidates.join(", ")} -> ${expected ?? "none"}`, () => assert.strictEqual(closest(word, candidates), expected));
+    }
+});
