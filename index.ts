@@ -32,25 +32,20 @@ function optionalPath(key: string): string | undefined {
 
 // One key: the Docker provider's ssh uses the sshPrivateKey secret too (a 0600 file for the run,
 // removed after it), unless sshKeyFile names a key file of the user's; hosts pinned with hostKey are
-// verified against exactly that key (components/docker/sshIdentity.ts).
-const keyFile = optionalPath("sshKeyFile");
-const sshFiles = writeRunSshFiles({
-    project: pulumi.getProject(),
-    stack: pulumi.getStack(),
-    // the secret's text, read where the program runs; it goes to the file only, never to an input
-    privateKey: config.require("sshPrivateKey"),
-    writeKey: keyFile === undefined,
-    hosts: spec.hosts,
-});
+// verified against exactly that key (components/docker/sshIdentity.ts, provider.ts).
+const keyFile =
+    optionalPath("sshKeyFile") ??
+    writeRunSshFiles({
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        // the secret's text, read where the program runs; it goes to the file only, never to an input
+        privateKey: config.require("sshPrivateKey"),
+    }).keyFile;
 
 const lab = new MacvlanLab("lab", {
     spec,
     privateKey,
-    docker: {
-        keyFile: keyFile ?? sshFiles.keyFile,
-        knownHostsFile: optionalPath("sshKnownHostsFile"),
-        pinnedKnownHostsFiles: sshFiles.knownHostsFiles,
-    },
+    docker: { keyFile, knownHostsFile: optionalPath("sshKnownHostsFile") },
 });
 
 /** Per host: its networks (subnet, gateway, parent, planned ip-range) and containers with addresses. */

@@ -46,8 +46,7 @@ export { dockerProvider, DockerSshOptions, insecureRegistryAuth } from "./docker
 export { writeRunSshFiles, RunSshFiles } from "./docker/sshIdentity";
 export { MacvlanNetwork, MacvlanNetworkArgs, NetworkHostTarget } from "./docker/macvlanNetwork";
 export { PrivateRegistry, PrivateRegistryArgs, mirroredReference } from "./docker/registry";
-export { RegistryTrust, RegistryTrustArgs } from "./docker/registryTrust";
-export { ReloadMode } from "./docker/daemonJson";
+export { RegistryTrust, RegistryTrustArgs, InstalledLibrary } from "./docker/registryTrust";
 export { LabContainer, LabContainerArgs } from "./docker/container";
 export { ConnectivityCheck, ConnectivityCheckArgs } from "./docker/connectivityCheck";
 export { CheckRow, Reachability, Observed } from "./docker/checks";

@@ -8,7 +8,7 @@ import { remoteConnection } from "./connection";
 import { HostNetworking } from "./host/hostNetworking";
 import { HostLibrary } from "./scripts/hostLibrary";
 import { DockerSshOptions, dockerProvider, insecureRegistryAuth } from "./docker/provider";
-import { MacvlanNetwork } from "./docker/macvlanNetwork";
+import { MacvlanNetwork, NetworkHostTarget } from "./docker/macvlanNetwork";
 import { PrivateRegistry } from "./docker/registry";
 import { LabContainer } from "./docker/container";
 import { RegistryTrust } from "./docker/registryTrust";
@@ -72,11 +72,11 @@ export class MacvlanLab extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(new LabConfigError(errors).message, this);
         }
         this.plan = plan;
-        // issue 10 (tls, users) and issue 9 item 3 (migrateUnitFlag) land in steps: until they are
-        // built, a stack asking for them is refused rather than silently given the insecure registry
-        if (spec.registry && (spec.registry.security !== "insecure" || spec.registry.migrateUnitFlag)) {
+        // issue 10 (tls, users) lands in steps: until it is built, a stack asking for it is refused
+        // rather than silently given the insecure registry
+        if (spec.registry && spec.registry.security !== "insecure") {
             throw new pulumi.ResourceError(
-                `registry: ${spec.registry.security !== "insecure" ? "security tls (the default)" : "migrateUnitFlag"} is not built yet in this version; set registry.security: insecure and leave migrateUnitFlag unset`,
+                "registry: security tls (the default) is not built yet in this version; set registry.security: insecure",
                 this,
             );
         }
@@ -126,7 +126,13 @@ export class MacvlanLab extends pulumi.ComponentResource {
             if (spec.registry) {
                 this.trust[host.name] = new RegistryTrust(
                     `${name}-${host.name}-trust`,
-                    { connection: remoteConnection(host.ssh, privateKey), endpoint: spec.registry.endpoint },
+                    {
+                        connection,
+                        endpoint: spec.registry.endpoint,
+                        security: spec.registry.security,
+                        migrateUnitFlag: spec.registry.migrateUnitFlag,
+                        library: this.libraries[host.name],
+                    },
                     { parent: this, dependsOn: preflights },
                 );
             }
@@ -134,13 +140,16 @@ export class MacvlanLab extends pulumi.ComponentResource {
         }
 
         for (const n of spec.networks) {
-            const targets: Record<string, { provider: docker.Provider; dependsOn: pulumi.Resource[] }> = {};
+            const targets: Record<string, NetworkHostTarget> = {};
             for (const h of n.hosts) {
                 const net = this.hostNetworking[h];
                 const parent = n.parents[h];
+                const vlan = net.vlanInterfaces[parent];
                 targets[h] = {
                     provider: this.providers[h],
-                    dependsOn: net.vlanInterfaces[parent] ? net.vlanInterfaces[parent].ready : net.parentInterface.ready,
+                    dependsOn: vlan ? vlan.ready : net.parentInterface.ready,
+                    // a replaced VLAN interface (ip link delete) replaces the network and its containers
+                    ...(vlan ? { parentRevision: vlan.revision } : {}),
                 };
                 this.summary[h].networks[n.name] = {
                     subnet: n.subnet,
@@ -161,7 +170,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     registry,
                     labels,
                     provider: this.providers[registry.host],
-                    pushDependsOn: [this.trust[registry.host].command],
+                    pushDependsOn: this.trust[registry.host].ready,
                 },
                 { parent: this },
             );
@@ -183,7 +192,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     {
                         parent: this,
                         provider: this.providers[c.host],
-                        dependsOn: fromRegistry ? [...(push ? [push] : []), this.trust[c.host].command] : [],
+                        dependsOn: fromRegistry ? [...(push ? [push] : []), ...this.trust[c.host].ready] : [],
                     },
                 );
                 pulls.set(key, pull);
@@ -214,6 +223,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     spec,
                     containers: this.containers,
                     connections: Object.fromEntries(spec.hosts.map((h) => [h.name, remoteConnection(h.ssh, privateKey)])),
+                    libraries: this.libraries,
                 },
                 { parent: this },
             );

@@ -1,129 +1,329 @@
 /**
- * Registry trust through `insecure-registries` in a Docker daemon's `daemon.json`: pure renderers of
- * the POSIX sh scripts that a `remote.Command` runs on the host (trust, untrust, check).
+ * The Docker daemon's configuration as the registry trust changes it, decided here in TypeScript:
+ * the hosts need nothing but POSIX sh and coreutils (a minimal CentOS 7 has no python3).
  *
- * What the scripts do on the host:
- * - the JSON is read and written by python3 (or `/usr/libexec/platform-python` on RHEL-likes),
- *   with a fixed embedded program; the endpoint and paths reach it as argv arguments only;
- * - the endpoint is merged into `insecure-registries`: other keys and registries kept, key order
- *   kept, no duplicate, the file created (mode 0644) when missing; a run that finds the endpoint
- *   already listed writes nothing and does not reload dockerd;
- * - a file that is not JSON, not an object, or whose `insecure-registries` is not a list stops the
- *   script with an error naming the file and the parse error, and is left byte-for-byte as it was;
- * - a dockerd whose command line (`/proc/<pid>/cmdline` of the pid in the pid file) or systemd
- *   unit (`systemctl cat docker.service`) already passes `--insecure-registry` is refused: dockerd
- *   will not start when an option is both a flag and in daemon.json;
- * - the new file is written next to the old one and moved over it (atomic), with the old file's
- *   mode and owner; it is checked with `dockerd --validate` where dockerd has that flag (Docker
- *   23.0 and later; 20.10 does not, and the script says the check was skipped);
- * - the original bytes (or the fact that there was no file) are saved once, in the state
- *   directory, before the first change, together with the bytes written;
- * - reload "auto": SIGHUP to the pid in the pid file (or `systemctl reload docker.service` when that
- *   pid is the unit's main pid), then a bounded wait until `docker info` lists the endpoint as an
- *   insecure registry; when it does not, the previous bytes are put back, dockerd is reloaded again
- *   and the script fails. `insecure-registries` is a live-reloadable key: running containers are
- *   not restarted.
- * - untrust restores the original bytes when the file still holds exactly what trust wrote (or
- *   removes the file if there was none), otherwise removes only the endpoint and keeps everything
- *   else; then reloads and forgets the saved state. Running it again changes nothing.
+ * How a change travels (see `registryTrust.ts` for the resources):
+ * 1. a read-only script on the host (`docker_inspect`, components/scripts/docker/daemon.sh) prints
+ *    the current `daemon.json` (bytes as base64, sha256, mode, owner), the `--insecure-registry`
+ *    flags of the docker unit and its drop-ins (file and line) and, with `migrateUnitFlag`, those
+ *    unit files' bytes; it refuses a flag it is not allowed to move, naming file, line and option;
+ * 2. {@link parseInspection} reads that report back, {@link planDaemonConfig} decides the new
+ *    `daemon.json` with `JSON.parse` / `JSON.stringify` (other keys kept in their order, the file's
+ *    indentation kept) and the unit lines without the flag;
+ * 3. the apply script gets the new bytes and the sha256 of what was read, and writes only when the
+ *    file still has that digest (a concurrent edit is never overwritten); the restore script (its
+ *    delete) gets the original bytes and the digest of what apply wrote, and puts the original back
+ *    only when the file still holds exactly that.
+ *
+ * Pure: no I/O, no Pulumi.
  */
 import { createHash } from "crypto";
-import { shellQuote } from "../shell";
+import { DEFAULT_STATE_DIR, IPV4 } from "../contracts";
+import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
 import { DNS_NAME, SAFE_ABSOLUTE_PATH } from "../spec/names";
 
-/** How the scripts make dockerd read the changed file. */
-export type ReloadMode = "auto" | "none";
+/** The key of daemon.json that lists plain-HTTP registries. */
+export const INSECURE_KEY = "insecure-registries";
 
-/** What the trust, untrust and check scripts act on. */
-export interface DaemonJsonOptions {
+/** A file as the inspect script reports it. */
+export interface ReportedFile {
+    path: string;
+    /** Octal permission bits, like `644`. */
+    mode: string;
+    /** `uid:gid`. */
+    owner: string;
+    /** sha256 of the bytes, hex. */
+    sha256: string;
+    bytes: Buffer;
+}
+
+/** A line of a unit file (or drop-in) that passes `--insecure-registry`. */
+export interface UnitFlagLine {
+    file: string;
+    /** 1-based. */
+    line: number;
+    text: string;
+}
+
+/** What the inspect script found on a host. */
+export interface Inspection {
+    /** The daemon.json path inspected. */
+    conf: string;
+    /** Undefined when there is no daemon.json. */
+    daemonJson?: ReportedFile;
+    /** Unit lines with `--insecure-registry` (reported with `migrateUnitFlag` only). */
+    flags: UnitFlagLine[];
+    /** The unit files those lines are in, whole (with `migrateUnitFlag` only). */
+    units: ReportedFile[];
+    /** Whether docker runs under systemd (`docker.service` known to systemctl). */
+    systemd: boolean;
+}
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Reads the `@...` lines of the inspect script's output; other lines are for people. */
+export function parseInspection(stdout: string): Inspection {
+    const out: Inspection = { conf: "", flags: [], units: [], systemd: false };
+    const file = (f: string[], what: string): ReportedFile => {
+        const [path, mode, owner, sha256, b64] = f;
+        if (f.length !== 5 || !/^[0-7]{3,4}$/.test(mode) || !/^[0-9]+:[0-9]+$/.test(owner) || !/^[0-9a-f]{64}$/.test(sha256) || !B64.test(b64)) {
+            throw new Error(`the inspect report's ${what} line is malformed: ${JSON.stringify(f.join(" ").slice(0, 200))}`);
+        }
+        const bytes = Buffer.from(b64, "base64");
+        if (createHash("sha256").update(bytes).digest("hex") !== sha256) {
+            throw new Error(`the inspect report's ${what} line for ${path} does not match its sha256: the report was cut or changed`);
+        }
+        return { path, mode, owner, sha256, bytes };
+    };
+    let seenEnd = false;
+    for (const line of stdout.split("\n")) {
+        if (!line.startsWith("@")) continue;
+        const [tag, ...f] = line.slice(1).split(" ");
+        switch (tag) {
+            case "conf":
+                out.conf = f.join(" ");
+                break;
+            case "daemon-json":
+                if (f[0] !== "absent") out.daemonJson = file(f, "daemon-json");
+                break;
+            case "flag": {
+                const [path, n, b64] = f;
+                out.flags.push({ file: path, line: Number(n), text: Buffer.from(b64 ?? "", "base64").toString("utf8") });
+                break;
+            }
+            case "unit":
+                out.units.push(file(f, "unit"));
+                break;
+            case "systemd":
+                out.systemd = f[0] === "yes";
+                break;
+            case "end":
+                seenEnd = true;
+                break;
+            default:
+                break;
+        }
+    }
+    if (!seenEnd || out.conf === "") {
+        throw new Error("the inspect report has no @conf or no @end line: the script did not finish");
+    }
+    return out;
+}
+
+const describe = (v: unknown): string =>
+    v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
+
+/** The indentation of the first indented line of a JSON text (two spaces when none). */
+export function indentOf(text: string): string {
+    const m = /\n([ \t]+)\S/.exec(text);
+    return m ? m[1] : "  ";
+}
+
+/** Checks that JSON.parse kept every value: integers beyond 2^53 would be written back rounded. */
+function unsafeNumber(v: unknown): boolean {
+    if (typeof v === "number") return Number.isInteger(v) && !Number.isSafeInteger(v);
+    if (Array.isArray(v)) return v.some(unsafeNumber);
+    if (v !== null && typeof v === "object") return Object.values(v).some(unsafeNumber);
+    return false;
+}
+
+/** A daemon.json read as an object, or the sentence that says why it cannot be changed. */
+export function readDaemonJson(path: string, bytes: Buffer | undefined): { config: Record<string, unknown>; indent: string } | { error: string } {
+    if (bytes === undefined) {
+        return { config: {}, indent: "  " };
+    }
+    const text = bytes.toString("utf8");
+    if (Buffer.compare(Buffer.from(text, "utf8"), bytes) !== 0) {
+        return { error: `${path} is not UTF-8 text. Nothing was changed: fix or remove the file, then run again` };
+    }
+    let config: unknown;
+    try {
+        config = text.trim() === "" ? {} : JSON.parse(text);
+    } catch (e) {
+        return { error: `${path} is not valid JSON (${(e as Error).message}). Nothing was changed: fix or remove the file, then run again` };
+    }
+    if (config === null || typeof config !== "object" || Array.isArray(config)) {
+        return { error: `${path} holds ${describe(config)}, not a JSON object. Nothing was changed: make it an object ({...}), then run again` };
+    }
+    const o = config as Record<string, unknown>;
+    if (INSECURE_KEY in o && (!Array.isArray(o[INSECURE_KEY]) || (o[INSECURE_KEY] as unknown[]).some((x) => typeof x !== "string"))) {
+        return { error: `${path}: ${INSECURE_KEY} is ${describe(o[INSECURE_KEY])}, not a list of registries. Nothing was changed: make it a list of strings, then run again` };
+    }
+    if (unsafeNumber(o)) {
+        return { error: `${path} holds an integer beyond 2^53, which would not be written back exactly. Nothing was changed` };
+    }
+    return { config: o, indent: indentOf(text) };
+}
+
+/** `config` as the file's bytes: JSON.stringify with the given indentation and a final newline. */
+export function writeDaemonJson(config: Record<string, unknown>, indent: string): string {
+    return `${JSON.stringify(config, null, indent)}\n`;
+}
+
+/** The registries a `--insecure-registry` flag names in one unit line, and the line without them. */
+export function removeInsecureRegistryFlags(text: string): { text: string; registries: string[] } | { error: string } {
+    const registries: string[] = [];
+    if (!/^\s*ExecStart\s*=/.test(text)) {
+        return { error: "it is not an ExecStart= line (migrateUnitFlag moves flags of the ExecStart command line only)" };
+    }
+    if (/\\\s*$/.test(text)) {
+        return { error: "the command continues on the next line (a trailing \\); join the ExecStart line first" };
+    }
+    // `--insecure-registry X`, `--insecure-registry=X`, each optionally quoted as one word
+    const FLAG = /(\s+)(["']?)--insecure-registry(?:=|\s+)([^\s"']+)\2(?=\s|$)/g;
+    const out = text.replace(FLAG, (_m, _sp: string, _q: string, value: string) => {
+        registries.push(value);
+        return "";
+    });
+    if (registries.length === 0 || out.includes("--insecure-registry")) {
+        return { error: "the flag is written in a form the program does not take apart (quoted with other words, or without a value)" };
+    }
+    return { text: out, registries };
+}
+
+/** What the registry trust asks of a host's daemon configuration. */
+export interface DaemonConfigRequest {
+    /** The registry, `<host>:<port>`. */
+    endpoint: string;
+    /** "insecure": the endpoint joins `insecure-registries`. "tls": it must not be there. */
+    security: "insecure" | "tls";
+    /** Move `--insecure-registry` flags of the unit into daemon.json and restart dockerd. */
+    migrate: boolean;
+}
+
+/** A unit file as it is and as the apply script writes it. */
+export interface UnitChange {
+    before: ReportedFile;
+    after: string;
+}
+
+/** What the apply and restore scripts do. */
+export interface DaemonConfigPlan {
+    /** The sentence the apply script fails with when nothing may be changed. */
+    error?: string;
+    conf: string;
+    /** The file as read (undefined: there was none). */
+    before?: ReportedFile;
+    /** The new daemon.json, or undefined when it stays as it is. */
+    after?: string;
     /**
-     * The registry as daemons name it: `<host>:<port>` or `<host>`, host an IPv4 address or a DNS
-     * name (`192.168.1.11:5000`). Required. It must be the exact string image references start
-     * with: Docker matches `insecure-registries` entries by string.
+     * Written (and dockerd reloaded) by the restore before the original is put back, when the
+     * original has no `insecure-registries` key: dockerd 20.10 keeps its list on a reload that finds
+     * no key, so it must first see the list without the endpoint.
+     */
+    intermediate?: string;
+    units: UnitChange[];
+    /** Registries moved from the unit into daemon.json. */
+    migrated: string[];
+    /** dockerd restarts (a unit changed); otherwise a reload when `after` changes insecure-registries. */
+    restart: boolean;
+    /** The endpoint must be listed as insecure by dockerd after apply (insecure mode). */
+    expectListed: boolean;
+}
+
+/** Decides the new daemon.json and unit files from what the host reported. Pure. */
+export function planDaemonConfig(req: DaemonConfigRequest, insp: Inspection): DaemonConfigPlan {
+    const base: DaemonConfigPlan = { conf: insp.conf, before: insp.daemonJson, units: [], migrated: [], restart: false, expectListed: req.security === "insecure" };
+    const read = readDaemonJson(insp.conf, insp.daemonJson?.bytes);
+    if ("error" in read) {
+        return { ...base, error: read.error };
+    }
+    // the unit flags: taken apart when migrating (the inspect script refused them otherwise)
+    const toAdd: string[] = [];
+    if (req.migrate) {
+        for (const unit of insp.units) {
+            const lines = unit.bytes.toString("utf8").split("\n");
+            const hits = insp.flags.filter((f) => f.file === unit.path);
+            for (const f of hits) {
+                const r = removeInsecureRegistryFlags(lines[f.line - 1] ?? "");
+                if ("error" in r) {
+                    return { ...base, error: `${f.file} line ${f.line} passes --insecure-registry, but ${r.error}: ${f.text}. Nothing was changed` };
+                }
+                lines[f.line - 1] = r.text;
+                toAdd.push(...r.registries);
+            }
+            if (hits.length > 0) {
+                base.units.push({ before: unit, after: lines.join("\n") });
+            }
+        }
+        for (const f of insp.flags) {
+            if (!insp.units.some((u) => u.path === f.file)) {
+                return { ...base, error: `the inspect report names ${f.file} line ${f.line} but not the file itself. Nothing was changed` };
+            }
+        }
+    }
+    const migrated = [...new Set(toAdd)];
+    const keep = migrated.filter((r) => !(req.security === "tls" && r === req.endpoint));
+    if (req.security === "insecure") keep.push(req.endpoint);
+    const config = read.config;
+    const current = (config[INSECURE_KEY] as string[] | undefined) ?? [];
+    const missing = [...new Set(keep)].filter((r) => !current.includes(r));
+    // with tls, the endpoint must not stay insecure in the file either
+    const dropOwn = req.security === "tls" && current.includes(req.endpoint);
+    let after: string | undefined;
+    let intermediate: string | undefined;
+    if (missing.length > 0 || dropOwn) {
+        const list = [...current.filter((r) => !(dropOwn && r === req.endpoint)), ...missing];
+        // the key keeps its place; a new key goes last
+        after = writeDaemonJson({ ...config, [INSECURE_KEY]: list }, read.indent);
+        if (!(INSECURE_KEY in config) && req.security === "insecure") {
+            intermediate = writeDaemonJson({ ...config, [INSECURE_KEY]: list.filter((r) => r !== req.endpoint) }, read.indent);
+        }
+    }
+    return { ...base, after, intermediate, migrated, restart: base.units.length > 0 };
+}
+
+// ------------------------------------------------------------------------------------------------
+// The thin scripts (components/scripts/docker/daemon.sh does the work)
+
+/** Where the scripts act and how they tell dockerd. */
+export interface DaemonScriptOptions {
+    /**
+     * The registry as daemons name it: `<host>:<port>` (`192.168.1.11:5000`). Required: the exact
+     * string image references start with (Docker matches `insecure-registries` entries by string).
      */
     endpoint: string;
-    /**
-     * The daemon's configuration file. Defaults to `/etc/docker/daemon.json`. When the running
-     * dockerd was started with `--config-file`, this must be that file (the scripts check).
-     */
+    /** "insecure": trusted through `insecure-registries`; "tls": must not be listed there. Required. */
+    security: "insecure" | "tls";
+    /** The daemon's configuration file. Defaults to `/etc/docker/daemon.json`; it must be the one dockerd reads (`--config-file`, checked). */
     daemonJson?: string;
-    /**
-     * Directory on the host where the original file, the bytes written and a lock are kept between
-     * trust and untrust. Defaults to `/var/lib/macvlan-lab`; the files go in its `registry-trust/`.
-     */
+    /** The state directory on the host (the lock goes in its `registry-trust/`). Defaults to `/var/lib/macvlan-lab`. */
     stateDir?: string;
-    /**
-     * The pid file of the dockerd to check and reload. Defaults to `/run/docker.pid` (dockerd's
-     * own default). A pid file, not `pidof`: several daemons may share one machine.
-     */
+    /** The pid file of the dockerd to check and tell. Defaults to `/run/docker.pid`. */
     pidFile?: string;
+    /** The systemd unit of dockerd. Defaults to `docker.service`. */
+    unit?: string;
     /**
-     * The docker CLI that asks the daemon (`docker info`): one program name or path, or a whole
-     * argument list such as `["docker", "-H", "unix:///run/other.sock"]`. Defaults to `docker`.
+     * "auto": tell dockerd (SIGHUP or `systemctl reload`, or a restart when a unit changed) and check
+     * that it took the change; a dockerd must run. "none": only the files (tests on temporary files).
+     * Defaults to "auto".
      */
-    dockerCommand?: string | readonly string[];
-    /**
-     * "auto": reload dockerd (SIGHUP, or `systemctl reload` for a systemd unit) and wait until it
-     * lists the registry; trust then fails when no dockerd runs. "none": only write the file (for
-     * tests on temporary files, or a daemon that is started later). Defaults to "auto".
-     */
-    reload?: ReloadMode;
-    /**
-     * How long to wait for dockerd to show (or drop) the registry after a reload, in seconds
-     * (polled every 0.5 s). Defaults to 10.
-     */
+    reload?: "auto" | "none";
+    /** Seconds to wait for dockerd after telling it (a restart: 6 times as long). Defaults to 10. */
     reloadTimeoutSeconds?: number;
+    /** The installed shell library. Defaults to the one for `stateDir` (`installedLibraryDir`). */
+    libraryDir?: string;
 }
 
-/** {@link DaemonJsonOptions} with every default applied and the state file names derived. */
-export interface ResolvedDaemonJsonOptions {
-    endpoint: string;
-    daemonJson: string;
-    stateDir: string;
-    pidFile: string;
-    dockerCommand: readonly string[];
-    reload: ReloadMode;
-    reloadTimeoutSeconds: number;
-    /** `<stateDir>/registry-trust`: the lock and every state file live here. */
-    trustDir: string;
-    /** Prefix of this endpoint's state files in this daemon.json: `<trustDir>/<endpoint>-<hash>`. */
-    statePrefix: string;
-}
+const UNIT_NAME = /^[a-zA-Z0-9@_.:-]+\.service$/;
 
-const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
-
-/** Every problem with `opts`, one sentence each; empty when the options can be rendered. */
-export function validateDaemonJsonOptions(opts: DaemonJsonOptions): string[] {
+/** Every problem with `opts`, one sentence each; empty when the scripts can be rendered. */
+export function validateDaemonScriptOptions(opts: DaemonScriptOptions): string[] {
     const errors: string[] = [];
-    const ep = opts.endpoint;
-    const m = /^([^:]*)(?::([0-9]+))?$/.exec(ep);
-    const host = m?.[1] ?? "";
-    const port = m?.[2];
-    if (m === null || !(IPV4.test(host) || DNS_NAME.test(host)) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
-        errors.push(
-            `endpoint ${JSON.stringify(ep)} is not <host>:<port>; use an IPv4 address or DNS name and a port 1-65535, like 192.168.1.11:5000`,
-        );
+    const m = /^([^:]*):([0-9]+)$/.exec(opts.endpoint);
+    if (m === null || !(IPV4.test(m[1]) || DNS_NAME.test(m[1])) || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+        errors.push(`endpoint ${JSON.stringify(opts.endpoint)} is not <host>:<port>; use an IPv4 address or DNS name and a port 1-65535, like 192.168.1.11:5000`);
     }
-    const paths: Array<[string, string | undefined]> = [
-        ["daemonJson", opts.daemonJson],
-        ["stateDir", opts.stateDir],
-        ["pidFile", opts.pidFile],
-    ];
-    for (const [field, value] of paths) {
+    if (opts.security !== "insecure" && opts.security !== "tls") {
+        errors.push(`security ${JSON.stringify(opts.security)} is not "tls" or "insecure"`);
+    }
+    for (const [field, value] of [["daemonJson", opts.daemonJson], ["stateDir", opts.stateDir], ["pidFile", opts.pidFile], ["libraryDir", opts.libraryDir]] as const) {
         if (value !== undefined && (!SAFE_ABSOLUTE_PATH.test(value) || value === "/" || value.endsWith("/"))) {
-            errors.push(
-                `${field} ${JSON.stringify(value)} is not an absolute path of letters, digits and _ . - /; give one like /etc/docker/daemon.json`,
-            );
+            errors.push(`${field} ${JSON.stringify(value)} is not an absolute path of letters, digits and _ . - /; give one like /etc/docker/daemon.json`);
         }
     }
-    const dc = opts.dockerCommand;
-    if (dc !== undefined) {
-        const argv = typeof dc === "string" ? [dc] : dc;
-        if (argv.length === 0 || argv[0] === "" || argv.some((a) => /[\0\n]/.test(a))) {
-            errors.push(
-                `dockerCommand ${JSON.stringify(dc)} is not a command: give a program ("docker", "/usr/bin/docker") or an argument list without NUL or newline characters`,
-            );
-        }
+    if (opts.unit !== undefined && !UNIT_NAME.test(opts.unit)) {
+        errors.push(`unit ${JSON.stringify(opts.unit)} is not a systemd service name like docker.service`);
     }
     if (opts.reload !== undefined && opts.reload !== "auto" && opts.reload !== "none") {
         errors.push(`reload ${JSON.stringify(opts.reload)} is not "auto" or "none"`);
@@ -135,538 +335,95 @@ export function validateDaemonJsonOptions(opts: DaemonJsonOptions): string[] {
     return errors;
 }
 
-/** Applies the defaults; throws one Error listing every problem when the options are invalid. */
-export function resolveDaemonJsonOptions(opts: DaemonJsonOptions): ResolvedDaemonJsonOptions {
-    const errors = validateDaemonJsonOptions(opts);
+type Vars = Array<[string, string | number]>;
+
+function commonVars(o: DaemonScriptOptions): { vars: Vars; libraryDir: string } {
+    const errors = validateDaemonScriptOptions(o);
     if (errors.length > 0) {
         throw new Error(`invalid registry trust options:\n  ${errors.join("\n  ")}`);
     }
-    const daemonJson = opts.daemonJson ?? "/etc/docker/daemon.json";
-    const stateDir = opts.stateDir ?? "/var/lib/macvlan-lab";
-    const trustDir = `${stateDir}/registry-trust`;
-    // one set of state files per (daemon.json, endpoint): two registries trusted on one host, or
-    // two daemons on one machine, keep theirs apart
-    const hash = createHash("sha256").update(`${daemonJson}\n${opts.endpoint}`).digest("hex").slice(0, 12);
-    const dc = opts.dockerCommand ?? "docker";
+    const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
     return {
-        endpoint: opts.endpoint,
-        daemonJson,
-        stateDir,
-        pidFile: opts.pidFile ?? "/run/docker.pid",
-        dockerCommand: typeof dc === "string" ? [dc] : [...dc],
-        reload: opts.reload ?? "auto",
-        reloadTimeoutSeconds: opts.reloadTimeoutSeconds ?? 10,
-        trustDir,
-        statePrefix: `${trustDir}/${opts.endpoint.replace(/[^a-zA-Z0-9.-]/g, "_")}-${hash}`,
+        libraryDir: o.libraryDir ?? installedLibraryDir(stateDir),
+        vars: [
+            ["conf", o.daemonJson ?? "/etc/docker/daemon.json"],
+            ["pid_file", o.pidFile ?? "/run/docker.pid"],
+            ["endpoint", o.endpoint],
+            ["security", o.security],
+            ["unit", o.unit ?? "docker.service"],
+            ["reload", o.reload ?? "auto"],
+            ["wait_steps", (o.reloadTimeoutSeconds ?? 10) * 2],
+            ["state_dir", stateDir],
+            ["state", `${stateDir}/registry-trust`],
+        ],
     };
 }
 
-/*
- * The JSON side, run as `"$PY" -c "$PROG" <mode> <args...>`. Modes and exit codes:
- *   add FILE EP      0: new content written to a temp file next to FILE, its path printed;
- *                    3: EP already listed, nothing written; 2: error (message on stderr)
- *   remove FILE EP   same, for taking EP out
- *   has FILE EP      0: FILE lists EP; 1: it does not (or there is no FILE); 2: error
- *   same A B         0: both files exist with the same bytes; 1: otherwise
- *   live EP          stdin is `docker info --format '{{json .RegistryConfig}}'`;
- *                    0: EP is an insecure (Secure=false) registry in IndexConfigs; 1: not
- *   dockerd PID CONF PIDFILE
- *                    0: PID is a dockerd with no --insecure-registry flag, reading CONF;
- *                    1: no such process; 4: PID is not a dockerd;
- *                    5: it has --insecure-registry; 6: it reads another --config-file
- * Written for python 3.4 and later (RHEL 8's platform-python is 3.6); no single quotes, so the
- * quoted form in the script stays readable.
- */
-const PY_PROGRAM = `import json, os, sys, tempfile
-from collections import OrderedDict
+const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
 
-KEY = "insecure-registries"
-
-
-def fail(msg, code=2):
-    sys.stderr.write("error: " + msg + "\\n")
-    sys.exit(code)
-
-
-def jtype(v):
-    if isinstance(v, bool):
-        return "a boolean"
-    if v is None:
-        return "null"
-    if isinstance(v, (int, float)):
-        return "a number"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, list):
-        return "an array"
-    return "an object"
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        fail("cannot read %s: %s" % (path, e))
-
-
-def load(path):
-    raw = read(path)
-    if raw is None:
-        return None
-    try:
-        text = raw.decode("utf-8")
-        cfg = json.loads(text, object_pairs_hook=OrderedDict) if text.strip() else OrderedDict()
-    except ValueError as e:
-        fail("%s is not valid JSON: %s. Nothing was changed: fix or remove the file, then run again" % (path, e))
-    if not isinstance(cfg, dict):
-        fail("%s holds %s, not a JSON object. Nothing was changed: make it an object ({...}), then run again" % (path, jtype(cfg)))
-    if KEY in cfg and not isinstance(cfg[KEY], list):
-        fail("%s: %s is %s, not a list of registries. Nothing was changed: make it a list, then run again" % (path, KEY, jtype(cfg[KEY])))
-    return cfg
-
-
-def write_tmp(path, cfg):
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=os.path.dirname(path))
-    try:
-        try:
-            st = os.stat(path)
-            os.fchmod(fd, st.st_mode & 0o7777)
-            try:
-                os.fchown(fd, st.st_uid, st.st_gid)
-            except OSError:
-                pass
-        except FileNotFoundError:
-            os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            f.write((json.dumps(cfg, indent=2, ensure_ascii=False) + "\\n").encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    print(tmp)
-
-
-def dockerd(pid, conf, pidfile):
-    raw = read("/proc/%s/cmdline" % pid)
-    if not raw:
-        sys.exit(1)
-    args = [a.decode("utf-8", "replace") for a in raw.split(b"\\0")]
-    if args and args[-1] == "":
-        args.pop()
-    where = "dockerd (pid %s from %s)" % (pid, pidfile)
-    if not args or "dockerd" not in os.path.basename(args[0]):
-        sys.stderr.write("pid %s in %s is %s, not dockerd (a stale pid file?)\\n" % (pid, pidfile, args[0] if args else "?"))
-        sys.exit(4)
-    flags = []
-    config = None
-    for i, a in enumerate(args):
-        if a == "--insecure-registry" or a.startswith("--insecure-registry="):
-            flags.append(a if "=" in a or i + 1 >= len(args) else a + " " + args[i + 1])
-        if a == "--config-file" and i + 1 < len(args):
-            config = args[i + 1]
-        elif a.startswith("--config-file="):
-            config = a.split("=", 1)[1]
-    if flags:
-        fail("the command line of %s already passes %s. dockerd refuses to start when an option is both a flag and in daemon.json, so this registry cannot be added to %s. Fix: move those registries into %s in %s, remove the flag from the command line (the systemd unit, /etc/default/docker or /etc/sysconfig/docker), restart docker, then run again" % (where, ", ".join(flags), conf, KEY, conf), 5)
-    if config is not None:
-        if not os.path.isabs(config):
-            config = os.path.join(os.readlink("/proc/%s/cwd" % pid), config)
-        if os.path.realpath(config) != os.path.realpath(conf):
-            fail("%s reads its configuration from %s (--config-file), not %s; use that file" % (where, config, conf), 6)
-
-
-def main():
-    mode, args = sys.argv[1], sys.argv[2:]
-    if mode == "add":
-        path, ep = args
-        cfg = load(path)
-        if cfg is None:
-            cfg = OrderedDict()
-        regs = cfg.get(KEY, [])
-        if ep in regs:
-            sys.exit(3)
-        cfg[KEY] = regs + [ep]
-        write_tmp(path, cfg)
-    elif mode == "remove":
-        path, ep = args
-        cfg = load(path)
-        if cfg is None or ep not in cfg.get(KEY, []):
-            sys.exit(3)
-        cfg[KEY] = [r for r in cfg[KEY] if r != ep]
-        write_tmp(path, cfg)
-    elif mode == "has":
-        path, ep = args
-        cfg = load(path)
-        sys.exit(0 if cfg is not None and ep in cfg.get(KEY, []) else 1)
-    elif mode == "same":
-        a, b = read(args[0]), read(args[1])
-        sys.exit(0 if a is not None and a == b else 1)
-    elif mode == "live":
-        try:
-            idx = json.loads(sys.stdin.read()).get("IndexConfigs") or {}
-        except (ValueError, AttributeError):
-            sys.exit(1)
-        entry = idx.get(args[0])
-        sys.exit(0 if isinstance(entry, dict) and entry.get("Secure") is False else 1)
-    elif mode == "dockerd":
-        dockerd(*args)
-    else:
-        fail("unknown mode %s" % mode)
-
-
-main()
-`;
-
-/** The variables and helpers every script starts with; `change` adds those of trust and untrust. */
-function header(what: string, o: ResolvedDaemonJsonOptions, change: boolean): string {
-    const changeVars = change
-        ? `TRUST_DIR=${shellQuote(o.trustDir)}
-STATE=${shellQuote(o.statePrefix)}
-WAIT_STEPS=${shellQuote(o.reloadTimeoutSeconds * 2)}
-DPID=""
-TMP=""
-LOCKED=""
-`
-        : "";
-    return `#!/bin/sh
-# macvlan-lab: ${what}
-set -eu
-PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
-EP=${shellQuote(o.endpoint)}
-CONF=${shellQuote(o.daemonJson)}
-PID_FILE=${shellQuote(o.pidFile)}
-RELOAD=${shellQuote(o.reload)}
-${changeVars}docker_cmd() { ${o.dockerCommand.map(shellQuote).join(" ")} "$@"; }
-PROG=${shellQuote(PY_PROGRAM)}
-PY=""
-
-say() { printf '%s\\n' "$*"; }
-fail() { printf 'error: %s\\n' "$*" >&2; exit 1; }
-
-find_python() {
-  for c in python3 /usr/libexec/platform-python; do
-    if PY=$(command -v "$c" 2>/dev/null); then return 0; fi
-  done
-  fail "python3 is needed to edit $CONF as JSON and was not found (nor /usr/libexec/platform-python); install it (apt-get install python3, dnf install python3) and run again; nothing was changed"
+/** A rendered script and what identifies it for `triggers` (its inputs, not the library). */
+export interface RenderedScript {
+    script: string;
+    identity: string;
 }
 
-py() { "$PY" -c "$PROG" "$@"; }
-
-# exit 0 when the daemon lists $EP as an insecure registry
-daemon_lists() {
-  if info=$(docker_cmd info --format '{{json .RegistryConfig}}' 2>/dev/null); then
-    printf '%s\\n' "$info" | py live "$EP"
-  else
-    docker_cmd info 2>/dev/null | awk -v ep="$EP" '
-      index($0, "Insecure Registries:") { s = 1; next }
-      s && !/^  +[^ ]/ { s = 0 }
-      s { t = $0; gsub(/^ +| +$/, "", t); if (t == ep) f = 1 }
-      END { exit !f }'
-  fi
-}
-`;
+function render(title: string, o: DaemonScriptOptions, extra: Vars, call: string): RenderedScript {
+    const { vars, libraryDir } = commonVars(o);
+    const all: Vars = [...vars, ...extra];
+    return {
+        script: renderScript({ title, libraryDir, vars: all, modules: ["docker/daemon.sh"], calls: [call] }),
+        identity: scriptIdentity(title, all),
+    };
 }
 
-/** Finding the dockerd of the pid file; "check" also refuses flags that conflict with the file. */
-const FIND_DOCKERD = `
-# DPID := the running dockerd named by $PID_FILE, or "" when none runs
-find_dockerd() {
-  DPID=""
-  if [ ! -e "$PID_FILE" ]; then
-    say "no $PID_FILE: dockerd is not running"
-    return 0
-  fi
-  pid=$(tr -cd '0-9' <"$PID_FILE")
-  if [ -z "$pid" ] || [ ! -e "/proc/$pid" ]; then
-    say "no process for the pid in $PID_FILE: dockerd is not running"
-    return 0
-  fi
-  rc=0
-  if [ "$1" = check ]; then py dockerd "$pid" "$CONF" "$PID_FILE" || rc=$?; else py dockerd "$pid" "$CONF" "$PID_FILE" 2>/dev/null || rc=$?; fi
-  case $rc in
-    0) DPID=$pid ;;
-    1) say "no process for the pid in $PID_FILE: dockerd is not running" ;;
-    4) say "treating dockerd as not running" ;;
-    5|6) if [ "$1" = check ]; then exit 1; fi; DPID=$pid ;;
-    *) exit "$rc" ;;
-  esac
+/** The read-only inspect script (see the module comment); `migrate` reports the unit files whole. */
+export function renderInspect(o: DaemonScriptOptions & { migrate: boolean }): RenderedScript {
+    return render(`inspect the daemon configuration for the registry ${o.endpoint}`, o, [["migrate", o.migrate ? "yes" : "no"]], "docker_inspect");
 }
 
-reload_dockerd() {
-  if command -v systemctl >/dev/null 2>&1 && [ "$(systemctl show -p MainPID docker.service 2>/dev/null || true)" = "MainPID=$DPID" ]; then
-    systemctl reload docker.service
-    say "reloaded dockerd (pid $DPID) with systemctl reload docker.service"
-  else
-    kill -s HUP "$DPID"
-    say "sent SIGHUP to dockerd (pid $DPID from $PID_FILE): it reads $CONF again"
-  fi
+/** The apply script of a plan; `again` tells the user how to read the files again after a concurrent edit. */
+export function renderApply(o: DaemonScriptOptions, plan: DaemonConfigPlan, again: string): RenderedScript {
+    const title = `the daemon configuration for the registry ${o.endpoint} (${o.security})`;
+    if (plan.error !== undefined) {
+        return render(title, o, [["message", plan.error]], "daemon_config_refuse");
+    }
+    const extra: Vars = [
+        ["expect", plan.before?.sha256 ?? "absent"],
+        ["content", plan.after ?? ""],
+        ["ours", plan.after !== undefined ? sha256(plan.after) : "unchanged"],
+        ["expect_listed", plan.expectListed ? "yes" : "no"],
+        ["again", again],
+        ["units", plan.units.length],
+    ];
+    plan.units.forEach((u, i) => {
+        extra.push([`unit_path_${i + 1}`, u.before.path], [`unit_expect_${i + 1}`, u.before.sha256], [`unit_content_${i + 1}`, u.after], [`unit_ours_${i + 1}`, sha256(u.after)]);
+    });
+    return render(title, o, extra, "daemon_config_apply");
 }
 
-# wait until the daemon's list has (listed) or lacks (unlisted) $EP; 1 on time-out
-wait_for() {
-  n=0
-  while :; do
-    if daemon_lists; then now=listed; else now=unlisted; fi
-    if [ "$now" = "$1" ]; then return 0; fi
-    n=$((n + 1))
-    if [ "$n" -ge "$WAIT_STEPS" ]; then return 1; fi
-    sleep 0.5
-  done
-}
-`;
-
-/** The lock and the writing helpers of the scripts that change the file. */
-const CHANGE_HELPERS = `
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-  if [ -n "$TMP" ]; then rm -f "$TMP"; fi
-  if [ -n "$LOCKED" ]; then rm -rf "$TRUST_DIR/.lock"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-# one change at a time in $TRUST_DIR; a lock left by a dead process is taken over
-take_lock() {
-  mkdir -p "$TRUST_DIR"
-  n=0
-  until mkdir "$TRUST_DIR/.lock" 2>/dev/null; do
-    holder=$(cat "$TRUST_DIR/.lock/pid" 2>/dev/null || true)
-    if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then
-      say "taking over the lock $TRUST_DIR/.lock of pid $holder, which is gone"
-      rm -rf "$TRUST_DIR/.lock"
-    fi
-    n=$((n + 1))
-    if [ "$n" -gt 120 ]; then
-      fail "$TRUST_DIR/.lock has been held for 60 s (by pid \${holder:-unknown}); if no other registry trust change runs on this host, remove it and run again"
-    fi
-    sleep 0.5
-  done
-  LOCKED=1
-  echo "$$" >"$TRUST_DIR/.lock/pid"
-}
-
-# dockerd --validate where the daemon has it (Docker 23.0 and later)
-validate() {
-  if ! command -v dockerd >/dev/null 2>&1; then
-    say "validation skipped: no dockerd in PATH"
-    return 0
-  fi
-  if ! dockerd --help 2>&1 | grep -q -e '--validate'; then
-    say "validation skipped: $(dockerd --version 2>&1 || true) has no --validate (it came with Docker 23.0); dockerd checks the file itself when it reloads"
-    return 0
-  fi
-  if vout=$(dockerd --validate --config-file "$1" 2>&1); then
-    say "dockerd --validate accepted the new $CONF: $vout"
-  else
-    fail "dockerd --validate rejected the new $CONF: $vout. $CONF was left as it was"
-  fi
-}
-
-# $CONF := a copy of file $1 (bytes, mode, owner, times), moved into place
-put_file() {
-  TMP="$CONF.macvlan-lab.$$"
-  cp -p "$1" "$TMP"
-  mv -f "$TMP" "$CONF"
-  TMP=""
-}
-`;
-
-/** The trust script (a `remote.Command`'s create): merge, validate, write, reload, verify. */
-export function renderTrustRegistry(opts: DaemonJsonOptions): string {
-    const o = resolveDaemonJsonOptions(opts);
-    return `${header(`trust the registry ${o.endpoint} in ${o.daemonJson} (insecure-registries)`, o, true)}${FIND_DOCKERD}${CHANGE_HELPERS}
-# the bytes before our change, or a note that there was no file: put back by untrust
-save_original() {
-  rm -f "$STATE.orig" "$STATE.absent" "$STATE.ours"
-  if [ -e "$CONF" ]; then
-    cp -p "$CONF" "$STATE.orig.tmp"
-    mv -f "$STATE.orig.tmp" "$STATE.orig"
-    say "saved the original $CONF as $STATE.orig"
-  else
-    : >"$STATE.absent"
-    say "noted that $CONF did not exist ($STATE.absent)"
-  fi
-}
-
-find_python
-if command -v systemctl >/dev/null 2>&1; then
-  unit=$(systemctl cat docker.service 2>/dev/null || true)
-  hits=$(printf '%s\\n' "$unit" | awk '/^# \\//{ f = substr($0, 3); next } /^[ \\t]*[#;]/ { next } /--insecure-registry/ { print f ": " $0 }')
-  if [ -n "$hits" ]; then
-    fail "the systemd unit docker.service already passes --insecure-registry ($hits). dockerd refuses to start when an option is both a flag and in daemon.json, so $EP cannot be added to $CONF. Fix: move those registries into insecure-registries in $CONF, remove the flag from the unit (systemctl edit docker.service), run systemctl daemon-reload and systemctl restart docker, then run again"
-  fi
-fi
-find_dockerd check
-if [ "$RELOAD" = auto ] && [ -z "$DPID" ]; then
-  fail "no running dockerd found through $PID_FILE, so the change could not be applied; start docker (or point pidFile at the daemon's pid file) and run again. Nothing was changed"
-fi
-if [ "$RELOAD" = auto ] && ! docker_cmd info --format '{{.ID}}' >/dev/null 2>&1; then
-  fail "docker info does not answer, and it is how this script sees whether dockerd took the change; check the docker CLI (dockerCommand) and its access to the daemon, then run again. Nothing was changed"
-fi
-take_lock
-mkdir -p "$(dirname "$CONF")"
-
-rc=0
-TMP=$(py add "$CONF" "$EP") || rc=$?
-if [ "$rc" -eq 3 ]; then
-  TMP=""
-  say "$CONF already lists $EP in insecure-registries: nothing changed"
-  if [ ! -e "$STATE.ours" ]; then
-    save_original
-    cp -p "$CONF" "$STATE.ours"
-  fi
-  if [ "$RELOAD" = auto ]; then
-    if daemon_lists; then
-      say "dockerd (pid $DPID) already lists $EP as an insecure registry: not reloaded"
-    else
-      say "dockerd (pid $DPID) does not list $EP yet"
-      reload_dockerd
-      wait_for listed || fail "dockerd (pid $DPID) still does not list $EP as an insecure registry after the reload; see its log (journalctl -u docker)"
-      say "dockerd (pid $DPID) now lists $EP as an insecure registry"
-    fi
-  fi
-  exit 0
-fi
-if [ "$rc" -ne 0 ]; then
-  TMP=""
-  exit "$rc"
-fi
-validate "$TMP"
-save_original
-mv -f "$TMP" "$CONF"
-TMP=""
-cp -p "$CONF" "$STATE.ours"
-say "added $EP to insecure-registries in $CONF"
-if [ "$RELOAD" = none ]; then
-  say "reload is none: dockerd was not reloaded (it reads $CONF on SIGHUP or at its next start)"
-  exit 0
-fi
-reload_dockerd
-if wait_for listed; then
-  say "dockerd (pid $DPID) now lists $EP as an insecure registry"
-  exit 0
-fi
-if [ -e "$STATE.orig" ]; then put_file "$STATE.orig"; else rm -f "$CONF"; fi
-rm -f "$STATE.orig" "$STATE.absent" "$STATE.ours"
-reload_dockerd
-fail "dockerd (pid $DPID) did not list $EP as an insecure registry after the reload, so it rejected the new $CONF (see its log: journalctl -u docker); the previous $CONF was put back and dockerd reloaded again"
-`;
-}
-
-/** The untrust script (a `remote.Command`'s delete): undo what trust did, reload. Idempotent. */
-export function renderUntrustRegistry(opts: DaemonJsonOptions): string {
-    const o = resolveDaemonJsonOptions(opts);
-    return `${header(`stop trusting the registry ${o.endpoint} in ${o.daemonJson} (insecure-registries)`, o, true)}${FIND_DOCKERD}${CHANGE_HELPERS}
-# $CONF := $CONF without $EP, the insecure-registries key kept (even when the list is empty)
-remove_entry() {
-  rc=0
-  TMP=$(py remove "$CONF" "$EP") || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    TMP=""
-    exit "$rc"
-  fi
-  validate "$TMP"
-  mv -f "$TMP" "$CONF"
-  TMP=""
-}
-
-unlisted_or_warn() {
-  if wait_for unlisted; then
-    say "dockerd (pid $DPID) no longer lists $EP as an insecure registry"
-  else
-    say "warning: dockerd (pid $DPID) still lists $EP as an insecure registry after the reload; see its log (journalctl -u docker)" >&2
-  fi
-}
-
-find_python
-take_lock
-# restore (the original bytes), delete (there was no file), remove (only $EP), or none
-action=none
-if [ ! -e "$STATE.ours" ]; then
-  say "no saved state for $EP in $TRUST_DIR: there is nothing of ours to undo; $CONF was left as it is"
-elif py same "$CONF" "$STATE.ours"; then
-  if [ -e "$STATE.absent" ]; then
-    action=delete
-  elif py same "$CONF" "$STATE.orig"; then
-    say "$CONF still holds its original bytes ($EP was already listed before): nothing to undo"
-  else
-    action=restore
-  fi
-elif [ -e "$STATE.orig" ] && py has "$STATE.orig" "$EP"; then
-  say "$CONF was changed since, and $EP was listed before it was trusted: $CONF was left as it is"
-else
-  rc=0
-  py has "$CONF" "$EP" || rc=$?
-  case $rc in
-    0) action=remove ;;
-    1) say "$CONF does not list $EP: nothing to remove" ;;
-    *) exit "$rc" ;;
-  esac
-fi
-if [ "$action" = none ]; then
-  rm -f "$STATE.orig" "$STATE.absent" "$STATE.ours"
-  say "nothing changed: dockerd was not reloaded"
-  exit 0
-fi
-if [ "$RELOAD" = auto ]; then find_dockerd quiet; fi
-
-if [ "$action" = remove ]; then
-  remove_entry
-  say "$CONF was changed by someone else since $EP was trusted, so only $EP was removed from insecure-registries and everything else kept"
-else
-  if [ -n "$DPID" ]; then
-    # a reload that finds no insecure-registries key leaves the daemon's list as it was, so
-    # dockerd is first shown the file without $EP (the key kept), then the original is put back
-    remove_entry
-    say "first removed $EP from $CONF, keeping the insecure-registries key: dockerd ignores a reload without the key"
-    reload_dockerd
-    unlisted_or_warn
-  fi
-  if [ "$action" = delete ]; then
-    rm -f "$CONF"
-    say "$CONF held exactly what trusting $EP wrote and did not exist before: removed"
-  else
-    put_file "$STATE.orig"
-    say "$CONF held exactly what trusting $EP wrote: its original bytes were put back"
-  fi
-fi
-rm -f "$STATE.orig" "$STATE.absent" "$STATE.ours"
-if [ "$RELOAD" = none ]; then
-  say "reload is none: dockerd was not reloaded (it reads $CONF on SIGHUP or at its next start)"
-elif [ -z "$DPID" ]; then
-  say "dockerd is not running: it reads $CONF when it starts"
-elif [ "$action" = remove ]; then
-  reload_dockerd
-  unlisted_or_warn
-fi
-`;
-}
-
-/** The check script: exits non-zero unless the file lists the endpoint and the daemon does too. */
-export function renderCheckTrust(opts: DaemonJsonOptions): string {
-    const o = resolveDaemonJsonOptions(opts);
-    return `${header(`check that ${o.endpoint} is trusted through ${o.daemonJson}`, o, false)}
-find_python
-rc=0
-py has "$CONF" "$EP" || rc=$?
-if [ "$rc" -eq 1 ]; then
-  fail "$CONF does not list $EP in insecure-registries"
-elif [ "$rc" -ne 0 ]; then
-  exit "$rc"
-fi
-say "$CONF lists $EP in insecure-registries"
-if [ "$RELOAD" = none ]; then
-  say "reload is none: the running dockerd was not asked"
-  exit 0
-fi
-if daemon_lists; then
-  say "dockerd lists $EP as an insecure registry"
-else
-  fail "dockerd does not list $EP as an insecure registry (docker info): it has not read $CONF since the change; reload it (SIGHUP to the pid in $PID_FILE) or run the trust again"
-fi
-`;
+/** The restore script of a plan: the original bytes back where the files still hold what apply wrote. */
+export function renderRestore(o: DaemonScriptOptions, plan: DaemonConfigPlan): RenderedScript {
+    const title = `put back the daemon configuration from before the registry ${o.endpoint} (${o.security})`;
+    const changed = plan.error === undefined && plan.after !== undefined;
+    const extra: Vars = [
+        ["ours", changed && plan.after !== undefined ? sha256(plan.after) : "unchanged"],
+        ["orig", plan.before ? plan.before.bytes.toString("base64") : "absent"],
+        ["orig_mode", plan.before?.mode ?? "644"],
+        ["orig_owner", plan.before?.owner ?? "0:0"],
+        ["intermediate", plan.intermediate ?? ""],
+        ["restart", plan.restart && plan.error === undefined ? "yes" : "no"],
+        ["units", plan.error === undefined ? plan.units.length : 0],
+    ];
+    if (plan.error === undefined) {
+        plan.units.forEach((u, i) => {
+            extra.push(
+                [`unit_path_${i + 1}`, u.before.path],
+                [`unit_ours_${i + 1}`, sha256(u.after)],
+                [`unit_orig_${i + 1}`, u.before.bytes.toString("base64")],
+                [`unit_mode_${i + 1}`, u.before.mode],
+                [`unit_owner_${i + 1}`, u.before.owner],
+            );
+        });
+    }
+    return render(title, o, extra, "daemon_config_restore");
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { HostSpec } from "../spec/types";
+import { knownHostsLine } from "./sshIdentity";
 
 /** How the Docker provider's `ssh://` connections authenticate and verify hosts. */
 export interface DockerSshOptions {
@@ -11,17 +12,12 @@ export interface DockerSshOptions {
      */
     keyFile?: string;
     /**
-     * known_hosts file to verify the host keys of hosts without a pinned key. Defaults to the
-     * user's. Host keys are always verified (`StrictHostKeyChecking=yes`): a host whose key is not
-     * known fails instead of being trusted on first use.
+     * known_hosts file to verify the host keys of hosts without a pinned `hostKey` with. Defaults to
+     * the user's. Host keys are always verified (`StrictHostKeyChecking=yes`): a host whose key is not
+     * known fails instead of being trusted on first use. A host with `hostKey` is verified against
+     * that key alone (`KnownHostsCommand`, see `dockerSshOpts`).
      */
     knownHostsFile?: string;
-    /**
-     * Host name -> a known_hosts file holding exactly that host's pinned `hostKey` (see
-     * `knownHostsLine`). Such a host is verified against that file alone (the global known_hosts is
-     * off), as the remote commands verify it. Defaults to none: `knownHostsFile` for every host.
-     */
-    pinnedKnownHostsFiles?: Record<string, string>;
 }
 
 /** The Docker daemon URL of a host: `ssh://<user>@<address>:<port>`. */
@@ -34,10 +30,12 @@ export function dockerHostUrl(host: HostSpec): string {
  * time and attempts from the host's SSH settings, strict host key checking.
  */
 export function dockerSshOpts(host: HostSpec, opts: DockerSshOptions = {}): string[] {
-    const pinned = opts.pinnedKnownHostsFiles?.[host.name];
+    // a pinned hostKey is the only key accepted: no known_hosts file is read, ssh gets the line from
+    // KnownHostsCommand (OpenSSH 8.5 or later; no file to keep for a later destroy)
+    const pinned = knownHostsLine(host);
     const knownHosts =
         pinned !== undefined
-            ? ["-o", `UserKnownHostsFile=${pinned}`, "-o", "GlobalKnownHostsFile=/dev/null"]
+            ? ["-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", `KnownHostsCommand=/bin/echo ${pinned}`]
             : opts.knownHostsFile !== undefined
               ? ["-o", `UserKnownHostsFile=${opts.knownHostsFile}`]
               : [];

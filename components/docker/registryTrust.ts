@@ -1,90 +1,141 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import {
-    ReloadMode,
-    renderTrustRegistry,
-    renderUntrustRegistry,
-    validateDaemonJsonOptions,
+    DaemonScriptOptions,
+    parseInspection,
+    planDaemonConfig,
+    renderApply,
+    renderInspect,
+    renderRestore,
+    validateDaemonScriptOptions,
 } from "./daemonJson";
+
+/** The shell library a host's commands source (a `HostLibrary`, or anything with its directory and install command). */
+export interface InstalledLibrary {
+    /** The library's directory on the host. */
+    dir: string;
+    /** What a command that sources it depends on. */
+    ready: pulumi.Resource[];
+}
 
 export interface RegistryTrustArgs {
     /**
      * SSH connection to the Docker host (see `remoteConnection`): its private key is a secret and
-     * stays one. Required. Changing its `host` replaces the trust: the old host is untrusted first.
+     * stays one. Required. Another `host` or `port` replaces the trust: the old host's is undone first.
      */
     connection: command.types.input.remote.ConnectionArgs;
     /**
-     * The registry to trust, `<host>:<port>` exactly as image references start (`192.168.1.11:5000`).
-     * Required. It decides the scripts, so it is a plain string, not an Input.
+     * The registry, `<host>:<port>` exactly as image references start (`192.168.1.11:5000`).
+     * Required. It decides the scripts, so it is a plain string.
      */
     endpoint: string;
     /**
-     * The daemon's configuration file on the host. Defaults to `/etc/docker/daemon.json`. Must be
-     * the file the running dockerd reads (`--config-file`); the script refuses another.
+     * "insecure": the endpoint is merged into `insecure-registries` of daemon.json and dockerd
+     * reloaded (SIGHUP). "tls": daemon.json must not list it (removed when it does) and dockerd
+     * verifies the registry's certificate. Required.
      */
+    security: "insecure" | "tls";
+    /**
+     * Move `--insecure-registry` flags of the docker unit and its drop-ins into daemon.json and
+     * restart dockerd once (containers with a restart policy come back); delete restores the unit and
+     * restarts again. Defaults to false: a flag that conflicts is an error naming the file and line.
+     */
+    migrateUnitFlag?: boolean;
+    /** The host's shell library (`HostLibrary`). Required: every command here sources it. */
+    library: InstalledLibrary;
+    /** daemon.json on the host. Defaults to `/etc/docker/daemon.json` (must be the file dockerd reads). */
     daemonJson?: string;
     /**
-     * Directory on the host for the original file and the lock, kept from create to delete.
-     * Defaults to `/var/lib/macvlan-lab`.
+     * The state directory on the host (the lock). Defaults to `/var/lib/macvlan-lab`; must be the
+     * library's.
      */
     stateDir?: string;
-    /**
-     * Pid file of the dockerd to check and reload. Defaults to `/run/docker.pid`. Use each daemon's
-     * own pid file when several run on one machine.
-     */
+    /** dockerd's pid file. Defaults to `/run/docker.pid`. */
     pidFile?: string;
-    /**
-     * The docker CLI on the host (`docker info` checks the live setting): a program or an argument
-     * list. Defaults to `docker`.
-     */
-    dockerCommand?: string | string[];
-    /**
-     * "auto" reloads dockerd (SIGHUP or `systemctl reload docker`) and waits until it lists the
-     * registry; create then fails when no dockerd runs. "none" only edits the file. Defaults to
-     * "auto".
-     */
-    reload?: ReloadMode;
-    /** Seconds to wait for dockerd to show the registry after a reload. Defaults to 10. */
+    /** dockerd's systemd unit. Defaults to `docker.service`. */
+    unit?: string;
+    /** Seconds to wait for dockerd after telling it (a restart waits 6 times as long). Defaults to 10. */
     reloadTimeoutSeconds?: number;
 }
 
 /**
- * Makes one Docker host trust a plain-HTTP registry through `insecure-registries` in its
- * `daemon.json`: merged into the existing file, applied with a live reload (running containers are
- * not restarted), and undone on delete (the original bytes restored, or only this entry removed
- * when someone else changed the file since). One `remote.Command` child, `${name}-daemon-json`;
- * any change to the scripts or the host replaces it, deleting (untrusting) before creating.
+ * Makes one Docker host's daemon configuration fit the registry: `insecure-registries` of
+ * daemon.json for an insecure registry, none for a TLS one, and the unit's `--insecure-registry`
+ * flags moved when asked. Nothing but POSIX sh and coreutils runs on the host: daemon.json is
+ * decided in TypeScript (components/docker/daemonJson.ts).
+ *
+ * Children: `${name}-inspect` reads the files (read-only; no delete), `${name}-daemon-json` writes
+ * what the program decided when the files are still as read, and puts the original bytes back on
+ * delete when they still hold what it wrote. A change of the options re-reads (the inspect is
+ * replaced, and with it the write, undone first).
  */
 export class RegistryTrust extends pulumi.ComponentResource {
-    /** The trusted registry, `<host>:<port>`. */
+    /** The registry, `<host>:<port>`. */
     public readonly endpoint: string;
-    public readonly command: command.remote.Command;
-    /** What the trust script printed on the host. */
+    public readonly inspect: command.remote.Command;
+    public readonly daemonConfig: command.remote.Command;
+    /** What pushes and pulls of this host wait for. */
+    public readonly ready: pulumi.Resource[];
+    /** What the apply printed on the host. */
     public readonly stdout: pulumi.Output<string>;
 
     constructor(name: string, args: RegistryTrustArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:docker:RegistryTrust", name, {}, opts);
-        const { connection, ...options } = args;
-        const errors = validateDaemonJsonOptions(options);
+        const o: DaemonScriptOptions = {
+            endpoint: args.endpoint,
+            security: args.security,
+            daemonJson: args.daemonJson,
+            stateDir: args.stateDir,
+            pidFile: args.pidFile,
+            unit: args.unit,
+            reloadTimeoutSeconds: args.reloadTimeoutSeconds,
+            libraryDir: args.library.dir,
+        };
+        const errors = validateDaemonScriptOptions(o);
         if (errors.length > 0) {
             throw new pulumi.ResourceError(`RegistryTrust ${name}: ${errors.join("; ")}`, this);
         }
         this.endpoint = args.endpoint;
-        const create = renderTrustRegistry(options);
-        const del = renderUntrustRegistry(options);
-        this.command = new command.remote.Command(
+        const migrate = args.migrateUnitFlag ?? false;
+        const sshEndpoint = pulumi.all([args.connection.host, args.connection.port]).apply(([h, p]) => `${h}:${p ?? 22}`);
+        const inspect = renderInspect({ ...o, migrate });
+        // the library, and what the component itself waits for (the preflight): children do not
+        // inherit a component's dependsOn
+        const given = opts?.dependsOn;
+        const extra: pulumi.Input<pulumi.Resource>[] = given === undefined ? [] : Array.isArray(given) ? given : [given as pulumi.Input<pulumi.Resource>];
+        const deps = { parent: this, dependsOn: [...args.library.ready, ...extra], deleteBeforeReplace: true };
+        this.inspect = new command.remote.Command(
+            `${name}-inspect`,
+            {
+                connection: args.connection,
+                create: inspect.script,
+                // another option or host reads the files again (and the write is redone after its undo)
+                triggers: [inspect.identity, sshEndpoint],
+            },
+            // never read again in place: a new library version changes the script's text only, and
+            // a second read would see the files as this trust wrote them, not as they were
+            { ...deps, ignoreChanges: ["create"] },
+        );
+        const scripts = pulumi.all([this.inspect.stdout, this.inspect.urn]).apply(([stdout, urn]) => {
+            const plan = planDaemonConfig({ endpoint: args.endpoint, security: args.security, migrate }, parseInspection(stdout));
+            const again = `pulumi up --replace '${urn}' (the trust reads the files again and decides anew)`;
+            const apply = renderApply(o, plan, again);
+            const restore = renderRestore(o, plan);
+            return { create: apply.script, delete: restore.script, identity: `${apply.identity} ${restore.identity}` };
+        });
+        this.daemonConfig = new command.remote.Command(
             `${name}-daemon-json`,
             {
-                connection,
-                create,
-                delete: del,
-                // any change replaces the command: the old delete untrusts, then the new create
-                // trusts (only host and port of the connection: the key stays out of the triggers)
-                triggers: [create, del, pulumi.all([connection.host, connection.port]).apply(([h, p]) => `${h}:${p ?? 22}`)],
+                connection: args.connection,
+                create: scripts.create,
+                delete: scripts.delete,
+                // what it writes and restores (not the library's version: a new library only runs create again)
+                triggers: [scripts.identity, sshEndpoint],
             },
-            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
+            deps,
         );
-        this.stdout = this.command.stdout;
+        this.ready = [this.daemonConfig];
+        this.stdout = this.daemonConfig.stdout;
         this.registerOutputs({ endpoint: this.endpoint, stdout: this.stdout });
     }
 }

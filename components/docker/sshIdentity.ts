@@ -1,6 +1,7 @@
 /**
  * One key for everything: the Docker provider's `ssh://` connections use the same `sshPrivateKey`
- * secret as the remote commands, and the host keys pinned with `hostKey` reach its known_hosts.
+ * secret as the remote commands, and the host keys pinned with `hostKey` are the only ones its ssh
+ * accepts (a known_hosts line given by `KnownHostsCommand`: `knownHostsLine`, `dockerSshOpts`).
  *
  * The Docker provider (pulumi-docker 5.x, kreuzwerker terraform-provider-docker v4.5.0) runs the
  * system `ssh` client with the provider's `sshOpts` (docker/cli `connhelper`); it takes no key
@@ -25,7 +26,10 @@ import * as os from "os";
 import * as path from "path";
 import { HostSpec } from "../spec/types";
 
-/** A known_hosts line for a pinned host: `<address> <type> <base64>`, `[<address>]:<port> ...` off port 22. */
+/**
+ * A known_hosts line for a pinned host: `<address> <type> <base64>`, `[<address>]:<port> ...` off
+ * port 22 (how ssh looks a host up). Only base64 and names: nothing ssh's `%` tokens would expand.
+ */
 export function knownHostsLine(host: HostSpec): string | undefined {
     const key = host.ssh.hostKey;
     if (key === undefined) {
@@ -46,27 +50,18 @@ export function runFilesDir(env: NodeJS.ProcessEnv = process.env): string {
     return path.join(os.tmpdir(), `macvlan-lab-${os.userInfo().uid}`);
 }
 
-/** What {@link writeRunSshFiles} wrote; the names the provider options refer to. */
+/** What {@link writeRunSshFiles} wrote; the name the provider options refer to. */
 export interface RunSshFiles {
     /** The private key, 0600. */
     keyFile: string;
-    /** Host name -> its known_hosts file (pinned hosts only), 0600. */
-    knownHostsFiles: Record<string, string>;
 }
 
-/** The file names of a run (pure): `<dir>/<project>-<stack>-<digest of the key>.key`, `...-<host>.known_hosts`. */
-export function runSshFileNames(dir: string, project: string, stack: string, privateKey: string, hosts: readonly HostSpec[]): RunSshFiles {
+/** The file name of a run (pure): `<dir>/<project>-<stack>-<digest of the key>.key`. */
+export function runSshFileNames(dir: string, project: string, stack: string, privateKey: string): RunSshFiles {
     const safe = (s: string) => s.replace(/[^a-zA-Z0-9_.-]/g, "_");
     // one file per key: two labs of one stack name with different keys keep theirs apart
     const digest = createHash("sha256").update("macvlan-lab docker ssh key\0").update(privateKey).digest("hex").slice(0, 16);
-    const base = path.join(dir, `${safe(project)}-${safe(stack)}-${digest}`);
-    const knownHostsFiles: Record<string, string> = {};
-    for (const h of hosts) {
-        if (h.ssh.hostKey !== undefined) {
-            knownHostsFiles[h.name] = `${base}-${h.name}.known_hosts`;
-        }
-    }
-    return { keyFile: `${base}.key`, knownHostsFiles };
+    return { keyFile: path.join(dir, `${safe(project)}-${safe(stack)}-${digest}.key`) };
 }
 
 /** Makes `dir` (0700) or checks that it is a directory of ours that nobody else can enter. */
@@ -148,25 +143,21 @@ tick();
 `;
 
 /**
- * Writes the key and the pinned hosts' known_hosts files for this run (see the module comment) and
- * arranges their removal after it: when the `pulumi` process exits, or, with no `pulumi` above this
- * process (tests, another runner), when this process exits.
+ * Writes the key for this run (see the module comment) and arranges its removal after it: when the
+ * `pulumi` process exits, or, with no `pulumi` above this process (tests, another runner), when this
+ * process exits.
  */
 export function writeRunSshFiles(args: {
     project: string;
     stack: string;
-    /** The `sshPrivateKey` secret's text: names the files; written unless `writeKey` is false. */
+    /** The `sshPrivateKey` secret's text. */
     privateKey: string;
-    /** false: only the known_hosts files (the key is a file of the user's, `sshKeyFile`). Defaults to true. */
-    writeKey?: boolean;
-    hosts: readonly HostSpec[];
     dir?: string;
 }): RunSshFiles {
     const dir = args.dir ?? runFilesDir();
     privateDir(dir);
-    const files = runSshFileNames(dir, args.project, args.stack, args.privateKey, args.hosts);
-    const writeKey = args.writeKey ?? true;
-    const all = [...(writeKey ? [files.keyFile] : []), ...Object.values(files.knownHostsFiles)];
+    const files = runSshFileNames(dir, args.project, args.stack, args.privateKey);
+    const all = [files.keyFile];
     const engine = enginePid();
     const markerDir = `${files.keyFile}.runs`;
     let marker: string | undefined;
@@ -181,12 +172,7 @@ export function writeRunSshFiles(args: {
         });
     }
     // OpenSSH refuses a key file whose last line has no newline
-    if (writeKey) writePrivate(files.keyFile, args.privateKey.endsWith("\n") ? args.privateKey : `${args.privateKey}\n`);
-    for (const h of args.hosts) {
-        const line = knownHostsLine(h);
-        const file = files.knownHostsFiles[h.name];
-        if (line !== undefined && file !== undefined) writePrivate(file, `${line}\n`);
-    }
+    writePrivate(files.keyFile, args.privateKey.endsWith("\n") ? args.privateKey : `${args.privateKey}\n`);
     if (engine === undefined || marker === undefined) {
         return files;
     }

@@ -71,12 +71,16 @@ export class HostNetworking extends pulumi.ComponentResource {
             );
 
         // the component's dependsOn (a preflight, say) holds its first command, and so all of them
-        this.parentInterface = new ParentInterface(`${name}-parent`, { host, privateKey, ...renderOptions }, { parent: this, dependsOn: opts?.dependsOn });
+        this.parentInterface = new ParentInterface(
+            `${name}-parent`,
+            { host, privateKey, library: this.library, ...renderOptions },
+            { parent: this, dependsOn: opts?.dependsOn },
+        );
         const before: pulumi.Resource[] = [...this.parentInterface.ready];
         if (vlans.length > 0) {
             this.kernelModule = new KernelModule(
                 `${name}-8021q`,
-                { host, privateKey, ...renderOptions },
+                { host, privateKey, library: this.library, ...renderOptions },
                 { parent: this, dependsOn: [...this.parentInterface.ready] },
             );
             before.push(...this.kernelModule.ready);
@@ -84,7 +88,7 @@ export class HostNetworking extends pulumi.ComponentResource {
         for (const vlan of vlans) {
             this.vlanInterfaces[vlan.interfaceName] = new VlanInterface(
                 `${name}-${vlan.interfaceName}`,
-                { host, vlan, privateKey, ...renderOptions },
+                { host, vlan, privateKey, library: this.library, ...renderOptions },
                 { parent: this, dependsOn: [...before] },
             );
         }

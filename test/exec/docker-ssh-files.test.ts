@@ -17,7 +17,7 @@ function fakeEngine(dir: string, seconds: number): { child: ChildProcess; done: 
     const exe = path.join(dir, "bin", "pulumi");
     fs.mkdirSync(path.dirname(exe), { recursive: true });
     if (!fs.existsSync(exe)) fs.symlinkSync("/bin/sh", exe);
-    const program = `require(${JSON.stringify(MODULE)}).writeRunSshFiles({project: "p", stack: "s", privateKey: process.env.KEY, hosts: [], dir: process.env.DIR}); console.log("written")`;
+    const program = `require(${JSON.stringify(MODULE)}).writeRunSshFiles({project: "p", stack: "s", privateKey: process.env.KEY, dir: process.env.DIR}); console.log("written")`;
     const child = spawn(exe, ["-c", `"$NODE" -r ts-node/register/transpile-only -e "$PROG" && sleep ${seconds}`], {
         env: { ...process.env, NODE: process.execPath, PROG: program, KEY, DIR: path.join(dir, "run") },
         stdio: ["ignore", "pipe", "inherit"],
@@ -78,6 +78,6 @@ describe("exec: the run's ssh key file", function () {
         fs.chmodSync(shared, 0o755);
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const m = require(MODULE) as typeof import("../../components/docker/sshIdentity");
-        assert.throws(() => m.writeRunSshFiles({ project: "p", stack: "s", privateKey: KEY, hosts: [], dir: shared }), /is not a private directory of this user/);
+        assert.throws(() => m.writeRunSshFiles({ project: "p", stack: "s", privateKey: KEY, dir: shared }), /is not a private directory of this user/);
     });
 });

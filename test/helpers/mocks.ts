@@ -5,11 +5,28 @@
  * and turns Outputs into Promises. Also the secret helpers tests assert with (`secretAlong`,
  * `withoutSecrets`, `unwrapSecrets`).
  */
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The wire marker of a secret value (the SDK's `specialSigKey` / `specialSecretSig`). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The daemon.json the mocks' hosts have (the lab's hosts start with it). */
+export const MOCK_DAEMON_JSON = '{"log-level": "warn"}\n';
+
+/**
+ * What the registry trust's inspect command prints on a host with {@link MOCK_DAEMON_JSON}, no
+ * systemd unit flag (components/scripts/docker/daemon.sh `docker_inspect`): the program decides
+ * daemon.json from it.
+ */
+export const MOCK_INSPECT_REPORT = [
+    "@conf /etc/docker/daemon.json",
+    `@daemon-json /etc/docker/daemon.json 644 0:0 ${createHash("sha256").update(MOCK_DAEMON_JSON).digest("hex")} ${Buffer.from(MOCK_DAEMON_JSON).toString("base64")}`,
+    "@systemd no",
+    "@end",
+    "",
+].join("\n");
 
 export interface Registered {
     type: string;
@@ -67,7 +84,7 @@ export function installMocks(
                     state.networkDatas = [{ ipAddress: args.inputs.networksAdvanced?.[0]?.ipv4Address ?? "10.99.0.2" }];
                 }
                 if (args.type === "command:remote:Command") {
-                    state.stdout = "";
+                    state.stdout = args.name.endsWith("-trust-inspect") ? MOCK_INSPECT_REPORT : "";
                     state.stderr = "";
                 }
                 return { id: `${args.name}-id-${nextId++}`, state: { ...state, ...extraState(args) } };

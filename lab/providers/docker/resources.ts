@@ -5,6 +5,7 @@
  */
 import * as http from "http";
 import * as https from "https";
+import { systemRoots } from "./tlsRoots";
 import { AuthConfig, digestRequest, parseImageOptions, pushName, pushRegistryAuthHeader, registryImageAuth } from "./auth";
 import { DockerApi, isNotFound } from "./dockerApi";
 import { Fields, Json, JsonObject, isObject, unwrapSecrets } from "./values";
@@ -354,7 +355,8 @@ function httpRequest(method: string, url: string, headers: Record<string, string
     return new Promise((resolve, reject) => {
         const req = mod.request(
             url,
-            { method, headers, timeout: 30_000, ...(u.protocol === "https:" && insecureSkipVerify ? { rejectUnauthorized: false } : {}) },
+            // https: verified against Go's system roots (tlsRoots.ts), unless insecureSkipVerify
+            { method, headers, timeout: 30_000, ...(u.protocol === "https:" ? (insecureSkipVerify ? { rejectUnauthorized: false } : { ca: systemRoots() }) : {}) },
             (res) => {
                 const chunks: Buffer[] = [];
                 res.on("data", (c: Buffer) => chunks.push(c));
@@ -378,7 +380,12 @@ async function getImageDigest(name: string, auth: AuthConfig, insecureSkipVerify
         const { createHash } = await import("crypto");
         return `sha256:${createHash("sha256").update(res.body).digest("hex")}`;
     }
-    if (res.status === 401) throw new Error(`bad credentials: ${res.status} (token auth is not served by this stand-in)`);
+    if (res.status === 401) {
+        // parseAuthHeader fails on anything but a Bearer challenge (a Basic realm: htpasswd)
+        const challenge = String(res.headers["www-authenticate"] ?? "");
+        if (challenge.startsWith("Bearer")) throw new Error(`bad credentials: 401 Unauthorized (token auth is not served by this stand-in)`);
+        throw new Error(`bad credentials: 401 Unauthorized`);
+    }
     throw new Error(`got bad response from registry: ${res.status} ${http.STATUS_CODES[res.status] ?? ""}`.trim());
 }
 
@@ -449,7 +456,7 @@ export async function registryImageDelete(ctx: OpContext, state: JsonObject): Pr
         const r = digestRequest(name, auth, ref === o.tag);
         const url = `${auth.serverAddress}/v2/${o.repository}/manifests/${ref}`;
         try {
-            const res = await httpRequest("DELETE", url, r.headers, true);
+            const res = await httpRequest("DELETE", url, r.headers, f.bool("insecureSkipVerify", false));
             if ([200, 202, 404].includes(res.status)) return;
             if (ref === o.tag) throw new Error(`got bad response from registry: ${res.status}`);
         } catch (e) {

@@ -72,9 +72,9 @@ export function sshArgv(daemonUrl: string, sshOpts: readonly string[]): string[]
 
 /**
  * A duplex byte stream over one `ssh ... docker system dial-stdio` process (docker/cli's
- * commandconn): writes go to its stdin, reads come from its stdout. When ssh exits before the
- * stream ended, the stream fails with ssh's exit code and the last lines of its stderr. The socket
- * methods http.Agent calls are no-ops.
+ * commandconn): writes go to its stdin, reads come from its stdout. At the end of its stdout the
+ * stream ends when ssh exited 0, and fails as commandconn's handleEOF says otherwise (the command,
+ * its exit status, its stderr). The socket methods http.Agent calls are no-ops.
  */
 export class SshStdioConnection extends Duplex {
     private readonly child: ChildProcess;
@@ -90,9 +90,29 @@ export class SshStdioConnection extends Duplex {
         out.on("data", (b: Buffer) => {
             if (!this.push(b)) out.pause();
         });
+        // commandconn handleEOF: at EOF, wait (up to 10 s) for ssh to exit; a failed ssh turns the EOF
+        // into an error with its exit status and stderr (e.g. "Host key verification failed.")
         out.on("end", () => {
             this.ended = true;
-            this.push(null);
+            const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+                if (this.destroyed) return;
+                if (code === 0) {
+                    this.push(null);
+                    return;
+                }
+                const status = code !== null ? `exit status ${code}` : signal !== null ? `signal: ${signal}` : "did not exit after EOF";
+                this.destroy(new Error(`command [${argv.join(" ")}] has exited with ${status}, make sure the URL is valid, and Docker 18.09 or later is installed on the remote host: stderr=${this.stderr}`));
+            };
+            if (this.child.exitCode !== null || this.child.signalCode !== null) {
+                settle(this.child.exitCode, this.child.signalCode);
+                return;
+            }
+            const timer = setTimeout(() => settle(null, null), 10_000);
+            this.child.once("exit", (code, signal) => {
+                clearTimeout(timer);
+                // stderr may still be draining: let it, then settle
+                setImmediate(() => settle(code, signal));
+            });
         });
         err.on("data", (b: Buffer) => {
             this.stderr = (this.stderr + b.toString("utf8")).slice(-4000);

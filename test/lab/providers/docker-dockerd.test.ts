@@ -3,6 +3,8 @@
  * (root and the Debian packages of lab/packages.txt; skipped with the reason elsewhere).
  */
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
 import { DockerStandInProvider } from "../../../lab/providers/docker/provider";
 import { TOKENS, diffProperties } from "../../../lab/providers/docker/rules";
 import { JsonObject } from "../../../lab/providers/docker/values";
@@ -74,5 +76,44 @@ describe("lab: docker stand-in against a real dockerd over ssh", function () {
         await p.delete(img.id, urn(TOKENS.remoteImage, "bb"), img.outs);
         assert.equal(await sh("docker ps -aq; docker volume ls -q; docker network ls -q -f name=mv"), "");
         assert.notEqual(await sh("docker images -q busybox:latest"), "", "keepLocally keeps the image");
+    });
+
+    it("takes the key and the host key only as the system ssh takes them from sshOpts (what the real provider passes on)", async () => {
+        const l = up();
+        const { dockerSshOpts } = await import("../../../components/docker/provider");
+        const host = (hostKey?: string) => ({
+            name: "docker01", nic: "ens33", nicIsManagement: true, backend: "iproute2" as const, configDir: "/etc/macvlan-lab",
+            ssh: { address: "192.168.1.11", port: 22, user: "root", dialErrorLimit: 1, perDialTimeout: 5, ...(hostKey !== undefined ? { hostKey } : {}) },
+        });
+        // a RemoteImage of an image the host has: one API call over ssh, its errors not swallowed
+        const listNetworks = async (sshOpts: string[]) => {
+            const q = new DockerStandInProvider(() => undefined, (argv) => l.controllerArgv(argv));
+            q.configure({ host: "ssh://root@192.168.1.11:22", sshOpts, registryAuth: [] });
+            return q.create(urn(TOKENS.remoteImage, "probe"), { name: "busybox:latest", keepLocally: true });
+        };
+        const pinned = l.hostKeys.docker01;
+        assert.match(pinned, /^ssh-ed25519 /);
+        // the program's options: the key file, the pinned key through KnownHostsCommand, no known_hosts file
+        const ok = await listNetworks(dockerSshOpts(host(pinned), { keyFile: l.privateKeyPath }));
+        assert.match(String((ok.outs as JsonObject).imageId), /^sha256:/);
+        // another pinned key: ssh refuses the host
+        const other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOv4Tq5d7Zk1cJb2QwYtq0mHbJ9o0Cq3m0m0Tn3nKk0f";
+        await assert.rejects(listNetworks(dockerSshOpts(host(other), { keyFile: l.privateKeyPath })), /has exited with exit status 255, .*stderr=.*Host key verification failed/s);
+        // a key the host does not authorize: refused (-F /dev/null: the lab controller's ~/.ssh/config
+        // names the lab's key for every host, which ssh would offer too). A key file that is not there
+        // is dropped by ssh with a warning, and ssh then offers the default ~/.ssh/id_* keys (the
+        // controller's is the lab's key), so that case is no refusal here.
+        const stranger = `${l.privateKeyPath}.stranger-${process.pid}`;
+        const gen = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger], { encoding: "utf8" });
+        assert.equal(gen.status, 0, gen.stderr);
+        try {
+            await assert.rejects(
+                listNetworks(["-F", "/dev/null", ...dockerSshOpts(host(pinned), { keyFile: stranger })]),
+                /has exited with exit status 255, make sure the URL is valid.*stderr=.*Permission denied \(publickey\)/s,
+            );
+        } finally {
+            fs.rmSync(stranger, { force: true });
+            fs.rmSync(`${stranger}.pub`, { force: true });
+        }
     });
 });

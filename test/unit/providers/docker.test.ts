@@ -3,6 +3,12 @@
  * digest requests, ssh argv, config and request bodies, install.
  */
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { X509Certificate } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadSystemRoots } from "../../../lab/providers/docker/tlsRoots";
 import {
     authConfigForRegistry,
     canonicalizeRegistryAddress,
@@ -176,5 +182,39 @@ describe("docker stand-in: ssh argv, config, request bodies, install", () => {
         assert.equal(host.NetworkMode, "bridge");
         assert.deepEqual(flattenPorts({ "5000/tcp": [{ HostIp: "0.0.0.0", HostPort: "5000" }] }), [{ internal: 5000, external: 5000, ip: "0.0.0.0", protocol: "tcp" }]);
         assert.equal(minApiVersion("1.41", "1.51"), "1.41");
+    });
+});
+
+describe("docker stand-in: the roots a digest check over https is verified with (Go's loadSystemRoots)", () => {
+    let dir: string;
+    const cert = (cn: string): string => {
+        const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null", "-subj", `/CN=${cn}`, "-days", "1"], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout;
+    };
+    const cns = (pems: string[]): string[] => pems.map((p) => new X509Certificate(p).subject).sort();
+    before(function () {
+        if (spawnSync("openssl", ["version"]).status !== 0) {
+            console.log("      skipping: openssl is not installed (it makes the test certificates)");
+            this.skip();
+        }
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "mvltest-roots-"));
+        fs.mkdirSync(path.join(dir, "d1"));
+        fs.mkdirSync(path.join(dir, "d2"));
+        fs.writeFileSync(path.join(dir, "bundle.pem"), cert("bundle") + "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
+        fs.writeFileSync(path.join(dir, "d1", "ca.crt"), cert("lab-ca"));
+        fs.writeFileSync(path.join(dir, "d1", "key.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        fs.symlinkSync("ca.crt", path.join(dir, "d1", "abcd1234.0")); // c_rehash's link: not read twice
+        fs.writeFileSync(path.join(dir, "d2", "other.crt"), cert("other"));
+    });
+    after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("SSL_CERT_FILE replaces the bundle list; SSL_CERT_DIR the directories (':'-separated); only certificates that parse", () => {
+        assert.deepEqual(cns(loadSystemRoots({ SSL_CERT_FILE: path.join(dir, "bundle.pem"), SSL_CERT_DIR: `${path.join(dir, "d1")}:${path.join(dir, "d2")}:/nonexistent` })), ["CN=bundle", "CN=lab-ca", "CN=other"]);
+        assert.deepEqual(cns(loadSystemRoots({ SSL_CERT_FILE: "/nonexistent", SSL_CERT_DIR: path.join(dir, "d2") })), ["CN=other"]);
+    });
+
+    it("without SSL_CERT_DIR, a CA in some other directory is not trusted", () => {
+        assert.ok(!cns(loadSystemRoots({ SSL_CERT_FILE: path.join(dir, "bundle.pem") })).includes("CN=lab-ca"));
     });
 });
