@@ -48,12 +48,12 @@ interface Result {
 }
 
 /** One measurement, in this process: generate, install mocks, run index.ts, wait for the RPCs. */
-async function child(hosts: number): Promise<Result> {
+async function child(hosts: number, programRoot: string): Promise<Result> {
     // loaded before the clock starts: module compilation is not the program's work
     const pulumi = await import("@pulumi/pulumi");
-    await import("../components");
+    await import(path.join(programRoot, "components"));
     const { generateLab } = await import("../test/helpers/generate");
-    const { parseLab } = await import("../components/spec/validate");
+    const { parseLab } = (await import(path.join(programRoot, "components", "spec", "validate"))) as typeof import("../components/spec/validate");
 
     const lab = generateLab({ hosts, networks: NETWORKS, containersPerHost: CONTAINERS_PER_HOST, seed: SEED });
     const a = lab.containers[0];
@@ -106,7 +106,7 @@ async function child(hosts: number): Promise<Result> {
         console.log(`PROGRESS ${JSON.stringify({ resources, rssMb: process.memoryUsage().rss / 1024 / 1024 })}`);
     }, 2000);
     const t0 = performance.now();
-    await import("../index");
+    await import(path.join(programRoot, "index"));
     // every registration and its outputs done: disconnect() first waits for the queue of RPCs to drain
     await pulumi.runtime.disconnect();
     const declareMs = performance.now() - t0;
@@ -147,17 +147,14 @@ function oldRuleAux(spec: import("../components/spec/types").LabSpec): number {
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
-/** The program, the generator and this file as JavaScript (built once per content). */
-async function build(): Promise<string> {
-    const { transpileTree, tsFilesUnder } = await import("../lab/build"); // loads typescript: not in the children
-    const files = [
-        path.join(REPO_ROOT, "index.ts"),
-        ...tsFilesUnder(path.join(REPO_ROOT, "components")),
-        path.join(REPO_ROOT, "test", "helpers", "generate.ts"),
-        path.join(REPO_ROOT, "lab", "build.ts"),
-        __filename,
-    ];
-    return transpileTree("bench-program", files);
+/** The program, and the generator with this file, as JavaScript (each built once per content). */
+async function build(): Promise<{ program: string; bench: string }> {
+    // the program as the lab runs it (with the shell library it installs on hosts), and beside it the
+    // generator and this file; loading lab/build.ts loads typescript, which the children never do
+    const { buildProgram, transpileTree } = await import("../lab/build");
+    const program = buildProgram();
+    const bench = transpileTree("bench-program", [path.join(REPO_ROOT, "test", "helpers", "generate.ts"), __filename]);
+    return { program, bench };
 }
 
 /** How a size ended: its numbers, or how far it got before a limit stopped it. */
@@ -167,11 +164,11 @@ type Outcome = { ok: true; result: Result } | { ok: false; hosts: number; why: s
  * Runs one size in a process of its own, with a heap limit and a time limit, so that a size the
  * machine cannot hold ends with a line saying how far it got instead of taking the machine down.
  */
-function run(root: string, hosts: number, limits: { heapMb: number; timeoutSeconds: number }): Promise<Outcome> {
-    const script = path.join(root, "bench", "program.bench.js");
+function run(root: { program: string; bench: string }, hosts: number, limits: { heapMb: number; timeoutSeconds: number }): Promise<Outcome> {
+    const script = path.join(root.bench, "bench", "program.bench.js");
     const started = performance.now();
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, [`--max-old-space-size=${limits.heapMb}`, script, "--child", String(hosts)], {
+        const child = spawn(process.execPath, [`--max-old-space-size=${limits.heapMb}`, script, "--child", String(hosts), root.program], {
             cwd: REPO_ROOT,
             stdio: ["ignore", "pipe", "pipe"],
         });
@@ -280,7 +277,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === "--child") {
-    child(Number(process.argv[3])).then(
+    child(Number(process.argv[3]), process.argv[4]).then(
         (r) => {
             console.log(`RESULT ${JSON.stringify(r)}`);
             process.exit(0);

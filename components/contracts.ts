@@ -41,6 +41,30 @@ export function emulatedVlanLinkAlias(id: number, parent: string): string {
     return `macvlan-lab emulated VLAN ${id} on ${parent}`;
 }
 
+/** What a connectivity check expects of a ping. */
+export type Reachability = "reachable" | "unreachable";
+
+/** What a ping showed: "error" when it could not be run (container missing or stopped, time-out). */
+export type Observed = Reachability | "error";
+
+/**
+ * One row of the check matrix: the program's `checks` stack output, which the lab prints
+ * (`pulumi stack output checks`).
+ */
+export interface CheckRow {
+    /** `<host>/<container>` the ping ran in. */
+    source: string;
+    /** `<host>/<container>` pinged. */
+    target: string;
+    /** The network the ping crosses (`mac_net10`, or `<from>-><to>` for an isolation check). */
+    network: string;
+    targetIp: string;
+    expected: Reachability;
+    observed: Observed;
+    /** observed === expected */
+    ok: boolean;
+}
+
 /** Throws unless `value` is an absolute path of safe characters without `..` (and not `/`). */
 export function checkStatePath(what: string, value: string): void {
     if (!SAFE_ABSOLUTE_PATH.test(value) || value === "/") {

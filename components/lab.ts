@@ -8,7 +8,7 @@ import { remoteConnection } from "./connection";
 import { HostNetworking } from "./host/hostNetworking";
 import { HostLibrary } from "./scripts/hostLibrary";
 import { DockerSshOptions, dockerProvider, insecureRegistryAuth } from "./docker/provider";
-import { MacvlanNetwork } from "./docker/macvlanNetwork";
+import { MacvlanNetwork, NetworkHostTarget } from "./docker/macvlanNetwork";
 import { PrivateRegistry } from "./docker/registry";
 import { LabContainer } from "./docker/container";
 import { RegistryTrust } from "./docker/registryTrust";
@@ -148,13 +148,16 @@ export class MacvlanLab extends pulumi.ComponentResource {
         }
 
         for (const n of spec.networks) {
-            const targets: Record<string, { provider: docker.Provider; dependsOn: pulumi.Resource[] }> = {};
+            const targets: Record<string, NetworkHostTarget> = {};
             for (const h of n.hosts) {
                 const net = this.hostNetworking[h];
                 const parent = n.parents[h];
+                const vlan = net.vlanInterfaces[parent];
                 targets[h] = {
                     provider: this.providers[h],
-                    dependsOn: net.vlanInterfaces[parent] ? net.vlanInterfaces[parent].ready : net.parentInterface.ready,
+                    dependsOn: vlan ? vlan.ready : net.parentInterface.ready,
+                    // a replaced VLAN interface (ip link delete) replaces the network and its containers
+                    ...(vlan ? { parentRevision: vlan.revision } : {}),
                 };
                 this.summary[h].networks[n.name] = {
                     subnet: n.subnet,
@@ -228,6 +231,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     spec,
                     containers: this.containers,
                     connections: Object.fromEntries(spec.hosts.map((h) => [h.name, remoteConnection(h.ssh, privateKey)])),
+                    libraries: this.libraries,
                 },
                 { parent: this },
             );

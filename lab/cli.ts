@@ -18,6 +18,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { CheckRow as ProgramCheckRow, LAB_NAME } from "../components/contracts";
 import { LabHosts, LabTopology, attachLab, checkPrerequisites, hostsDown, hostsUp } from "./hosts";
 import { isAlive, cmdline } from "./hosts/proc";
 import { ensurePackages } from "./packages";
@@ -97,7 +98,7 @@ export function labsWithNamespaces(): string[] {
     const names = new Set<string>();
     try {
         for (const n of fs.readdirSync("/run/netns")) {
-            const m = /^([a-z0-9][a-z0-9-]{0,23})_(switch|controller|host_.+)$/.exec(n);
+            const m = new RegExp(`^(${LAB_NAME.source.slice(1, -1)})_(switch|controller|host_.+)$`).exec(n);
             if (m) names.add(m[1]);
         }
     } catch {
@@ -118,16 +119,8 @@ function tryAttach(name: string): LabHosts | undefined {
 // ---------------------------------------------------------------------------------------------
 // the real engine, run in the controller's namespaces
 
-/** One row of the program's `checks` output. */
-export interface CheckRow {
-    source: string;
-    target: string;
-    network: string;
-    targetIp?: string;
-    expected: string;
-    observed: string;
-    ok: boolean;
-}
+/** One row of the program's `checks` output as read back from the stack (the contract's row; a stack of an older program may lack `targetIp`). */
+export type CheckRow = Omit<ProgramCheckRow, "targetIp"> & Partial<Pick<ProgramCheckRow, "targetIp">>;
 
 export interface EngineOutcome {
     /** pulumi's exit status (124 when it was stopped for time). */

@@ -5,6 +5,7 @@
  * {@link loadStack} which reads the stack file.
  */
 import { IPv4, IPv4CidrRange, Validator } from "ip-num";
+import { LAB_NAME } from "../components/contracts";
 import { LabSpec } from "../components/spec/types";
 import { parseLab } from "../components/spec/validate";
 import { planLab } from "../components/spec/plan";
@@ -14,7 +15,6 @@ import { STACKS_DIR, listStacks, loadStackConfig, rawLabConfig } from "./stackFi
 /** The widest management subnet the lab derives: no wider than needed, and no narrower than /24 when possible. */
 const PREFERRED_PREFIX = 24;
 const MIN_PREFIX = 8;
-const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
 
 export interface LoadedStack {
     stack: string;

@@ -8,14 +8,12 @@
  * resources' outputs (a `pulumi.Input`, see {@link resolveCheckCases}) and renders the script
  * inside an `apply`, so {@link renderPingCheck} always receives plain, resolved strings.
  */
-import { shellQuote } from "../shell";
-import { DOCKER_NAME, HOST_NAME } from "../spec/names";
+import { shellJoin } from "../shell";
+import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability } from "../contracts";
+import { installedLibraryDir, renderScript } from "../scripts";
+import { DOCKER_NAME, HOST_NAME, SAFE_ABSOLUTE_PATH } from "../spec/names";
 
-/** What a ping is expected to show. */
-export type Reachability = "reachable" | "unreachable";
-
-/** What a ping showed: "error" when it could not be run (container missing or stopped, time-out). */
-export type Observed = Reachability | "error";
+export { CheckRow, Observed, Reachability } from "../contracts";
 
 /** One ping, from a container on the host that runs the script to a container's address. */
 export interface PingCase {
@@ -76,21 +74,13 @@ export interface PingCheckOptions {
      * Defaults to `docker`.
      */
     dockerCommand?: string | readonly string[];
+    /**
+     * Where the host's shell library is (`HostLibrary.dir`). Defaults to where it is installed for
+     * the default state directory, `/var/lib/macvlan-lab/lib/<id>`.
+     */
+    libraryDir?: string;
 }
 
-/** One row of the check matrix (a stack output). */
-export interface CheckRow {
-    /** `<host>/<container>` the ping ran in. */
-    source: string;
-    /** `<host>/<container>` pinged. */
-    target: string;
-    network: string;
-    targetIp: string;
-    expected: Reachability;
-    observed: Observed;
-    /** observed === expected */
-    ok: boolean;
-}
 
 /** `<host>/<container>`, the key of a container across the lab. */
 export function containerKey(c: { host: string; name: string }): string {
@@ -186,7 +176,6 @@ export function casesBySourceHost<T extends { sourceHost: string }>(cases: reado
     return m;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
 /** A network label: printable, no tab (the output's separator), not empty. */
 const NETWORK_LABEL = /^[a-zA-Z0-9_.>-]{1,128}$/;
 
@@ -222,17 +211,24 @@ export function validatePingCheck(cases: readonly PingCase[], opts: PingCheckOpt
     if (argv.length === 0 || argv[0] === "" || argv.some((a) => /[\0\n]/.test(a))) {
         errors.push(`dockerCommand ${JSON.stringify(dc)} is not a command`);
     }
+    if (opts.libraryDir !== undefined && (!SAFE_ABSOLUTE_PATH.test(opts.libraryDir) || opts.libraryDir === "/")) {
+        errors.push(`libraryDir ${JSON.stringify(opts.libraryDir)} is not an absolute path of safe characters ([a-zA-Z0-9_./-], no ..)`);
+    }
     return errors;
 }
 
 /** Seconds an expected-unreachable ping waits at most (see {@link PingCheckOptions.timeoutSeconds}). */
 export const UNREACHABLE_WAIT_SECONDS = 1;
 
+/** A word the docker argument list can hold without quotes when it is split again by the shell. */
+const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,.\/-]+$/;
+
 /**
- * The script that runs one host's pings: `docker exec <source> ping -c <count> -A -w <deadline> <ip>`
- * for each case, all cases at once, each bounded (and killed by `timeout` after count + timeout +
- * 10 s where the host has it), never stopping at a failure. Per case, in the order given, it prints
- * one machine-readable line,
+ * The script that runs one host's pings (components/scripts/checks/ping.sh): its settings as
+ * variables, one `start` line per case, then `checks_end`. Each case runs
+ * `docker exec <source> ping -c <count> -A -w <deadline> <ip>`, all cases at once, each bounded
+ * (killed by `timeout` after count + timeout + 10 s where the host has it), never stopping at a
+ * failure. Per case, in the order given, it prints one machine-readable line,
  * `CHECK\t<sourceHost>/<source>\t<targetHost>/<target>\t<network>\t<expected>\t<observed>\t<ip>`,
  * and one line for people; it exits 1 when any observed result differs from the expected one,
  * naming source, target and network of each on stderr. All cases must share one source host.
@@ -246,87 +242,26 @@ export function renderPingCheck(cases: readonly PingCase[], opts: PingCheckOptio
     const wait = opts.timeoutSeconds ?? 5;
     const quick = Math.min(wait, UNREACHABLE_WAIT_SECONDS);
     const dc = opts.dockerCommand ?? "docker";
-    const docker = (typeof dc === "string" ? [dc] : dc).map(shellQuote).join(" ");
+    const argv = typeof dc === "string" ? [dc] : [...dc];
     const host = cases[0]?.sourceHost ?? "this host";
-    const lines = cases.map(
-        (c) => `start ${[c.sourceHost, c.source, c.targetHost, c.target, c.targetIp, c.network, c.expect].map(shellQuote).join(" ")}`,
-    );
-    return `#!/bin/sh
-# macvlan-lab: connectivity checks from ${host}
-set -u
-HOST=${shellQuote(host)}
-COUNT=${shellQuote(count)}
-WAIT=${shellQuote(wait)}
-QUICK=${shellQuote(quick)}
-LIMIT=${shellQuote(count + wait + 10)}
-N=0
-OUT=$(mktemp -d "\${TMPDIR:-/tmp}/macvlan-lab-checks.XXXXXX") || exit 1
-trap 'rm -rf "$OUT"' EXIT
-
-docker_cmd() { ${docker} "$@"; }
-# docker, killed after $LIMIT s where the host has timeout(1)
-docker_bounded() {
-  if command -v timeout >/dev/null 2>&1; then
-    timeout "$LIMIT" ${docker} "$@"
-  else
-    ${docker} "$@"
-  fi
-}
-
-# check SOURCE_HOST SOURCE TARGET_HOST TARGET IP NETWORK EXPECTED: one case, its two lines on stdout
-check() {
-  detail=""
-  deadline=$WAIT
-  [ "$7" = unreachable ] && deadline=$QUICK
-  if ! running=$(docker_cmd inspect --format '{{.State.Running}}' "$2" 2>&1); then
-    observed=error
-    detail="cannot inspect container $2: $(printf '%s\\n' "$running" | sed -n '$p')"
-  elif [ "$running" != true ]; then
-    observed=error
-    detail="container $2 is not running"
-  else
-    out=$(docker_bounded exec "$2" ping -c "$COUNT" -A -w "$deadline" "$5" 2>&1)
-    rc=$?
-    last=$(printf '%s\\n' "$out" | sed -n '$p')
-    case $rc in
-      0) observed=reachable ;;
-      1)
-        case $out in
-          *"Error response from daemon"*) observed=error; detail="docker exec failed: $last" ;;
-          *) observed=unreachable; detail="$last" ;;
-        esac
-        ;;
-      124) observed=error; detail="no result within $LIMIT s" ;;
-      *) observed=error; detail="docker exec ... ping exited with $rc: $last" ;;
-    esac
-  fi
-  printf 'CHECK\\t%s/%s\\t%s/%s\\t%s\\t%s\\t%s\\t%s\\n' "$1" "$2" "$3" "$4" "$6" "$7" "$observed" "$5"
-  if [ "$observed" = "$7" ]; then
-    printf 'ok: %s/%s -> %s/%s (%s) on %s: %s, as expected\\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"
-  else
-    printf 'FAIL: %s/%s -> %s/%s (%s) on %s: expected %s, observed %s%s\\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$observed" "\${detail:+ ($detail)}"
-  fi
-}
-
-# start CASE...: runs check in the background, its lines into $OUT/<case number>
-start() {
-  N=$((N + 1))
-  check "$@" >"$OUT/$(printf '%04d' "$N")" 2>&1 &
-}
-
-${lines.join("\n")}${lines.length > 0 ? "\n" : ""}wait
-FAILED=0
-if [ "$N" -gt 0 ]; then
-  cat "$OUT"/*
-  FAILED=$(cat "$OUT"/* | grep -c '^FAIL: ')
-fi
-if [ "$FAILED" -gt 0 ]; then
-  printf '%s of %s connectivity checks from %s failed:\\n' "$FAILED" "$N" "$HOST" >&2
-  cat "$OUT"/* | grep '^FAIL: ' | sed 's/^/  /' >&2
-  exit 1
-fi
-printf 'all %s connectivity checks from %s passed\\n' "$N" "$HOST"
-`;
+    return renderScript({
+        title: `connectivity checks from ${host}`,
+        libraryDir: opts.libraryDir ?? installedLibraryDir(DEFAULT_STATE_DIR),
+        vars: [
+            ["host", host],
+            ["count", count],
+            ["wait", wait],
+            ["quick", quick],
+            ["limit", count + wait + 10],
+            // shell words, split again by ping.sh (plain words need no quotes)
+            ["docker_argv", argv.every((a) => PLAIN_WORD.test(a)) ? argv.join(" ") : shellJoin(argv)],
+        ],
+        modules: ["checks/ping.sh"],
+        quotedLines: cases.map(
+            (c) => `start ${shellJoin([c.sourceHost, c.source, c.targetHost, c.target, c.targetIp, c.network, c.expect])}`,
+        ),
+        calls: ["checks_end"],
+    });
 }
 
 /**

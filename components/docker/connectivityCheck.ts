@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { LabSpec } from "../spec/types";
 import { LabContainer } from "./container";
+import { HostLibrary } from "../scripts/hostLibrary";
 import { casesBySourceHost, CheckRow, checkCases, parseCheckOutput, renderPingCheck, resolveCheckCases } from "./checks";
 
 export interface ConnectivityCheckArgs {
@@ -11,6 +12,8 @@ export interface ConnectivityCheckArgs {
     containers: Record<string, LabContainer>;
     /** Host name -> the SSH connection the host's checks run over (private key a secret). */
     connections: Record<string, command.types.input.remote.ConnectionArgs>;
+    /** Host name -> the host's shell library (the checks source it and run after it). */
+    libraries: Record<string, HostLibrary>;
 }
 
 /**
@@ -18,7 +21,8 @@ export interface ConnectivityCheckArgs {
  * one remote command pings, from each container, each container of the same network on the other
  * hosts, and checks that the isolation pairs do NOT reach each other. Any result other than the
  * expected one fails the update with a message naming source, target and network. It runs again
- * whenever a container or the script changes.
+ * whenever a container is made anew (its id is a trigger: the command is replaced) or the script
+ * changes (an update runs it again).
  */
 export class ConnectivityCheck extends pulumi.ComponentResource {
     /** Host name -> the check command run there. */
@@ -36,18 +40,28 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
         const everyContainer = Object.values(args.containers).map((c) => c.container);
         const ids = everyContainer.map((c) => c.id);
         for (const [host, cases] of casesBySourceHost(planned)) {
+            const library = args.libraries[host];
+            if (library === undefined || args.connections[host] === undefined) {
+                throw new pulumi.ResourceError(`ConnectivityCheck ${name}: no connection or shell library was given for ${host}`, this);
+            }
             const script = addresses.apply((a) =>
-                renderPingCheck(resolveCheckCases(cases, a), { count: spec.checks.count, timeoutSeconds: spec.checks.timeoutSeconds }),
+                renderPingCheck(resolveCheckCases(cases, a), {
+                    count: spec.checks.count,
+                    timeoutSeconds: spec.checks.timeoutSeconds,
+                    libraryDir: library.dir,
+                }),
             );
             this.commands[host] = new command.remote.Command(
                 `${name}-${host}`,
                 {
                     connection: args.connections[host],
+                    // another script (cases, settings, library) is an update: the pings run again
                     create: script,
-                    triggers: [script, ...ids],
+                    // a container made anew (its id) makes a new check: the pings run again
+                    triggers: ids,
                     logging: "stdoutAndStderr",
                 },
-                { parent: this, dependsOn: everyContainer },
+                { parent: this, dependsOn: [...library.ready, ...everyContainer] },
             );
         }
         this.matrix = pulumi

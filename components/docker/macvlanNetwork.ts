@@ -12,7 +12,21 @@ export interface NetworkHostTarget {
      * interface the network sits on. Defaults to none.
      */
     dependsOn?: pulumi.Resource[];
+    /**
+     * A value that changes whenever the network's parent link is made anew on that host: for a VLAN
+     * interface, `VlanInterface.revision` (a replaced VLAN interface is deleted with `ip link delete`,
+     * which takes every macvlan interface on it away). It becomes the network's label
+     * {@link PARENT_REVISION_LABEL}, and a changed label replaces the network (every Docker network
+     * argument does), and with it the containers on it. Give an output of the parent's resource: then
+     * a parent replaced delete-before-replace makes the engine delete the network and its containers
+     * first (their label is unknown until the parent is made again). Defaults to none: a parent NIC is
+     * never deleted (its command only sets promiscuous mode).
+     */
+    parentRevision?: pulumi.Input<string>;
 }
+
+/** The label of a network whose parent link can be replaced: the revision of that link (see {@link NetworkHostTarget.parentRevision}). */
+export const PARENT_REVISION_LABEL = "dev.macvlan-lab.parent-revision";
 
 export interface MacvlanNetworkArgs {
     /**
@@ -27,6 +41,15 @@ export interface MacvlanNetworkArgs {
     plan: LabPlan;
     /** Host name -> provider and dependencies, for every host in `network.hosts`. */
     hosts: Record<string, NetworkHostTarget>;
+}
+
+/** The network's labels on one host: the given ones and the parent's revision; none when empty. */
+function labelsOf(
+    labels: docker.types.input.NetworkLabel[] | undefined,
+    parentRevision: pulumi.Input<string> | undefined,
+): { labels?: docker.types.input.NetworkLabel[] } {
+    const all = [...(labels ?? []), ...(parentRevision !== undefined ? [{ label: PARENT_REVISION_LABEL, value: parentRevision }] : [])];
+    return all.length > 0 ? { labels: all } : {};
 }
 
 /**
@@ -70,7 +93,8 @@ export function networkIpam(network: NetworkSpec, plan: LabPlan, host: string): 
  * One Docker network, identical (name, driver, subnet, gateway) on every host it spans, each host
  * with its own dynamic range from the plan. Docker network arguments force replacement and the name
  * is fixed, so each is deleted before it is replaced; containers attach by network id, so they are
- * replaced with it.
+ * replaced with it. A network on a VLAN interface carries the interface's revision as a label, so a
+ * replaced VLAN interface replaces the network and its containers too.
  */
 export class MacvlanNetwork extends pulumi.ComponentResource {
     /** Host name -> the Docker network on that host. */
@@ -98,7 +122,7 @@ export class MacvlanNetwork extends pulumi.ComponentResource {
                     driver: n.driver,
                     options: networkOptions(n, host),
                     ipamConfigs: [networkIpam(n, args.plan, host)],
-                    ...(args.labels !== undefined && args.labels.length > 0 ? { labels: args.labels } : {}),
+                    ...labelsOf(args.labels, target.parentRevision),
                 },
                 {
                     parent: this,

@@ -2,30 +2,45 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { remoteConnection } from "../connection";
 import { HostSpec } from "../spec/types";
-import { HostScripts, scriptsDigest } from "./render";
+import { HostScripts } from "./render";
+import { HostLibrary } from "../scripts/hostLibrary";
 
 /**
  * The remote command of a host networking component: the rendered create and delete scripts over
- * the host's SSH connection (key kept secret), re-run when the scripts or the host change.
+ * the host's SSH connection (key kept secret), after the host's shell library (`library`), which the
+ * scripts source. `triggers` hold only what must replace it: what the
+ * scripts act on (`scripts.identity`) and the SSH endpoint; a replacement runs the old delete first.
+ * Another version of the scripts' library changes create and delete alone: an update, which runs the
+ * new create again (idempotent). The check script is never part of it.
  */
 export function hostScriptCommand(
     name: string,
     host: HostSpec,
     privateKey: pulumi.Input<string>,
     scripts: HostScripts,
-    opts: { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> },
+    opts: { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource>; library?: HostLibrary },
 ): command.remote.Command {
+    const dependsOn = [...(opts.library?.ready ?? []), ...dependencies(opts.dependsOn)];
     return new command.remote.Command(
         name,
         {
             connection: remoteConnection(host.ssh, privateKey),
             create: scripts.create,
             delete: scripts.delete,
-            // a changed script or another host replaces the command: the old delete runs first
-            triggers: [scriptsDigest(scripts.create, scripts.delete, scripts.check), `${host.ssh.address}:${host.ssh.port}`],
+            triggers: [scripts.identity, `${host.ssh.address}:${host.ssh.port}`],
             // the scripts print no secret (the key only reaches the SSH client)
             logging: "stdoutAndStderr",
         },
-        { parent: opts.parent, deleteBeforeReplace: true, dependsOn: opts.dependsOn },
+        { parent: opts.parent, deleteBeforeReplace: true, dependsOn },
     );
+}
+
+/** A component's `dependsOn` as a list (a list, one resource, or none). */
+export function dependencies(
+    d: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined,
+): pulumi.Input<pulumi.Resource>[] {
+    if (d === undefined) return [];
+    if (Array.isArray(d)) return d;
+    if (pulumi.Resource.isInstance(d)) return [d];
+    throw new Error("dependsOn of a host component must be a resource or a list of resources, not an Output");
 }

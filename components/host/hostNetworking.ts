@@ -35,9 +35,11 @@ export interface HostNetworkingArgs extends RenderOptions {
 /**
  * The host side of macvlan networking for one host: the parent NIC promiscuous (`${name}-parent`),
  * then, when the host has VLANs, 8021q (`${name}-8021q`), then each VLAN interface
- * (`${name}-<parent>.<id>`, e.g. `lab-docker01-ens33.10`). Order: the parent NIC before 8021q,
- * both before every VLAN interface. Docker networks depend on `ready` (or on the one VLAN
- * interface's `ready` that is their parent).
+ * (`${name}-<parent>.<id>`, e.g. `lab-docker01-ens33.10`). Order: the host's shell library first
+ * (`library`, or `${name}-lib`), the parent NIC before 8021q, both before every VLAN interface.
+ * Docker networks depend on `ready` (or on the one VLAN interface's `ready` that is their parent)
+ * and carry that interface's `revision` (`MacvlanNetwork`'s `parentRevision`), so a replaced VLAN
+ * interface replaces them.
  */
 export class HostNetworking extends pulumi.ComponentResource {
     public readonly host: string;
@@ -71,12 +73,16 @@ export class HostNetworking extends pulumi.ComponentResource {
             );
 
         // the component's dependsOn (a preflight, say) holds its first command, and so all of them
-        this.parentInterface = new ParentInterface(`${name}-parent`, { host, privateKey, ...renderOptions }, { parent: this, dependsOn: opts?.dependsOn });
+        this.parentInterface = new ParentInterface(
+            `${name}-parent`,
+            { host, privateKey, library: this.library, ...renderOptions },
+            { parent: this, dependsOn: opts?.dependsOn },
+        );
         const before: pulumi.Resource[] = [...this.parentInterface.ready];
         if (vlans.length > 0) {
             this.kernelModule = new KernelModule(
                 `${name}-8021q`,
-                { host, privateKey, ...renderOptions },
+                { host, privateKey, library: this.library, ...renderOptions },
                 { parent: this, dependsOn: [...this.parentInterface.ready] },
             );
             before.push(...this.kernelModule.ready);
@@ -84,7 +90,7 @@ export class HostNetworking extends pulumi.ComponentResource {
         for (const vlan of vlans) {
             this.vlanInterfaces[vlan.interfaceName] = new VlanInterface(
                 `${name}-${vlan.interfaceName}`,
-                { host, vlan, privateKey, ...renderOptions },
+                { host, vlan, privateKey, library: this.library, ...renderOptions },
                 { parent: this, dependsOn: [...before] },
             );
         }

@@ -9,10 +9,9 @@ export {
     DEFAULT_STATE_DIR,
     DEFAULT_MODULES_LOAD_DIR,
     DEFAULT_EMULATION_MARKER,
-    SCRIPT_LIBRARY,
     resolveRenderOptions,
     emulatedVlanLinkAlias,
-    scriptsDigest,
+    DEFAULT_IFUP_LOCAL,
     renderParentInterface,
     renderKernelModule,
     renderVlanInterface,
@@ -20,4 +19,5 @@ export {
 export { ParentInterface, ParentInterfaceArgs } from "./parentInterface";
 export { KernelModule, KernelModuleArgs } from "./kernelModule";
 export { VlanInterface, VlanInterfaceArgs } from "./vlanInterface";
+export { HOST_BACKENDS, HostBackend, hostBackend } from "./backends";
 export { HostNetworking, HostNetworkingArgs, validateHostVlans } from "./hostNetworking";

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { hostScriptCommand } from "./hostCommand";
+import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec } from "../spec/types";
 import { HostScripts, RenderOptions, renderKernelModule } from "./render";
 
@@ -15,6 +16,11 @@ export interface KernelModuleArgs extends RenderOptions {
      * never part of a script, a log line or plain state.
      */
     privateKey: pulumi.Input<string>;
+    /**
+     * The shell library on the host (`HostLibrary`, one per host): the scripts source it from its
+     * directory and the command runs after it. Required.
+     */
+    library: HostLibrary;
 }
 
 /**
@@ -36,13 +42,13 @@ export class KernelModule extends pulumi.ComponentResource {
 
     constructor(name: string, args: KernelModuleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:KernelModule", name, {}, opts);
-        const { host, privateKey, ...renderOptions } = args;
+        const { host, privateKey, library, ...renderOptions } = args;
         try {
-            this.scripts = renderKernelModule(host, renderOptions);
+            this.scripts = renderKernelModule(host, { ...renderOptions, libraryDir: library.dir });
         } catch (e) {
             throw new pulumi.ResourceError(`KernelModule ${name}: ${(e as Error).message}`, this);
         }
-        this.command = hostScriptCommand(`${name}-load`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn });
+        this.command = hostScriptCommand(`${name}-load`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library });
         this.stdout = this.command.stdout;
         this.ready = [this.command];
         this.registerOutputs({ module: this.module, stdout: this.stdout });

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { hostScriptCommand } from "./hostCommand";
+import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec, NetworkBackend } from "../spec/types";
 import { HostScripts, RenderOptions, renderParentInterface } from "./render";
 
@@ -17,6 +18,11 @@ export interface ParentInterfaceArgs extends RenderOptions {
      * never part of a script, a log line or plain state.
      */
     privateKey: pulumi.Input<string>;
+    /**
+     * The shell library on the host (`HostLibrary`, one per host): the scripts source it from its
+     * directory and the command runs after it. Required.
+     */
+    library: HostLibrary;
 }
 
 /**
@@ -39,15 +45,15 @@ export class ParentInterface extends pulumi.ComponentResource {
 
     constructor(name: string, args: ParentInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:ParentInterface", name, {}, opts);
-        const { host, privateKey, ...renderOptions } = args;
+        const { host, privateKey, library, ...renderOptions } = args;
         try {
-            this.scripts = renderParentInterface(host, renderOptions);
+            this.scripts = renderParentInterface(host, { ...renderOptions, libraryDir: library.dir });
         } catch (e) {
             throw new pulumi.ResourceError(`ParentInterface ${name}: ${(e as Error).message}`, this);
         }
         this.interfaceName = host.nic;
         this.backend = host.backend;
-        this.command = hostScriptCommand(`${name}-promisc`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn });
+        this.command = hostScriptCommand(`${name}-promisc`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library });
         this.stdout = this.command.stdout;
         this.ready = [this.command];
         this.registerOutputs({ interfaceName: this.interfaceName, backend: this.backend, stdout: this.stdout });

@@ -1,6 +1,8 @@
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { hostScriptCommand } from "./hostCommand";
+import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec, NetworkBackend, VlanSpec } from "../spec/types";
 import { HostScripts, RenderOptions, renderVlanInterface } from "./render";
 
@@ -21,6 +23,11 @@ export interface VlanInterfaceArgs extends RenderOptions {
      * never part of a script, a log line or plain state.
      */
     privateKey: pulumi.Input<string>;
+    /**
+     * The shell library on the host (`HostLibrary`, one per host): the scripts source it from its
+     * directory and the command runs after it. Required.
+     */
+    library: HostLibrary;
 }
 
 /**
@@ -43,12 +50,20 @@ export class VlanInterface extends pulumi.ComponentResource {
     public readonly stdout: pulumi.Output<string>;
     /** The resources that Docker networks on this interface should depend on. */
     public readonly ready: pulumi.Resource[];
+    /**
+     * What the interface is made from, as an output of its command (a digest of the command's
+     * triggers, 16 hex digits): the same for the same VLAN, address and host, another one when the
+     * command is replaced by a change, and unknown while a replacement is planned. A Docker network
+     * on this interface carries it as a label (`MacvlanNetwork`'s `parentRevision`), so the engine
+     * deletes the network (and its containers) before the interface and makes it again after.
+     */
+    public readonly revision: pulumi.Output<string>;
 
     constructor(name: string, args: VlanInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:VlanInterface", name, {}, opts);
-        const { host, vlan, privateKey, ...renderOptions } = args;
+        const { host, vlan, privateKey, library, ...renderOptions } = args;
         try {
-            this.scripts = renderVlanInterface(host, vlan, renderOptions);
+            this.scripts = renderVlanInterface(host, vlan, { ...renderOptions, libraryDir: library.dir });
         } catch (e) {
             throw new pulumi.ResourceError(`VlanInterface ${name}: ${(e as Error).message}`, this);
         }
@@ -57,8 +72,9 @@ export class VlanInterface extends pulumi.ComponentResource {
         // renderVlanInterface has checked that the host is a member
         this.address = vlan.members.filter((m) => m.host === host.name)[0].address;
         this.backend = host.backend;
-        this.command = hostScriptCommand(`${name}-config`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn });
+        this.command = hostScriptCommand(`${name}-config`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library });
         this.stdout = this.command.stdout;
+        this.revision = this.command.triggers.apply((t) => createHash("sha256").update(JSON.stringify(t ?? [])).digest("hex").slice(0, 16));
         this.ready = [this.command];
         this.registerOutputs({
             interfaceName: this.interfaceName,

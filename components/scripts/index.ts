@@ -2,10 +2,10 @@
  * The shell that runs on hosts, as real files in this folder (checked by shellcheck, run by the
  * exec tests as they are), and the loader that turns them into what a `remote.Command` gets.
  *
- * How it reaches a host: the library (every `.sh` file here except `install.sh`) is installed once
- * per host by its own command ({@link HostLibrary}: the files travel on that command's stdin as one
- * text bundle, checked against their sha256 digest, and land in `<stateDir>/lib/<id>/`, where `<id>`
- * names this exact content). Every other remote script is thin ({@link renderScript}): `set -eu`, a
+ * How it reaches a host: the library (every `.sh` file here except the installer's, under
+ * `installer/`) is installed once per host by its own command ({@link HostLibrary}: the files
+ * travel on that command's stdin as one text bundle, checked against their sha256 digest, and land
+ * in `<stateDir>/lib/<id>/`, where `<id>` names this exact content). Every other remote script is thin ({@link renderScript}): `set -eu`, a
  * title, its inputs as single-quoted variables, `. "$lib/prelude.sh"` and the modules it uses, then
  * one call. Why installed once and not inlined: the steps of a VLAN interface alone are larger than
  * a whole thin script, and inlining them in every command put ~8 KB of identical helpers into each
@@ -28,8 +28,8 @@ import { shellQuote } from "../shell";
 /** This folder: the library's files, as the repo (or a build of it) holds them. */
 export const SCRIPTS_DIR = __dirname;
 
-/** The installer, which is not part of the library it installs. */
-const INSTALLER = "install.sh";
+/** The installer's files, which are not part of the library they install. */
+const INSTALLER_DIR = "installer/";
 
 /** A library file's path under this folder: `prelude.sh`, `host/vlan.sh`. */
 const MODULE_PATH = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*\.sh$/;
@@ -71,9 +71,9 @@ export function scriptFile(rel: string, dir: string = SCRIPTS_DIR): string {
     return text;
 }
 
-/** The library of the `.sh` files under `dir` (all but the installer). */
+/** The library of the `.sh` files under `dir` (all but the installer's, under installer/). */
 export function loadLibrary(dir: string = SCRIPTS_DIR): ShellLibrary {
-    const files = shellFiles(dir).filter((f) => f !== INSTALLER);
+    const files = shellFiles(dir).filter((f) => !f.startsWith(INSTALLER_DIR));
     if (!files.includes("prelude.sh")) {
         throw new Error(`${dir} has no prelude.sh: the shell library's files are missing (a build must copy components/**/*.sh)`);
     }
@@ -119,12 +119,14 @@ export interface ScriptCall {
     /** Library modules it sources after prelude.sh, in order: `net.sh`, `host/vlan.sh`. */
     modules: readonly string[];
     /**
-     * Lines run last: calls of library functions (`vlan_create`), or lines whose every word is
-     * already quoted (see `quotedLines`). Each line is checked against a plain-call form unless it
-     * is passed through `quotedLines`.
+     * Lines run last: calls of library functions with plain words (`vlan_create`), each checked
+     * against that form.
      */
     calls: readonly string[];
-    /** Lines of the script's own made only of quoted words (an argument list per line). Defaults to none. */
+    /**
+     * Lines run before the calls, built by the caller from a function name and arguments passed
+     * through `shellQuote`/`shellJoin` only (`start 'docker01' 'bbox1' ...`). Defaults to none.
+     */
     quotedLines?: readonly string[];
 }
 
@@ -149,11 +151,14 @@ export function renderScript(c: ScriptCall): string {
         `if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi`,
     );
     for (const m of ["prelude.sh", ...c.modules]) lines.push(`. "$lib/${m}"`);
+    for (const l of c.quotedLines ?? []) {
+        if (/[\n\r]/.test(l)) throw new Error(`script line ${JSON.stringify(l)} has a line break`);
+        lines.push(l);
+    }
     for (const call of c.calls) {
         if (!CALL.test(call)) throw new Error(`script call ${JSON.stringify(call)} is not a function name with plain words`);
         lines.push(call);
     }
-    lines.push(...(c.quotedLines ?? []));
     return `${lines.join("\n")}\n`;
 }
 
@@ -170,25 +175,31 @@ export function scriptIdentity(title: string, vars: ReadonlyArray<readonly [stri
     return `sha256:${h.digest("hex")}`;
 }
 
+/** A file of the installer without its comments and blank lines (the file in the repo has them). */
+function installerText(rel: string): string[] {
+    return scriptFile(`${INSTALLER_DIR}${rel}`)
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !/^\s*#(?! shellcheck disable)/.test(l));
+}
+
 /**
- * The installer's script: its inputs, the text of install.sh, then `library_install` (create) or
- * `library_remove` (delete). Self-contained (the library is not on the host yet).
+ * The installer's script: its inputs, the text of installer/common.sh and installer/install.sh
+ * (create) or installer/remove.sh (delete) without their comments, then `library_install` or
+ * `library_remove`. Self-contained: the library is not on the host yet.
  */
 export function renderInstaller(action: "install" | "remove", stateDir: string): string {
     const lib = shellLibrary();
     const vars: Array<[string, string]> = [
         ["lib_root", libraryRoot(stateDir)],
         ["lib_id", lib.id],
-        ["lib_digest", lib.digest],
+        ...(action === "install" ? [["lib_digest", lib.digest] as [string, string]] : []),
     ];
     return [
         "set -eu",
         `# macvlan-lab: the shell library ${lib.id} (${lib.files.length} files): ${action}`,
         ...vars.map(([k, v]) => `${k}=${shellQuote(v)}`),
-        // without its comments (the file in the repo has them), to stay short
-        ...scriptFile(INSTALLER)
-            .split("\n")
-            .filter((l) => l.trim() !== "" && !/^\s*#(?! shellcheck disable)/.test(l)),
+        ...installerText("common.sh"),
+        ...installerText(`${action}.sh`),
         `library_${action}`,
         "",
     ].join("\n");

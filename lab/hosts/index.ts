@@ -11,6 +11,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { DEFAULT_EMULATION_MARKER, DEFAULT_STATE_DIR, LAB_NAME } from "../../components/contracts";
 import {
     CONTROLLER_LINK,
     LabTopology,
@@ -142,7 +143,6 @@ const KEEPER_SCRIPT = path.join(__dirname, "host-keeper.sh");
 const IMAGES_SCRIPT = path.join(__dirname, "build-images.sh");
 const STATE_FILE = "state.json";
 const CGROUP_ROOT = "/sys/fs/cgroup";
-const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
 /** The keeper label of the controller (`@` never occurs in a host name). */
 const CONTROLLER_LABEL = "@controller";
 
@@ -473,7 +473,7 @@ function prepareHostFiles(state: LabState, h: HostState, authorizedKey: string):
     const dotSsh = mk("root/.ssh", 0o700);
     fs.writeFileSync(path.join(dotSsh, "authorized_keys"), authorizedKey, { mode: 0o600 });
     mk("var/lib/docker", 0o710);
-    mk("var/lib/macvlan-lab");
+    mk(DEFAULT_STATE_DIR.slice(1)); // host-keeper.sh binds it over the host's own
     mk("run");
     mk("run/sshd");
     mk("run/lock", 0o1777);
@@ -481,8 +481,8 @@ function prepareHostFiles(state: LabState, h: HostState, authorizedKey: string):
     fs.writeFileSync(path.join(h.dir, "resolv.conf"), "# macvlan-lab host: no DNS server (the lab has no route out)\n");
     if (state.vlanMode === "emulated") {
         const mine = state.topology.vlans.filter((v) => v.hosts.includes(h.name)).map((v) => v.interfaceName);
-        mk("run/macvlan-lab");
-        fs.writeFileSync(path.join(root, "run/macvlan-lab/vlan-emulation"), mine.map((n) => `${n}\n`).join(""));
+        mk(path.dirname(DEFAULT_EMULATION_MARKER).slice(1));
+        fs.writeFileSync(path.join(root, DEFAULT_EMULATION_MARKER.slice(1)), mine.map((n) => `${n}\n`).join(""));
     }
 }
 

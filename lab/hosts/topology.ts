@@ -4,6 +4,7 @@
  * exported for tests; `index.ts` does the I/O.
  */
 import { IPv4, IPv4CidrRange, Validator } from "ip-num";
+import { LAB_NAME, emulatedVlanLinkAlias } from "../../components/contracts";
 
 /** The hosts of one local lab. */
 export interface LabTopology {
@@ -51,7 +52,6 @@ export interface LabVlanSpec {
 
 /** Linux interface names: 1 to 15 characters, no `/`, `:`, whitespace, not `.` or `..`. */
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
-const LAB_NAME = /^[a-z0-9][a-z0-9-]{0,23}$/;
 const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Interface names a lab host already has: loopback, and the bridge dockerd creates. */
@@ -245,10 +245,8 @@ export function switchPort(index: number, vlan?: number): string {
     return vlan === undefined ? `h${index}-mgmt` : `h${index}-v${vlan}`;
 }
 
-/** The alias set on an emulated VLAN link, so nobody mistakes it for an 802.1Q device. */
-export function emulatedVlanAlias(id: number, parent: string): string {
-    return `macvlan-lab emulated VLAN ${id} on ${parent}`;
-}
+/** The alias set on an emulated VLAN link, so nobody mistakes it for an 802.1Q device (the contract with the host scripts). */
+export const emulatedVlanAlias = emulatedVlanLinkAlias;
 
 /** `sshd_config` of one host: its address and port only, key authentication only, root by key. */
 export function renderSshdConfig(h: Pick<LabHostSpec, "name" | "address" | "sshPort">): string {

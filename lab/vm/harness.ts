@@ -41,7 +41,12 @@ export function hostSteps(host: HostSpec, vlans: readonly VlanSpec[]): HostStep[
     const steps: HostStep[] = [
         {
             what: "shell library",
-            scripts: { create: renderInstaller("install", DEFAULT_STATE_DIR), delete: renderInstaller("remove", DEFAULT_STATE_DIR), check: "" },
+            scripts: {
+                create: renderInstaller("install", DEFAULT_STATE_DIR),
+                delete: renderInstaller("remove", DEFAULT_STATE_DIR),
+                check: "",
+                identity: `sha256:${shellLibrary().digest}`,
+            },
             stdin: shellLibrary().bundle,
         },
         { what: `parent ${host.nic}`, scripts: renderParentInterface(host) },

@@ -1,5 +1,6 @@
 /**
- * The ping check script executed for real with a fake `docker` on PATH: every case runs even after
+ * The ping check script executed for real (with the shell library as it is in the repo) with a fake
+ * `docker` on PATH: every case runs even after
  * a failure, the exit code, the output format, and failure messages naming source, target and
  * network.
  */
@@ -9,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CheckRow, PingCase, parseCheckOutput, renderPingCheck } from "../../components/docker/checks";
+import { SCRIPTS_DIR } from "../../components/scripts";
 
 /**
  * A `docker` stub: logs each call; `inspect` says containers run (except `stopped`, and `missing`
@@ -42,7 +44,7 @@ function run(cases: PingCase[]): { code: number | null; stdout: string; stderr: 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mvltest-dj-checks-"));
     try {
         fs.writeFileSync(path.join(dir, "docker"), STUB, { mode: 0o755 });
-        const r = spawnSync("sh", ["-c", renderPingCheck(cases)], {
+        const r = spawnSync("sh", ["-c", renderPingCheck(cases, { libraryDir: SCRIPTS_DIR })], {
             encoding: "utf8",
             timeout: 20_000,
             env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
@@ -149,7 +151,7 @@ describe("ping check script with a fake docker", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mvltest-dj-checks-"));
         try {
             fs.writeFileSync(path.join(dir, "docker"), STUB, { mode: 0o755 });
-            const script = renderPingCheck([c("bbox1", "bbox2", "172.22.16.20", "mac_net1", "reachable")], { count: 1, timeoutSeconds: 2 });
+            const script = renderPingCheck([c("bbox1", "bbox2", "172.22.16.20", "mac_net1", "reachable")], { count: 1, timeoutSeconds: 2, libraryDir: SCRIPTS_DIR });
             const r = spawnSync("sh", ["-c", script], { encoding: "utf8", timeout: 20_000, env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
             assert.strictEqual(r.status, 0, r.stderr);
             assert.match(fs.readFileSync(path.join(dir, "calls.log"), "utf8"), /^exec bbox1 ping -c 1 -A -w 2 172\.22\.16\.20$/m);

@@ -15,6 +15,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { SCRIPTS_DIR } from "../../components/scripts";
+import { emulatedVlanLinkAlias } from "../../components/contracts";
 import { renderKernelModule, renderParentInterface, renderVlanInterface, RenderOptions } from "../../components/host/render";
 import { loadLab, RawLabConfig } from "../../components/spec/validate";
 import { HostSpec, NetworkBackend, VlanSpec } from "../../components/spec/types";
@@ -105,7 +107,7 @@ function ipv4Of(dev: string): string[] {
 /** The lab's side of the emulation contract: a down veth named like the VLAN interface, with the alias. */
 function precreateEmulatedLink(dev: string, id: number): void {
     ipn("link", "add", dev, "type", "veth", "peer", "name", `v${id}`, "netns", PEER_NS);
-    ipn("link", "set", "dev", dev, "alias", `macvlan-lab emulated VLAN ${id} on ens33`);
+    ipn("link", "set", "dev", dev, "alias", emulatedVlanLinkAlias(id, "ens33"));
 }
 
 const IFCFG_ENS33 = [
@@ -178,7 +180,11 @@ describe("exec: host networking scripts in a network namespace", function () {
             stateDir: path.join(root, "var/lib/macvlan-lab"),
             modulesLoadDir: path.join(root, "etc/modules-load.d"),
             emulationMarker: path.join(root, "run/macvlan-lab/vlan-emulation"),
+            ifupLocal: path.join(root, "sbin/ifup-local"),
+            // the library as it is in the repo (on a host, HostLibrary installs these files)
+            libraryDir: SCRIPTS_DIR,
         };
+        fs.mkdirSync(path.join(root, "sbin"), { recursive: true });
         fs.mkdirSync(cfgDir, { recursive: true });
         fs.writeFileSync(path.join(cfgDir, "ifcfg-ens33"), IFCFG_ENS33, { mode: 0o640 });
         fs.chmodSync(path.join(cfgDir, "ifcfg-ens33"), 0o640);
@@ -209,7 +215,8 @@ describe("exec: host networking scripts in a network namespace", function () {
             const first = succeeded(runScript(s.create), "create");
             assert.deepStrictEqual(changes(first), [
                 "changed: ens33 is promiscuous now (ip link set dev ens33 promisc on)",
-                `changed: wrote ${cfgDir}/ifcfg-ens33 with PROMISC=yes, for after a reboot (only that line: addresses and routes untouched)`,
+                `changed: wrote ${cfgDir}/ifcfg-ens33 with PROMISC=yes, as the tutorial writes it (only that line: addresses and routes untouched)`,
+                `changed: wrote ${options.ifupLocal}, which makes ens33 promiscuous after every ifup (at boot too)`,
             ]);
             assert.ok(flags("ens33").includes("PROMISC"));
             assert.strictEqual(fs.readFileSync(path.join(cfgDir, "ifcfg-ens33"), "utf8"), `${IFCFG_ENS33}\nPROMISC=yes\n`);
@@ -223,6 +230,7 @@ describe("exec: host networking scripts in a network namespace", function () {
 
             const del = succeeded(runScript(s.delete), "delete");
             assert.deepStrictEqual(changes(del), [
+                `changed: removed ${options.ifupLocal} (create wrote it)`,
                 `changed: ${cfgDir}/ifcfg-ens33 has its bytes from before create again`,
                 "changed: ens33 is not promiscuous, as before create",
             ]);
@@ -240,9 +248,77 @@ describe("exec: host networking scripts in a network namespace", function () {
             assert.strictEqual(check.status, 1);
             assert.deepStrictEqual(check.stdout.split("\n").filter((l) => l.startsWith("DRIFT")), [
                 "DRIFT: ens33 is not promiscuous (no PROMISC flag in ip link show dev ens33)",
-                `DRIFT: ${cfgDir}/ifcfg-ens33 has no PROMISC=yes line: ens33 would not be promiscuous after a reboot`,
+                `DRIFT: ${cfgDir}/ifcfg-ens33 has no PROMISC=yes line`,
             ]);
+            fs.rmSync(options.ifupLocal);
+            assert.match(runScript(s.check).stdout, new RegExp(`^DRIFT: ${options.ifupLocal} does not set ens33 promiscuous: ens33 would not be promiscuous after a reboot$`, "m"));
             succeeded(runScript(s.delete), "delete");
+        });
+
+        /**
+         * The boot path of initscripts: `ifup ens33` ends in ifup-post, which runs
+         * `if [ -x /sbin/ifup-local ]; then /sbin/ifup-local ${DEVICE}; fi` (initscripts
+         * network-scripts/ifup-post). Run here exactly so, with the test's hook path, for every
+         * interface the host brings up at boot (lo, ens33, ens33.10).
+         */
+        function bootPath(): void {
+            for (const dev of ["lo", "ens33", "ens33.10"]) {
+                const r = sh(["ip", "netns", "exec", NS, "sh", "-c", 'if [ -x "$1" ]; then "$1" "$2"; fi', "ifup-post", options.ifupLocal, dev]);
+                assert.strictEqual(r.status, 0, `${options.ifupLocal} ${dev}: ${r.stderr}`);
+            }
+        }
+
+        it("ifcfg, after a reboot: the flag cleared, the boot path (ifup-post runs ifup-local) makes ens33 promiscuous again; delete removes the hook", () => {
+            const s = renderParentInterface(host("ifcfg"), options);
+            succeeded(runScript(s.create), "create");
+            assert.strictEqual(
+                fs.readFileSync(options.ifupLocal, "utf8"),
+                [
+                    "#!/bin/sh",
+                    `# ${options.ifupLocal}: initscripts run it after every ifup (at boot too) with the interface name`,
+                    "# macvlan-lab begin ens33: promiscuous after ifup (initscripts ignore PROMISC=yes)",
+                    `if [ "$1" = 'ens33' ]; then '${ok(["sh", "-c", "command -v ip"]).trim()}' link set dev 'ens33' promisc on; fi`,
+                    "# macvlan-lab end ens33",
+                    "",
+                ].join("\n"),
+            );
+            assert.strictEqual(fs.statSync(options.ifupLocal).mode & 0o777, 0o755);
+            // the reboot: the kernel forgets the flag
+            ipn("link", "set", "dev", "ens33", "promisc", "off");
+            assert.ok(!flags("ens33").includes("PROMISC"));
+            bootPath();
+            assert.ok(flags("ens33").includes("PROMISC"), "the boot path made ens33 promiscuous again");
+            succeeded(runScript(s.check), "check after the boot path");
+            succeeded(runScript(s.delete), "delete");
+            assert.ok(!fs.existsSync(options.ifupLocal), "delete removed the hook it wrote");
+            bootPath();
+            assert.ok(!flags("ens33").includes("PROMISC"), "no hook, no flag");
+        });
+
+        it("ifcfg: an ifup-local hook of the host's own keeps its lines (and its mode); delete takes only ens33's block out", () => {
+            const own = "#!/bin/bash\n# the host's own hook\nlogger \"ifup-local $1\"";
+            fs.writeFileSync(options.ifupLocal, own, { mode: 0o700 });
+            fs.chmodSync(options.ifupLocal, 0o700);
+            const s = renderParentInterface(host("ifcfg"), options);
+            succeeded(runScript(s.create), "create");
+            const text = fs.readFileSync(options.ifupLocal, "utf8");
+            assert.ok(text.startsWith(`${own}\n# macvlan-lab begin ens33: `), text);
+            assert.strictEqual(fs.statSync(options.ifupLocal).mode & 0o777, 0o700, "the hook keeps its mode");
+            assert.deepStrictEqual(changes(succeeded(runScript(s.create), "second create")), []);
+            ipn("link", "set", "dev", "ens33", "promisc", "off");
+            bootPath();
+            assert.ok(flags("ens33").includes("PROMISC"));
+            const del = succeeded(runScript(s.delete), "delete");
+            assert.ok(changes(del).includes(`changed: ${options.ifupLocal} has its bytes from before create again`), del.stdout);
+            assert.strictEqual(fs.readFileSync(options.ifupLocal, "utf8"), own, "the host's own hook, byte for byte");
+            assert.strictEqual(fs.statSync(options.ifupLocal).mode & 0o777, 0o700);
+
+            // edited since create: only ens33's block goes, the edit stays
+            succeeded(runScript(s.create), "create again");
+            fs.appendFileSync(options.ifupLocal, "echo later\n");
+            const del2 = succeeded(runScript(s.delete), "delete after an edit");
+            assert.ok(changes(del2).includes(`changed: wrote ${options.ifupLocal} without the lines for ens33`), del2.stdout);
+            assert.strictEqual(fs.readFileSync(options.ifupLocal, "utf8"), `${own}\necho later\n`);
         });
 
         it("ifcfg: a file edited after create keeps the edit; only its PROMISC line goes back (PROMISC=no)", () => {

@@ -33,7 +33,9 @@ function xorshift(seed: number): () => number {
     };
 }
 
-describe("shellQuote through a real shell", () => {
+describe("shellQuote through a real shell", function () {
+    // hundreds of shells per test: bounded generously for a busy 2-core machine
+    this.timeout(180_000);
     let dir: string;
     let canary: string;
     before(() => {

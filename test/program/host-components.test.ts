@@ -9,6 +9,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import type * as HostModule from "../../components/host";
 import { loadLab, RawLabConfig } from "../../components/spec/validate";
+import { shellLibrary } from "../../components/scripts";
 import { HostSpec, LabSpec } from "../../components/spec/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { installMocks, MockState, promiseOf, Registered, secretAlong, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
@@ -111,20 +112,22 @@ describe("host components under Pulumi mocks", () => {
             const r = byName(name);
             assert.strictEqual(r.wire.create, scripts.create, `${name} create`);
             assert.strictEqual(r.wire.delete, scripts.delete, `${name} delete`);
-            assert.deepStrictEqual(r.wire.triggers, [host.scriptsDigest(scripts.create, scripts.delete, scripts.check), "192.168.1.11:22"], `${name} triggers`);
+            assert.deepStrictEqual(r.wire.triggers, [scripts.identity, "192.168.1.11:22"], `${name} triggers`);
             assert.strictEqual(r.deleteBeforeReplace, true, `${name}: a replacement must delete (undo) before it creates`);
         }
         // the two VLAN interfaces differ, so do their triggers
         assert.notDeepStrictEqual(byName("lab-docker01-ens33.10-config").wire.triggers, byName("lab-docker01-ens33.20-config").wire.triggers);
     });
 
-    it("orders them: the parent NIC before 8021q, both before every VLAN interface", () => {
+    it("orders them: the shell library first, the parent NIC before 8021q, both before every VLAN interface", () => {
+        const lib = byName("lab-docker01-lib-install").urn;
         const promisc = byName("lab-docker01-parent-promisc").urn;
         const modprobe = byName("lab-docker01-8021q-load").urn;
-        assert.deepStrictEqual(byName("lab-docker01-parent-promisc").dependencies, []);
-        assert.deepStrictEqual(byName("lab-docker01-8021q-load").dependencies, [promisc]);
+        assert.deepStrictEqual(byName("lab-docker01-lib-install").dependencies, []);
+        assert.deepStrictEqual(byName("lab-docker01-parent-promisc").dependencies, [lib]);
+        assert.deepStrictEqual([...byName("lab-docker01-8021q-load").dependencies].sort(), [lib, promisc].sort());
         for (const dev of ["ens33.10", "ens33.20"]) {
-            assert.deepStrictEqual([...byName(`lab-docker01-${dev}-config`).dependencies].sort(), [promisc, modprobe].sort(), dev);
+            assert.deepStrictEqual([...byName(`lab-docker01-${dev}-config`).dependencies].sort(), [lib, promisc, modprobe].sort(), dev);
         }
         // and the VLAN interfaces do not wait for each other
         assert.ok(!byName("lab-docker01-ens33.20-config").dependencies.includes(byName("lab-docker01-ens33.10-config").urn));
@@ -169,7 +172,10 @@ describe("host components under Pulumi mocks", () => {
         await settle(mocks);
         assert.strictEqual(byName("nmhost-ens33.10-config").wire.create, host.renderVlanInterface(nm, vlan, opts).create);
         assert.strictEqual(byName("nmhost-8021q-load").wire.create, host.renderKernelModule(nm, opts).create);
-        assert.ok(String(byName("nmhost-ens33.10-config").wire.create).includes("nm_set add type vlan con-name \"$con\""));
+        assert.ok(String(byName("nmhost-ens33.10-config").wire.create).includes('\n. "$lib/host/backends/nmcli.sh"\n'));
+        // the host's own library, installed under the same state directory
+        assert.ok(String(byName("nmhost-lib-install").wire.create).includes("\nlib_root='/srv/mvl-state/lib'\n"));
+        assert.ok(String(byName("nmhost-ens33.10-config").wire.create).includes(`\nlib='/srv/mvl-state/lib/${shellLibrary().id}'\n`));
     });
 
     it("refuses a VLAN the host is not a member of, and a bad value, naming the component", () => {
@@ -185,7 +191,7 @@ describe("host components under Pulumi mocks", () => {
             },
         );
         assert.throws(
-            () => new host.ParentInterface("bad-nic", { host: { ...docker01, nic: "ens33;reboot" }, privateKey: PRIVATE_KEY }),
+            () => new host.ParentInterface("bad-nic", { host: { ...docker01, nic: "ens33;reboot" }, privateKey: PRIVATE_KEY, library: net.library }),
             { message: 'ParentInterface bad-nic: host docker01: nic "ens33;reboot" is not an interface name (at most 15 of [a-zA-Z0-9_.-])' },
         );
     });

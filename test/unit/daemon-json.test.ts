@@ -1,8 +1,8 @@
 /**
  * Pure tests of the daemon configuration of the registry trust (components/docker/daemonJson.ts:
- * every daemon.json merge case, the unit flag, the inspect report, the thin scripts) and of the
- * connectivity check matrix, renderer and parser (components/docker/checks.ts): exact scripts,
- * every rendered script through `bash -n` and `shellcheck -s sh`, validation messages.
+ * every daemon.json merge case, the unit flag, the inspect report, the thin scripts): exact scripts,
+ * every rendered script through `bash -n` and `shellcheck -s sh`, validation messages. (The
+ * connectivity checks' tests are in checks.test.ts.)
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -20,18 +20,6 @@ import {
     renderRestore,
     validateDaemonScriptOptions,
 } from "../../components/docker/daemonJson";
-import {
-    CheckRow,
-    PingCase,
-    checkCases,
-    casesBySourceHost,
-    parseCheckOutput,
-    renderPingCheck,
-    resolveCheckCases,
-    validatePingCheck,
-} from "../../components/docker/checks";
-import { loadLab, RawLabConfig } from "../../components/spec/validate";
-import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { requireTool } from "../helpers/tools";
 
 /** `bash -n` and `shellcheck -s sh` on a script: both must be silent. */
@@ -42,84 +30,6 @@ function lint(script: string, shellcheckArgs: string[] = []): void {
     assert.strictEqual(sc.error, undefined, "shellcheck is not installed");
     assert.strictEqual(sc.status, 0, `shellcheck:\n${sc.stdout}`);
 }
-
-const EXPECTED_PING = `#!/bin/sh
-# macvlan-lab: connectivity checks from docker01
-set -u
-HOST='docker01'
-COUNT='3'
-WAIT='5'
-QUICK='1'
-LIMIT='18'
-N=0
-OUT=$(mktemp -d "\${TMPDIR:-/tmp}/macvlan-lab-checks.XXXXXX") || exit 1
-trap 'rm -rf "$OUT"' EXIT
-
-docker_cmd() { 'docker' "$@"; }
-# docker, killed after $LIMIT s where the host has timeout(1)
-docker_bounded() {
-  if command -v timeout >/dev/null 2>&1; then
-    timeout "$LIMIT" 'docker' "$@"
-  else
-    'docker' "$@"
-  fi
-}
-
-# check SOURCE_HOST SOURCE TARGET_HOST TARGET IP NETWORK EXPECTED: one case, its two lines on stdout
-check() {
-  detail=""
-  deadline=$WAIT
-  [ "$7" = unreachable ] && deadline=$QUICK
-  if ! running=$(docker_cmd inspect --format '{{.State.Running}}' "$2" 2>&1); then
-    observed=error
-    detail="cannot inspect container $2: $(printf '%s\\n' "$running" | sed -n '$p')"
-  elif [ "$running" != true ]; then
-    observed=error
-    detail="container $2 is not running"
-  else
-    out=$(docker_bounded exec "$2" ping -c "$COUNT" -A -w "$deadline" "$5" 2>&1)
-    rc=$?
-    last=$(printf '%s\\n' "$out" | sed -n '$p')
-    case $rc in
-      0) observed=reachable ;;
-      1)
-        case $out in
-          *"Error response from daemon"*) observed=error; detail="docker exec failed: $last" ;;
-          *) observed=unreachable; detail="$last" ;;
-        esac
-        ;;
-      124) observed=error; detail="no result within $LIMIT s" ;;
-      *) observed=error; detail="docker exec ... ping exited with $rc: $last" ;;
-    esac
-  fi
-  printf 'CHECK\\t%s/%s\\t%s/%s\\t%s\\t%s\\t%s\\t%s\\n' "$1" "$2" "$3" "$4" "$6" "$7" "$observed" "$5"
-  if [ "$observed" = "$7" ]; then
-    printf 'ok: %s/%s -> %s/%s (%s) on %s: %s, as expected\\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"
-  else
-    printf 'FAIL: %s/%s -> %s/%s (%s) on %s: expected %s, observed %s%s\\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$observed" "\${detail:+ ($detail)}"
-  fi
-}
-
-# start CASE...: runs check in the background, its lines into $OUT/<case number>
-start() {
-  N=$((N + 1))
-  check "$@" >"$OUT/$(printf '%04d' "$N")" 2>&1 &
-}
-
-start 'docker01' 'bbox1' 'docker02' 'bbox2' '172.22.16.20' 'mac_net1' 'reachable'
-wait
-FAILED=0
-if [ "$N" -gt 0 ]; then
-  cat "$OUT"/*
-  FAILED=$(cat "$OUT"/* | grep -c '^FAIL: ')
-fi
-if [ "$FAILED" -gt 0 ]; then
-  printf '%s of %s connectivity checks from %s failed:\\n' "$FAILED" "$N" "$HOST" >&2
-  cat "$OUT"/* | grep '^FAIL: ' | sed 's/^/  /' >&2
-  exit 1
-fi
-printf 'all %s connectivity checks from %s passed\\n' "$N" "$HOST"
-`;
 
 /** A file as the inspect script would report it. */
 function reported(path: string, text: string | Buffer, mode = "644", owner = "0:0"): ReportedFile {
@@ -384,121 +294,4 @@ describe("daemon.json: the rendered thin scripts", () => {
             assert.throws(() => renderInspect({ ...opts, migrate: false }), { message: `invalid registry trust options:\n  ${message}` });
         });
     }
-});
-
-/** A lab's containers and isolation pairs, from its stack file. */
-function lab(stack: string) {
-    const spec = loadLab(rawLabConfig(loadStackConfig(stack)) as RawLabConfig);
-    return { containers: spec.containers, isolation: spec.checks.isolation, connectivity: spec.checks.connectivity };
-}
-
-describe("connectivity check matrix", () => {
-    it("single-network lab: bbox1 and bbox2 ping each other across the hosts on mac_net1", () => {
-        const l = lab("single-network");
-        assert.deepStrictEqual(checkCases(l.containers, l.isolation, { connectivity: l.connectivity }), [
-            { sourceHost: "docker01", source: "bbox1", targetHost: "docker02", target: "bbox2", network: "mac_net1", expect: "reachable", targetIp: "172.22.16.20" },
-            { sourceHost: "docker02", source: "bbox2", targetHost: "docker01", target: "bbox1", network: "mac_net1", expect: "reachable", targetIp: "172.22.16.10" },
-        ]);
-    });
-
-    it("multi-VLAN lab: same-VLAN pairs across the hosts, and docker01/bbox10 must not reach docker02/bbox20", () => {
-        const l = lab("multi-vlan");
-        const cases = checkCases(l.containers, l.isolation, { connectivity: l.connectivity });
-        assert.deepStrictEqual(cases, [
-            { sourceHost: "docker01", source: "bbox10", targetHost: "docker02", target: "bbox10", network: "mac_net10", expect: "reachable", targetIp: "172.16.10.11" },
-            { sourceHost: "docker01", source: "bbox20", targetHost: "docker02", target: "bbox20", network: "mac_net20", expect: "reachable", targetIp: "172.16.20.21" },
-            { sourceHost: "docker02", source: "bbox10", targetHost: "docker01", target: "bbox10", network: "mac_net10", expect: "reachable", targetIp: "172.16.10.10" },
-            { sourceHost: "docker02", source: "bbox20", targetHost: "docker01", target: "bbox20", network: "mac_net20", expect: "reachable", targetIp: "172.16.20.20" },
-            { sourceHost: "docker01", source: "bbox10", targetHost: "docker02", target: "bbox20", network: "mac_net10->mac_net20", expect: "unreachable", targetIp: "172.16.20.21" },
-        ]);
-        assert.deepStrictEqual([...casesBySourceHost(cases).entries()].map(([h, c]) => [h, c.length]), [["docker01", 3], ["docker02", 2]]);
-    });
-
-    it("no connectivity cases when connectivity is off; isolation pairs stay", () => {
-        const l = lab("multi-vlan");
-        assert.deepStrictEqual(
-            checkCases(l.containers, l.isolation, { connectivity: false }).map((c) => `${c.sourceHost}/${c.source} -> ${c.targetHost}/${c.target}`),
-            ["docker01/bbox10 -> docker02/bbox20"],
-        );
-    });
-
-    it("leaves the address of a container without a static one to be resolved at run time", () => {
-        const cases = checkCases([
-            { name: "a1", host: "h1", network: "n" },
-            { name: "a2", host: "h2", network: "n", ip: "10.0.0.2" },
-        ]);
-        assert.strictEqual(cases[0].targetIp, "10.0.0.2");
-        assert.ok(!("targetIp" in cases[1]));
-        assert.deepStrictEqual(resolveCheckCases(cases, { "h1/a1": "10.0.0.77" }).map((c) => c.targetIp), ["10.0.0.2", "10.0.0.77"]);
-        assert.throws(() => resolveCheckCases(cases, {}), {
-            message: "no address is known for h1/a1, the target of h2/a2 on n; is the container running and attached to n?",
-        });
-    });
-
-    it("rejects isolation pairs naming unknown containers or one network", () => {
-        const cs = [
-            { name: "a1", host: "h1", network: "n1", ip: "10.0.1.1" },
-            { name: "b2", host: "h2", network: "n1", ip: "10.0.1.2" },
-        ];
-        assert.throws(() => checkCases(cs, [{ from: "h1/a1", to: "h2/zz" }]), {
-            message: "isolation[0].to h2/zz is not a container of the lab; name one as <host>/<container>",
-        });
-        assert.throws(() => checkCases(cs, [{ from: "h1/a1", to: "h2/b2" }]), {
-            message: "isolation[0]: h1/a1 and h2/b2 are both on n1, so they are meant to reach each other; an isolation check needs containers on different networks",
-        });
-    });
-});
-
-describe("ping check script", () => {
-    const BBOX1: PingCase = { sourceHost: "docker01", source: "bbox1", targetHost: "docker02", target: "bbox2", targetIp: "172.22.16.20", network: "mac_net1", expect: "reachable" };
-
-    it("renders the exact script for the single-network lab's docker01", () => {
-        assert.strictEqual(renderPingCheck([BBOX1]), EXPECTED_PING);
-    });
-
-    it("passes bash -n and shellcheck -s sh, with options and with no case at all", function () {
-        this.timeout(360_000);
-        requireTool(this, "shellcheck");
-        this.timeout(60_000);
-        const l = lab("multi-vlan");
-        const cases = resolveCheckCases(checkCases(l.containers, l.isolation), {});
-        for (const [, hostCases] of casesBySourceHost(cases)) {
-            lint(renderPingCheck(hostCases, { count: 1, timeoutSeconds: 2, dockerCommand: ["docker", "-H", "unix:///run/x y.sock"] }));
-        }
-        lint(renderPingCheck([]));
-    });
-
-    it("bounds every ping: count, -W and a hard limit", () => {
-        const s = renderPingCheck([BBOX1], { count: 2, timeoutSeconds: 4 });
-        assert.ok(s.includes("COUNT='2'\nWAIT='4'\nQUICK='1'\nLIMIT='16'\n"));
-        assert.ok(s.includes('ping -c "$COUNT" -A -w "$deadline" "$5"'));
-    });
-
-    it("rejects what it cannot render, every problem at once", () => {
-        const bad: PingCase = { ...BBOX1, source: "-x", targetIp: "172.22.16.300", network: "mac net" };
-        assert.deepStrictEqual(validatePingCheck([bad, { ...BBOX1, sourceHost: "docker02" }], { count: 0, timeoutSeconds: 61 }), [
-            "the cases come from several hosts (docker01, docker02); render one script per source host",
-            'cases[0].source "-x" is not a container name',
-            'cases[0].targetIp "172.22.16.300" (docker02/bbox2) is not an IPv4 address',
-            'cases[0].network "mac net" is not a network name',
-            "count 0 is not a whole number from 1 to 20",
-            "timeoutSeconds 61 is not a whole number from 1 to 60",
-        ]);
-        assert.throws(() => renderPingCheck([bad]), /^Error: invalid connectivity checks:\n {2}cases\[0\]\.source "-x" is not a container name/);
-    });
-
-    it("parseCheckOutput reads the CHECK lines back into rows and skips the rest", () => {
-        const rows: CheckRow[] = [
-            { source: "docker01/bbox10", target: "docker02/bbox10", network: "mac_net10", targetIp: "172.16.10.11", expected: "reachable", observed: "reachable", ok: true },
-            { source: "docker01/bbox10", target: "docker02/bbox20", network: "mac_net10->mac_net20", targetIp: "172.16.20.21", expected: "unreachable", observed: "reachable", ok: false },
-            { source: "docker01/bbox20", target: "docker02/bbox20", network: "mac_net20", targetIp: "172.16.20.21", expected: "reachable", observed: "error", ok: false },
-        ];
-        const stdout = rows
-            .map((r) => `CHECK\t${r.source}\t${r.target}\t${r.network}\t${r.expected}\t${r.observed}\t${r.targetIp}\nok: something for people\n`)
-            .join("");
-        assert.deepStrictEqual(parseCheckOutput(`some noise\r\n${stdout}all done\n`), rows);
-        assert.deepStrictEqual(parseCheckOutput(""), []);
-        assert.throws(() => parseCheckOutput("CHECK\ta\tb\tn\treachable\tmaybe\t1.2.3.4\n"), /^Error: malformed check line "CHECK\\ta\\tb\\tn\\treachable\\tmaybe\\t1\.2\.3\.4"/);
-        assert.throws(() => parseCheckOutput("CHECK\ta\tb\n"), /malformed check line/);
-    });
 });

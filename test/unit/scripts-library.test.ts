@@ -36,7 +36,7 @@ describe("shell library: files, bundle, thin scripts", () => {
     it("bundles every .sh file but the installer, prelude.sh first among equals, each behind its #@file line", () => {
         const lib = shellLibrary();
         assert.ok(lib.files.includes("prelude.sh"));
-        assert.ok(!lib.files.includes("install.sh"));
+        assert.ok(!lib.files.some((f) => f.startsWith("installer/")));
         assert.deepStrictEqual(lib.files, [...lib.files].sort());
         for (const f of lib.files) {
             assert.ok(lib.bundle.includes(`#@file ${f}\n${fs.readFileSync(path.join(SCRIPTS_DIR, f), "utf8")}`), f);
@@ -111,7 +111,7 @@ describe("shell library: files, bundle, thin scripts", () => {
         assert.notStrictEqual(a, scriptIdentity("VLAN ens33.10 of docker02", [["dev", "ens33.10"]]));
     });
 
-    it("the installer's scripts stay short: install.sh without its comments", () => {
+    it("the installer's scripts stay short: installer/ without its comments, each action only its own function", () => {
         const create = renderInstaller("install", "/var/lib/macvlan-lab");
         const del = renderInstaller("remove", "/var/lib/macvlan-lab");
         assert.ok(create.startsWith(`set -eu\n# macvlan-lab: the shell library ${shellLibrary().id} (`));
@@ -120,7 +120,9 @@ describe("shell library: files, bundle, thin scripts", () => {
         assert.ok(create.endsWith("\nlibrary_install\n"));
         assert.ok(del.endsWith("\nlibrary_remove\n"));
         assert.ok(!/^\s*# (?!shellcheck)/m.test(create.split("\n").slice(2).join("\n")), "no comment lines after the title");
-        assert.ok(create.length < 3000, `installer create is ${create.length} bytes`);
+        assert.ok(create.length < 2500, `installer create is ${create.length} bytes`);
+        assert.ok(del.length < 1600, `installer delete is ${del.length} bytes`);
+        assert.ok(!del.includes("sha256sum") && !create.includes("rm -rf \"$lib\"\n\t\tprintf 'changed: removed"));
     });
 
     describe("shellcheck", () => {

@@ -1,0 +1,247 @@
+# shellcheck shell=sh
+# macvlan-lab backend ifcfg (initscripts / network-scripts, and NetworkManager's ifcfg-rh plugin):
+# persistent config as ifcfg files in $cfg_dir, brought up with ifup.
+# - parent NIC: PROMISC=yes edited into an existing ifcfg-<nic> (as the tutorial does; initscripts
+#   do not apply it), and what does apply it at boot: a block in the ifup-local hook $hook, which
+#   initscripts' ifup-post runs with the interface name after every ifup (the boot path too);
+# - VLAN: ifcfg-<parent>.<id> written atomically, `nmcli connection reload` when NetworkManager
+#   reads ifcfg files, `ifup`; delete: ifdown, the file put back or removed.
+# Inputs: parent: $nic, $cfg (ifcfg-<nic>), $hook. VLAN: $dev, $parent, $vlan_id, $ip, $prefix,
+# $gateway ('' for none), $defroute (yes or no), $cfg_dir, $cfg (ifcfg-<dev>).
+# shellcheck disable=SC2154 # the thin script assigns the inputs
+
+# ---- parent NIC
+
+backend_parent_ready() { :; }
+
+backend_parent_persist() {
+	if [ -f "$cfg" ]; then
+		if [ ! -e "$state/parent-$nic.orig" ]; then
+			save "$state/parent-$nic.orig"
+			cp -p "$cfg" "$state/parent-$nic.orig"
+		fi
+		stage "$cfg"
+		if grep -q '^PROMISC=' "$cfg"; then
+			sed 's/^PROMISC=.*/PROMISC=yes/' "$cfg" >"$pending"
+		else
+			cat "$cfg" >"$pending"
+			if [ -n "$(tail -c 1 "$cfg")" ]; then echo >>"$pending"; fi
+			echo 'PROMISC=yes' >>"$pending"
+		fi
+		commit "$cfg" 644 "$cfg with PROMISC=yes, as the tutorial writes it (only that line: addresses and routes untouched)"
+		stage "$state/parent-$nic.ours"
+		cat "$cfg" >"$pending"
+		commit "$state/parent-$nic.ours" 644 ''
+		hook_install
+	else
+		note "runtime only: there is no $cfg, and macvlan-lab does not create a connection file for $nic (the host may be reached through it); $nic stops being promiscuous at the next reboot unless its own config keeps it so"
+	fi
+}
+
+backend_parent_unpersist() {
+	hook_remove
+	if [ -e "$state/parent-$nic.orig" ]; then
+		if [ ! -f "$cfg" ]; then
+			note "$cfg is gone since create; not recreating it"
+		elif cmp -s "$cfg" "$state/parent-$nic.ours"; then
+			if ! cmp -s "$cfg" "$state/parent-$nic.orig"; then
+				save "$cfg"
+				put_back "$state/parent-$nic.orig" "$cfg"
+				did "$cfg has its bytes from before create again"
+			fi
+		else
+			line=$(grep '^PROMISC=' "$state/parent-$nic.orig" | tail -n 1)
+			stage "$cfg"
+			if [ -z "$line" ]; then
+				grep -vx 'PROMISC=yes' "$cfg" >"$pending" || true
+			else
+				L="$line" awk '/^PROMISC=/ { print ENVIRON["L"]; next } { print }' "$cfg" >"$pending"
+			fi
+			commit "$cfg" 644 "$cfg with its PROMISC line as before create (the file was changed since create: those changes are kept)"
+		fi
+		forget "$state/parent-$nic.orig"
+		forget "$state/parent-$nic.ours"
+	fi
+}
+
+backend_parent_check() {
+	if [ ! -f "$cfg" ]; then
+		note "runtime only: there is no $cfg"
+		return 0
+	fi
+	if ! grep -qx 'PROMISC=yes' "$cfg"; then drift "$cfg has no PROMISC=yes line"; fi
+	if [ ! -f "$hook" ] || ! grep -qF "# macvlan-lab begin $nic:" "$hook"; then
+		drift "$hook does not set $nic promiscuous: $nic would not be promiscuous after a reboot"
+	elif [ ! -x "$hook" ]; then
+		drift "$hook is not executable, so initscripts do not run it: $nic would not be promiscuous after a reboot"
+	fi
+}
+
+# hook_header: the first lines of a hook file that create makes
+hook_header() {
+	printf '#!/bin/sh\n# %s: initscripts run it after every ifup (at boot too) with the interface name\n' "$hook"
+}
+
+# hook_block: the lines of the hook that set $nic promiscuous (the ip found now, by its full path)
+hook_block() {
+	ip_cmd=$(command -v ip)
+	case "$ip_cmd" in /*) ;; *) ip_cmd=/sbin/ip ;; esac
+	printf '# macvlan-lab begin %s: promiscuous after ifup (initscripts ignore PROMISC=yes)\n' "$nic"
+	# shellcheck disable=SC2016 # $1 is the hook's argument, written as it is
+	printf 'if [ "$1" = %s ]; then %s link set dev %s promisc on; fi\n' "$(q "$nic")" "$(q "$ip_cmd")" "$(q "$nic")"
+	printf '# macvlan-lab end %s\n' "$nic"
+}
+
+# hook_without_block FILE: FILE's lines without this NIC's block
+hook_without_block() {
+	B="# macvlan-lab begin $nic:" E="# macvlan-lab end $nic" awk '
+		index($0, ENVIRON["B"]) == 1 { skip = 1; next }
+		skip && $0 == ENVIRON["E"] { skip = 0; next }
+		!skip { print }' "$1"
+}
+
+hook_install() {
+	if [ ! -d "$(dirname "$hook")" ]; then
+		note "runtime only: there is no $(dirname "$hook") for the ifup-local hook $hook; $nic stops being promiscuous at the next reboot"
+		return 0
+	fi
+	if [ ! -e "$state/parent-$nic.hook" ]; then
+		if [ -e "$hook" ]; then
+			save "$state/parent-$nic.hook.orig"
+			cp -p "$hook" "$state/parent-$nic.hook.orig"
+			record "$state/parent-$nic.hook" edited
+		else
+			record "$state/parent-$nic.hook" created
+		fi
+	fi
+	stage "$hook"
+	if [ -f "$hook" ]; then hook_without_block "$hook" >"$pending"; else hook_header >"$pending"; fi
+	hook_block >>"$pending"
+	commit "$hook" 755 "$hook, which makes $nic promiscuous after every ifup (at boot too)"
+	if [ ! -x "$hook" ]; then
+		note "WARNING: $hook is not executable, so initscripts do not run it; $nic is not promiscuous after a reboot until it is (chmod +x)"
+	fi
+}
+
+hook_remove() {
+	if [ ! -e "$state/parent-$nic.hook" ]; then return 0; fi
+	if [ -f "$hook" ]; then
+		stage "$hook"
+		hook_without_block "$hook" >"$pending"
+		hook_header >"$work/hook-header"
+		if [ -e "$state/parent-$nic.hook.orig" ]; then awk '{ print }' "$state/parent-$nic.hook.orig" >"$work/hook-orig"; fi
+		if [ "$(cat "$state/parent-$nic.hook")" = created ] && cmp -s "$pending" "$work/hook-header"; then
+			rm -f "$pending"
+			pending=
+			drop "$hook" "removed $hook (create wrote it)"
+		elif [ -e "$state/parent-$nic.hook.orig" ] && cmp -s "$pending" "$work/hook-orig"; then
+			rm -f "$pending"
+			pending=
+			save "$hook"
+			put_back "$state/parent-$nic.hook.orig" "$hook"
+			did "$hook has its bytes from before create again"
+		elif cmp -s "$pending" "$hook"; then
+			rm -f "$pending"
+			pending=
+		else
+			commit "$hook" 755 "$hook without the lines for $nic"
+		fi
+	fi
+	forget "$state/parent-$nic.hook.orig"
+	forget "$state/parent-$nic.hook"
+}
+
+# ---- VLAN interface
+
+nm_reload_undo='if nm_reads_ifcfg; then nmcli connection reload; fi'
+
+# cfg_text: the ifcfg file of $dev
+cfg_text() {
+	cat <<EOT
+# macvlan-lab: VLAN $vlan_id on $parent, written by pulumi (delete puts back what was here before)
+DEVICE=$dev
+NAME=$dev
+BOOTPROTO=none
+ONBOOT=yes
+VLAN=yes
+PHYSDEV=$parent
+IPADDR=$ip
+PREFIX=$prefix
+EOT
+	if [ -n "$gateway" ]; then printf 'GATEWAY=%s\nDEFROUTE=%s\n' "$gateway" "$defroute"; fi
+}
+
+backend_vlan_ready() {
+	if [ ! -d "$cfg_dir" ]; then die "$cfg_dir does not exist: is $host an ifcfg (network-scripts) host? Pick the backend that manages its network"; fi
+}
+
+backend_vlan_kernel_ready() {
+	if ! command -v ifup >/dev/null 2>&1; then die "ifup is not installed: the ifcfg backend brings VLAN interfaces up with ifup (network-scripts, or NetworkManager's ifup); install it or pick another backend"; fi
+}
+
+backend_vlan_emulated_how() {
+	printf '%s' "$cfg is written as on a real host, but instead of ifup the address goes on the lab's pre-created link $dev"
+}
+
+backend_vlan_record() {
+	if [ -e "$cfg" ]; then echo file=saved; else echo file=absent; fi
+}
+
+backend_vlan_persist() {
+	if [ ! -e "$state/vlan-$dev.orig" ] && [ "$(state_get "$state/vlan-$dev.state" file)" = saved ] && [ -e "$cfg" ]; then
+		save "$state/vlan-$dev.orig"
+		cp -p "$cfg" "$state/vlan-$dev.orig"
+	fi
+	if [ "$mode" = kernel ]; then undo "$nm_reload_undo"; fi
+	before=$changed
+	stage "$cfg"
+	cfg_text >"$pending"
+	commit "$cfg" 644 "$cfg"
+}
+
+backend_vlan_up() {
+	if [ "$changed" -ne "$before" ] && nm_reads_ifcfg; then
+		nmcli connection reload
+		did "NetworkManager read the ifcfg files again (nmcli connection reload)"
+	fi
+	if ! link_exists "$dev"; then
+		undo "if ip link show dev $(q "$dev") >/dev/null 2>&1; then ip link delete dev $(q "$dev"); fi"
+		ifup "$dev"
+		did "$dev is up (ifup $dev)"
+	fi
+}
+
+backend_vlan_created() { :; }
+
+backend_vlan_forget_profile() { :; }
+
+backend_vlan_down() {
+	if command -v ifdown >/dev/null 2>&1 && [ -f "$cfg" ]; then ifdown "$dev" || note "ifdown $dev failed; deleting the link with ip"; fi
+}
+
+backend_vlan_unpersist() {
+	if [ "$(state_get "$state/vlan-$dev.state" file)" = saved ] && [ -e "$state/vlan-$dev.orig" ]; then
+		if [ ! -f "$cfg" ] || ! cmp -s "$cfg" "$state/vlan-$dev.orig"; then
+			save "$cfg"
+			put_back "$state/vlan-$dev.orig" "$cfg"
+			did "$cfg has its bytes from before create again"
+		fi
+	else
+		drop "$cfg" "removed $cfg"
+	fi
+	if [ "$mode" = kernel ] && [ "$changed" -ne 0 ] && nm_reads_ifcfg; then
+		nmcli connection reload
+		did "NetworkManager read the ifcfg files again (nmcli connection reload)"
+	fi
+	forget "$state/vlan-$dev.orig"
+}
+
+backend_vlan_check() {
+	cfg_text >"$work/expected"
+	if [ ! -f "$cfg" ]; then
+		drift "$cfg is missing"
+	elif ! cmp -s "$work/expected" "$cfg"; then
+		drift "$cfg differs from what create writes:"
+		diff -u "$work/expected" "$cfg" | sed 's/^/    /'
+	fi
+}
