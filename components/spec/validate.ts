@@ -612,8 +612,8 @@ function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): ReadVla
     // At most one default route per host: the second VLAN that gives a host one is the entry to change.
     const defaultOf = new Map<string, number>();
     for (const vl of result.specs) {
-        if (!vl.defaultRoute) {
-            continue;
+        if (!vl.defaultRoute || vl.gateway === undefined) {
+            continue; // without a gateway it is no route: reported at its defaultRoute already
         }
         const i = result.index.get(vl)!;
         const again = vl.members.filter((m) => defaultOf.has(m.host));
@@ -681,10 +681,10 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
             gateway = checkInSubnet(r, `${p}.gateway`, gateway, cidrBounds(subnet.toCidrString()), "gateway");
         }
         if (subnet !== undefined) {
-            for (const other of subnets) {
-                if (other.range.isOverlapping(subnet)) {
-                    r.fail(`${p}.subnet`, `${p}.subnet ${quote(subnet.toCidrString())} overlaps ${other.range.toCidrString()} of ${other.name} (networks[${other.index}]); give every network its own subnet`);
-                }
+            const overlapped = subnets.filter((other) => other.range.isOverlapping(subnet));
+            if (overlapped.length > 0) {
+                const which = listing(overlapped.map((other) => `${other.range.toCidrString()} of ${other.name} (networks[${other.index}])`));
+                r.fail(`${p}.subnet`, `${p}.subnet ${quote(subnet.toCidrString())} overlaps ${which}; give every network its own subnet`);
             }
             subnets.push({ range: subnet, index: i, name: name ?? p });
         }

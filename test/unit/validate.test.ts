@@ -99,6 +99,11 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
     ["overlapping networks", (c) => (c.networks[1].subnet = "172.16.0.0/16"), [
         'networks[1].subnet "172.16.0.0/16" overlaps 172.16.10.0/24 of mac_net10 (networks[0]); give every network its own subnet',
     ]],
+    ["a subnet overlapping two others: one message", (c) => {
+        c.networks.push({ name: "wide", subnet: "172.16.0.0/16", gateway: "172.16.0.1", parent: "ens33" });
+    }, [
+        'networks[2].subnet "172.16.0.0/16" overlaps 172.16.10.0/24 of mac_net10 (networks[0]) and 172.16.20.0/24 of mac_net20 (networks[1]); give every network its own subnet',
+    ]],
     ["one network with different subnets on two hosts", (c) => {
         c.networks[0].hosts = ["docker01", { name: "docker02", subnet: "172.16.11.0/24" }];
     }, [
@@ -182,6 +187,13 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         c.vlans[1].defaultRoute = true;
     }, [
         "vlans[1].defaultRoute true gives docker01 and docker02 a second default route (vlans[0] already gives them one); a host has one default route: set defaultRoute on at most one VLAN of each host",
+    ]],
+    ["defaultRoute on both VLANs, one without a gateway: one message", (c) => {
+        c.vlans[0].gateway = "192.168.10.2";
+        c.vlans[0].defaultRoute = true;
+        c.vlans[1].defaultRoute = true;
+    }, [
+        "vlans[1].defaultRoute true needs vlans[1].gateway, which is not set; set the gateway, or drop defaultRoute",
     ]],
     ["a VLAN gateway outside the VLAN's subnet", (c) => (c.vlans[0].gateway = "192.168.20.2"), [
         `vlans[0].gateway "192.168.20.2" is outside the VLAN's subnet 192.168.10.0/24; pick an address inside it`,
