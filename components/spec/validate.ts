@@ -404,11 +404,13 @@ function checkConfigKeys(r: Reader, raw: RawLabConfig): void {
 }
 
 /**
- * Whether a config namespace looks like a misspelt `macvlan-lab` (at most 3 edits away):
- * {@link readLabConfig} hands such keys to {@link parseLab}, which reports them.
+ * Whether a config namespace looks like a misspelt `macvlan-lab`: at most 3 edits away
+ * (`macvlan_lab`, `macvlanlab`), or cut short (`macvlan`): {@link readLabConfig} hands such keys to
+ * {@link parseLab}, which reports them.
  */
 export function looksLikeOurNamespace(namespace: string, ours: string): boolean {
-    return namespace !== ours && editDistance(namespace.toLowerCase(), ours) <= 3;
+    const ns = namespace.toLowerCase();
+    return namespace !== ours && (editDistance(ns, ours) <= 3 || (ns.length >= 4 && ours.startsWith(ns)));
 }
 
 function readSshDefaults(r: Reader, v: unknown): SshDefaults {

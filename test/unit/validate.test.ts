@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_KEYS, LabConfigError, loadLab, parseLab, RawLabConfig, validateLab } from "../../components/spec/validate";
+import { CONFIG_KEYS, LabConfigError, loadLab, looksLikeOurNamespace, parseLab, RawLabConfig, validateLab } from "../../components/spec/validate";
 import { parseImageReference } from "../../components/spec/names";
 import { listStacks, loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 
@@ -393,6 +393,15 @@ describe("validateLab", () => {
         assert.deepStrictEqual([spec.networks[0].driver, spec.networks[0].mode, spec.networks[0].parents], ["ipvlan", "l2", { docker01: "wlan0", docker02: "wlan0" }]);
         c.networks[0].driver = "macvlan";
         assert.deepStrictEqual(validateLab(c).map((e) => e.path), ["networks[0].driver"]);
+    });
+
+    it("takes a namespace a few edits from macvlan-lab, or cut short, for a misspelt one; never a provider's", () => {
+        for (const ns of ["macvlan_lab", "macvlanlab", "Macvlan-Lab", "macvlan", "macvlan-lan", "mcvlan-lab"]) {
+            assert.ok(looksLikeOurNamespace(ns, "macvlan-lab"), ns);
+        }
+        for (const ns of ["macvlan-lab", "docker", "command", "pulumi", "mac", "aws", "kubernetes", "random", "tls"]) {
+            assert.ok(!looksLikeOurNamespace(ns, "macvlan-lab"), ns);
+        }
     });
 
     it("declares in Pulumi.yaml exactly the keys the program knows (registry aside: a mapping has no absent default)", () => {
