@@ -121,8 +121,6 @@ export class MacvlanLab extends pulumi.ComponentResource {
                 { host, vlans, privateKey, library: this.libraries[host.name] },
                 { parent: this, dependsOn: preflights },
             );
-            const registryAuth = spec.registry ? [insecureRegistryAuth(spec.registry.endpoint)] : [];
-            this.providers[host.name] = dockerProvider(`${name}-${host.name}-docker`, host, args.docker ?? {}, { parent: this, dependsOn: preflights }, registryAuth);
             if (spec.registry) {
                 this.trust[host.name] = new RegistryTrust(
                     `${name}-${host.name}-trust`,
@@ -136,6 +134,16 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     { parent: this, dependsOn: preflights },
                 );
             }
+            // every Docker resource of the host waits for its daemon configuration: with
+            // migrateUnitFlag the trust restarts dockerd, which no Docker call may overlap
+            const registryAuth = spec.registry ? [insecureRegistryAuth(spec.registry.endpoint)] : [];
+            this.providers[host.name] = dockerProvider(
+                `${name}-${host.name}-docker`,
+                host,
+                args.docker ?? {},
+                { parent: this, dependsOn: [...preflights, ...(this.trust[host.name]?.ready ?? [])] },
+                registryAuth,
+            );
             this.summary[host.name] = { networks: {}, containers: {} };
         }
 

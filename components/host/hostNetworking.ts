@@ -35,9 +35,11 @@ export interface HostNetworkingArgs extends RenderOptions {
 /**
  * The host side of macvlan networking for one host: the parent NIC promiscuous (`${name}-parent`),
  * then, when the host has VLANs, 8021q (`${name}-8021q`), then each VLAN interface
- * (`${name}-<parent>.<id>`, e.g. `lab-docker01-ens33.10`). Order: the parent NIC before 8021q,
- * both before every VLAN interface. Docker networks depend on `ready` (or on the one VLAN
- * interface's `ready` that is their parent).
+ * (`${name}-<parent>.<id>`, e.g. `lab-docker01-ens33.10`). Order: the host's shell library first
+ * (`library`, or `${name}-lib`), the parent NIC before 8021q, both before every VLAN interface.
+ * Docker networks depend on `ready` (or on the one VLAN interface's `ready` that is their parent)
+ * and carry that interface's `revision` (`MacvlanNetwork`'s `parentRevision`), so a replaced VLAN
+ * interface replaces them.
  */
 export class HostNetworking extends pulumi.ComponentResource {
     public readonly host: string;

@@ -2,10 +2,10 @@
  * The shell that runs on hosts, as real files in this folder (checked by shellcheck, run by the
  * exec tests as they are), and the loader that turns them into what a `remote.Command` gets.
  *
- * How it reaches a host: the library (every `.sh` file here except the installer's, under `installer/`) is installed once
- * per host by its own command ({@link HostLibrary}: the files travel on that command's stdin as one
- * text bundle, checked against their sha256 digest, and land in `<stateDir>/lib/<id>/`, where `<id>`
- * names this exact content). Every other remote script is thin ({@link renderScript}): `set -eu`, a
+ * How it reaches a host: the library (every `.sh` file here except the installer's, under
+ * `installer/`) is installed once per host by its own command ({@link HostLibrary}: the files
+ * travel on that command's stdin as one text bundle, checked against their sha256 digest, and land
+ * in `<stateDir>/lib/<id>/`, where `<id>` names this exact content). Every other remote script is thin ({@link renderScript}): `set -eu`, a
  * title, its inputs as single-quoted variables, `. "$lib/prelude.sh"` and the modules it uses, then
  * one call. Why installed once and not inlined: the steps of a VLAN interface alone are larger than
  * a whole thin script, and inlining them in every command put ~8 KB of identical helpers into each

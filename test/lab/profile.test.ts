@@ -58,10 +58,10 @@ describe("lab: multi-vlan on hosts the tutorial left behind (profile tutorial-le
             "docker02 network mac_net10",
             "docker02 network mac_net20",
         ], problems.join("\n"));
-        for (const p of problems.filter((x) => / network mac_net/.test(x))) {
+        for (const p of problems.filter((x) => / PROBLEM \d+: network mac_net/.test(x))) {
             assert.match(p, /matches what the stack declares\. Fix: adopt it with: pulumi import docker:index\/network:Network lab-mac_net\d0-docker0\d [0-9a-f]{64} --parent 'parent=urn:pulumi:multi-vlan::macvlan-lab::macvlan-lab:index:MacvlanLab\$macvlan-lab:docker:MacvlanNetwork::lab-mac_net\d0' --provider 'docker=urn:pulumi:multi-vlan::macvlan-lab::macvlan-lab:index:MacvlanLab\$pulumi:providers:docker::lab-docker0\d-docker' {2}or remove it: docker network rm mac_net\d0$/);
         }
-        for (const p of problems.filter((x) => / container bbox/.test(x))) {
+        for (const p of problems.filter((x) => / PROBLEM \d+: container bbox/.test(x))) {
             assert.match(p, /image busybox:latest, .* made by no stack \(a leftover\)\) and differs from what the stack declares \(image 192\.168\.1\.11:5000\/busybox:v1, network mac_net\d0 172\.16\.\d0\.\d+\)\. Fix: remove it: docker rm -f bbox\d0$/);
         }
         assert.ok(problems.some((p) => /container registry exists .* image registry:2, network bridge, made by no stack \(a leftover\)\) and matches what the stack declares\. Fix: adopt it with: pulumi import docker:index\/container:Container lab-registry-container [0-9a-f]{64} /.test(p)), problems.join("\n"));

@@ -206,11 +206,13 @@ reload_quietly() {
 	if [ -n "$dpid" ]; then reload_dockerd; fi
 }
 
-# running_restartable: ids of running containers whose restart policy brings them back after a restart
+# running_restartable: $work/restartable := ids of the running containers whose restart policy
+# brings them back after a daemon restart; the others are named
 running_restartable() {
+	: >"$work/restartable"
 	for c in $(docker ps -q --no-trunc); do
 		case "$(docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$c" 2>/dev/null || true)" in
-		always | unless-stopped) printf '%s\n' "$c" ;;
+		always | unless-stopped) printf '%s\n' "$c" >>"$work/restartable" ;;
 		*) note "container $(docker inspect -f '{{.Name}}' "$c" 2>/dev/null | sed 's,^/,,') has no restart policy that survives a daemon restart: it stays stopped after it" ;;
 		esac
 	done
@@ -218,7 +220,7 @@ running_restartable() {
 
 # restart_dockerd: daemon-reload and restart the unit; wait for dockerd and the restartable containers
 restart_dockerd() {
-	running_restartable >"$work/restartable"
+	running_restartable
 	systemctl daemon-reload
 	note "systemctl daemon-reload"
 	systemctl restart "$unit" || die "systemctl restart $unit failed; see journalctl -u $unit"
