@@ -21,9 +21,6 @@ export const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 /** A DNS name (for SSH addresses that are not IPv4 literals). */
 export const DNS_NAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-/** An OpenSSH public key line: `<type> <base64>`. */
-export const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}$/;
-
 /** An absolute path made of safe characters and without `..` components. */
 export const SAFE_ABSOLUTE_PATH = /^\/(?!.*(^|\/)\.\.?(\/|$))[a-zA-Z0-9_.\/-]*$/;
 

@@ -404,11 +404,13 @@ function checkConfigKeys(r: Reader, raw: RawLabConfig): void {
 }
 
 /**
- * Whether a config namespace looks like a misspelt `macvlan-lab` (at most 3 edits away):
- * {@link readLabConfig} hands such keys to {@link parseLab}, which reports them.
+ * Whether a config namespace looks like a misspelt `macvlan-lab`: at most 3 edits away
+ * (`macvlan_lab`, `macvlanlab`), or cut short (`macvlan`): {@link readLabConfig} hands such keys to
+ * {@link parseLab}, which reports them.
  */
 export function looksLikeOurNamespace(namespace: string, ours: string): boolean {
-    return namespace !== ours && editDistance(namespace.toLowerCase(), ours) <= 3;
+    const ns = namespace.toLowerCase();
+    return namespace !== ours && (editDistance(ns, ours) <= 3 || (ns.length >= 4 && ours.startsWith(ns)));
 }
 
 function readSshDefaults(r: Reader, v: unknown): SshDefaults {
@@ -612,8 +614,8 @@ function readVlans(r: Reader, v: unknown, hosts: Map<string, HostSpec>): ReadVla
     // At most one default route per host: the second VLAN that gives a host one is the entry to change.
     const defaultOf = new Map<string, number>();
     for (const vl of result.specs) {
-        if (!vl.defaultRoute) {
-            continue;
+        if (!vl.defaultRoute || vl.gateway === undefined) {
+            continue; // without a gateway it is no route: reported at its defaultRoute already
         }
         const i = result.index.get(vl)!;
         const again = vl.members.filter((m) => defaultOf.has(m.host));
@@ -681,10 +683,10 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
             gateway = checkInSubnet(r, `${p}.gateway`, gateway, cidrBounds(subnet.toCidrString()), "gateway");
         }
         if (subnet !== undefined) {
-            for (const other of subnets) {
-                if (other.range.isOverlapping(subnet)) {
-                    r.fail(`${p}.subnet`, `${p}.subnet ${quote(subnet.toCidrString())} overlaps ${other.range.toCidrString()} of ${other.name} (networks[${other.index}]); give every network its own subnet`);
-                }
+            const overlapped = subnets.filter((other) => other.range.isOverlapping(subnet));
+            if (overlapped.length > 0) {
+                const which = listing(overlapped.map((other) => `${other.range.toCidrString()} of ${other.name} (networks[${other.index}])`));
+                r.fail(`${p}.subnet`, `${p}.subnet ${quote(subnet.toCidrString())} overlaps ${which}; give every network its own subnet`);
             }
             subnets.push({ range: subnet, index: i, name: name ?? p });
         }

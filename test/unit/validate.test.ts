@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_KEYS, LabConfigError, loadLab, parseLab, RawLabConfig, validateLab } from "../../components/spec/validate";
+import { CONFIG_KEYS, LabConfigError, loadLab, looksLikeOurNamespace, parseLab, RawLabConfig, validateLab } from "../../components/spec/validate";
 import { parseImageReference } from "../../components/spec/names";
 import { listStacks, loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 
@@ -99,6 +99,11 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
     ["overlapping networks", (c) => (c.networks[1].subnet = "172.16.0.0/16"), [
         'networks[1].subnet "172.16.0.0/16" overlaps 172.16.10.0/24 of mac_net10 (networks[0]); give every network its own subnet',
     ]],
+    ["a subnet overlapping two others: one message", (c) => {
+        c.networks.push({ name: "wide", subnet: "172.16.0.0/16", gateway: "172.16.0.1", parent: "ens33" });
+    }, [
+        'networks[2].subnet "172.16.0.0/16" overlaps 172.16.10.0/24 of mac_net10 (networks[0]) and 172.16.20.0/24 of mac_net20 (networks[1]); give every network its own subnet',
+    ]],
     ["one network with different subnets on two hosts", (c) => {
         c.networks[0].hosts = ["docker01", { name: "docker02", subnet: "172.16.11.0/24" }];
     }, [
@@ -182,6 +187,13 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         c.vlans[1].defaultRoute = true;
     }, [
         "vlans[1].defaultRoute true gives docker01 and docker02 a second default route (vlans[0] already gives them one); a host has one default route: set defaultRoute on at most one VLAN of each host",
+    ]],
+    ["defaultRoute on both VLANs, one without a gateway: one message", (c) => {
+        c.vlans[0].gateway = "192.168.10.2";
+        c.vlans[0].defaultRoute = true;
+        c.vlans[1].defaultRoute = true;
+    }, [
+        "vlans[1].defaultRoute true needs vlans[1].gateway, which is not set; set the gateway, or drop defaultRoute",
     ]],
     ["a VLAN gateway outside the VLAN's subnet", (c) => (c.vlans[0].gateway = "192.168.20.2"), [
         `vlans[0].gateway "192.168.20.2" is outside the VLAN's subnet 192.168.10.0/24; pick an address inside it`,
@@ -381,6 +393,15 @@ describe("validateLab", () => {
         assert.deepStrictEqual([spec.networks[0].driver, spec.networks[0].mode, spec.networks[0].parents], ["ipvlan", "l2", { docker01: "wlan0", docker02: "wlan0" }]);
         c.networks[0].driver = "macvlan";
         assert.deepStrictEqual(validateLab(c).map((e) => e.path), ["networks[0].driver"]);
+    });
+
+    it("takes a namespace a few edits from macvlan-lab, or cut short, for a misspelt one; never a provider's", () => {
+        for (const ns of ["macvlan_lab", "macvlanlab", "Macvlan-Lab", "macvlan", "macvlan-lan", "mcvlan-lab"]) {
+            assert.ok(looksLikeOurNamespace(ns, "macvlan-lab"), ns);
+        }
+        for (const ns of ["macvlan-lab", "docker", "command", "pulumi", "mac", "aws", "kubernetes", "random", "tls"]) {
+            assert.ok(!looksLikeOurNamespace(ns, "macvlan-lab"), ns);
+        }
     });
 
     it("declares in Pulumi.yaml exactly the keys the program knows (registry aside: a mapping has no absent default)", () => {
