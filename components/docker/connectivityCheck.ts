@@ -66,7 +66,8 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
         }
         this.matrix = pulumi
             .all(Object.values(this.commands).map((c) => c.stdout))
-            .apply((outs) => outs.flatMap((o) => parseCheckOutput(o)));
+            // undefined: a deployment that does not hold the check (a destroy with --run-program)
+            .apply((outs) => outs.flatMap((o) => (o === undefined ? [] : parseCheckOutput(o))));
         this.registerOutputs({ matrix: this.matrix });
     }
 }

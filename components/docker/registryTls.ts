@@ -44,6 +44,15 @@ function pair(title: string, libraryDir: string, vars: Vars, module: string, cre
     };
 }
 
+/**
+ * The scripts of a command whose inputs come from the output of command `what` when this
+ * deployment does not hold that command: its output is undefined in `pulumi destroy --run-program`
+ * of a stack it is already gone from, where nothing is created. Each script fails if it ever runs.
+ */
+export function notRunScripts(title: string, libraryDir: string, what: string): CommandScripts {
+    return pair(`${title} (not run)`, libraryDir, [["what", what]], "docker/registry-tls.sh", "not_run", "not_run");
+}
+
 /** The registry's directory on its host: `<stateDir>/registry-<port>` (ca/, tls/, auth/). */
 export function registryDir(stateDir: string, port: number): string {
     return `${stateDir}/registry-${port}`;
@@ -177,7 +186,10 @@ export interface RegistryTlsArgs {
 export class RegistryTls extends pulumi.ComponentResource {
     public readonly certs: command.remote.Command;
     public readonly htpasswd?: command.remote.Command;
-    /** The CA certificate (PEM): what daemons and the machine running Pulumi trust. */
+    /**
+     * The CA certificate (PEM): what daemons and the machine running Pulumi trust. "" in a
+     * deployment that does not hold the certificate command (see {@link notRunScripts}).
+     */
     public readonly caCertificate: pulumi.Output<string>;
     /** The server certificate (PEM). */
     public readonly certificate: pulumi.Output<string>;
@@ -206,7 +218,9 @@ export class RegistryTls extends pulumi.ComponentResource {
             { connection: args.connection, create: certs.create, delete: certs.delete, triggers: [certs.identity, sshEndpoint] },
             deps,
         );
-        const parsed = this.certs.stdout.apply((s) => parseRegistryTls(s));
+        // no output at all: this deployment does not hold the command (a destroy with --run-program
+        // of a stack it is gone from); "" for both, which nothing ever writes or trusts
+        const parsed = this.certs.stdout.apply((s) => (s === undefined ? { ca: "", cert: "" } : parseRegistryTls(s)));
         this.caCertificate = parsed.apply((p) => p.ca);
         this.certificate = parsed.apply((p) => p.cert);
         this.fingerprint = this.certificate.apply(sha256Hex);

@@ -9,7 +9,7 @@ import {
     renderRestore,
     validateDaemonScriptOptions,
 } from "./daemonJson";
-import { renderCaTrust } from "./registryTls";
+import { notRunScripts, renderCaTrust } from "./registryTls";
 
 /** The shell library a host's commands source (a `HostLibrary`, or anything with its directory and install command). */
 export interface InstalledLibrary {
@@ -126,6 +126,8 @@ export class RegistryTrust extends pulumi.ComponentResource {
             { ...deps, ignoreChanges: ["create"] },
         );
         const scripts = pulumi.all([this.inspect.stdout, this.inspect.urn]).apply(([stdout, urn]) => {
+            // no output: this deployment does not hold the inspect command (see notRunScripts)
+            if (stdout === undefined) return notRunScripts(`daemon.json for ${args.endpoint}`, args.library.dir, `${name}-inspect`);
             const plan = planDaemonConfig({ endpoint: args.endpoint, security: args.security, migrate }, parseInspection(stdout));
             const again = `pulumi up --replace '${urn}' (the trust reads the files again and decides anew)`;
             const apply = renderApply(o, plan, again);
@@ -149,13 +151,17 @@ export class RegistryTrust extends pulumi.ComponentResource {
                 throw new pulumi.ResourceError(`RegistryTrust ${name}: security tls needs caCertificate (the registry's CA, PEM)`, this);
             }
             const ca = pulumi.output(args.caCertificate).apply((pem) =>
-                renderCaTrust({ endpoint: args.endpoint, ca: pem, stateDir: args.stateDir, libraryDir: args.library.dir }),
+                pem === ""
+                    ? notRunScripts(`trust the registry CA for ${args.endpoint}`, args.library.dir, "the registry's certificate command")
+                    : renderCaTrust({ endpoint: args.endpoint, ca: pem, stateDir: args.stateDir, libraryDir: args.library.dir }),
             );
             this.caTrust = new command.remote.Command(
                 `${name}-ca`,
                 // the CA in the triggers (through the identity): a new CA replaces the trust, the old removed first
                 { connection: args.connection, create: ca.create, delete: ca.delete, triggers: [ca.identity, sshEndpoint] },
-                deps,
+                // after the daemon.json step (and removed before it is undone): both keep their
+                // records in one state directory, and the scripts take its lock besides
+                { ...deps, dependsOn: [...deps.dependsOn, this.daemonConfig] },
             );
             this.ready.push(this.caTrust);
         } else if (args.caCertificate !== undefined) {

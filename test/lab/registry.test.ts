@@ -17,6 +17,7 @@ import { LoadedStack, SECRET_KEY, labStackConfig, loadStack, topologyOf } from "
 import { installDockerUnit, UNIT_PATH } from "../../lab/systemd";
 import { parseLab } from "../../components/spec/validate";
 import { rawLabConfig } from "../../lab/stackFile";
+import { htpasswdText } from "../../components/docker/registryTls";
 
 const EP = "192.168.1.11:5000";
 const SNAPSHOT_DIRS = ["/etc/docker", "/etc/systemd/system"];
@@ -279,6 +280,64 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         const { engine, ws } = env as { engine: Engine; ws: Workspace };
         const r = await pulumiOnLab(l(), ws, engine, ["preview", "--expect-no-changes", "--non-interactive", "--color", "never"], { onLine: (x) => log(`preview tls: ${x}`) });
         assert.equal(r.code, 0, `preview --expect-no-changes failed:\n${tail(r.stdout)}`);
+    });
+
+    /** The URN of the resource named `name` in the stack's state. */
+    async function urnOf(name: string): Promise<string> {
+        const { engine, ws } = env as { engine: Engine; ws: Workspace };
+        const exported = await runPulumi(ws, engine, ["stack", "export"]);
+        assert.equal(exported.code, 0, exported.stderr);
+        const resources = (JSON.parse(exported.stdout) as { deployment: { resources?: Array<{ urn: string }> } }).deployment.resources ?? [];
+        const urn = resources.map((r) => r.urn).find((u) => u.endsWith(`::${name}`));
+        assert.ok(urn !== undefined, `no resource ${name} in the state`);
+        return urn;
+    }
+    const upArgs = ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"];
+    const loginPull = "export DOCKER_CONFIG=$(mktemp -d) && docker login -u pusher --password-stdin 192.168.1.11:5000 && docker pull 192.168.1.11:5000/busybox:v1; rc=$?; rm -rf \"$DOCKER_CONFIG\"; exit $rc";
+
+    it("rotation: a new CA and certificate (pulumi up --replace of the certificate command) replace every host's trust, the registry container and the CA where Pulumi runs; pulls verify with the new CA", async function () {
+        this.timeout(600_000);
+        const { engine, ws } = env as { engine: Engine; ws: Workspace };
+        const caPath = "/etc/docker/certs.d/192.168.1.11:5000/ca.crt";
+        const ca0 = await sh(l(), "docker02", `cat ${caPath}`);
+        const container0 = await sh(l(), "docker01", "docker inspect -f '{{.Id}}' registry");
+        const r = await pulumiOnLab(l(), ws, engine, [...upArgs, "--replace", await urnOf("lab-registry-tls-certs")], { onLine: (x) => log(`up --replace certs: ${x}`) });
+        timing("pulumi up --replace of the registry's certificate command (rotation)", r.seconds);
+        assert.equal(r.code, 0, `pulumi up --replace failed:\n${r.stderr}\n${tail(r.stdout)}`);
+        const ca1 = await sh(l(), "docker01", "cat /var/lib/macvlan-lab/registry-5000/ca/ca.crt");
+        assert.notEqual(ca1, ca0, "a new CA was made");
+        for (const h of ["docker01", "docker02"]) assert.equal(await sh(l(), h, `cat ${caPath}`), ca1, `${h} trusts the new CA`);
+        const files = fs.readdirSync(controllerCaDirOf(ws));
+        assert.equal(files.length, 1);
+        assert.equal(fs.readFileSync(path.join(controllerCaDirOf(ws), files[0]), "utf8").trim(), ca1, "the CA where Pulumi runs is the new one");
+        assert.notEqual(await sh(l(), "docker01", "docker inspect -f '{{.Id}}' registry"), container0, "the registry container was replaced");
+        assert.equal(await sh(l(), "docker01", "docker inspect -f '{{.State.Running}}' registry"), "true");
+        const pull = await l().exec("docker02", ["sh", "-c", loginPull], { input: PASSWORD, timeoutMs: 60_000 });
+        assert.equal(pull.code, 0, `a login and pull with the new CA failed: ${pull.stderr}`);
+        const again = await pulumiOnLab(l(), ws, engine, ["preview", "--expect-no-changes", "--non-interactive", "--color", "never"], { onLine: (x) => log(`preview after rotation: ${x}`) });
+        assert.equal(again.code, 0, `preview --expect-no-changes after the rotation failed:\n${tail(again.stdout)}`);
+    });
+
+    it("a registry that does not take the user's password fails the push at apply with the registry's refusal (no unauthenticated push)", async function () {
+        this.timeout(600_000);
+        const { engine, ws } = env as { engine: Engine; ws: Workspace };
+        const file = "/var/lib/macvlan-lab/registry-5000/auth/htpasswd";
+        // the registry's users changed behind the program's back: pusher has another password there
+        await sh(l(), "docker01", `cp -p ${file} /root/htpasswd.aside`);
+        const other = await l().exec("docker01", ["sh", "-c", `cat >${file}`], { input: htpasswdText([{ name: "pusher", password: "not-the-stack-password" }], EP), timeoutMs: 30_000 });
+        assert.equal(other.code, 0, other.stderr);
+        try {
+            const tags0 = await sh(l(), "docker01", "docker image inspect -f '{{json .RepoDigests}}' 192.168.1.11:5000/busybox:v1");
+            const r = await pulumiOnLab(l(), ws, engine, [...upArgs, "--replace", await urnOf("lab-registry-busybox-v1-push")], { onLine: (x) => log(`up --replace push: ${x}`) });
+            timing("pulumi up --replace of the push with a wrong password (refused)", r.seconds);
+            assert.notEqual(r.code, 0, "the push with a password the registry does not take succeeded");
+            assert.match(`${r.stdout}\n${r.stderr}`, /Error pushing docker image: [^\n]*(unauthorized|authentication required)/);
+            assert.equal(await sh(l(), "docker01", "docker image inspect -f '{{json .RepoDigests}}' 192.168.1.11:5000/busybox:v1"), tags0);
+        } finally {
+            await sh(l(), "docker01", `mv -f /root/htpasswd.aside ${file}`);
+        }
+        const again = await pulumiOnLab(l(), ws, engine, ["preview", "--expect-no-changes", "--non-interactive", "--color", "never"], { onLine: (x) => log(`preview after the refused push: ${x}`) });
+        assert.equal(again.code, 0, `preview --expect-no-changes after the refused push failed:\n${tail(again.stdout)}`);
     });
 
     it("pulumi destroy removes the certificates, the htpasswd file, the trust files and the CA where Pulumi ran; the hosts are back to their snapshot", async function () {

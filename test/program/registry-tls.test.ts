@@ -23,11 +23,16 @@ function tlsConfig(extra: Record<string, unknown> = {}): Record<string, string> 
     return { ...cfg, "macvlan-lab:registry": JSON.stringify(registry), "macvlan-lab:controllerCaDir": CA_DIR };
 }
 
-async function run(config: Record<string, string>, secretKeys = ["macvlan-lab:sshPrivateKey", "macvlan-lab:registry"], sslCertDir: string | undefined = `${CA_DIR}:/etc/ssl/certs`): Promise<{ state: MockState; error?: Error; program?: Record<string, unknown> }> {
+async function run(
+    config: Record<string, string>,
+    secretKeys = ["macvlan-lab:sshPrivateKey", "macvlan-lab:registry"],
+    sslCertDir: string | undefined = `${CA_DIR}:/etc/ssl/certs`,
+    extraState?: Parameters<typeof installMocks>[3],
+): Promise<{ state: MockState; error?: Error; program?: Record<string, unknown> }> {
     const saved = process.env.SSL_CERT_DIR;
     if (sslCertDir === undefined) delete process.env.SSL_CERT_DIR;
     else process.env.SSL_CERT_DIR = sslCertDir;
-    const state = installMocks("multi-vlan", { ...config, "macvlan-lab:sshPrivateKey": KEY }, secretKeys);
+    const state = installMocks("multi-vlan", { ...config, "macvlan-lab:sshPrivateKey": KEY }, secretKeys, extraState);
     try {
         delete require.cache[require.resolve(PROGRAM)];
         const program = (await import(PROGRAM)) as Record<string, unknown>;
@@ -149,5 +154,44 @@ describe("program: registry.security tls refuses what would fail or leak, before
         const notNamed = await run(tlsConfig(), undefined, "/etc/ssl/certs");
         assert.match(notNamed.error?.message ?? "", /controllerCaDir \/tmp\/mvltest-controller-ca is not in SSL_CERT_DIR \("\/etc\/ssl\/certs"\), so the Docker provider would not trust the registry's CA; run pulumi with SSL_CERT_DIR=\/tmp\/mvltest-controller-ca:\/etc\/ssl\/certs/);
         for (const r of [plain, noDir, notNamed]) assert.strictEqual(r.state.resources.filter((x) => x.custom).length, 0, "nothing declared");
+    });
+});
+
+describe("program: a deployment without the commands' output (pulumi destroy --run-program of a stack already destroyed)", function () {
+    this.timeout(120_000);
+    it("declares everything without failing; what depends on a missing output gets scripts that fail if they ever run", async () => {
+        // the engine hands the program no stdout for a resource the deployment does not hold
+        const r = await run(tlsConfig(), undefined, undefined, (a) => (a.type.startsWith("command:") ? { stdout: undefined } : {}));
+        assert.strictEqual(r.error, undefined, r.error?.message);
+        for (const hst of ["docker01", "docker02"]) {
+            for (const n of [`lab-${hst}-trust-ca`, `lab-${hst}-trust-daemon-json`]) {
+                const c = r.state.byName(n);
+                assert.match(c.inputs.create, /^not_run$/m, `${n} create`);
+                assert.match(c.inputs.delete, /^not_run$/m, `${n} delete`);
+            }
+        }
+        assert.strictEqual(r.state.byName("lab-controller-ca-file").inputs.stdin, "");
+    });
+});
+
+describe("program: rotation (the certificate command reports another CA and certificate)", function () {
+    this.timeout(120_000);
+    it("changes the triggers of every host's CA trust and of the CA where Pulumi runs, and the registry container's certificate label (replacements)", async () => {
+        const a = await run(tlsConfig());
+        const ca2 = "-----BEGIN CERTIFICATE-----\nTkVXIENB\n-----END CERTIFICATE-----\n";
+        const cert2 = "-----BEGIN CERTIFICATE-----\nTkVXIENFUlQ=\n-----END CERTIFICATE-----\n";
+        const report2 = `@ca ${Buffer.from(ca2).toString("base64")}\n@cert ${Buffer.from(cert2).toString("base64")}\n`;
+        const b = await run(tlsConfig(), undefined, undefined, (x) => (x.name === "lab-registry-tls-certs" ? { stdout: report2 } : {}));
+        assert.strictEqual(a.error ?? b.error, undefined);
+        for (const hst of ["docker01", "docker02"]) {
+            const [ta, tb] = [a, b].map((r) => r.state.byName(`lab-${hst}-trust-ca`).inputs.triggers[0]);
+            assert.notStrictEqual(ta, tb, `${hst}: a new CA replaces the trust (only triggers replace a command)`);
+            assert.strictEqual(scriptVar(b.state.byName(`lab-${hst}-trust-ca`).inputs.create, "ca"), ca2);
+        }
+        const [la, lb] = [a, b].map((r) => JSON.stringify(r.state.byName("lab-controller-ca-file").inputs.triggers));
+        assert.notStrictEqual(la, lb);
+        const label = (r: typeof a) => (r.state.byName("lab-registry-container").inputs.labels as Array<{ label: string; value: string }>).find((l) => l.label === "dev.macvlan-lab.registry-certificate")?.value;
+        assert.strictEqual(label(b), sha256Hex(cert2));
+        assert.notStrictEqual(label(a), label(b), "a new certificate replaces the registry container (a label change replaces a container)");
     });
 });

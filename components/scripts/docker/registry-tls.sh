@@ -11,7 +11,7 @@
 # auth/ with htpasswd), $address, $san (IP:<address> or DNS:<address>), $ca_days, $cert_days
 # (make); $certs_dir, $endpoint, $ca (the CA certificate, PEM), $ca_sha (its sha256), $state and
 # $state_dir (trust).
-# Loop variables: f; the prelude's functions use n.
+# Loop variables: f; the prelude's functions use n, lock_tries and holder.
 # shellcheck disable=SC2154 # the thin script assigns the inputs before sourcing this file
 
 # tls_usable: the CA and the server certificate are there, the certificate is the CA's, names
@@ -139,7 +139,8 @@ ca_trust_add() {
 	need_root "$certs_dir"
 	file=$certs_dir/$endpoint/ca.crt
 	st=$(trust_state)
-	state_init
+	# the state directory is the daemon.json trust's too: one change at a time
+	take_lock
 	printf '%s' "$ca" >"$work/ca.crt"
 	[ "$(sha256sum <"$work/ca.crt" | cut -d' ' -f1)" = "$ca_sha" ] || die "the CA certificate did not arrive whole"
 	if [ -e "$st.dirs" ] || [ -e "$st.orig" ] || [ -e "$st.kept" ]; then
@@ -158,6 +159,7 @@ ca_trust_add() {
 		record "$st.dirs" "$made_dirs"
 	fi
 	put "$file" "$work/ca.crt" 644
+	release_lock
 	note "dockerd trusts the registry's CA for $endpoint through $file (read at each connection: no reload)"
 	report "$endpoint trusted through $file" "$file already held the registry's CA"
 }
@@ -165,6 +167,7 @@ ca_trust_add() {
 ca_trust_remove() {
 	file=$certs_dir/$endpoint/ca.crt
 	st=$(trust_state)
+	take_lock
 	if [ -e "$st.kept" ]; then
 		note "$file was there with this CA before: left as it is"
 	elif [ -f "$file" ] && [ "$(sha256sum <"$file" | cut -d' ' -f1)" = "$ca_sha" ]; then
@@ -184,6 +187,6 @@ ca_trust_remove() {
 	forget "$st.kept"
 	forget "$st.orig"
 	forget "$st.dirs"
-	state_done
+	release_lock
 	report "$endpoint no longer trusted through $file" "nothing of the trust for $endpoint was left"
 }
