@@ -431,3 +431,23 @@ describe("program: the read-only preflight holds every change on every host", ()
         assert.match(registryHost, /^REGISTRY_PORT='5000'$/m);
     });
 });
+
+describe("program: as `pulumi destroy --run-program` runs it after an interrupted apply (commands never made report no outputs)", function () {
+    this.timeout(120_000);
+    // the engine answers a registration of a resource that is not in the state with no outputs: a
+    // command's stdout is undefined, not unknown, and the program must still complete (lab:down
+    // destroys a run killed mid-apply this way)
+    it("completes with every command's stdout undefined, and the checks are empty", async () => {
+        const state = installMocks("multi-vlan", { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"], (args) =>
+            args.type === "command:remote:Command" ? { stdout: undefined, stderr: undefined } : {},
+        );
+        delete require.cache[require.resolve(PROGRAM)];
+        const program = (await import(PROGRAM)) as Record<string, unknown>;
+        await settle(state, 100);
+        const commands = state.byType("command:remote:Command");
+        assert.ok(commands.length > 10);
+        assert.ok(commands.every((c) => c.outputs.stdout === undefined), "the mocks gave a command a stdout");
+        assert.deepStrictEqual(await promiseOf(program.checks as pulumi.Output<unknown[]>), []);
+        assert.ok(state.byType("command:remote:Command").some((c) => c.name.endsWith("-trust-daemon-json")), "the registry trust's write is declared");
+    });
+});
