@@ -29,7 +29,7 @@ function checkCidr(what: string, value: string): void {
     if (rest.length > 0 || !IPV4.test(ip ?? "") || !/^[0-9]{1,2}$/.test(len ?? "") || Number(len) > 32) {
         throw new Error(`${what} ${JSON.stringify(value)} is not an IPv4 subnet (172.16.10.0/24)`);
     }
-    if (IPv4CidrRange.fromCidr(value).toCidrString() !== value) {
+    if (IPv4CidrRange.fromCidr(value).getFirst().toString() !== ip) {
         throw new Error(`${what} ${JSON.stringify(value)} has host bits set`);
     }
 }
