@@ -126,7 +126,8 @@ export class RegistryTrust extends pulumi.ComponentResource {
             { ...deps, ignoreChanges: ["create"] },
         );
         const scripts = pulumi.all([this.inspect.stdout, this.inspect.urn]).apply(([stdout, urn]) => {
-            // no output: this deployment does not hold the inspect command (see notRunScripts)
+            // no output: only under `pulumi destroy --run-program` when the read never ran (its command
+            // is not in the state); nothing is written or undone then, and the scripts fail if they run
             if (stdout === undefined) return notRunScripts(`daemon.json for ${args.endpoint}`, args.library.dir, `${name}-inspect`);
             const plan = planDaemonConfig({ endpoint: args.endpoint, security: args.security, migrate }, parseInspection(stdout));
             const again = `pulumi up --replace '${urn}' (the trust reads the files again and decides anew)`;

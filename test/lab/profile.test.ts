@@ -66,9 +66,14 @@ describe("lab: multi-vlan on hosts the tutorial left behind (profile tutorial-le
         }
         assert.ok(problems.some((p) => /container registry exists .* image registry:2, network bridge, made by no stack \(a leftover\)\) and matches what the stack declares\. Fix: adopt it with: pulumi import docker:index\/container:Container lab-registry-container [0-9a-f]{64} /.test(p)), problems.join("\n"));
 
+        // the report is readable: the error quotes the thin create, not preflight.sh
+        assert.ok(!lines.some((l) => l.includes("preflight_objects")), "preflight.sh's code is not in the output");
+
         const lab = attachLab(NAME);
         assert.ok(lab, "the hosts stay up with a profile");
         for (const h of ["docker01", "docker02"]) {
+            const lib = await lab.exec(h, ["sh", "-c", "ls -A /var/lib/macvlan-lab/lib 2>/dev/null | wc -l"]);
+            assert.equal(lib.stdout.trim(), "0", `${h}: not even the shell library was installed`);
             const files = await lab.exec(h, ["sh", "-c", "ls /etc/sysconfig/network-scripts; grep -c insecure-registries /etc/docker/daemon.json || true; ip -d link show ens33"]);
             assert.doesNotMatch(files.stdout, /ifcfg-ens33\.\d0/, `${h}: no VLAN config was written`);
             assert.match(files.stdout, /^0$/m, `${h}: daemon.json is untouched`);
