@@ -77,7 +77,8 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
         }
         this.matrix = pulumi
             .all(Object.values(this.commands).map((c) => c.stdout))
-            .apply((outs) => outs.flatMap((o) => parseCheckOutput(o)));
+            .apply((outs) => outs.flatMap((o) => parseCheckOutput(o ?? "")));
+        // (a check that never ran, as in a destroy after a failed first apply, has no stdout)
         this.registerOutputs({ matrix: this.matrix });
     }
 }
