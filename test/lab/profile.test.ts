@@ -72,6 +72,8 @@ describe("lab: multi-vlan on hosts the tutorial left behind (profile tutorial-le
         for (const p of problems.filter((x) => / PROBLEM \d+: dockerd /.test(x))) {
             assert.match(p, /dockerd is given --insecure-registry \(in \/etc\/systemd\/system\/docker\.service\).* Fix: set registry\.migrateUnitFlag: true .* or remove the flag from the unit by hand$/);
         }
+        // the report is readable: the error quotes the thin create, not preflight.sh
+        assert.ok(!lines.some((l) => l.includes("preflight_objects")), "preflight.sh's code is not in the output");
 
         const lab = attachLab(NAME);
         assert.ok(lab, "the hosts stay up with a profile");
@@ -83,6 +85,8 @@ describe("lab: multi-vlan on hosts the tutorial left behind (profile tutorial-le
             assert.match(cmdline.stdout, /--insecure-registry 192\.168\.1\.11:5000/, `${h}: dockerd's command line`);
         }
         for (const h of ["docker01", "docker02"]) {
+            const lib = await lab.exec(h, ["sh", "-c", "ls -A /var/lib/macvlan-lab/lib 2>/dev/null | wc -l"]);
+            assert.equal(lib.stdout.trim(), "0", `${h}: not even the shell library was installed`);
             const files = await lab.exec(h, ["sh", "-c", "ls /etc/sysconfig/network-scripts; grep -c insecure-registries /etc/docker/daemon.json || true; ip -d link show ens33"]);
             assert.doesNotMatch(files.stdout, /ifcfg-ens33\.\d0/, `${h}: no VLAN config was written`);
             assert.match(files.stdout, /^0$/m, `${h}: daemon.json is untouched`);

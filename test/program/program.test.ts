@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, Registered, settle, promiseOf, withoutSecrets } from "../helpers/mocks";
 import { listStacks, loadStackConfig } from "../../lab/stackFile";
 import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
+import { preflightScriptBody } from "../../components/preflight";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nprogram-test-key-material\n-----END OPENSSH PRIVATE KEY-----";
@@ -413,18 +414,21 @@ describe("program: the read-only preflight holds every change on every host", ()
 
     it("gives each host's preflight what the stack declares there, with the exact import command for each object", () => {
         const script = run.state.byName("lab-docker02-preflight-check").inputs.create as string;
+        const stdin = run.state.byName("lab-docker02-preflight-check").inputs.stdin as string;
         assert.match(script, /^HOST='docker02'$/m);
         assert.match(script, /^HOST_PATH='hosts\[1\]'$/m);
         assert.match(script, /^VLAN_IDS='10 20'$/m);
         assert.match(script, /^STACK_ID='macvlan-lab\/multi-vlan'$/m);
         assert.match(script, /^REGISTRY_PORT=''$/m, "docker02 is not the registry host");
         assert.match(script, /^TRUST_INSECURE='yes'$/m);
+        assert.ok(Buffer.byteLength(script) < 1024, `the create is thin: ${Buffer.byteLength(script)} B`);
+        assert.ok(stdin.endsWith(preflightScriptBody()), "preflight.sh travels on stdin");
         const lab = urnOf(run.state, "lab");
         const provider = urnOf(run.state, "lab-docker02-docker");
         const container = urnOf(run.state, "lab-docker02-bbox10");
         const network = urnOf(run.state, "lab-mac_net10");
         assert.ok(lab.length > 0);
-        const record = (line: string) => assert.ok(script.includes(line), `missing ${line}`);
+        const record = (line: string) => assert.ok(stdin.includes(line), `missing ${line}`);
         record(`bbox10|mac_net10|172.16.10.11|192.168.1.11:5000/busybox:v1|pulumi import docker:index/container:Container lab-docker02-bbox10-container {id} --parent '\\''parent=${container}'\\'' --provider '\\''docker=${provider}'\\''`);
         record(`mac_net10|macvlan|ens33.10|172.16.10.0/24|172.16.10.1|pulumi import docker:index/network:Network lab-mac_net10-docker02 {id} --parent '\\''parent=${network}'\\'' --provider '\\''docker=${provider}'\\''`);
         const registryHost = run.state.byName("lab-docker01-preflight-check").inputs.create as string;
