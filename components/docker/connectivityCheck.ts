@@ -77,8 +77,8 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
         }
         this.matrix = pulumi
             .all(Object.values(this.commands).map((c) => c.stdout))
-            .apply((outs) => outs.flatMap((o) => parseCheckOutput(o ?? "")));
-        // (a check that never ran, as in a destroy after a failed first apply, has no stdout)
+            // a check that never ran has no stdout under `pulumi destroy --run-program`: no rows
+            .apply((outs) => outs.flatMap((o) => (o === undefined ? [] : parseCheckOutput(o))));
         this.registerOutputs({ matrix: this.matrix });
     }
 }

@@ -1,13 +1,15 @@
 /**
  * The read-only preflight of one host, rendered (pure): what the stack will put on the host, and
- * the POSIX sh script (preflight.sh, next to this file) that checks the host can take it. The
- * script only reads; see its header for what it checks and prints.
+ * the command that checks the host can take it. Its code is components/scripts/preflight/preflight.sh
+ * (see its header for what it checks and prints); it runs before anything changes on any host, so
+ * before the shell library is installed (an install is a change), and reaches the host on the
+ * command's stdin. The create stays a thin script of the host's inputs, so a failed preflight's
+ * error (which quotes the create) is short and its PROBLEM lines stand out.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { shellQuote } from "../shell";
 import { HostSpec, LabSpec } from "../spec/types";
-import { DEFAULT_EMULATION_MARKER } from "../host/render";
+import { DEFAULT_EMULATION_MARKER } from "../contracts";
+import { PREFLIGHT_SCRIPT, scriptFile } from "../scripts";
 
 /** The name of the registry's container (`PrivateRegistry`'s default, the tutorial's). */
 export const REGISTRY_CONTAINER = "registry";
@@ -65,12 +67,11 @@ export interface PreflightFacts {
     emulationMarker?: string;
 }
 
-const SCRIPT_FILE = path.join(__dirname, "preflight.sh");
 let scriptText: string | undefined;
 
 /** preflight.sh as it is in the repo (read once). */
 export function preflightScriptBody(): string {
-    scriptText ??= fs.readFileSync(SCRIPT_FILE, "utf8");
+    scriptText ??= scriptFile(PREFLIGHT_SCRIPT);
     return scriptText;
 }
 
@@ -82,8 +83,19 @@ function field(what: string, value: string): string {
     return value;
 }
 
-/** The preflight script of one host: its inputs, quoted, then preflight.sh. Pure. */
-export function renderPreflight(f: PreflightFacts): string {
+/** What the preflight's command runs: a thin `create` and its `stdin`. */
+export interface PreflightScript {
+    /**
+     * `set -u`, the title, the host's scalar inputs as single-quoted assignments, then it reads its
+     * stdin, runs it with `eval` (it defines functions and the two tables) and calls `preflight_run`.
+     */
+    create: string;
+    /** `NETWORKS=...` and `CONTAINERS=...` (the stack's objects on the host, one record a line), then preflight.sh. */
+    stdin: string;
+}
+
+/** The preflight of one host: its thin create (the host's inputs, quoted) and its stdin (the tables and preflight.sh). Pure. */
+export function renderPreflight(f: PreflightFacts): PreflightScript {
     const networks = f.networks
         .map((n) => [n.name, n.driver, n.parent, n.subnet, n.gateway, n.importCommand].map((v, i) => field(`network ${n.name} field ${i + 1}`, v)).join("|"))
         .join("\n");
@@ -101,14 +113,23 @@ export function renderPreflight(f: PreflightFacts): string {
         ["MIN_API", MIN_DOCKER_API],
         ["LABEL_KEY", STACK_LABEL],
         ["STACK_ID", f.stackId],
-        ["NETWORKS", networks],
-        ["CONTAINERS", containers],
         ["REGISTRY_PORT", f.registryPort ?? ""],
         ["TRUST_INSECURE", f.trustsInsecureRegistry ? "yes" : "no"],
         ["UNIT_FLAG_OK", f.migrateUnitFlag ? "yes" : "no"],
     ];
-    const header = vars.map(([k, v]) => `${k}=${shellQuote(v)}`).join("\n");
-    return `#!/bin/sh\n# macvlan-lab: preflight of ${f.host.name} (read-only)\n${header}\n${preflightScriptBody()}`;
+    if (/[\n\r]/.test(f.host.name)) throw new Error(`preflight: host name ${JSON.stringify(f.host.name)} has a line break`);
+    const create = [
+        "# shellcheck disable=SC2034 # the inputs are read by preflight.sh, which arrives on stdin",
+        "set -u",
+        `# macvlan-lab: preflight of ${f.host.name} (read-only); its code (${PREFLIGHT_SCRIPT}) and the stack's objects here arrive on stdin`,
+        ...vars.map(([k, v]) => `${k}=${shellQuote(v)}`),
+        "code=$(cat)",
+        `if ! eval "$code" || ! command -v preflight_run >/dev/null 2>&1; then echo "ERROR: preflight of $HOST: its code did not arrive whole on stdin" >&2; exit 2; fi`,
+        "preflight_run",
+        "",
+    ].join("\n");
+    const stdin = `NETWORKS=${shellQuote(networks)}\nCONTAINERS=${shellQuote(containers)}\n${preflightScriptBody()}`;
+    return { create, stdin };
 }
 
 /**

@@ -3,10 +3,12 @@
  * exec tests as they are), and the loader that turns them into what a `remote.Command` gets.
  *
  * How it reaches a host: the library (every `.sh` file here except the installer's, under
- * `installer/`) is installed once per host by its own command ({@link HostLibrary}: the files
- * travel on that command's stdin as one text bundle, checked against their sha256 digest, and land
- * in `<stateDir>/lib/<id>/`, where `<id>` names this exact content). Every other remote script is thin ({@link renderScript}): `set -eu`, a
- * title, its inputs as single-quoted variables, `. "$lib/prelude.sh"` and the modules it uses, then
+ * `installer/`, and the preflight's, under `preflight/`: both run where the library is not) is
+ * installed once per host by its own command ({@link HostLibrary}: the files travel on that
+ * command's stdin as one text bundle, checked against their sha256 digest, and land in
+ * `<stateDir>/lib/<id>/`, where `<id>` names this exact content). Every other remote script is thin
+ * ({@link renderScript}): `set -eu`, a title, its inputs as single-quoted variables,
+ * `. "$lib/prelude.sh"` and the modules it uses, then
  * one call. Why installed once and not inlined: the steps of a VLAN interface alone are larger than
  * a whole thin script, and inlining them in every command put ~8 KB of identical helpers into each
  * command's create, delete and triggers (262 KB for the multi-VLAN stack). A library directory is
@@ -30,6 +32,16 @@ export const SCRIPTS_DIR = __dirname;
 
 /** The installer's files, which are not part of the library they install. */
 const INSTALLER_DIR = "installer/";
+
+/**
+ * The preflight's file (preflight/preflight.sh): it runs before anything of a stack changes on any
+ * host, so before the library is installed (an install is a change); its command carries it on stdin
+ * (components/preflight) and it is not part of the library.
+ */
+export const PREFLIGHT_SCRIPT = "preflight/preflight.sh";
+
+/** Folders of scripts that run without the library, each delivered by its own command. */
+const STANDALONE_DIRS = [INSTALLER_DIR, "preflight/"];
 
 /** A library file's path under this folder: `prelude.sh`, `host/vlan.sh`. */
 const MODULE_PATH = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*\.sh$/;
@@ -71,9 +83,9 @@ export function scriptFile(rel: string, dir: string = SCRIPTS_DIR): string {
     return text;
 }
 
-/** The library of the `.sh` files under `dir` (all but the installer's, under installer/). */
+/** The library of the `.sh` files under `dir` (all but the installer's and the preflight's). */
 export function loadLibrary(dir: string = SCRIPTS_DIR): ShellLibrary {
-    const files = shellFiles(dir).filter((f) => !f.startsWith(INSTALLER_DIR));
+    const files = shellFiles(dir).filter((f) => !STANDALONE_DIRS.some((d) => f.startsWith(d)));
     if (!files.includes("prelude.sh")) {
         throw new Error(`${dir} has no prelude.sh: the shell library's files are missing (a build must copy components/**/*.sh)`);
     }

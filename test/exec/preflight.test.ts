@@ -1,6 +1,6 @@
 /**
- * The preflight script (components/preflight/preflight.sh, as renderPreflight renders it) run for
- * real by /bin/sh against a fake `docker` on PATH that answers from files, so each finding can be
+ * The preflight (components/scripts/preflight/preflight.sh, on the stdin of the thin create that
+ * renderPreflight renders) run for real by /bin/sh against a fake `docker` on PATH that answers from files, so each finding can be
  * set up: an old API, the stack's containers and networks already there (matching, different, or
  * the stack's own), another macvlan network on the parent, a listener on the registry port, the
  * tutorial's --insecure-registry on dockerd. The real docker's answers are proved in the lab test
@@ -81,8 +81,12 @@ function facts(over: Partial<PreflightFacts> = {}): PreflightFacts {
 describe("exec: the preflight script against a fake docker", () => {
     let dir = "";
     let fake = "";
+    let stdinOf: ((stdin: string) => string) | undefined;
     const run = (f: PreflightFacts) => {
-        const r = spawnSync("/bin/sh", ["-c", renderPreflight(f)], {
+        const script = renderPreflight(f);
+        // as the host runs it: the create by the login shell, preflight.sh and the tables on its stdin
+        const r = spawnSync("/bin/sh", ["-c", script.create], {
+            input: stdinOf?.(script.stdin) ?? script.stdin,
             encoding: "utf8",
             env: { PATH: `${dir}/bin:/usr/sbin:/usr/bin:/sbin:/bin`, FAKE: fake },
         });
@@ -102,7 +106,10 @@ describe("exec: the preflight script against a fake docker", () => {
         fs.mkdirSync(path.join(fake, "networks"));
         fs.mkdirSync(path.join(fake, "containers"));
     });
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    afterEach(() => {
+        stdinOf = undefined;
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
 
     it("passes a clean host and says what it found", () => {
         const r = run(facts());
@@ -185,8 +192,27 @@ describe("exec: the preflight script against a fake docker", () => {
         }
     });
 
+    it("stops with exit 2 and says so when its code does not arrive whole on stdin, checking nothing", () => {
+        stdinOf = (stdin) => stdin.slice(0, stdin.indexOf("preflight_run() {"));
+        let r = run(facts());
+        assert.equal(r.code, 2, r.err);
+        assert.equal(r.err, "ERROR: preflight of docker01: its code did not arrive whole on stdin\n");
+        assert.equal(r.out, "");
+        stdinOf = (stdin) => stdin.slice(0, stdin.length - 40);
+        r = run(facts());
+        assert.equal(r.code, 2, r.err);
+        assert.equal(r.out, "");
+        stdinOf = () => "";
+        r = run(facts());
+        assert.equal(r.code, 2, r.err);
+        assert.equal(r.out, "");
+    });
+
     it("quotes every value it is given: a name with shell syntax stays data", () => {
-        const evil = facts({ stackId: "a'b$(touch /tmp/preflight-pwned)`x`" });
+        const evil = facts({
+            stackId: "a'b$(touch /tmp/preflight-pwned)`x`",
+            containers: [{ name: "bbox10", network: "mac_net10", image: "x'$(touch /tmp/preflight-pwned)'", importCommand: "'\\''`touch /tmp/preflight-pwned`" }],
+        });
         const r = run(evil);
         assert.equal(r.code, 0, r.err);
         assert.equal(fs.existsSync("/tmp/preflight-pwned"), false);

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, Registered, settle, promiseOf, withoutSecrets } from "../helpers/mocks";
 import { listStacks, loadStackConfig } from "../../lab/stackFile";
 import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
+import { preflightScriptBody } from "../../components/preflight";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nprogram-test-key-material\n-----END OPENSSH PRIVATE KEY-----";
@@ -413,21 +414,44 @@ describe("program: the read-only preflight holds every change on every host", ()
 
     it("gives each host's preflight what the stack declares there, with the exact import command for each object", () => {
         const script = run.state.byName("lab-docker02-preflight-check").inputs.create as string;
+        const stdin = run.state.byName("lab-docker02-preflight-check").inputs.stdin as string;
         assert.match(script, /^HOST='docker02'$/m);
         assert.match(script, /^HOST_PATH='hosts\[1\]'$/m);
         assert.match(script, /^VLAN_IDS='10 20'$/m);
         assert.match(script, /^STACK_ID='macvlan-lab\/multi-vlan'$/m);
         assert.match(script, /^REGISTRY_PORT=''$/m, "docker02 is not the registry host");
         assert.match(script, /^TRUST_INSECURE='yes'$/m);
+        assert.ok(Buffer.byteLength(script) < 1024, `the create is thin: ${Buffer.byteLength(script)} B`);
+        assert.ok(stdin.endsWith(preflightScriptBody()), "preflight.sh travels on stdin");
         const lab = urnOf(run.state, "lab");
         const provider = urnOf(run.state, "lab-docker02-docker");
         const container = urnOf(run.state, "lab-docker02-bbox10");
         const network = urnOf(run.state, "lab-mac_net10");
         assert.ok(lab.length > 0);
-        const record = (line: string) => assert.ok(script.includes(line), `missing ${line}`);
+        const record = (line: string) => assert.ok(stdin.includes(line), `missing ${line}`);
         record(`bbox10|mac_net10|172.16.10.11|192.168.1.11:5000/busybox:v1|pulumi import docker:index/container:Container lab-docker02-bbox10-container {id} --parent '\\''parent=${container}'\\'' --provider '\\''docker=${provider}'\\''`);
         record(`mac_net10|macvlan|ens33.10|172.16.10.0/24|172.16.10.1|pulumi import docker:index/network:Network lab-mac_net10-docker02 {id} --parent '\\''parent=${network}'\\'' --provider '\\''docker=${provider}'\\''`);
         const registryHost = run.state.byName("lab-docker01-preflight-check").inputs.create as string;
         assert.match(registryHost, /^REGISTRY_PORT='5000'$/m);
+    });
+});
+
+describe("program: as `pulumi destroy --run-program` runs it after an interrupted apply (commands never made report no outputs)", function () {
+    this.timeout(120_000);
+    // the engine answers a registration of a resource that is not in the state with no outputs: a
+    // command's stdout is undefined, not unknown, and the program must still complete (lab:down
+    // destroys a run killed mid-apply this way)
+    it("completes with every command's stdout undefined, and the checks are empty", async () => {
+        const state = installMocks("multi-vlan", { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"], (args) =>
+            args.type === "command:remote:Command" ? { stdout: undefined, stderr: undefined } : {},
+        );
+        delete require.cache[require.resolve(PROGRAM)];
+        const program = (await import(PROGRAM)) as Record<string, unknown>;
+        await settle(state, 100);
+        const commands = state.byType("command:remote:Command");
+        assert.ok(commands.length > 10);
+        assert.ok(commands.every((c) => c.outputs.stdout === undefined), "the mocks gave a command a stdout");
+        assert.deepStrictEqual(await promiseOf(program.checks as pulumi.Output<unknown[]>), []);
+        assert.ok(state.byType("command:remote:Command").some((c) => c.name.endsWith("-trust-daemon-json")), "the registry trust's write is declared");
     });
 });

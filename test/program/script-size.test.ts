@@ -103,15 +103,7 @@ describe("program: script text of the multi-VLAN stack's remote commands", funct
         assert.ok(mine.create + mine.delete + mine.triggers < GOAL_TOTAL);
     });
 
-    it("the whole stack: the largest create under 3 KiB, create+delete+triggers under 90 KiB", function () {
-        const others = all.commands.filter((c) => !HOST_SIDE.test(c.name) && c.create >= GOAL_LARGEST_CREATE);
-        if (others.length > 0) {
-            console.log(
-                `      skipped: commands of other components still carry their own shell (${others.map((c) => `${c.name} create ${c.create} B`).join(", ")}); ` +
-                    "this goal is asserted once they are thin scripts on the shell library",
-            );
-            this.skip();
-        }
+    it("the whole stack: the largest create under 3 KiB, create+delete+triggers under 90 KiB", () => {
         assert.ok(all.largestCreate.bytes < GOAL_LARGEST_CREATE, `largest create ${all.largestCreate.name}: ${all.largestCreate.bytes} B`);
         assert.ok(all.create + all.delete + all.triggers < GOAL_TOTAL, line("whole stack", all));
     });

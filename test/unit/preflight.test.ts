@@ -1,11 +1,14 @@
 /**
  * The preflight's pure parts (components/preflight/render.ts): the facts of each host from a stack,
- * the URNs and import commands it names, records that cannot be broken by a value, and the rendered
- * script through shellcheck. The script runs for real in test/exec/preflight.test.ts.
+ * the URNs and import commands it names, records that cannot be broken by a value, the thin create
+ * and its stdin, and the create through shellcheck. The script runs for real in test/exec/preflight.test.ts.
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
-import { childUrn, importCommand, preflightFactsOf, renderPreflight } from "../../components/preflight";
+import * as fs from "fs";
+import * as path from "path";
+import { childUrn, importCommand, preflightFactsOf, preflightScriptBody, renderPreflight } from "../../components/preflight";
+import { SCRIPTS_DIR, shellLibrary } from "../../components/scripts";
 import { loadLab } from "../../components/spec/validate";
 import { loadStackConfig } from "../../lab/stackFile";
 import { requireTool } from "../helpers/tools";
@@ -56,12 +59,49 @@ describe("preflight rendering (pure)", () => {
         assert.throws(() => renderPreflight(f), /preflight: network mac_net10 field 6 "a\|b" cannot go into a record/);
     });
 
-    it("renders a script shellcheck accepts", function () {
+    it("renders a thin create of the host's inputs and puts the tables and preflight.sh on stdin", () => {
+        const { spec } = multiVlan();
+        assert.ok(spec);
+        const imports = { network: (n: string) => `N ${n} {id}`, container: (c: string) => `C ${c} it's {id}` };
+        const script = renderPreflight(preflightFactsOf(spec, spec.hosts[1], "p/s", imports));
+        assert.deepEqual(script.create.split("\n"), [
+            "# shellcheck disable=SC2034 # the inputs are read by preflight.sh, which arrives on stdin",
+            "set -u",
+            "# macvlan-lab: preflight of docker02 (read-only); its code (preflight/preflight.sh) and the stack's objects here arrive on stdin",
+            "HOST='docker02'",
+            "HOST_PATH='hosts[1]'",
+            "BACKEND='ifcfg'",
+            "CONFIG_DIR='/etc/sysconfig/network-scripts'",
+            "NIC='ens33'",
+            "VLAN_IDS='10 20'",
+            "EMULATION_MARKER='/run/macvlan-lab/vlan-emulation'",
+            "MIN_API='1.41'",
+            "LABEL_KEY='dev.macvlan-lab.stack'",
+            "STACK_ID='p/s'",
+            "REGISTRY_PORT=''",
+            "TRUST_INSECURE='yes'",
+            "UNIT_FLAG_OK='no'",
+            "code=$(cat)",
+            `if ! eval "$code" || ! command -v preflight_run >/dev/null 2>&1; then echo "ERROR: preflight of $HOST: its code did not arrive whole on stdin" >&2; exit 2; fi`,
+            "preflight_run",
+            "",
+        ]);
+        assert.equal(
+            script.stdin,
+            "NETWORKS='mac_net10|macvlan|ens33.10|172.16.10.0/24|172.16.10.1|N mac_net10 {id}\nmac_net20|macvlan|ens33.20|172.16.20.0/24|172.16.20.1|N mac_net20 {id}'\n" +
+                "CONTAINERS='bbox10|mac_net10|172.16.10.11|192.168.1.11:5000/busybox:v1|C bbox10 it'\\''s {id}\nbbox20|mac_net20|172.16.20.21|192.168.1.11:5000/busybox:v1|C bbox20 it'\\''s {id}'\n" +
+                preflightScriptBody(),
+        );
+        assert.equal(preflightScriptBody(), fs.readFileSync(path.join(SCRIPTS_DIR, "preflight", "preflight.sh"), "utf8"));
+        assert.ok(!shellLibrary().files.some((f) => f.startsWith("preflight/")), "the preflight runs before the library is installed: not part of it");
+    });
+
+    it("renders a create shellcheck accepts (preflight.sh itself is checked with the library's files)", function () {
         requireTool(this, "shellcheck");
         const { spec } = multiVlan();
         assert.ok(spec);
         const script = renderPreflight(preflightFactsOf(spec, spec.hosts[0], "p/s", { network: (n) => `N ${n} {id}`, container: (c) => `C ${c} {id}` }));
-        const r = spawnSync("shellcheck", ["-s", "sh", "-"], { input: script, encoding: "utf8" });
+        const r = spawnSync("shellcheck", ["-s", "sh", "-"], { input: script.create, encoding: "utf8" });
         assert.equal(r.status, 0, r.stdout);
     });
 });
