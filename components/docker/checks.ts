@@ -9,11 +9,11 @@
  * inside an `apply`, so {@link renderPingCheck} always receives plain, resolved strings.
  */
 import { shellJoin } from "../shell";
-import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability } from "../contracts";
+import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability, containerKey, isolationPairProblem } from "../contracts";
 import { installedLibraryDir, renderScript } from "../scripts";
 import { DOCKER_NAME, HOST_NAME, SAFE_ABSOLUTE_PATH } from "../spec/names";
 
-export { CheckRow, Observed, Reachability } from "../contracts";
+export { CheckRow, Observed, Reachability, containerKey } from "../contracts";
 
 /** One ping, from a container on the host that runs the script to a container's address. */
 export interface PingCase {
@@ -82,17 +82,13 @@ export interface PingCheckOptions {
 }
 
 
-/** `<host>/<container>`, the key of a container across the lab. */
-export function containerKey(c: { host: string; name: string }): string {
-    return `${c.host}/${c.name}`;
-}
 
 /**
  * The check matrix of a lab. Connectivity (unless `connectivity` is false): every container pings
  * every other container on the same network on the OTHER hosts (the tutorial's verification;
  * containers on the same host are not checked). Isolation: each pair expects "unreachable".
- * Throws when an isolation pair names an unknown container or one the connectivity checks expect
- * to reach.
+ * Throws when an isolation pair names an unknown container or breaks the isolation rule
+ * (`isolationPairProblem` in contracts.ts, which the validation applies too).
  */
 export function checkCases(
     containers: readonly CheckContainer[],
@@ -130,10 +126,9 @@ export function checkCases(
         if (from === undefined || to === undefined) {
             return;
         }
-        if (from.network === to.network) {
-            throw new Error(
-                `isolation[${i}]: ${pair.from} and ${pair.to} are both on ${from.network}, so they are meant to reach each other; an isolation check needs containers on different networks`,
-            );
+        const problem = isolationPairProblem(from, to, `isolation[${i}].from`);
+        if (problem !== undefined) {
+            throw new Error(`isolation[${i}].to ${pair.to} ${problem}`);
         }
         cases.push({
             sourceHost: from.host,
