@@ -33,7 +33,7 @@ function lint(script: string): void {
 }
 
 /** The script with the library's id as `<library-id>` (it changes with any library file). */
-const withoutLibraryId = (s: string): string => s.split(`/lib/${shellLibrary().id}'`).join("/lib/<library-id>'");
+const withoutLibraryId = (s: string): string => s.split(`/${shellLibrary().id}'`).join("/<library-id>'");
 
 /** A lab's containers and isolation pairs, from its stack file. */
 function lab(stack: string) {
