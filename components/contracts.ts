@@ -29,6 +29,12 @@ export const DEFAULT_MODULES_LOAD_DIR = "/etc/modules-load.d";
  */
 export const DEFAULT_IFUP_LOCAL = "/sbin/ifup-local";
 
+/** Where the ifcfg backend writes the systemd unit of a host shim or router leg. */
+export const DEFAULT_SYSTEMD_DIR = "/etc/systemd/system";
+
+/** The iptables chain of the inter-VLAN router's forwarding policy (at most 28 characters). */
+export const ROUTER_CHAIN = "MACVLAN-LAB-ROUTER";
+
 /**
  * The lab's VLAN emulation marker: a file on a lab host whose kernel has no 802.1Q, listing the
  * VLAN interfaces the lab has pre-created as links (one name per line). The host scripts consult it

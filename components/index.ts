@@ -12,7 +12,7 @@
 // The typed model of a lab, plain data (no Pulumi types).
 export * from "./spec/types";
 // Validation: raw config -> spec, every problem at once.
-export { parseLab, validateLab, loadLab, LabConfigError, RawLabConfig, DEFAULT_CONFIG_DIRS } from "./spec/validate";
+export { parseLab, validateLab, loadLab, LabConfigError, RawLabConfig, DEFAULT_CONFIG_DIRS, routedPair } from "./spec/validate";
 // The address plan: each host's dynamic range and the aux addresses its Docker must not hand out.
 export { planLab, auxAddresses, LabPlan, NetworkPlan, FixedAddress } from "./spec/plan";
 export { parseImageReference, ImageReference } from "./spec/names";
@@ -35,6 +35,13 @@ export {
     HostNetworking,
     HostNetworkingArgs,
     validateHostVlans,
+    // the host's own link to its containers, and routing between the networks (issue 12)
+    HostShim,
+    HostShimArgs,
+    InterVlanRouter,
+    InterVlanRouterArgs,
+    shimRoutes,
+    routerRules,
 } from "./host";
 
 // The shell library every host script sources, installed once per host.
@@ -49,7 +56,7 @@ export { PrivateRegistry, PrivateRegistryArgs, mirroredReference } from "./docke
 export { RegistryTrust, RegistryTrustArgs, InstalledLibrary } from "./docker/registryTrust";
 export { LabContainer, LabContainerArgs } from "./docker/container";
 export { ConnectivityCheck, ConnectivityCheckArgs } from "./docker/connectivityCheck";
-export { CheckRow, Reachability, Observed } from "./docker/checks";
+export { CheckRow, Reachability, Observed, HOST_SOURCE } from "./docker/checks";
 
 // The whole lab as one component.
 export { MacvlanLab, MacvlanLabArgs, HostSummary } from "./lab";

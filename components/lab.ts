@@ -6,6 +6,9 @@ import { LabConfigError } from "./spec/validate";
 import { parseImageReference } from "./spec/names";
 import { remoteConnection } from "./connection";
 import { HostNetworking } from "./host/hostNetworking";
+import { HostShim } from "./host/hostShim";
+import { InterVlanRouter } from "./host/interVlanRouter";
+import { shimRoutes } from "./host/routing";
 import { HostLibrary } from "./scripts/hostLibrary";
 import { DockerSshOptions, dockerProvider, insecureRegistryAuth } from "./docker/provider";
 import { MacvlanNetwork, NetworkHostTarget } from "./docker/macvlanNetwork";
@@ -35,6 +38,10 @@ export interface MacvlanLabArgs {
 export interface HostSummary {
     networks: Record<string, { subnet: string; gateway: string; parent: string; ipRange: string }>;
     containers: Record<string, { network: string; address: pulumi.Output<string> }>;
+    /** The host's shims by network: interface, address, what it routes, how it is kept. */
+    shims?: Record<string, { interfaceName: string; address: string; routes: string[]; persistence: string }>;
+    /** When the host is the router: its legs by network, the allowed pairs, how the legs are kept. */
+    router?: { legs: Record<string, string>; allow: Array<[string, string]>; persistence: string };
 }
 
 /**
@@ -63,6 +70,10 @@ export class MacvlanLab extends pulumi.ComponentResource {
     public readonly registryEndpoint?: string;
     /** Per host: its read-only preflight, which every change on every host waits for. */
     public readonly preflights: Record<string, HostPreflight> = {};
+    /** `<host>/<network>` -> the host shim there. */
+    public readonly shims: Record<string, HostShim> = {};
+    /** The inter-VLAN router, when the lab has one. */
+    public readonly router?: InterVlanRouter;
 
     constructor(name: string, args: MacvlanLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:index:MacvlanLab", name, {}, opts);
@@ -169,6 +180,43 @@ export class MacvlanLab extends pulumi.ComponentResource {
             this.networks[n.name] = new MacvlanNetwork(`${name}-${n.name}`, { network: n, plan, hosts: targets, labels }, { parent: this });
         }
 
+        // host shims and the router: links on the networks' parents, after those parents are up
+        const parentReady = (host: string, parent: string): pulumi.Resource[] => {
+            const net = this.hostNetworking[host];
+            return net.vlanInterfaces[parent]?.ready ?? net.parentInterface.ready;
+        };
+        const hostOf = new Map(spec.hosts.map((h) => [h.name, h]));
+        const networkOf = new Map(spec.networks.map((n) => [n.name, n]));
+        for (const s of spec.shims ?? []) {
+            const n = networkOf.get(s.network)!;
+            const shim = new HostShim(
+                `${name}-${s.host}-shim-${s.network}`,
+                {
+                    host: hostOf.get(s.host)!,
+                    network: n,
+                    address: s.address,
+                    name: s.name,
+                    routes: shimRoutes(plan, s.network, s.host, spec.containers),
+                    privateKey,
+                    library: this.libraries[s.host],
+                },
+                { parent: this, dependsOn: parentReady(s.host, n.parents[s.host]) },
+            );
+            this.shims[`${s.host}/${s.network}`] = shim;
+            this.summary[s.host].shims ??= {};
+            this.summary[s.host].shims![s.network] = { interfaceName: shim.interfaceName, address: shim.address, routes: shim.routes, persistence: shim.persistence };
+        }
+        if (spec.router) {
+            const r = spec.router;
+            const networks = r.networks.map((x) => networkOf.get(x)!);
+            this.router = new InterVlanRouter(
+                `${name}-router`,
+                { host: hostOf.get(r.host)!, networks, allow: r.allow, legs: r.legs, privateKey, library: this.libraries[r.host] },
+                { parent: this, dependsOn: networks.flatMap((n) => parentReady(r.host, n.parents[r.host])) },
+            );
+            this.summary[r.host].router = { legs: this.router.legs, allow: this.router.allow.map(([a, b]) => [a, b]), persistence: this.router.persistence };
+        }
+
         const registry = spec.registry;
         if (registry) {
             this.registryEndpoint = registry.endpoint;
@@ -232,6 +280,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     containers: this.containers,
                     connections: Object.fromEntries(spec.hosts.map((h) => [h.name, remoteConnection(h.ssh, privateKey)])),
                     libraries: this.libraries,
+                    after: [...Object.values(this.shims).flatMap((x) => x.ready), ...(this.router?.ready ?? [])],
                 },
                 { parent: this },
             );

@@ -1,15 +1,13 @@
 /**
  * What the topology diagram shows, one layer per kind of thing, in drawing order. Pure.
  *
- * Extension point: shims and routers (host-side macvlan interfaces that let a host reach its own
- * containers, and routers between networks; issue 12) are not built yet. The address of each is
- * already shown, as a `reserved` line of its network. When they are built, add a layer in a file of
- * its own that draws each as a node of kind "shim" or "router" inside its host's cluster, linked to
- * the network's attachment on that host (`graph.find("attachment:<network>:<host>")`), and register
- * it in {@link TOPOLOGY_LAYERS} after `networks`. The renderers already have a shape for both kinds.
+ * Host shims and the inter-VLAN router are drawn by the routing layer (./routing.ts), registered in
+ * {@link TOPOLOGY_LAYERS} after `containers`: each as a node of kind "shim" or "router" inside its
+ * host's cluster, linked to the network's attachment on that host.
  */
 import { mirroredReference } from "../docker/registry";
 import { TopologyBuilder, TopologyLayer } from "./model";
+import { routingLayer } from "./routing";
 
 /** Key of an interface node (a parent NIC, a VLAN interface or another parent) on a host. */
 function ifaceKey(host: string, name: string): string {
@@ -120,4 +118,4 @@ export const registryLayer: TopologyLayer = {
 };
 
 /** Every layer, in drawing order. A new kind of thing is a new layer here (see the file's comment). */
-export const TOPOLOGY_LAYERS: readonly TopologyLayer[] = [hostsLayer, vlansLayer, networksLayer, containersLayer, registryLayer];
+export const TOPOLOGY_LAYERS: readonly TopologyLayer[] = [hostsLayer, vlansLayer, networksLayer, containersLayer, routingLayer, registryLayer];

@@ -14,7 +14,7 @@ export type TopologyNodeKind =
     | "attachment" // a Docker network on one host: its parent and the host's dynamic range
     | "container"
     | "registry"
-    | "shim" // host-side macvlan interface (issue 12): drawn already, built by a later layer
+    | "shim" // a host's own macvlan/ipvlan link to its containers (./routing.ts)
     | "router";
 
 export interface TopologyNode {

@@ -15,11 +15,17 @@ import { DOCKER_NAME, HOST_NAME, SAFE_ABSOLUTE_PATH } from "../spec/names";
 
 export { CheckRow, Observed, Reachability, containerKey } from "../contracts";
 
-/** One ping, from a container on the host that runs the script to a container's address. */
+/**
+ * The `source` of a ping that runs on the host itself, not in a container (a host row: the host
+ * reaching its own containers through its shim). Its matrix row names the host alone.
+ */
+export const HOST_SOURCE = "-";
+
+/** One ping, from a container on the host that runs the script (or the host) to a container's address. */
 export interface PingCase {
     /** Host of the source container: the host that runs the script. */
     sourceHost: string;
-    /** Source container name (`docker exec` runs the ping in it). */
+    /** Source container name (`docker exec` runs the ping in it), or {@link HOST_SOURCE} for the host itself. */
     source: string;
     /** Host of the target container (for messages and the matrix). */
     targetHost: string;
@@ -83,17 +89,33 @@ export interface PingCheckOptions {
 
 
 
+/** What routing the checks know of: host shims and the router's policy. */
+export interface RoutingChecks {
+    /** Host shims: each host pings its own containers of the shim's network through it. */
+    shims?: ReadonlyArray<{ host: string; network: string }>;
+    /**
+     * The router: every container of a routed network pings every container of the other routed
+     * networks, expecting "reachable" for an allowed pair and "unreachable" for any other.
+     */
+    router?: { networks: readonly string[]; allow: ReadonlyArray<readonly [string, string]> };
+}
+
 /**
  * The check matrix of a lab. Connectivity (unless `connectivity` is false): every container pings
  * every other container on the same network on the OTHER hosts (the tutorial's verification;
  * containers on the same host are not checked). Isolation: each pair expects "unreachable".
+ * Host rows (`routing.shims`): the host pings each of its containers on the shim's network
+ * (network label `host-><network>`). Routed pairs (`routing.router`): every container pings every
+ * container of another routed network (label `<from>-><to>`), reachable exactly when the policy
+ * allows the pair; an isolation pair already among them is not repeated.
  * Throws when an isolation pair names an unknown container or breaks the isolation rule
- * (`isolationPairProblem` in contracts.ts, which the validation applies too).
+ * (`isolationPairProblem` in contracts.ts, which the validation applies too), or is a pair the
+ * router lets through.
  */
 export function checkCases(
     containers: readonly CheckContainer[],
     isolation: readonly IsolationPair[] = [],
-    opts: { connectivity?: boolean } = {},
+    opts: { connectivity?: boolean } & RoutingChecks = {},
 ): PlannedCheck[] {
     const cases: PlannedCheck[] = [];
     const ip = (c: CheckContainer) => (c.ip !== undefined ? { targetIp: c.ip } : {});
@@ -130,6 +152,9 @@ export function checkCases(
         if (problem !== undefined) {
             throw new Error(`isolation[${i}].to ${pair.to} ${problem}`);
         }
+        if (opts.router && allowed(opts.router, from.network, to.network)) {
+            throw new Error(`isolation[${i}]: ${pair.from} and ${pair.to} are on ${from.network} and ${to.network}, which the router lets talk; drop the check or the pair from the router's policy`);
+        }
         cases.push({
             sourceHost: from.host,
             source: from.name,
@@ -140,7 +165,37 @@ export function checkCases(
             ...ip(to),
         });
     });
+    for (const shim of opts.shims ?? []) {
+        for (const t of containers) {
+            if (t.host === shim.host && t.network === shim.network) {
+                cases.push({ sourceHost: shim.host, source: HOST_SOURCE, targetHost: t.host, target: t.name, network: `host->${shim.network}`, expect: "reachable", ...ip(t) });
+            }
+        }
+    }
+    const router = opts.router;
+    if (router) {
+        const seen = new Set(cases.map((c) => `${c.sourceHost}/${c.source} ${c.targetHost}/${c.target}`));
+        for (const s of containers) {
+            for (const t of containers) {
+                if (s.network === t.network || !router.networks.includes(s.network) || !router.networks.includes(t.network)) continue;
+                if (seen.has(`${s.host}/${s.name} ${t.host}/${t.name}`)) continue;
+                cases.push({
+                    sourceHost: s.host,
+                    source: s.name,
+                    targetHost: t.host,
+                    target: t.name,
+                    network: `${s.network}->${t.network}`,
+                    expect: allowed(router, s.network, t.network) ? "reachable" : "unreachable",
+                    ...ip(t),
+                });
+            }
+        }
+    }
     return cases;
+}
+
+function allowed(router: NonNullable<RoutingChecks["router"]>, a: string, b: string): boolean {
+    return router.allow.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
 }
 
 /**
@@ -187,7 +242,7 @@ export function validatePingCheck(cases: readonly PingCase[], opts: PingCheckOpt
             if (!HOST_NAME.test(v)) errors.push(`${p}.${field} ${JSON.stringify(v)} is not a host name`);
         }
         for (const [field, v] of [["source", c.source], ["target", c.target]] as const) {
-            if (!DOCKER_NAME.test(v)) errors.push(`${p}.${field} ${JSON.stringify(v)} is not a container name`);
+            if (!DOCKER_NAME.test(v) && !(field === "source" && v === HOST_SOURCE)) errors.push(`${p}.${field} ${JSON.stringify(v)} is not a container name`);
         }
         if (!IPV4.test(c.targetIp)) {
             errors.push(`${p}.targetIp ${JSON.stringify(c.targetIp)} (${c.targetHost}/${c.target}) is not an IPv4 address`);

@@ -14,12 +14,19 @@ export interface ConnectivityCheckArgs {
     connections: Record<string, command.types.input.remote.ConnectionArgs>;
     /** Host name -> the host's shell library (the checks source it and run after it). */
     libraries: Record<string, HostLibrary>;
+    /**
+     * Resources the checks run after besides the containers: the host shims and the router, whose
+     * host rows and routed pairs the matrix holds (from `spec.shims` and `spec.router`). Defaults to none.
+     */
+    after?: pulumi.Resource[];
 }
 
 /**
  * The tutorial's verification as part of `pulumi up`: on every host that has a source container,
  * one remote command pings, from each container, each container of the same network on the other
- * hosts, and checks that the isolation pairs do NOT reach each other. Any result other than the
+ * hosts, and checks that the isolation pairs do NOT reach each other; with host shims, each host
+ * pings its own containers through them; with a router, containers ping across the routed networks
+ * (reachable where the policy allows the pair, unreachable elsewhere). Any result other than the
  * expected one fails the update with a message naming source, target and network. It runs again
  * whenever a container is made anew (its id is a trigger: the command is replaced) or the script
  * changes (an update runs it again).
@@ -33,7 +40,11 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
     constructor(name: string, args: ConnectivityCheckArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:docker:ConnectivityCheck", name, {}, opts);
         const { spec } = args;
-        const planned = checkCases(spec.containers, spec.checks.isolation, { connectivity: spec.checks.connectivity });
+        const planned = checkCases(spec.containers, spec.checks.isolation, {
+            connectivity: spec.checks.connectivity,
+            shims: spec.shims ?? [],
+            ...(spec.router ? { router: spec.router } : {}),
+        });
         const addresses = pulumi
             .all(Object.entries(args.containers).map(([key, c]) => c.address.apply((a) => [key, a] as const)))
             .apply((pairs) => Object.fromEntries(pairs));
@@ -61,12 +72,13 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
                     triggers: ids,
                     logging: "stdoutAndStderr",
                 },
-                { parent: this, dependsOn: [...library.ready, ...everyContainer] },
+                { parent: this, dependsOn: [...library.ready, ...everyContainer, ...(args.after ?? [])] },
             );
         }
         this.matrix = pulumi
             .all(Object.values(this.commands).map((c) => c.stdout))
-            .apply((outs) => outs.flatMap((o) => parseCheckOutput(o)));
+            // a check that never ran has no stdout under `pulumi destroy --run-program`: no rows
+            .apply((outs) => outs.flatMap((o) => (o === undefined ? [] : parseCheckOutput(o))));
         this.registerOutputs({ matrix: this.matrix });
     }
 }

@@ -117,6 +117,11 @@ export class RegistryTrust extends pulumi.ComponentResource {
             { ...deps, ignoreChanges: ["create"] },
         );
         const scripts = pulumi.all([this.inspect.stdout, this.inspect.urn]).apply(([stdout, urn]) => {
+            if (stdout === undefined) {
+                // only under `pulumi destroy --run-program` when the read never ran (its command is
+                // not in the state): the engine gives no outputs, and there is nothing to write or undo
+                return { create: "true", delete: "true", identity: "never-read" };
+            }
             const plan = planDaemonConfig({ endpoint: args.endpoint, security: args.security, migrate }, parseInspection(stdout));
             const again = `pulumi up --replace '${urn}' (the trust reads the files again and decides anew)`;
             const apply = renderApply(o, plan, again);

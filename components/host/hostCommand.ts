@@ -35,6 +35,29 @@ export function hostScriptCommand(
     );
 }
 
+/**
+ * The library a host component uses: the one given, or, for a component used on its own, a
+ * `HostLibrary` child of its own (`${name}-lib`) over the host's SSH connection. Components on one
+ * host should share one (`HostNetworking` passes its own to each).
+ */
+export function libraryFor(
+    name: string,
+    host: HostSpec,
+    privateKey: pulumi.Input<string>,
+    given: HostLibrary | undefined,
+    stateDir: string | undefined,
+    parent: pulumi.Resource,
+): HostLibrary {
+    return (
+        given ??
+        new HostLibrary(
+            `${name}-lib`,
+            { connection: remoteConnection(host.ssh, privateKey), endpoint: `${host.ssh.address}:${host.ssh.port}`, stateDir },
+            { parent },
+        )
+    );
+}
+
 /** A component's `dependsOn` as a list (a list, one resource, or none). */
 export function dependencies(
     d: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined,

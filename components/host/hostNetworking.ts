@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { remoteConnection } from "../connection";
+import { libraryFor } from "./hostCommand";
 import { HostSpec, NetworkBackend, VlanSpec } from "../spec/types";
 import { KernelModule } from "./kernelModule";
 import { ParentInterface } from "./parentInterface";
@@ -64,13 +64,7 @@ export class HostNetworking extends pulumi.ComponentResource {
         }
         this.host = host.name;
         this.backend = host.backend;
-        this.library =
-            library ??
-            new HostLibrary(
-                `${name}-lib`,
-                { connection: remoteConnection(host.ssh, privateKey), endpoint: `${host.ssh.address}:${host.ssh.port}`, stateDir: renderOptions.stateDir },
-                { parent: this },
-            );
+        this.library = libraryFor(name, host, privateKey, library, renderOptions.stateDir, this);
 
         // the component's dependsOn (a preflight, say) holds its first command, and so all of them
         this.parentInterface = new ParentInterface(

@@ -21,3 +21,6 @@ export { KernelModule, KernelModuleArgs } from "./kernelModule";
 export { VlanInterface, VlanInterfaceArgs } from "./vlanInterface";
 export { HOST_BACKENDS, HostBackend, hostBackend } from "./backends";
 export { HostNetworking, HostNetworkingArgs, validateHostVlans } from "./hostNetworking";
+export { HostShim, HostShimArgs } from "./hostShim";
+export { InterVlanRouter, InterVlanRouterArgs } from "./interVlanRouter";
+export { shimRoutes, routerRules, renderHostShim, renderRouterLeg, renderRouterForwarding, ShimFacts } from "./routing";

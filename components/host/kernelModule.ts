@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { hostScriptCommand } from "./hostCommand";
+import { hostScriptCommand, libraryFor } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec } from "../spec/types";
 import { HostScripts, RenderOptions, renderKernelModule } from "./render";
@@ -17,10 +17,11 @@ export interface KernelModuleArgs extends RenderOptions {
      */
     privateKey: pulumi.Input<string>;
     /**
-     * The shell library on the host (`HostLibrary`, one per host): the scripts source it from its
-     * directory and the command runs after it. Required.
+     * The shell library on the host (`HostLibrary`): the scripts source it from its directory and
+     * the command runs after it. Optional: without it the component installs one of its own
+     * (`${name}-lib`); give the same one to every component of a host.
      */
-    library: HostLibrary;
+    library?: HostLibrary;
 }
 
 /**
@@ -42,7 +43,8 @@ export class KernelModule extends pulumi.ComponentResource {
 
     constructor(name: string, args: KernelModuleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:KernelModule", name, {}, opts);
-        const { host, privateKey, library, ...renderOptions } = args;
+        const { host, privateKey, library: given, ...renderOptions } = args;
+        const library = libraryFor(name, host, privateKey, given, renderOptions.stateDir, this);
         try {
             this.scripts = renderKernelModule(host, { ...renderOptions, libraryDir: library.dir });
         } catch (e) {

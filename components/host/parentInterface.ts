@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { hostScriptCommand } from "./hostCommand";
+import { hostScriptCommand, libraryFor } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec, NetworkBackend } from "../spec/types";
 import { HostScripts, RenderOptions, renderParentInterface } from "./render";
@@ -19,10 +19,11 @@ export interface ParentInterfaceArgs extends RenderOptions {
      */
     privateKey: pulumi.Input<string>;
     /**
-     * The shell library on the host (`HostLibrary`, one per host): the scripts source it from its
-     * directory and the command runs after it. Required.
+     * The shell library on the host (`HostLibrary`): the scripts source it from its directory and
+     * the command runs after it. Optional: without it the component installs one of its own
+     * (`${name}-lib`); give the same one to every component of a host.
      */
-    library: HostLibrary;
+    library?: HostLibrary;
 }
 
 /**
@@ -45,7 +46,8 @@ export class ParentInterface extends pulumi.ComponentResource {
 
     constructor(name: string, args: ParentInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:ParentInterface", name, {}, opts);
-        const { host, privateKey, library, ...renderOptions } = args;
+        const { host, privateKey, library: given, ...renderOptions } = args;
+        const library = libraryFor(name, host, privateKey, given, renderOptions.stateDir, this);
         try {
             this.scripts = renderParentInterface(host, { ...renderOptions, libraryDir: library.dir });
         } catch (e) {

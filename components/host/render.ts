@@ -28,6 +28,7 @@ import {
     DEFAULT_IFUP_LOCAL,
     DEFAULT_MODULES_LOAD_DIR,
     DEFAULT_STATE_DIR,
+    DEFAULT_SYSTEMD_DIR,
     IPV4,
     checkStatePath,
     emulatedVlanLinkAlias,
@@ -62,6 +63,11 @@ export interface RenderOptions {
      */
     ifupLocal?: string;
     /**
+     * Where the ifcfg backend writes the systemd unit that brings a host shim or router leg back
+     * at boot (network-scripts have no macvlan type). Defaults to `/etc/systemd/system`.
+     */
+    systemdDir?: string;
+    /**
      * Where the scripts find the shell library. Defaults to where `HostLibrary` installs it for
      * `stateDir`: `<stateDir>/lib/<id>`. Tests point it at components/scripts.
      */
@@ -89,6 +95,7 @@ export interface ResolvedRenderOptions {
     modulesLoadDir: string;
     emulationMarker: string;
     ifupLocal: string;
+    systemdDir: string;
     libraryDir: string;
 }
 
@@ -101,6 +108,7 @@ export function resolveRenderOptions(opts: RenderOptions = {}): ResolvedRenderOp
         modulesLoadDir: opts.modulesLoadDir ?? DEFAULT_MODULES_LOAD_DIR,
         emulationMarker: opts.emulationMarker ?? DEFAULT_EMULATION_MARKER,
         ifupLocal: opts.ifupLocal ?? DEFAULT_IFUP_LOCAL,
+        systemdDir: opts.systemdDir ?? DEFAULT_SYSTEMD_DIR,
         libraryDir: opts.libraryDir ?? installedLibraryDir(stateDir),
     };
     for (const [key, value] of Object.entries(resolved)) {
@@ -112,13 +120,13 @@ export function resolveRenderOptions(opts: RenderOptions = {}): ResolvedRenderOp
 // ---------------------------------------------------------------------------------------------
 // validation of what goes into a script (the spec validator checks it too; this is the last line)
 
-function checkInterface(what: string, value: string): void {
+export function checkInterface(what: string, value: string): void {
     if (!INTERFACE_NAME.test(value)) {
         throw new Error(`${what} ${JSON.stringify(value)} is not an interface name (at most 15 of [a-zA-Z0-9_.-])`);
     }
 }
 
-function checkHost(host: HostSpec): HostBackend {
+export function checkHost(host: HostSpec): HostBackend {
     if (!HOST_NAME.test(host.name)) {
         throw new Error(`host name ${JSON.stringify(host.name)} is not a valid host name`);
     }
@@ -177,7 +185,7 @@ function vlanFacts(host: HostSpec, backend: HostBackend, vlan: VlanSpec): VlanFa
 // assembly
 
 /** create, delete and check of one piece: the same inputs and modules, one call each. */
-function scripts(
+export function scripts(
     title: string,
     o: ResolvedRenderOptions,
     vars: readonly ScriptVar[],
@@ -189,7 +197,7 @@ function scripts(
     return { create: one("create"), delete: one("delete"), check: one("check"), identity: scriptIdentity(title, vars) };
 }
 
-const stateVars = (o: ResolvedRenderOptions): ScriptVar[] => [
+export const stateVars = (o: ResolvedRenderOptions): ScriptVar[] => [
     ["state_dir", o.stateDir],
     ["state", `${o.stateDir}/host`],
 ];

@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { hostScriptCommand } from "./hostCommand";
+import { hostScriptCommand, libraryFor } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec, NetworkBackend, VlanSpec } from "../spec/types";
 import { HostScripts, RenderOptions, renderVlanInterface } from "./render";
@@ -24,10 +24,11 @@ export interface VlanInterfaceArgs extends RenderOptions {
      */
     privateKey: pulumi.Input<string>;
     /**
-     * The shell library on the host (`HostLibrary`, one per host): the scripts source it from its
-     * directory and the command runs after it. Required.
+     * The shell library on the host (`HostLibrary`): the scripts source it from its directory and
+     * the command runs after it. Optional: without it the component installs one of its own
+     * (`${name}-lib`); give the same one to every component of a host.
      */
-    library: HostLibrary;
+    library?: HostLibrary;
 }
 
 /**
@@ -61,7 +62,8 @@ export class VlanInterface extends pulumi.ComponentResource {
 
     constructor(name: string, args: VlanInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:VlanInterface", name, {}, opts);
-        const { host, vlan, privateKey, library, ...renderOptions } = args;
+        const { host, vlan, privateKey, library: given, ...renderOptions } = args;
+        const library = libraryFor(name, host, privateKey, given, renderOptions.stateDir, this);
         try {
             this.scripts = renderVlanInterface(host, vlan, { ...renderOptions, libraryDir: library.dir });
         } catch (e) {

@@ -30,7 +30,7 @@ export interface FixedAddress {
     address: string;
     /** `network`, `broadcast`, `gateway`, a reserved name, `<container>@<host>`, or `<host>-<interface>`. */
     owner: string;
-    kind: "network" | "broadcast" | "gateway" | "reserved" | "static" | "host";
+    kind: "network" | "broadcast" | "gateway" | "reserved" | "shim" | "static" | "host";
     /** For statics: the host the container runs on; for host addresses: the host that has it. */
     host?: string;
 }
@@ -43,8 +43,18 @@ export interface NetworkPlan {
     ranges: Record<string, string>;
     /** Every fixed address of the subnet, sorted by address. */
     fixed: FixedAddress[];
-    /** The network's reserved addresses by name (shims, routers): aux addresses on every host. */
+    /**
+     * The network's reserved addresses by name: the stack's `reserved` entries and each host shim's
+     * address (`shim-<host>`). Aux addresses on every host: no Docker host hands them out.
+     */
     reserved: Record<string, string>;
+    /** Host -> that host's shim on this network (its address and interface). */
+    shims: Record<string, { address: string; name: string }>;
+    /**
+     * The router's leg on this network, when the lab routes it: on `host`, interface `name`, holding
+     * the network's gateway (which no host's range holds and Docker never hands out).
+     */
+    router?: { host: string; name: string; address: string };
 }
 
 export interface LabPlan {
@@ -80,6 +90,17 @@ export function planLab(spec: LabParts): { plan: LabPlan; errors: ValidationErro
             { address: n.gateway, owner: "gateway", kind: "gateway" },
             ...Object.entries(n.reserved).map(([owner, address]) => ({ address, owner, kind: "reserved" as const })),
         ];
+        const shims: Record<string, { address: string; name: string }> = {};
+        const reserved: Record<string, string> = { ...n.reserved };
+        for (const s of spec.shims ?? []) {
+            if (s.network === n.name) {
+                fixed.push({ address: s.address, owner: `shim-${s.host}`, kind: "shim", host: s.host });
+                reserved[`shim-${s.host}`] = s.address;
+                shims[s.host] = { address: s.address, name: s.name };
+            }
+        }
+        const leg = spec.router?.legs[n.name];
+        const router = spec.router && leg !== undefined ? { host: spec.router.host, name: leg, address: n.gateway } : undefined;
         for (const c of spec.containers) {
             if (c.network === n.name && c.ip !== undefined) {
                 fixed.push({ address: c.ip, owner: `${c.name}@${c.host}`, kind: "static", host: c.host });
@@ -112,7 +133,7 @@ export function planLab(spec: LabParts): { plan: LabPlan; errors: ValidationErro
         hosts.forEach((h, k) => {
             ranges[h] = blocks[k];
         });
-        plan.networks[n.name] = { name: n.name, subnet: n.subnet, gateway: n.gateway, ranges, fixed, reserved: { ...n.reserved } };
+        plan.networks[n.name] = { name: n.name, subnet: n.subnet, gateway: n.gateway, ranges, fixed, reserved, shims, ...(router ? { router } : {}) };
     });
     return { plan, errors };
 }

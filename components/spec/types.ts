@@ -170,6 +170,40 @@ export interface ChecksSpec {
     timeoutSeconds: number;
 }
 
+/**
+ * A host shim: the host's own sub-interface on a network's parent (`mac0@ens33.10`), of the
+ * network's driver and mode, with a /32 address reserved in the plan and routes to the network's
+ * containers on this host (its planned range and its static addresses), so the host and its own
+ * containers can talk (a macvlan parent passes frames only to and from its sub-interfaces).
+ */
+export interface ShimSpec {
+    host: string;
+    network: string;
+    /** The shim's address (no prefix: it is a /32); reserved on every host of the network. */
+    address: string;
+    /** Interface name on the host. Defaults to `mac<k>`, k counting the host's shims from 0. */
+    name: string;
+}
+
+/** A pair of routed networks that may talk to each other (both directions). */
+export type RoutedPair = readonly [string, string];
+
+/**
+ * An inter-VLAN router: on `host`, one sub-interface (a leg) per network on that network's parent
+ * there, holding the network's gateway address, IPv4 forwarding on, and a forwarding policy that
+ * lets exactly the `allow` pairs talk (and nothing else between the legs). Containers keep their
+ * network's gateway, so they reach the other networks through it.
+ */
+export interface RouterSpec {
+    host: string;
+    /** The routed networks, in order; each must span `host`. At least two. */
+    networks: string[];
+    /** Pairs of `networks` that may talk. Defaults to every pair of them. */
+    allow: RoutedPair[];
+    /** Network name -> its leg's interface name on `host`. Defaults to `rtr<k>` by position in `networks`. */
+    legs: Record<string, string>;
+}
+
 /** The whole lab. */
 export interface LabSpec {
     hosts: HostSpec[];
@@ -178,13 +212,23 @@ export interface LabSpec {
     registry?: RegistrySpec;
     containers: ContainerSpec[];
     checks: ChecksSpec;
+    /** Host shims. Defaults to none. */
+    shims?: ShimSpec[];
+    /** The inter-VLAN router, when the lab has one. */
+    router?: RouterSpec;
 }
 
 /**
  * The parts of a lab that the address plan and the topology diagrams read. A `LabSpec` is one; a
  * program that builds a lab from the components without a stack passes just these.
  */
-export type LabParts = Pick<LabSpec, "hosts" | "vlans" | "networks" | "containers"> & { registry?: RegistrySpec };
+export type LabParts = Pick<LabSpec, "hosts" | "vlans" | "networks" | "containers"> & {
+    registry?: RegistrySpec;
+    /** Host shims, whose addresses the plan reserves on every host of their network. Defaults to none. */
+    shims?: ShimSpec[];
+    /** The inter-VLAN router (its legs hold the networks' gateways). Defaults to none. */
+    router?: RouterSpec;
+};
 
 /** One problem found in a stack's config. */
 export interface ValidationError {

@@ -33,6 +33,9 @@ import {
     RegistryUserSpec,
     RESTART_POLICIES,
     RestartPolicy,
+    RoutedPair,
+    RouterSpec,
+    ShimSpec,
     ValidationError,
     VlanSpec,
 } from "./types";
@@ -55,9 +58,11 @@ export interface RawLabConfig {
     registry?: unknown;
     containers?: unknown;
     checks?: unknown;
+    shims?: unknown;
+    router?: unknown;
     [key: string]: unknown;
 }
-export const LAB_CONFIG_KEYS: ReadonlyArray<"hosts" | "ssh" | "vlans" | "networks" | "registry" | "containers" | "checks"> = [
+export const LAB_CONFIG_KEYS: ReadonlyArray<"hosts" | "ssh" | "vlans" | "networks" | "registry" | "containers" | "checks" | "shims" | "router"> = [
     "hosts",
     "ssh",
     "vlans",
@@ -65,6 +70,8 @@ export const LAB_CONFIG_KEYS: ReadonlyArray<"hosts" | "ssh" | "vlans" | "network
     "registry",
     "containers",
     "checks",
+    "shims",
+    "router",
 ];
 
 /** Keys of the namespace the program reads itself (index.ts): known, but not part of the lab's model. */
@@ -353,6 +360,8 @@ const MIRROR_FIELDS = ["source", "name", "tag"] as const;
 const CONTAINER_FIELDS = ["name", "host", "network", "ip", "image", "command", "restart"] as const;
 const CHECK_FIELDS = ["connectivity", "isolation", "count", "timeoutSeconds"] as const;
 const ISOLATION_FIELDS = ["from", "to"] as const;
+const SHIM_FIELDS = ["host", "network", "address", "name"] as const;
+const ROUTER_FIELDS = ["host", "networks", "allow", "legs"] as const;
 
 /** Parses and validates; `spec` is set only when there is no error. */
 export function parseLab(raw: RawLabConfig): { spec?: LabSpec; errors: ValidationError[] } {
@@ -367,10 +376,13 @@ export function parseLab(raw: RawLabConfig): { spec?: LabSpec; errors: Validatio
     const containers = readContainers(r, raw.containers, hostByName, networks.specs, vlans.specs, registry);
     const checks = readChecks(r, raw.checks, containers);
     checkManagementAddresses(r, hosts, vlans, networks);
+    const router = readRouter(r, raw.router, hostByName, networks);
+    const shims = readShims(r, raw.shims, hostByName, networks, containers, vlans.specs, router);
+    checkRoutedIsolation(r, checks, containers, router);
     if (r.errors.length > 0) {
         return { errors: r.errors };
     }
-    const spec: LabSpec = { hosts, vlans: vlans.specs, networks: networks.specs, registry, containers, checks };
+    const spec: LabSpec = { hosts, vlans: vlans.specs, networks: networks.specs, registry, containers, checks, shims, ...(router ? { router } : {}) };
     const { errors } = planLab(spec);
     return errors.length > 0 ? { errors } : { spec, errors: [] };
 }
@@ -1263,4 +1275,290 @@ function checkManagementAddresses(r: Reader, hosts: HostSpec[], vlans: ReadVlans
             `networks[${i}].subnet ${quote(n.subnet)} contains the management address ${listing(where)}: a second segment with the management LAN's addresses, which Docker could hand to containers; use a subnet apart from the management network, or put the network on the management NIC itself (no VLAN) for containers on the hosts' LAN`,
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// host shims and the inter-VLAN router (issue 12)
+
+/** Why a network's driver and mode cannot carry a shim or a router leg; undefined when they can. */
+function subInterfaceProblem(n: NetworkSpec, what: "shim" | "router"): string | undefined {
+    if (n.driver === "macvlan" && n.mode !== "bridge") {
+        return n.mode === "passthru"
+            ? `${n.name} is macvlan mode passthru, which allows one sub-interface on its parent (the container's), so a ${what} cannot join it; use mode bridge`
+            : `${n.name} is macvlan mode ${n.mode}, where sub-interfaces of one parent ${n.mode === "private" ? "never talk to each other" : "talk only through an external switch that hairpins (VEPA)"}, so a ${what} on the host cannot reach them; use mode bridge`;
+    }
+    if (what === "router" && n.driver === "ipvlan" && n.mode !== "l2") {
+        return `${n.name} is ipvlan mode ${n.mode}: its containers have no gateway to route through (Docker's ipvlan ${n.mode} routes by the parent), so a router leg cannot serve it; use mode l2 or route on the hosts`;
+    }
+    return undefined;
+}
+
+/** Interface names already on a host: its NIC, VLAN interfaces and Docker parents. */
+function hostInterfaces(host: HostSpec, vlans: VlanSpec[], networks: NetworkSpec[]): Set<string> {
+    const out = new Set<string>([host.nic]);
+    for (const vl of vlans) if (vl.members.some((m) => m.host === host.name)) out.add(vl.interfaceName);
+    for (const n of networks) if (n.parents[host.name] !== undefined) out.add(n.parents[host.name]);
+    return out;
+}
+
+function readRouter(r: Reader, v: unknown, hosts: Map<string, HostSpec>, networks: ReadNetworks): RouterSpec | undefined {
+    if (v === undefined) {
+        return undefined;
+    }
+    const o = r.object(v, "router", ROUTER_FIELDS, "router");
+    if (!o) {
+        return undefined;
+    }
+    let ok = true;
+    const hostName = r.string(o.host, "router.host", HOST_NAME, "a host name of this stack (the host that routes between the networks)");
+    const host = hostName !== undefined ? hosts.get(hostName) : undefined;
+    if (hostName !== undefined && !host) {
+        r.unknownName("hosts", hostName, "router.host", [...hosts.keys()], "a host");
+    }
+    if (!host) ok = false;
+    const byName = new Map(networks.specs.map((n) => [n.name, n]));
+    const names: string[] = [];
+    if (o.networks === undefined) {
+        r.missing("router.networks", "list the networks the router joins, at least two, like [mac_net10, mac_net20]");
+        ok = false;
+    } else {
+        const list = r.array(o.networks, "router.networks", "router.networks");
+        if (list === undefined) ok = false;
+        (list ?? []).forEach((item, i) => {
+            const p = `router.networks[${i}]`;
+            const name = r.string(item, p, DOCKER_NAME, "a network name of this stack");
+            if (name === undefined) {
+                ok = false;
+                return;
+            }
+            const n = byName.get(name);
+            if (!n) {
+                ok = false;
+                r.unknownName("networks", name, p, [...byName.keys()], "a network");
+                return;
+            }
+            if (names.includes(name)) {
+                ok = false;
+                r.fail(p, `${p} ${quote(name)} is listed twice; list each network once`);
+                return;
+            }
+            names.push(name);
+            const problem = subInterfaceProblem(n, "router");
+            if (problem !== undefined) {
+                ok = false;
+                r.fail(p, `${p} ${quote(name)}: ${problem}`);
+            } else if (host && n.parents[host.name] === undefined) {
+                ok = false;
+                r.fail(p, `${p} ${quote(name)} does not span the router host ${host.name} (its hosts are ${n.hosts.join(", ")}); add ${host.name} to ${name}'s hosts, or route on a host it spans`);
+            }
+        });
+        if (list !== undefined && list.length < 2) {
+            ok = false;
+            r.fail("router.networks", `router.networks ${quote(o.networks)} lists ${list.length === 0 ? "no network" : "one network"}; a router joins at least two: list them like [mac_net10, mac_net20]`);
+        }
+    }
+    // the policy: pairs of the listed networks; default every pair
+    let allow: RoutedPair[] = [];
+    if (o.allow === undefined) {
+        for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) allow.push([names[i], names[j]]);
+    } else {
+        const list = r.array(o.allow, "router.allow", "router.allow (pairs like [mac_net10, mac_net20])");
+        if (list === undefined) ok = false;
+        const seen = new Map<string, number>();
+        (list ?? []).forEach((item, i) => {
+            const p = `router.allow[${i}]`;
+            if (!Array.isArray(item) || item.length !== 2 || item.some((x) => typeof x !== "string")) {
+                ok = false;
+                r.fail(p, `${p} ${quote(item)} is not a pair of network names; write it like [mac_net10, mac_net20]`);
+                return;
+            }
+            const [a, b] = item as [string, string];
+            for (const [k, x] of [[0, a], [1, b]] as const) {
+                if (!names.includes(x) && byName.has(x)) {
+                    ok = false;
+                    r.fail(`${p}[${k}]`, `${p}[${k}] ${quote(x)} is not one of router.networks (${names.join(", ")}); add it there or drop the pair`);
+                } else if (!byName.has(x)) {
+                    ok = false;
+                    r.unknownName("networks", x, `${p}[${k}]`, names, "a routed network");
+                }
+            }
+            if (a === b) {
+                ok = false;
+                r.fail(p, `${p} ${quote(item)} names ${a} twice; a pair is two different networks (a network reaches itself without the router)`);
+                return;
+            }
+            const key = [a, b].sort().join("\0");
+            const first = seen.get(key);
+            if (first !== undefined) {
+                ok = false;
+                r.fail(p, `${p} ${quote(item)} is already router.allow[${first}] (a pair allows both directions); drop it`);
+                return;
+            }
+            seen.set(key, i);
+            allow.push([a, b]);
+        });
+    }
+    // leg names: default rtr<k>
+    const legs: Record<string, string> = {};
+    let legNames: Obj = {};
+    if (o.legs !== undefined) {
+        const lo = r.object(o.legs, "router.legs", undefined, "router.legs (network: interface name)");
+        if (!lo) ok = false;
+        legNames = lo ?? {};
+        for (const k of Object.keys(legNames)) {
+            if (!names.includes(k)) {
+                ok = false;
+                const kp = pathKey("router.legs", k);
+                r.fail(kp, `${kp} is not one of router.networks (${names.join(", ")}); ${didYouMean(k, names)}name a leg per routed network`);
+            }
+        }
+    }
+    const used = host ? hostInterfaces(host, [], networks.specs) : new Set<string>();
+    const legOwner = new Map<string, string>();
+    names.forEach((n, k) => {
+        const given = legNames[n];
+        const kp = pathKey("router.legs", n);
+        const name = given === undefined ? `rtr${k}` : r.string(given, kp, INTERFACE_NAME, "an interface name (at most 15 of a-z A-Z 0-9 _ . -)");
+        if (name === undefined) {
+            ok = false;
+            return;
+        }
+        const where = given === undefined ? `router.networks[${k}] (its leg's default name ${name})` : kp;
+        if (used.has(name) || legOwner.has(name)) {
+            ok = false;
+            r.fail(where, `${where} ${quote(name)} is already an interface on ${hostName}${legOwner.has(name) ? ` (the leg of ${legOwner.get(name)})` : ""}; set router.legs.${n} to a free name`);
+            return;
+        }
+        legOwner.set(name, n);
+        legs[n] = name;
+    });
+    if (!ok || !host) {
+        return undefined;
+    }
+    allow = allow.map(([a, b]) => [a, b] as RoutedPair);
+    return { host: host.name, networks: names, allow, legs };
+}
+
+function readShims(
+    r: Reader,
+    v: unknown,
+    hosts: Map<string, HostSpec>,
+    networks: ReadNetworks,
+    containers: ContainerSpec[],
+    vlans: VlanSpec[],
+    router: RouterSpec | undefined,
+): ShimSpec[] {
+    if (v === undefined) {
+        return [];
+    }
+    const out: ShimSpec[] = [];
+    const byName = new Map(networks.specs.map((n) => [n.name, n]));
+    const perHost = new Map<string, number>();
+    const hostNet = new Map<string, number>();
+    const addresses = new Map<string, number>();
+    const ifaces = new Map<string, { index: number; name: string }>();
+    // addresses the hosts already own (SSH and VLAN)
+    const hostAddresses = new Map<string, string>();
+    for (const h of hosts.values()) hostAddresses.set(h.ssh.address, `the SSH address of ${h.name}`);
+    for (const vl of vlans) for (const m of vl.members) hostAddresses.set(m.address.split("/")[0], `the address of ${m.host} on ${vl.interfaceName}`);
+    (r.array(v, "shims", "shims") ?? []).forEach((item, i) => {
+        const p = `shims[${i}]`;
+        const o = r.object(item, p, SHIM_FIELDS, "a shim");
+        if (!o) return;
+        const hostName = r.string(o.host, `${p}.host`, HOST_NAME, "a host name of this stack");
+        const host = hostName !== undefined ? hosts.get(hostName) : undefined;
+        if (hostName !== undefined && !host) r.unknownName("hosts", hostName, `${p}.host`, [...hosts.keys()], "a host");
+        const netName = r.string(o.network, `${p}.network`, DOCKER_NAME, "a network name of this stack");
+        const network = netName !== undefined ? byName.get(netName) : undefined;
+        if (netName !== undefined && !network) r.unknownName("networks", netName, `${p}.network`, [...byName.keys()], "a network");
+        let address = r.ipv4(o.address, `${p}.address`);
+        if (!host || !network) {
+            return;
+        }
+        let ok = address !== undefined;
+        if (network.parents[host.name] === undefined) {
+            r.fail(`${p}.network`, `${p}.network ${quote(network.name)} does not span ${host.name} (its hosts are ${network.hosts.join(", ")}); add ${host.name} to the network's hosts or put the shim on one of them`);
+            return;
+        }
+        const problem = subInterfaceProblem(network, "shim");
+        if (problem !== undefined) {
+            r.fail(`${p}.network`, `${p}.network ${quote(network.name)}: ${problem}`);
+            ok = false;
+        }
+        const key = `${host.name}/${network.name}`;
+        if (hostNet.has(key)) {
+            r.fail(`${p}.network`, `${p}.network ${quote(network.name)} already has a shim on ${host.name} (shims[${hostNet.get(key)}]); one shim per host and network`);
+            return;
+        }
+        hostNet.set(key, i);
+        if (address !== undefined) {
+            address = checkInSubnet(r, `${p}.address`, address, cidrBounds(network.subnet), "shim address");
+            const free = `pick a free address in ${network.subnet}`;
+            const fail = (why: string) => {
+                r.fail(`${p}.address`, `${p}.address ${quote(address)} ${why}; ${free}`);
+                address = undefined;
+            };
+            const b = cidrBounds(network.subnet);
+            const val = address !== undefined ? new IPv4(address).getValue() : undefined;
+            const reservedName = Object.entries(network.reserved).find(([, a]) => a === address)?.[0];
+            const user = containers.find((c) => c.network === network.name && c.ip === address);
+            if (address === undefined) {
+                ok = false;
+            } else if (val === b.first || val === b.last) {
+                fail(`is the ${val === b.first ? "network" : "broadcast"} address of ${network.subnet}`);
+            } else if (address === network.gateway) {
+                fail(`is the gateway of ${network.name}${router && router.networks.includes(network.name) ? `, which the router's leg on ${router.host} holds` : ""}`);
+            } else if (reservedName !== undefined) {
+                fail(`is reserved as ${reservedName} on ${network.name}`);
+            } else if (user) {
+                fail(`is the static address of container ${user.name} on ${user.host}`);
+            } else if (hostAddresses.has(address)) {
+                fail(`is ${hostAddresses.get(address)}`);
+            } else if (addresses.has(`${network.name}/${address}`)) {
+                fail(`is already the address of shims[${addresses.get(`${network.name}/${address}`)}]`);
+            } else if (Object.hasOwn(network.reserved, `shim-${host.name}`)) {
+                r.fail(`${p}.host`, `${p}.host ${quote(host.name)}: ${network.name} already reserves a name shim-${host.name}, the name the plan gives this shim's address; rename that reserved entry`);
+                address = undefined;
+            }
+            if (address === undefined) ok = false;
+            else addresses.set(`${network.name}/${address}`, i);
+        }
+        // the interface name: given, or mac<k> counting the host's shims
+        const k = perHost.get(host.name) ?? 0;
+        perHost.set(host.name, k + 1);
+        const given = o.name;
+        const name = given === undefined ? `mac${k}` : r.string(given, `${p}.name`, INTERFACE_NAME, "an interface name (at most 15 of a-z A-Z 0-9 _ . -)");
+        if (name === undefined) return;
+        const taken = hostInterfaces(host, vlans, networks.specs);
+        const routerLeg = router && router.host === host.name ? Object.entries(router.legs).find(([, l]) => l === name)?.[0] : undefined;
+        const other = ifaces.get(`${host.name}/${name}`);
+        if (taken.has(name) || routerLeg !== undefined || other !== undefined) {
+            const by = other !== undefined ? ` (shims[${other.index}])` : routerLeg !== undefined ? ` (the router's leg on ${routerLeg})` : "";
+            r.fail(`${p}.name`, `${p}.name ${quote(name)}${given === undefined ? " (the default)" : ""} is already an interface on ${host.name}${by}; set ${p}.name to a free name`);
+            return;
+        }
+        ifaces.set(`${host.name}/${name}`, { index: i, name });
+        if (ok && address !== undefined) out.push({ host: host.name, network: network.name, address, name });
+    });
+    return out;
+}
+
+/** An isolation check between two networks the router lets talk contradicts the policy. */
+function checkRoutedIsolation(r: Reader, checks: ChecksSpec, containers: ContainerSpec[], router: RouterSpec | undefined): void {
+    if (!router) return;
+    checks.isolation.forEach((pair, i) => {
+        const net = (ref: string) => containers.find((c) => `${c.host}/${c.name}` === ref)?.network;
+        const [a, b] = [net(pair.from), net(pair.to)];
+        if (a !== undefined && b !== undefined && routedPair(router, a, b)) {
+            r.fail(
+                `checks.isolation[${i}]`,
+                `checks.isolation[${i}] ${quote(`${pair.from} -> ${pair.to}`)} expects ${a} and ${b} to be isolated, but router.allow lets them talk through ${router.host}; drop the check or take the pair [${a}, ${b}] out of router.allow`,
+            );
+        }
+    });
+}
+
+/** Whether the router lets networks `a` and `b` talk. */
+export function routedPair(router: RouterSpec, a: string, b: string): boolean {
+    return router.allow.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
 }

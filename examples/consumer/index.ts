@@ -59,8 +59,8 @@ const containers: ContainerSpec[] = [
     { name: "web2", host: "app02", network: "lan", ip: "10.0.50.20", image: "nginx:1.27", command: NGINX, restart: "always" },
 ];
 
-// The address plan: each host's Docker gets its own dynamic range, and the other host's static
-// addresses as aux addresses, so two daemons never hand out the same address.
+// The address plan: each host's Docker gets its own dynamic range, disjoint from the other host's
+// and from every static address, so two daemons never hand out the same address.
 const { plan, errors } = planLab({ hosts, vlans: [], networks: [lan], containers });
 if (errors.length > 0) {
     throw new pulumi.RunError(new LabConfigError(errors).message);

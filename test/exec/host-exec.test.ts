@@ -181,6 +181,7 @@ describe("exec: host networking scripts in a network namespace", function () {
             modulesLoadDir: path.join(root, "etc/modules-load.d"),
             emulationMarker: path.join(root, "run/macvlan-lab/vlan-emulation"),
             ifupLocal: path.join(root, "sbin/ifup-local"),
+            systemdDir: path.join(root, "etc/systemd/system"),
             // the library as it is in the repo (on a host, HostLibrary installs these files)
             libraryDir: SCRIPTS_DIR,
         };

@@ -314,6 +314,8 @@ describe("unit: topology diagram text", () => {
                 spec.vlans.reduce((a, v) => a + v.members.length, 0) +
                 spec.networks.reduce((a, n) => a + 1 + n.hosts.length, 0) +
                 spec.containers.length +
+                (spec.shims ?? []).length +
+                (spec.router ? 1 : 0) +
                 (spec.registry ? 1 : 0);
             assert.strictEqual(t.nodes.length, expected, `${stack}: nodes`);
         }

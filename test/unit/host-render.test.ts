@@ -182,7 +182,7 @@ describe("host networking renderers", () => {
 
     it("every registered backend defines every backend_ function the host modules call, in a module of the library", () => {
         const called = new Set<string>();
-        for (const f of ["host/parent.sh", "host/vlan.sh"]) {
+        for (const f of ["host/parent.sh", "host/vlan.sh", "host/link.sh"]) {
             const code = fs.readFileSync(path.join(SCRIPTS_DIR, f), "utf8").replace(/^\s*#.*$/gm, "");
             for (const m of code.matchAll(/\bbackend_[a-z_]+/g)) called.add(m[0]);
         }

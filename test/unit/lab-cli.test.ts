@@ -107,7 +107,7 @@ describe("lab: stack -> lab topology, stack config and command line (pure)", () 
     });
 
     it("reports a missing stack and an invalid one with every problem, and builds nothing", () => {
-        assert.match(loadStack("no-such-stack").errors[0], /^no stack "no-such-stack": there is no .*\/stacks\/Pulumi\.no-such-stack\.yaml; stacks: lan, multi-vlan, single-network/);
+        assert.match(loadStack("no-such-stack").errors[0], /^no stack "no-such-stack": there is no .*\/stacks\/Pulumi\.no-such-stack\.yaml; stacks: lan, multi-vlan, multi-vlan-routed, single-network/);
         const dir = fs.mkdtempSync("/tmp/mvl-stacks-");
         try {
             const text = fs.readFileSync(path.join(REPO_ROOT, "stacks", "Pulumi.multi-vlan.yaml"), "utf8").replace("ip: 172.16.10.11", "ip: 172.16.10.10");

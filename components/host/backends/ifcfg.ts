@@ -24,4 +24,10 @@ export const ifcfg: HostBackend = {
         ["cfg_dir", host.configDir],
         ["cfg", `${host.configDir}/ifcfg-${v.dev}`],
     ],
+    // network-scripts have no macvlan or ipvlan type: a small systemd unit per link
+    linkVars: (_host, l, o) => [
+        ["unit", `${o.systemdDir}/macvlan-lab-${l.dev}.service`],
+        ["wants", `${o.systemdDir}/multi-user.target.wants/macvlan-lab-${l.dev}.service`],
+    ],
+    linkPersistence: "systemd unit",
 };

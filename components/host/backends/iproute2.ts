@@ -11,4 +11,6 @@ export const iproute2: HostBackend = {
     usesConfigDir: false,
     parentVars: () => [],
     vlanVars: () => [],
+    linkVars: () => [],
+    linkPersistence: "runtime only",
 };

@@ -17,4 +17,18 @@ export const nmcli: HostBackend = {
         ["gateway", v.gateway ?? ""],
         ["never_default", v.defaultRoute ? "no" : "yes"],
     ],
+    // a connection profile of type macvlan / ipvlan, named like the link; NetworkManager's numbers
+    // for the modes (libnm NMSettingMacvlanMode: vepa 1, bridge 2, private 3, passthru 4;
+    // NMSettingIpvlanMode: l2 1, l3 2, l3s 3)
+    linkVars: (_host, l) => [
+        ["con", l.dev],
+        ["nm_mode", NM_MODES[l.kind][l.mode] ?? 0],
+        ["nm_routes", l.routes.map((r) => `${r} src=${l.ip}`).join(", ")],
+    ],
+    linkPersistence: "NetworkManager profile",
+};
+
+const NM_MODES: Record<"macvlan" | "ipvlan", Record<string, number>> = {
+    macvlan: { vepa: 1, bridge: 2, private: 3, passthru: 4 },
+    ipvlan: { l2: 1, l3: 2, l3s: 3 },
 };

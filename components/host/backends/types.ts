@@ -18,6 +18,21 @@ export interface VlanFacts {
     defaultRoute: boolean;
 }
 
+/** What a backend's host/link.sh functions need to know of a shim or router leg, validated. */
+export interface LinkFacts {
+    dev: string;
+    parent: string;
+    kind: "macvlan" | "ipvlan";
+    mode: string;
+    /** CIDR form: `172.16.10.2/32` (a shim), `172.16.10.1/24` (a router leg). */
+    address: string;
+    ip: string;
+    /** CIDRs routed through the link (a shim's containers); empty for a router leg. */
+    routes: string[];
+    /** For people: `shim of docker01 on mac_net10`. */
+    role: string;
+}
+
 /**
  * One way a host keeps its network configuration (ifcfg, nmcli, iproute2): a module of the shell
  * library defining the `backend_parent_*` and `backend_vlan_*` functions that host/parent.sh and
@@ -37,4 +52,11 @@ export interface HostBackend {
     parentVars(host: HostSpec, options: { ifupLocal: string }): ScriptVar[];
     /** The inputs of its VLAN functions. */
     vlanVars(host: HostSpec, vlan: VlanFacts): ScriptVar[];
+    /**
+     * The inputs of its `backend_link_*` functions (a host shim or router leg, host/link.sh), and
+     * how it keeps the link: `persistent` (a NetworkManager profile, a systemd unit) or runtime only.
+     */
+    linkVars(host: HostSpec, link: LinkFacts, options: { systemdDir: string }): ScriptVar[];
+    /** Whether a shim or router leg made through this backend comes back after a reboot. */
+    linkPersistence: "NetworkManager profile" | "systemd unit" | "runtime only";
 }

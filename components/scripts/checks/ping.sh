@@ -30,13 +30,56 @@ docker_bounded() {
 	fi
 }
 
-# check SOURCE_HOST SOURCE TARGET_HOST TARGET IP NETWORK EXPECTED: one case, its two lines on stdout
+# bounded ARGS...: ARGS, killed after $limit s where the host has timeout(1)
+bounded() {
+	if command -v timeout >/dev/null 2>&1; then
+		timeout "$limit" "$@"
+	else
+		"$@"
+	fi
+}
+
+# verdict_of RC OUT: sets $observed and $detail from a ping's exit code and output
+verdict_of() {
+	last=$(printf '%s\n' "$2" | sed -n '$p')
+	case $1 in
+	0) observed=reachable ;;
+	1)
+		case $2 in
+		*"Error response from daemon"*)
+			observed=error
+			detail="docker exec failed: $last"
+			;;
+		*)
+			observed=unreachable
+			detail="$last"
+			;;
+		esac
+		;;
+	124)
+		observed=error
+		detail="no result within $limit s"
+		;;
+	*)
+		observed=error
+		detail="ping exited with $1: $last"
+		;;
+	esac
+}
+
+# check SOURCE_HOST SOURCE TARGET_HOST TARGET IP NETWORK EXPECTED: one case, its two lines on stdout;
+# SOURCE - is the host itself (a host row: ping runs on the host, not in a container)
 check() {
 	set +e
 	detail=""
 	deadline=$wait
+	src="$1/$2"
 	if [ "$7" = unreachable ]; then deadline=$quick; fi
-	if ! running=$(docker_cmd inspect --format '{{.State.Running}}' "$2" 2>&1); then
+	if [ "$2" = - ]; then
+		src=$1
+		out=$(bounded ping -c "$count" -A -w "$deadline" "$5" 2>&1)
+		verdict_of $? "$out"
+	elif ! running=$(docker_cmd inspect --format '{{.State.Running}}' "$2" 2>&1); then
 		observed=error
 		detail="cannot inspect container $2: $(printf '%s\n' "$running" | sed -n '$p')"
 	elif [ "$running" != true ]; then
@@ -70,11 +113,11 @@ check() {
 			;;
 		esac
 	fi
-	printf 'CHECK\t%s/%s\t%s/%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$6" "$7" "$observed" "$5"
+	printf 'CHECK\t%s\t%s/%s\t%s\t%s\t%s\t%s\n' "$src" "$3" "$4" "$6" "$7" "$observed" "$5"
 	if [ "$observed" = "$7" ]; then
-		printf 'ok: %s/%s -> %s/%s (%s) on %s: %s, as expected\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"
+		printf 'ok: %s -> %s/%s (%s) on %s: %s, as expected\n' "$src" "$3" "$4" "$5" "$6" "$7"
 	else
-		printf 'FAIL: %s/%s -> %s/%s (%s) on %s: expected %s, observed %s%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$observed" "${detail:+ ($detail)}"
+		printf 'FAIL: %s -> %s/%s (%s) on %s: expected %s, observed %s%s\n' "$src" "$3" "$4" "$5" "$6" "$7" "$observed" "${detail:+ ($detail)}"
 	fi
 }
 

@@ -245,3 +245,84 @@ backend_vlan_check() {
 		diff -u "$work/expected" "$cfg" | sed 's/^/    /'
 	fi
 }
+
+# ---- host shim or router leg (host/link.sh): network-scripts have no macvlan or ipvlan type, so
+# a small systemd unit $unit brings the link back at boot (enabled by the link $wants, as
+# `systemctl enable` makes it; `systemctl daemon-reload` when systemd runs).
+# Inputs: $unit, $wants, $dev, $parent, $kind, $mode, $address, $ip, $routes, $role.
+
+# unit_text: the unit of $dev
+unit_text() {
+	ip_cmd=$(command -v ip)
+	case "$ip_cmd" in /*) ;; *) ip_cmd=/sbin/ip ;; esac
+	cat <<EOT
+# macvlan-lab: $role, written by pulumi (delete removes it)
+[Unit]
+Description=macvlan-lab $role: $dev on $parent
+After=network-online.target network.service
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=$ip_cmd link add link $parent name $dev type $kind mode $mode
+ExecStart=-/bin/sh -c 'echo 1 >/proc/sys/net/ipv4/conf/$dev/arp_ignore'
+ExecStart=$ip_cmd addr replace $address dev $dev
+ExecStart=$ip_cmd link set dev $dev up
+EOT
+	for r in $routes; do printf 'ExecStart=%s route replace %s dev %s src %s\n' "$ip_cmd" "$r" "$dev" "$ip"; done
+	cat <<EOT
+ExecStop=$ip_cmd link delete dev $dev
+
+[Install]
+WantedBy=multi-user.target
+EOT
+}
+
+systemd_runs() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; }
+
+backend_link_ready() {
+	if [ ! -d "$(dirname "$unit")" ]; then die "$(dirname "$unit") does not exist on $host: the ifcfg backend keeps the $role in a systemd unit there (network-scripts have no $kind type); pick backend nmcli or iproute2"; fi
+}
+
+backend_link_persist() {
+	stage "$unit"
+	unit_text >"$pending"
+	commit "$unit" 644 "$unit (brings $dev back at boot: network-scripts have no $kind type)"
+	if [ ! -L "$wants" ]; then
+		mkdirs "$(dirname "$wants")"
+		if [ -n "$made_dirs" ]; then record "$state/link-$dev.dirs" "$made_dirs"; fi
+		undo "rm -f $(q "$wants")"
+		ln -s "$unit" "$wants"
+		did "enabled $(basename "$unit") ($wants)"
+	fi
+	if systemd_runs; then
+		undo "systemctl daemon-reload"
+		systemctl daemon-reload
+	else
+		note "systemd is not running on $host: $(basename "$unit") is written and enabled and takes effect at the next boot; $dev is made now with ip"
+	fi
+}
+
+backend_link_created() { :; }
+
+backend_link_unpersist() {
+	drop "$wants" "disabled $(basename "$unit") (removed $wants)"
+	if [ -e "$state/link-$dev.dirs" ]; then
+		cp "$state/link-$dev.dirs" "$work/link-dirs"
+		rmdirs "$work/link-dirs"
+		forget "$state/link-$dev.dirs"
+	fi
+	drop "$unit" "removed $unit"
+	if systemd_runs && [ "$changed" -ne 0 ]; then systemctl daemon-reload; fi
+}
+
+backend_link_check() {
+	unit_text >"$work/expected-unit"
+	if [ ! -f "$unit" ]; then
+		drift "$unit is missing: $dev would not come back after a reboot"
+	elif ! cmp -s "$work/expected-unit" "$unit"; then
+		drift "$unit differs from what create writes"
+	fi
+	if [ ! -L "$wants" ]; then drift "$(basename "$unit") is not enabled ($wants is missing)"; fi
+}

@@ -55,3 +55,19 @@ backend_vlan_unpersist() { :; }
 backend_vlan_check() {
 	note "runtime only: the iproute2 backend keeps no configuration"
 }
+
+# ---- host shim or router leg (host/link.sh)
+
+backend_link_ready() { :; }
+
+backend_link_persist() { :; }
+
+backend_link_created() {
+	note "runtime only: the iproute2 backend keeps no configuration; $dev, its address and routes are gone after a reboot (backend nmcli or ifcfg keeps them)"
+}
+
+backend_link_unpersist() { :; }
+
+backend_link_check() {
+	note "runtime only: the iproute2 backend keeps no configuration"
+}

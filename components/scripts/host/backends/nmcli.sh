@@ -156,3 +156,52 @@ backend_vlan_check() {
 		drift "NetworkManager connection $con differs: $(nm_drift)"
 	fi
 }
+
+# ---- host shim or router leg (host/link.sh): a connection profile $con of type $kind
+# Inputs: $con, $dev, $parent, $kind, $nm_mode (NetworkManager's number for $mode), $address,
+# $nm_routes (ipv4.routes, comma-separated, may be empty).
+
+link_nm_set() {
+	nmcli connection "$@" connection.interface-name "$dev" "$kind.parent" "$parent" "$kind.mode" "$nm_mode" ipv4.method manual ipv4.addresses "$address" ipv4.routes "$nm_routes" ipv4.never-default yes ipv6.method ignore connection.autoconnect yes
+}
+
+backend_link_ready() {
+	nm_need
+	if nm_has && [ ! -e "$state/link-$dev.state" ]; then die "a NetworkManager connection named $con exists and macvlan-lab did not create it; delete or rename it first"; fi
+}
+
+backend_link_persist() {
+	if ! nm_has; then
+		undo "nmcli connection delete id $(q "$con") >/dev/null 2>&1 || true"
+		link_nm_set add type "$kind" con-name "$con"
+		did "NetworkManager connection $con ($kind on $parent; NetworkManager brings it up at boot)"
+	elif [ "$(nm_get ipv4.addresses)" != "$address" ] || [ "$(nm_get connection.interface-name)" != "$dev" ]; then
+		link_nm_set modify id "$con"
+		did "NetworkManager connection $con updated"
+	fi
+	if [ "$(nm_get GENERAL.STATE)" != activated ]; then
+		nmcli connection up id "$con"
+		did "$con is up (nmcli connection up)"
+	fi
+}
+
+backend_link_created() { :; }
+
+backend_link_unpersist() {
+	if ! nm_running; then
+		note "NetworkManager is not running: the connection $con, if any, is left"
+	elif nm_has; then
+		nmcli connection delete id "$con"
+		did "deleted NetworkManager connection $con"
+	fi
+}
+
+backend_link_check() {
+	if ! nm_running; then
+		drift "NetworkManager is not running"
+	elif ! nm_has; then
+		drift "there is no NetworkManager connection $con: $dev would not come back after a reboot"
+	elif [ "$(nm_get ipv4.addresses)" != "$address" ]; then
+		drift "NetworkManager connection $con has ipv4.addresses '$(nm_get ipv4.addresses)', not $address"
+	fi
+}

@@ -1,0 +1,110 @@
+# shellcheck shell=sh
+# macvlan-lab: a host's own sub-interface on a Docker network's parent (a host shim such as
+# `mac0@ens33.10`, or a router leg), of the network's driver and mode ($kind macvlan or ipvlan,
+# $mode), with an address and routes, persisted by the backend module sourced with this file
+# (backend_link_*: a NetworkManager profile, a systemd unit, or runtime only), then made so with
+# ip whatever the backend left undone. It only ever manages a link it created: a link of that name
+# that macvlan-lab did not make is an error, and delete removes the link (its address and routes go
+# with it) and the backend's config, leaving the host as before.
+# ARP: the link answers ARP only for its own addresses (arp_ignore=1), so the host's other links on
+# the same segment do not answer for it (the setting goes with the link).
+# Inputs: $host, $dev, $parent, $kind, $mode, $address (CIDR), $ip (its address), $routes (CIDRs,
+# space-separated, may be empty), $role (for people), $state_dir, $state (and what the backend reads).
+# State: $state/link-<dev>.state.
+# shellcheck disable=SC2154 # the thin script assigns the inputs
+
+# kind_missing: why this kernel cannot make $kind links; nothing when it can
+kind_missing() {
+	if [ -d "/sys/module/$kind" ]; then return 0; fi
+	if command -v modprobe >/dev/null 2>&1 && modprobe -n "$kind" >/dev/null 2>&1; then return 0; fi
+	printf '%s' "the $kind module is neither loaded (no /sys/module/$kind) nor loadable (modprobe -n $kind fails or there is no modprobe)"
+}
+# link_kind_of DEV: "<kind> <mode>" of a macvlan or ipvlan link, empty for another kind
+link_kind_of() {
+	ip -d link show dev "$1" 2>/dev/null | sed -n -e 's/^ *macvlan  *mode \([a-z0-9]*\).*/macvlan \1/p' -e 's/^ *ipvlan  *mode \([a-z0-9]*\).*/ipvlan \1/p' | sed -n '1p'
+}
+# route_of PREFIX: the main table's route to exactly PREFIX, if any
+route_of() { ip -4 route show exact "$1" 2>/dev/null | sed -n '1p'; }
+route_ok() { case " $(route_of "$1") " in *" dev $dev "*) return 0 ;; esac; return 1; }
+arp_file() { printf '/proc/sys/net/ipv4/conf/%s/arp_ignore' "$dev"; }
+
+link_create() {
+	need_root "creating $dev"
+	if ! link_exists "$parent"; then die "the parent $parent of $dev ($role) does not exist on $host; its VLAN interface or NIC comes first"; fi
+	why=$(kind_missing)
+	if [ -n "$why" ]; then die "$kind links are not supported by this kernel: $why. $dev was not created and nothing was changed; use a kernel with $kind, or driver macvlan where the parent allows it"; fi
+	if link_exists "$dev" && [ ! -e "$state/link-$dev.state" ]; then
+		die "$dev already exists on $host and macvlan-lab did not create it ($(link_kind_of "$dev" || true)); remove it or give the $role another name"
+	fi
+	if link_exists "$dev" && { [ "$(link_kind_of "$dev")" != "$kind $mode" ] || [ "$(parent_of "$dev")" != "$parent" ]; }; then
+		die "$dev is '$(link_kind_of "$dev")' on '$(parent_of "$dev")', not $kind $mode on $parent; run pulumi up again after removing it (delete restores the host)"
+	fi
+	for r in $routes; do
+		if [ -n "$(route_of "$r")" ] && ! route_ok "$r"; then die "$host already routes $r elsewhere ($(route_of "$r")); the $role would take that route over: remove it first"; fi
+	done
+	backend_link_ready
+	state_init
+	if [ ! -e "$state/link-$dev.state" ]; then record "$state/link-$dev.state" "link=created"; fi
+	backend_link_persist
+	if ! link_exists "$dev"; then
+		undo "if ip link show dev $(q "$dev") >/dev/null 2>&1; then ip link delete dev $(q "$dev"); fi"
+		ip link add link "$parent" name "$dev" type "$kind" mode "$mode"
+		did "created $dev (ip link add link $parent name $dev type $kind mode $mode)"
+	fi
+	if [ -w "$(arp_file)" ] && [ "$(cat "$(arp_file)")" != 1 ]; then
+		echo 1 >"$(arp_file)"
+		did "$dev answers ARP only for its own address (arp_ignore=1)"
+	fi
+	if ! has_addr "$dev" "$address"; then
+		undo "ip addr del $(q "$address") dev $(q "$dev") 2>/dev/null || true"
+		ip addr replace "$address" dev "$dev"
+		did "$dev has $address"
+	fi
+	if ! has_flag "$dev" UP; then
+		undo "ip link set dev $(q "$dev") down 2>/dev/null || true"
+		ip link set dev "$dev" up
+		did "$dev is up"
+	fi
+	for r in $routes; do
+		if ! route_ok "$r"; then
+			undo "ip route del $(q "$r") dev $(q "$dev") 2>/dev/null || true"
+			ip route replace "$r" dev "$dev" src "$ip"
+			did "$r is routed through $dev (src $ip)"
+		fi
+	done
+	backend_link_created
+	report "$dev ($kind $mode on $parent, $role) has $address${routes:+ and routes $routes}" "$dev ($role) was already as declared"
+}
+
+link_delete() {
+	need_root "removing $dev"
+	if [ ! -e "$state/link-$dev.state" ]; then
+		note "nothing changed: no record of $dev in $state (create never ran here, or delete already did)"
+		exit 0
+	fi
+	backend_link_unpersist
+	if link_exists "$dev"; then
+		ip link delete dev "$dev"
+		did "removed $dev ($role; its address and routes went with it)"
+	fi
+	forget "$state/link-$dev.state"
+	state_done
+	report "$dev ($role) is gone, the host is as before create" "$dev ($role) was already gone"
+}
+
+link_check() {
+	if ! link_exists "$dev"; then
+		drift "$dev ($role) is missing"
+	else
+		if [ "$(link_kind_of "$dev")" != "$kind $mode" ] || [ "$(parent_of "$dev")" != "$parent" ]; then
+			drift "$dev should be $kind $mode on $parent, but it is '$(link_kind_of "$dev")' on '$(parent_of "$dev")'"
+		fi
+		if ! has_addr "$dev" "$address"; then drift "$dev does not have $address (it has: $(addrs_of "$dev"))"; fi
+		if ! has_flag "$dev" UP; then drift "$dev is down"; fi
+		for r in $routes; do
+			if ! route_ok "$r"; then drift "$r is not routed through $dev (the route is: $(route_of "$r"))"; fi
+		done
+	fi
+	backend_link_check
+	verdict "$dev ($role) with $address"
+}
