@@ -218,11 +218,15 @@ export function scriptIdentity(title: string, vars: ReadonlyArray<readonly [stri
     return `sha256:${h.digest("hex")}`;
 }
 
-/** A file of the installer without its comments and blank lines (the file in the repo has them). */
+/**
+ * A file of the installer without its comments and blank lines (the file in the repo has them),
+ * keeping only the shellcheck directives the joined script still needs: SC2317 (the trap's
+ * function); the others are about inputs or functions in the other file, which the script has.
+ */
 function installerText(rel: string): string[] {
     return scriptFile(`${INSTALLER_DIR}${rel}`)
         .split("\n")
-        .filter((l) => l.trim() !== "" && !/^\s*#(?! shellcheck disable)/.test(l));
+        .filter((l) => l.trim() !== "" && (!/^\s*#/.test(l) || /^\s*# shellcheck disable=SC2317\b/.test(l)));
 }
 
 /**

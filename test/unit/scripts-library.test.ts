@@ -134,8 +134,8 @@ describe("shell library: files, bundle, thin scripts", () => {
         assert.ok(create.endsWith("\nlibrary_install\n"));
         assert.ok(del.endsWith("\nlibrary_remove\n"));
         assert.ok(!/^\s*# (?!shellcheck)/m.test(create.split("\n").slice(2).join("\n")), "no comment lines after the title");
-        assert.ok(create.length < 2800, `installer create is ${create.length} bytes`);
-        assert.ok(del.length < 2000, `installer delete is ${del.length} bytes`);
+        assert.ok(create.length < 2500, `installer create is ${create.length} bytes`);
+        assert.ok(del.length < 1800, `installer delete is ${del.length} bytes`);
         assert.ok(!del.includes("sha256sum") && !create.includes("rm -rf \"$lib\"\n\t\tprintf 'changed: removed"));
     });
 
