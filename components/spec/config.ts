@@ -5,6 +5,19 @@ import { LAB_CONFIG_KEYS, looksLikeOurNamespace, PROGRAM_CONFIG_KEYS, RawLabConf
 export const CONFIG_NAMESPACE = "macvlan-lab";
 
 /**
+ * One config value as a program gets it (text): its JSON value (structured config, YAML mappings and
+ * lists in a stack file, arrives as JSON text), or the text itself when it is a plain scalar that is
+ * not JSON (`registry: docker01`). Pure.
+ */
+export function configValue(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/**
  * The lab's config for {@link parseLab} from a stack's whole config, `namespace:key` -> text (what
  * Pulumi hands a program, `runtime.allConfig()`, and what `lab/stackFile.ts` reads from a stack
  * file). Pure. The lab's keys arrive as raw JSON values (structured config, YAML mappings and lists
@@ -21,12 +34,8 @@ export function labConfigOf(all: Readonly<Record<string, string>>, namespace: st
         if (text === undefined) {
             continue;
         }
-        try {
-            raw[key] = JSON.parse(text);
-        } catch {
-            // a plain scalar (`registry: docker01`) is not JSON: keep the text, validation names the key
-            raw[key] = text;
-        }
+        // a plain scalar (`registry: docker01`) stays text: validation names the key
+        raw[key] = configValue(text);
     }
     for (const full of Object.keys(all)) {
         const colon = full.indexOf(":");
