@@ -339,7 +339,7 @@ export interface UpOptions {
     /** Skip installing Debian packages (the caller did). Defaults to false. */
     skipPackages?: boolean;
     /**
-     * A host profile (lab/profiles.ts) applied to freshly built hosts before the first apply; a lab
+     * A host profile (lab/profiles) applied to freshly built hosts before the first apply; a lab
      * with a profile stays up when the apply fails, so the preflight's fixes can be tried on it.
      */
     profile?: Profile;
@@ -582,7 +582,7 @@ const USAGE = `usage:
   npm run lab -- <stack> [--name <lab>] [--profile <p>]    (ts-node lab/cli.ts up <stack> ...)
   npm run lab:down [-- <stack>] [--name <lab>]             (ts-node lab/cli.ts down ...)
   npm run lab:pulumi -- <stack> [--name <lab>] <args...>   (ts-node lab/cli.ts pulumi <stack> ...)
-profiles: ${PROFILES.join(", ")} (hosts as the tutorial leaves them; see lab/profiles.ts)
+profiles: ${PROFILES.join(", ")} (hosts as the tutorial leaves them; see lab/profiles)
 stacks: ${(() => {
     try {
         return listStacks().join(", ");

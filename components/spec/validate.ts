@@ -13,7 +13,7 @@
  * again, and a problem shared by several hosts is one message naming them.
  */
 import { IPv4, IPv4CidrRange } from "ip-num";
-import { IPV4 } from "../contracts";
+import { CONTAINER_REF, IPV4, containerKey, isolationPairProblem } from "../contracts";
 import {
     ChecksSpec,
     ContainerSpec,
@@ -1193,7 +1193,7 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
         return d;
     }
     const isolation: IsolationCheckSpec[] = [];
-    const valid = containers.map((x) => `${x.host}/${x.name}`);
+    const valid = containers.map(containerKey);
     (o.isolation === undefined ? [] : r.array(o.isolation, "checks.isolation", "checks.isolation") ?? []).forEach((item, i) => {
         const p = `checks.isolation[${i}]`;
         const io = r.object(item, p, ISOLATION_FIELDS, "an isolation check");
@@ -1201,7 +1201,7 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
             return;
         }
         const ends = ISOLATION_FIELDS.map((k) => {
-            const ref = r.string(io[k], `${p}.${k}`, /^[a-zA-Z0-9-]+\/[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, "a container reference <host>/<container> like docker01/bbox10");
+            const ref = r.string(io[k], `${p}.${k}`, CONTAINER_REF, "a container reference <host>/<container> like docker01/bbox10");
             if (ref === undefined) {
                 return undefined;
             }
@@ -1218,12 +1218,11 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
         });
         const [from, to] = ends;
         if (from && to) {
-            if (from === to) {
-                r.fail(`${p}.to`, `${p}.to ${quote(`${to.host}/${to.name}`)} is also ${p}.from: the check would test a container against itself; name two different containers`);
-            } else if (from.network === to.network) {
-                r.fail(`${p}.to`, `${p}.to ${quote(`${to.host}/${to.name}`)} is on ${from.network} like ${p}.from ${from.host}/${from.name}, so they are meant to reach each other; an isolation check needs containers on different networks`);
+            const problem = isolationPairProblem(from, to, `${p}.from`);
+            if (problem !== undefined) {
+                r.fail(`${p}.to`, `${p}.to ${quote(containerKey(to))} ${problem}`);
             } else {
-                isolation.push({ from: `${from.host}/${from.name}`, to: `${to.host}/${to.name}` });
+                isolation.push({ from: containerKey(from), to: containerKey(to) });
             }
         }
     });

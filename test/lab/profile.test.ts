@@ -1,6 +1,7 @@
 /**
  * The tutorial's hosts as the tutorial leaves them (`npm run lab -- multi-vlan --profile
- * tutorial-leftovers`), with the real engine: the preflight reports every leftover on both hosts
+ * tutorial-leftovers`: no python, the unit flag, the tutorial's Docker objects), with the real
+ * engine: the preflight reports every leftover on both hosts
  * with its fix and nothing changes on any host; with the fixes it printed applied on the hosts, the
  * same command applies the stack. Root only; skipped with the reason
  * elsewhere. The lab's name is unique to this test process; it is torn down in after(), on failure too.
@@ -46,8 +47,10 @@ describe("lab: multi-vlan on hosts the tutorial left behind (profile tutorial-le
         console.log(`      time: up with leftovers (fails at the preflight): ${((Date.now() - t) / 1000).toFixed(1)} s`);
         assert.equal(code, 1, lines.slice(-40).join("\n"));
         problems = preflightProblems(lines.join("\n"));
-        const summary = problems.map((p) => p.replace(/^preflight (\S+): PROBLEM \d+: (\S+ \S+) .*$/, "$1 $2")).sort();
+        const summary = problems.map((p) => p.replace(/^preflight (\S+): PROBLEM \d+: (\S+ \S+) .*$/, "$1 $2")).sort((a, b) => Number(!a.includes(" dockerd ")) - Number(!b.includes(" dockerd ")) || a.localeCompare(b));
         assert.deepEqual(summary, [
+            "docker01 dockerd is",
+            "docker02 dockerd is",
             "docker01 container bbox10",
             "docker01 container bbox20",
             "docker01 container registry",
@@ -66,11 +69,21 @@ describe("lab: multi-vlan on hosts the tutorial left behind (profile tutorial-le
         }
         assert.ok(problems.some((p) => /container registry exists .* image registry:2, network bridge, made by no stack \(a leftover\)\) and matches what the stack declares\. Fix: adopt it with: pulumi import docker:index\/container:Container lab-registry-container [0-9a-f]{64} /.test(p)), problems.join("\n"));
 
+        for (const p of problems.filter((x) => / PROBLEM \d+: dockerd /.test(x))) {
+            assert.match(p, /dockerd is given --insecure-registry \(in \/etc\/systemd\/system\/docker\.service\).* Fix: set registry\.migrateUnitFlag: true .* or remove the flag from the unit by hand$/);
+        }
         // the report is readable: the error quotes the thin create, not preflight.sh
         assert.ok(!lines.some((l) => l.includes("preflight_objects")), "preflight.sh's code is not in the output");
 
         const lab = attachLab(NAME);
         assert.ok(lab, "the hosts stay up with a profile");
+        for (const h of ["docker01", "docker02"]) {
+            // what the program meets on the host: no python anywhere, dockerd run with the tutorial's flag
+            const py = await lab.exec(h, ["sh", "-c", "command -v python3 || command -v python || ls /usr/bin/python* /bin/python* 2>/dev/null"]);
+            assert.notEqual(py.code, 0, `${h}: python is on the host: ${py.stdout}`);
+            const cmdline = await lab.exec(h, ["sh", "-c", "tr '\\0' ' ' </proc/$(cat /run/docker.pid)/cmdline"]);
+            assert.match(cmdline.stdout, /--insecure-registry 192\.168\.1\.11:5000/, `${h}: dockerd's command line`);
+        }
         for (const h of ["docker01", "docker02"]) {
             const lib = await lab.exec(h, ["sh", "-c", "ls -A /var/lib/macvlan-lab/lib 2>/dev/null | wc -l"]);
             assert.equal(lib.stdout.trim(), "0", `${h}: not even the shell library was installed`);
@@ -85,13 +98,24 @@ describe("lab: multi-vlan on hosts the tutorial left behind (profile tutorial-le
         if (problems.length === 0) this.skip();
         const lab = attachLab(NAME);
         assert.ok(lab);
+        // the unit flag by hand (the fix's second way; registry.test.ts proves migrateUnitFlag), on
+        // the hosts whose dockerd problem names the unit file
+        const unitFixed: string[] = [];
+        for (const p of problems) {
+            const m = /^preflight (\S+): PROBLEM \d+: dockerd is given --insecure-registry \(in (\/etc\/systemd\/system\/docker\.service)\)/.exec(p);
+            if (m === null) continue;
+            const r = await lab.exec(m[1], ["sh", "-c", 'sed -i "s/ --insecure-registry [^ ]*//" "$1" && systemctl daemon-reload && systemctl restart docker.service', "sh", m[2]]);
+            assert.equal(r.code, 0, `${m[1]}: removing the flag from ${m[2]}: ${r.stderr}`);
+            unitFixed.push(m[1]);
+        }
+        assert.deepEqual(unitFixed.sort(), ["docker01", "docker02"]);
         // containers first: a network with containers cannot be removed
         const fixes = problems
             .map((p) => /^preflight (\S+): .* remove it: (docker (?:rm -f|network rm) \S+)/.exec(p))
             .filter((m): m is RegExpExecArray => m !== null)
             .map((m) => ({ host: m[1], argv: m[2].split(" ") }))
             .sort((a, b) => Number(a.argv[1] === "network") - Number(b.argv[1] === "network"));
-        assert.equal(fixes.length, problems.length, "every problem names a removal");
+        assert.equal(fixes.length + unitFixed.length, problems.length, "every problem names its fix");
         for (const f of fixes) {
             const r = await lab.exec(f.host, f.argv);
             assert.equal(r.code, 0, `${f.host}: ${f.argv.join(" ")}: ${r.stderr}`);

@@ -7,8 +7,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { REPO_ROOT, formatMatrix, parseCli, preflightProblems } from "../../lab/cli";
-import { tutorialLeftovers } from "../../lab/profiles";
+import { HIDE_PYTHON_SCRIPT, tutorialLeftovers, tutorialUnitFlags } from "../../lab/profiles";
+import { requireTool } from "../helpers/tools";
+import { spawnSync } from "child_process";
 import { labStackYaml } from "../../lab/pulumi";
+import { listStacks } from "../../lab/stackFile";
 import { parsePackageList } from "../../lab/packages";
 import { parseLinks } from "../../lab/snapshot";
 import { erroredResources, resourceSummary } from "../helpers/pulumiOutput";
@@ -248,6 +251,22 @@ describe("lab: the tutorial-leftovers profile and the preflight report (pure)", 
             "docker run -d --name bbox20 --network mac_net20 --ip 172.16.20.21 busybox:latest sleep 86400",
         ]);
         assert.deepEqual(cmds.docker01.at(-1), ["docker", "run", "-d", "-p", "5000:5000", "--restart", "always", "--name", "registry", "registry:2"]);
+    });
+
+    it("puts the tutorial's --insecure-registry <registry> in the docker unit of stacks with a registry, nothing in others", () => {
+        assert.deepEqual(tutorialUnitFlags(loaded("multi-vlan")), ["--insecure-registry", "192.168.1.11:5000"]);
+        const noRegistry = listStacks().map((s) => loaded(s)).filter((l) => l.spec.registry === undefined);
+        for (const l of noRegistry) assert.deepEqual(tutorialUnitFlags(l), []);
+    });
+
+    it("hides python with a real shell file that shellcheck passes and that checks its own result", function () {
+        const text = fs.readFileSync(HIDE_PYTHON_SCRIPT, "utf8");
+        assert.match(text, /^#!\/bin\/sh\n/);
+        assert.match(text, /mount -t overlay -o "ro,lowerdir=\$wh:\/usr\/bin" overlay \/usr\/bin/);
+        assert.match(text, /command -v python3/, "it fails unless python is gone");
+        requireTool(this, "shellcheck");
+        const r = spawnSync("shellcheck", ["-s", "sh", HIDE_PYTHON_SCRIPT], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stdout);
     });
 
     it("picks the preflight's PROBLEM lines out of pulumi's output, once each", () => {
