@@ -108,3 +108,11 @@ export function isolationPairProblem(from: IsolationEnd, to: IsolationEnd, fromL
     }
     return undefined;
 }
+
+/**
+ * Whether a router's policy (`allow`: pairs of networks, either order) lets networks `a` and `b`
+ * talk: the one reading of `router.allow` for the validation, the plan's checks and the router.
+ */
+export function routerAllows(allow: ReadonlyArray<readonly [string, string]>, a: string, b: string): boolean {
+    return allow.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+}

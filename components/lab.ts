@@ -136,6 +136,13 @@ export class MacvlanLab extends pulumi.ComponentResource {
         const reg = spec.registry;
         const regHost = reg ? spec.hosts.find((h) => h.name === reg.host) : undefined;
         if (reg && regHost && reg.security === "tls") {
+            if (reg.users.length === 0) {
+                // allowed (a lab's registry), but said on every run: TLS alone keeps no one from pushing
+                void pulumi.log.warn(
+                    `registry ${reg.endpoint}: security tls without users: the registry asks for no login, so anyone who reaches the port can push images that every host then runs; declare registry.users (passwords as secrets)`,
+                    this,
+                );
+            }
             this.registryTls = new RegistryTls(
                 `${name}-registry-tls`,
                 { connection: remoteConnection(regHost.ssh, privateKey), address: reg.address, port: reg.port, users: reg.users, library: this.libraries[reg.host] },

@@ -9,7 +9,7 @@
  * inside an `apply`, so {@link renderPingCheck} always receives plain, resolved strings.
  */
 import { shellJoin } from "../shell";
-import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability, containerKey, isolationPairProblem } from "../contracts";
+import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability, containerKey, isolationPairProblem, routerAllows } from "../contracts";
 import { installedLibraryDir, renderScript } from "../scripts";
 import { DOCKER_NAME, HOST_NAME, SAFE_ABSOLUTE_PATH } from "../spec/names";
 
@@ -195,7 +195,7 @@ export function checkCases(
 }
 
 function allowed(router: NonNullable<RoutingChecks["router"]>, a: string, b: string): boolean {
-    return router.allow.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+    return routerAllows(router.allow, a, b);
 }
 
 /**

@@ -13,7 +13,7 @@
  * again, and a problem shared by several hosts is one message naming them.
  */
 import { IPv4, IPv4CidrRange } from "ip-num";
-import { CONTAINER_REF, IPV4, containerKey, isolationPairProblem } from "../contracts";
+import { CONTAINER_REF, IPV4, containerKey, isolationPairProblem, routerAllows } from "../contracts";
 import {
     ChecksSpec,
     ContainerSpec,
@@ -1547,7 +1547,7 @@ function readShims(
 function checkRoutedIsolation(r: Reader, checks: ChecksSpec, containers: ContainerSpec[], router: RouterSpec | undefined): void {
     if (!router) return;
     checks.isolation.forEach((pair, i) => {
-        const net = (ref: string) => containers.find((c) => `${c.host}/${c.name}` === ref)?.network;
+        const net = (ref: string) => containers.find((c) => containerKey(c) === ref)?.network;
         const [a, b] = [net(pair.from), net(pair.to)];
         if (a !== undefined && b !== undefined && routedPair(router, a, b)) {
             r.fail(
@@ -1560,5 +1560,5 @@ function checkRoutedIsolation(r: Reader, checks: ChecksSpec, containers: Contain
 
 /** Whether the router lets networks `a` and `b` talk. */
 export function routedPair(router: RouterSpec, a: string, b: string): boolean {
-    return router.allow.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+    return routerAllows(router.allow, a, b);
 }

@@ -6,7 +6,7 @@
  * from stdin; the CA trust in a certs.d directory, with what was there before put back.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as os from "os";
@@ -172,6 +172,31 @@ describe("exec: the registry's TLS, users and CA trust (openssl, no python on PA
             assert.strictEqual(run(trust().delete).code, 0);
             assert.strictEqual(fs.readFileSync(file(), "utf8"), CA, "it was there before: kept");
             assert.strictEqual(sha256Hex(CA), sha256Hex(fs.readFileSync(file(), "utf8")));
+        });
+
+        it("waits while another change holds the state directory's lock (the daemon.json trust shares it), then writes and leaves no lock", async () => {
+            fs.mkdirSync(path.join(dir, "etc-docker"));
+            const lock = path.join(state(), "registry-trust", "lock");
+            fs.mkdirSync(lock, { recursive: true });
+            // a live holder that goes away after 1.5 s (node reaps it, so kill -0 then fails)
+            const holder = spawn("sleep", ["1.5"], { stdio: "ignore" });
+            fs.writeFileSync(path.join(lock, "pid"), `${holder.pid}\n`);
+            const t0 = Date.now();
+            const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+                const c = spawn("/bin/sh", ["-c", trust().create], { env: { PATH: bin, HOME: dir, LC_ALL: "C" } });
+                let stdout = "";
+                let stderr = "";
+                c.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+                c.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+                c.on("error", reject);
+                c.on("close", (code) => resolve({ code, stdout, stderr }));
+            });
+            const waited = Date.now() - t0;
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.ok(waited >= 1000, `it did not wait for the lock (${waited} ms)`);
+            assert.match(r.stdout, new RegExp(`taking over the lock .*lock of pid ${holder.pid}, which is gone`));
+            assert.strictEqual(fs.readFileSync(file(), "utf8"), CA);
+            assert.ok(!fs.existsSync(lock), "the lock is released");
         });
     });
 });
