@@ -189,6 +189,25 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         assert.match(unit.stdout, /macvlan-lab-mac2\.service/);
     });
 
+    it("a replaced router leg (a new link, a new MAC) is announced: the containers that cached the old leg's MAC reach the other network at once", async function () {
+        this.timeout(600_000);
+        const l = lab as LabHosts;
+        const mac = async () => (await sh(l, "docker01", "cat /sys/class/net/rtr1/address")).stdout.trim();
+        // docker02's bbox20 holds the leg's MAC for its gateway (it just routed through it)
+        assert.equal(await pings(l, "docker02", "bbox20", "172.16.10.10"), true);
+        const before = await mac();
+        const urn = `urn:pulumi:${stack.stack}::macvlan-lab::macvlan-lab:index:MacvlanLab$macvlan-lab:host:InterVlanRouter$command:remote:Command::lab-router-mac_net20-leg`;
+        const o = await applyOnLab(l, stack, { log: (x) => log(`up --replace leg: ${x}`), extraArgs: ["--replace", urn] });
+        assertApplied(o, "pulumi up --replace of the mac_net20 leg");
+        assert.match(o.stdout, /lab-router-mac_net20-leg .*announced 172\.16\.20\.1 at the MAC of rtr1/);
+        const after = await mac();
+        assert.notEqual(after, before, "the replaced leg kept its MAC: the probe proves nothing");
+        // no wait: without the announcement the entry holds the old MAC and these pings are lost
+        assert.equal(await pings(l, "docker02", "bbox20", "172.16.10.10"), true, "docker02/bbox20 -> docker01/bbox10 right after the leg was replaced");
+        const neigh = await sh(l, "docker02", "docker exec bbox20 cat /proc/net/arp");
+        assert.ok(neigh.stdout.split("\n").some((x) => x.startsWith("172.16.20.1 ") && x.includes(after)), neigh.stdout);
+    });
+
     it("pulumi destroy: every host is back to its snapshot from before the first pulumi up", async function () {
         this.timeout(600_000);
         const l = lab as LabHosts;

@@ -25,6 +25,21 @@ link_kind_of() {
 route_of() { ip -4 route show exact "$1" 2>/dev/null | sed -n '1p'; }
 route_ok() { case " $(route_of "$1") " in *" dev $dev "*) return 0 ;; esac; return 1; }
 arp_file() { printf '/proc/sys/net/ipv4/conf/%s/arp_ignore' "${1:-$dev}"; }
+# announce: unsolicited ARP for $ip from $dev, so neighbours that cached another MAC for it (the
+# $role's earlier link, replaced: a new macvlan link has a new MAC) send to this one at once instead
+# of losing their packets until their entry expires; arping of iputils or busybox, whichever is there
+announce() {
+	if command -v arping >/dev/null 2>&1; then
+		set -- arping
+	elif command -v busybox >/dev/null 2>&1 && busybox arping 2>&1 | grep -q Unsolicited; then
+		set -- busybox arping
+	else
+		note "no arping on $host: a neighbour that cached another MAC for $ip keeps it until its ARP entry expires"
+		return 0
+	fi
+	"$@" -q -U -c 2 -I "$dev" "$ip" >/dev/null 2>&1 || true
+	note "announced $ip at the MAC of $dev to the segment (unsolicited ARP, $*)"
+}
 # other_links_on_parent: the links of ours (a state file) other than $dev that sit on $parent now
 other_links_on_parent() {
 	for f in "$state"/link-*.state; do
@@ -90,6 +105,7 @@ link_create() {
 			did "$r is routed through $dev (src $ip)"
 		fi
 	done
+	if [ "$changed" -ne 0 ]; then announce; fi
 	backend_link_created
 	report "$dev ($kind $mode on $parent, $role) has $address${routes:+ and routes $routes}" "$dev ($role) was already as declared"
 }
