@@ -23,6 +23,7 @@ import {
     namespaceNames,
     namespacePrefix,
     renderEtcHosts,
+    renderNicIfcfg,
     renderKnownHosts,
     renderSshConfig,
     renderSshdConfig,
@@ -466,7 +467,7 @@ function prepareHostFiles(state: LabState, h: HostState, authorizedKey: string):
         if (f.startsWith("ssh_host_")) fs.rmSync(path.join(etcSsh, f)); // the real machine's host keys stay its own
     }
     fs.writeFileSync(path.join(etcSsh, "sshd_config"), renderSshdConfig(h));
-    mk("etc/sysconfig/network-scripts");
+    fs.writeFileSync(path.join(mk("etc/sysconfig/network-scripts"), `ifcfg-${h.nic}`), renderNicIfcfg(h), { mode: 0o644 });
     copyOf("/etc/NetworkManager", "etc/NetworkManager");
     copyOf("/etc/modules-load.d", "etc/modules-load.d");
     writeRootHome(mk("root", 0o700), `host ${h.name}`);
