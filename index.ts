@@ -7,7 +7,11 @@
  *   pulumi up
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, parseLab, readLabConfig, topologyMermaid, writeRunSshFiles } from "./components";
+import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, controllerCaDirProblem, parseLab, readLabConfig, topologyMermaid, writeRunSshFiles } from "./components";
+
+/** Whether a config key holds a secret: the SDK's own record of the secret keys (internal in 3.248). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const isConfigSecret = (require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const { spec, errors } = parseLab(readLabConfig(config));
@@ -19,15 +23,31 @@ if (privateKey === undefined) {
             "sshPrivateKey is not set; set the key the controller logs in with: pulumi config set --secret sshPrivateKey -- < ~/.ssh/id_ed25519",
     });
 }
-if (errors.length > 0 || spec === undefined || privateKey === undefined) {
-    // RunError: Pulumi prints the message alone, without a stack trace
-    throw new pulumi.RunError(new LabConfigError(errors).message);
-}
-
 /** An optional path key: Pulumi.yaml gives it the default "", which means "not set". */
 function optionalPath(key: string): string | undefined {
     const value = config.get(key);
     return value === undefined || value === "" ? undefined : value;
+}
+
+// registry.security tls: passwords only as secrets, and the CA where the Docker provider's digest
+// check can trust it (components/docker/controllerTrust.ts)
+const controllerCaDir = optionalPath("controllerCaDir");
+if (spec?.registry?.security === "tls") {
+    if (spec.registry.users.length > 0 && isConfigSecret !== undefined && !isConfigSecret(`${CONFIG_NAMESPACE}:registry`)) {
+        errors.push({
+            path: "registry.users",
+            message:
+                "registry.users has passwords in plain text in the stack file; set each as a secret: pulumi config set --secret --path 'registry.users[0].password' (and remove the plain one)",
+        });
+    }
+    if (spec.registry.mirrors.length > 0) {
+        const problem = controllerCaDirProblem(controllerCaDir);
+        if (problem !== undefined) errors.push({ path: "controllerCaDir", message: problem });
+    }
+}
+if (errors.length > 0 || spec === undefined || privateKey === undefined) {
+    // RunError: Pulumi prints the message alone, without a stack trace
+    throw new pulumi.RunError(new LabConfigError(errors).message);
 }
 
 // One key: the Docker provider's ssh uses the sshPrivateKey secret too (a 0600 file for the run,
@@ -46,6 +66,7 @@ const lab = new MacvlanLab("lab", {
     spec,
     privateKey,
     docker: { keyFile, knownHostsFile: optionalPath("sshKnownHostsFile") },
+    controllerCaDir,
 });
 
 /** Per host: its networks (subnet, gateway, parent, planned ip-range) and containers with addresses. */

@@ -77,3 +77,42 @@ export function checkStatePath(what: string, value: string): void {
         throw new Error(`${what} ${JSON.stringify(value)} is not an absolute path of safe characters ([a-zA-Z0-9_./-], no ..)`);
     }
 }
+
+/** How a container is named across the lab, `<host>/<container>` (isolation checks, the check matrix). */
+export const CONTAINER_REF = /^[a-zA-Z0-9-]+\/[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** `<host>/<container>`, the key of a container across the lab. */
+export function containerKey(c: { host: string; name: string }): string {
+    return `${c.host}/${c.name}`;
+}
+
+/** A container as the isolation rule sees it. */
+export interface IsolationEnd {
+    host: string;
+    name: string;
+    network: string;
+}
+
+/**
+ * The rule of an isolation check, which the validation (`checks.isolation`) and the check matrix
+ * both apply: two different containers on different networks (two on one network are meant to reach
+ * each other). Returns what is wrong as the rest of a sentence about `to` (`<to> is on ...`), naming
+ * `from` as `fromLabel`, or undefined when the pair is a valid check.
+ */
+export function isolationPairProblem(from: IsolationEnd, to: IsolationEnd, fromLabel = "from"): string | undefined {
+    if (from.host === to.host && from.name === to.name) {
+        return `is also ${fromLabel}: the check would test a container against itself; name two different containers`;
+    }
+    if (from.network === to.network) {
+        return `is on ${from.network} like ${fromLabel} ${containerKey(from)}, so they are meant to reach each other; an isolation check needs containers on different networks`;
+    }
+    return undefined;
+}
+
+/**
+ * Whether a router's policy (`allow`: pairs of networks, either order) lets networks `a` and `b`
+ * talk: the one reading of `router.allow` for the validation, the plan's checks and the router.
+ */
+export function routerAllows(allow: ReadonlyArray<readonly [string, string]>, a: string, b: string): boolean {
+    return allow.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+}

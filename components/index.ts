@@ -48,12 +48,16 @@ export {
 export { HostLibrary, HostLibraryArgs } from "./scripts/hostLibrary";
 
 // Docker: providers over ssh://, networks, registry, trust, containers, checks.
-export { dockerProvider, DockerSshOptions, insecureRegistryAuth } from "./docker/provider";
+export { dockerProvider, DockerSshOptions, insecureRegistryAuth, tlsRegistryAuth } from "./docker/provider";
 // One key for everything: the Docker provider's ssh gets the remote commands' key as a file for the run.
 export { writeRunSshFiles, RunSshFiles } from "./docker/sshIdentity";
 export { MacvlanNetwork, MacvlanNetworkArgs, NetworkHostTarget } from "./docker/macvlanNetwork";
 export { PrivateRegistry, PrivateRegistryArgs, mirroredReference } from "./docker/registry";
 export { RegistryTrust, RegistryTrustArgs, InstalledLibrary } from "./docker/registryTrust";
+// registry.security tls: the CA and certificate made on the registry host, htpasswd users, the CA
+// where Pulumi runs for the digest check
+export { RegistryTls, RegistryTlsArgs } from "./docker/registryTls";
+export { ControllerCaTrust, ControllerCaTrustArgs, controllerCaDirProblem } from "./docker/controllerTrust";
 export { LabContainer, LabContainerArgs } from "./docker/container";
 export { ConnectivityCheck, ConnectivityCheckArgs } from "./docker/connectivityCheck";
 export { CheckRow, Reachability, Observed, HOST_SOURCE } from "./docker/checks";

@@ -10,7 +10,9 @@ import { HostShim } from "./host/hostShim";
 import { InterVlanRouter } from "./host/interVlanRouter";
 import { shimRoutes } from "./host/routing";
 import { HostLibrary } from "./scripts/hostLibrary";
-import { DockerSshOptions, dockerProvider, insecureRegistryAuth } from "./docker/provider";
+import { DockerSshOptions, dockerProvider, insecureRegistryAuth, tlsRegistryAuth } from "./docker/provider";
+import { RegistryTls } from "./docker/registryTls";
+import { ControllerCaTrust, controllerCaDirProblem, controllerCaFileName } from "./docker/controllerTrust";
 import { MacvlanNetwork, NetworkHostTarget } from "./docker/macvlanNetwork";
 import { PrivateRegistry } from "./docker/registry";
 import { LabContainer } from "./docker/container";
@@ -32,6 +34,12 @@ export interface MacvlanLabArgs {
      * `<project>/<stack>`.
      */
     stackId?: string;
+    /**
+     * With `registry.security` tls and mirrors: a directory on the machine running Pulumi, named in
+     * the `SSL_CERT_DIR` that `pulumi` runs with, where the registry's CA is written for the Docker
+     * provider's digest check (see `ControllerCaTrust`). Required then; unused otherwise.
+     */
+    controllerCaDir?: string;
 }
 
 /** What a user wants to see of one host after `pulumi up`. */
@@ -59,6 +67,10 @@ export class MacvlanLab extends pulumi.ComponentResource {
     public readonly trust: Record<string, RegistryTrust> = {};
     public readonly networks: Record<string, MacvlanNetwork> = {};
     public readonly registry?: PrivateRegistry;
+    /** With registry.security tls: the CA, certificate and users on the registry host. */
+    public readonly registryTls?: RegistryTls;
+    /** With tls and mirrors: the CA where Pulumi runs, for the digest check. */
+    public readonly controllerCa?: ControllerCaTrust;
     /** `<host>/<container>` -> container. */
     public readonly containers: Record<string, LabContainer> = {};
     public readonly checks?: ConnectivityCheck;
@@ -83,14 +95,6 @@ export class MacvlanLab extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(new LabConfigError(errors).message, this);
         }
         this.plan = plan;
-        // issue 10 (tls, users) lands in steps: until it is built, a stack asking for it is refused
-        // rather than silently given the insecure registry
-        if (spec.registry && spec.registry.security !== "insecure") {
-            throw new pulumi.ResourceError(
-                "registry: security tls (the default) is not built yet in this version; set registry.security: insecure",
-                this,
-            );
-        }
         const privateKey = pulumi.secret(args.privateKey);
         const stackId = args.stackId ?? `${pulumi.getProject()}/${pulumi.getStack()}`;
         const labels = [{ label: STACK_LABEL, value: stackId }];
@@ -120,13 +124,49 @@ export class MacvlanLab extends pulumi.ComponentResource {
         const preflights = Object.values(this.preflights).map((p) => p.command);
 
         for (const host of spec.hosts) {
-            const vlans = spec.vlans.filter((v) => v.members.some((m) => m.host === host.name));
-            const connection = remoteConnection(host.ssh, privateKey);
             this.libraries[host.name] = new HostLibrary(
                 `${name}-${host.name}-lib`,
-                { connection, endpoint: `${host.ssh.address}:${host.ssh.port}` },
+                { connection: remoteConnection(host.ssh, privateKey), endpoint: `${host.ssh.address}:${host.ssh.port}` },
                 { parent: this, dependsOn: preflights },
             );
+        }
+
+        // registry.security tls: the CA and the server certificate made on the registry host (the
+        // keys never leave it), its users, and the CA where Pulumi runs for the digest check
+        const reg = spec.registry;
+        const regHost = reg ? spec.hosts.find((h) => h.name === reg.host) : undefined;
+        if (reg && regHost && reg.security === "tls") {
+            if (reg.users.length === 0) {
+                // allowed (a lab's registry), but said on every run: TLS alone keeps no one from pushing
+                void pulumi.log.warn(
+                    `registry ${reg.endpoint}: security tls without users: the registry asks for no login, so anyone who reaches the port can push images that every host then runs; declare registry.users (passwords as secrets)`,
+                    this,
+                );
+            }
+            this.registryTls = new RegistryTls(
+                `${name}-registry-tls`,
+                { connection: remoteConnection(regHost.ssh, privateKey), address: reg.address, port: reg.port, users: reg.users, library: this.libraries[reg.host] },
+                { parent: this, dependsOn: preflights },
+            );
+            if (reg.mirrors.length > 0) {
+                if (args.controllerCaDir === undefined) {
+                    throw new pulumi.ResourceError(controllerCaDirProblem(undefined) ?? "controllerCaDir is not set", this);
+                }
+                this.controllerCa = new ControllerCaTrust(
+                    `${name}-controller-ca`,
+                    {
+                        dir: args.controllerCaDir,
+                        file: controllerCaFileName(pulumi.getProject(), pulumi.getStack(), reg.endpoint),
+                        caCertificate: this.registryTls.caCertificate,
+                    },
+                    { parent: this },
+                );
+            }
+        }
+
+        for (const host of spec.hosts) {
+            const vlans = spec.vlans.filter((v) => v.members.some((m) => m.host === host.name));
+            const connection = remoteConnection(host.ssh, privateKey);
             this.hostNetworking[host.name] = new HostNetworking(
                 `${name}-${host.name}`,
                 { host, vlans, privateKey, library: this.libraries[host.name] },
@@ -141,13 +181,15 @@ export class MacvlanLab extends pulumi.ComponentResource {
                         security: spec.registry.security,
                         migrateUnitFlag: spec.registry.migrateUnitFlag,
                         library: this.libraries[host.name],
+                        ...(this.registryTls ? { caCertificate: this.registryTls.caCertificate } : {}),
                     },
                     { parent: this, dependsOn: preflights },
                 );
             }
             // every Docker resource of the host waits for its daemon configuration: with
             // migrateUnitFlag the trust restarts dockerd, which no Docker call may overlap
-            const registryAuth = spec.registry ? [insecureRegistryAuth(spec.registry.endpoint)] : [];
+            const user = reg?.users[0];
+            const registryAuth = !reg ? [] : reg.security === "insecure" ? [insecureRegistryAuth(reg.endpoint)] : [tlsRegistryAuth(reg.endpoint, user)];
             this.providers[host.name] = dockerProvider(
                 `${name}-${host.name}-docker`,
                 host,
@@ -226,7 +268,10 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     registry,
                     labels,
                     provider: this.providers[registry.host],
-                    pushDependsOn: this.trust[registry.host].ready,
+                    pushDependsOn: [...this.trust[registry.host].ready, ...(this.controllerCa ? [this.controllerCa.command] : [])],
+                    ...(this.registryTls
+                        ? { tls: { tlsDir: this.registryTls.tlsDir, authDir: this.registryTls.authDir, fingerprint: this.registryTls.fingerprint, ready: this.registryTls.ready } }
+                        : {}),
                 },
                 { parent: this },
             );

@@ -27,6 +27,7 @@ import { LoadedStack, SECRET_KEY, defaultLabName, labNameProblem, labStackConfig
 import { listStacks } from "./stackFile";
 import { REPO_ROOT } from "./build";
 import {
+    controllerCaDirOf,
     Engine, PulumiRun, PulumiRunOptions, Workspace, ensureEngine, installPlugins, realityLine, runPulumi, selectStack, setSecret,
     workspaceOf, writeProject, writeWorkspace,
 } from "./pulumi";
@@ -188,7 +189,7 @@ export async function applyOnLab(lab: LabHosts, stack: LoadedStack, opts: Engine
     const log = opts.log ?? (() => undefined);
     const runName = opts.runName ?? lab.name;
     const { engine, ws } = prepareEngine(runName, log);
-    writeWorkspace(ws, stack.stack, labStackConfig(stack.config, lab));
+    writeWorkspace(ws, stack.stack, { ...labStackConfig(stack.config, lab), "macvlan-lab:controllerCaDir": controllerCaDirOf(ws) });
     // neither contacts a host: they run outside the controller, their output only in the logs
     await selectStack(ws, engine, stack.stack);
     await setSecret(ws, engine, SECRET_KEY, lab.privateKey);

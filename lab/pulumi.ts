@@ -140,10 +140,21 @@ export function workspaceOf(runDir: string): Workspace {
     };
 }
 
+/**
+ * Where the program writes a TLS registry's CA for the Docker provider's digest check (the stack's
+ * `controllerCaDir`): a directory of the workspace, first in the `SSL_CERT_DIR` pulumi runs with
+ * (Go's roots; components/docker/controllerTrust.ts).
+ */
+export function controllerCaDirOf(ws: Workspace): string {
+    return path.join(ws.dir, "ca");
+}
+
 /** The environment every `pulumi` of the lab runs with. */
 export function pulumiEnv(ws: Workspace, engine: Engine): NodeJS.ProcessEnv {
     return {
         ...process.env,
+        // Go's default directories stay (SSL_CERT_DIR replaces them when set)
+        SSL_CERT_DIR: [controllerCaDirOf(ws), process.env.SSL_CERT_DIR ?? "/etc/ssl/certs:/etc/pki/tls/certs"].join(":"),
         PATH: `${engine.binDir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
         PULUMI_HOME: ws.home,
         PULUMI_BACKEND_URL: `file://${ws.backend}`,

@@ -6,6 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { CONFIG_NAMESPACE, labConfigOf } from "../components/spec/config";
+import { RawLabConfig } from "../components/spec/validate";
 
 export const STACKS_DIR = path.join(__dirname, "..", "stacks");
 
@@ -15,7 +17,7 @@ export function loadStackConfig(stack: string, dir: string = STACKS_DIR): Record
     const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(doc?.config ?? {})) {
-        const full = key.includes(":") ? key : `macvlan-lab:${key}`;
+        const full = key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
         if (typeof value === "object" && value !== null && "secure" in value) {
             throw new Error(`${file}: ${key} is an encrypted secret; set it at run time instead`);
         }
@@ -33,18 +35,10 @@ export function listStacks(dir: string = STACKS_DIR): string[] {
         .sort();
 }
 
-/** The raw lab config (the values of the `macvlan-lab:` keys, parsed). */
-export function rawLabConfig(config: Record<string, string>): Record<string, unknown> {
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(config)) {
-        if (!k.startsWith("macvlan-lab:")) {
-            continue;
-        }
-        try {
-            raw[k.slice("macvlan-lab:".length)] = JSON.parse(v);
-        } catch {
-            raw[k.slice("macvlan-lab:".length)] = v;
-        }
-    }
-    return raw;
+/**
+ * The raw lab config of a stack file's config map, exactly as the program reads it
+ * ({@link labConfigOf}, components/spec/config.ts: the one parser of the stack's config).
+ */
+export function rawLabConfig(config: Readonly<Record<string, string>>): RawLabConfig {
+    return labConfigOf(config);
 }

@@ -9,6 +9,7 @@ import { LAB_NAME } from "../components/contracts";
 import { LabSpec } from "../components/spec/types";
 import { parseLab } from "../components/spec/validate";
 import { planLab } from "../components/spec/plan";
+import { CONFIG_NAMESPACE, configValue } from "../components/spec/config";
 import { LabTopology, validateTopology } from "./hosts/topology";
 import { STACKS_DIR, listStacks, loadStackConfig, rawLabConfig } from "./stackFile";
 
@@ -232,7 +233,7 @@ export interface LabCredentials {
     hostKeys: Record<string, string>;
 }
 
-export const SECRET_KEY = "macvlan-lab:sshPrivateKey";
+export const SECRET_KEY = `${CONFIG_NAMESPACE}:sshPrivateKey`;
 
 /**
  * The `config:` of the lab's stack file: the stack's config (structured values as YAML values again)
@@ -243,11 +244,7 @@ export function labStackConfig(stackConfig: Readonly<Record<string, string>>, la
     const out: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(stackConfig)) {
         if (key === SECRET_KEY) continue;
-        try {
-            out[key] = JSON.parse(text);
-        } catch {
-            out[key] = text;
-        }
+        out[key] = configValue(text);
     }
     const hosts = out["macvlan-lab:hosts"];
     if (!Array.isArray(hosts)) throw new Error("the stack has no hosts list");

@@ -9,11 +9,11 @@
  * inside an `apply`, so {@link renderPingCheck} always receives plain, resolved strings.
  */
 import { shellJoin } from "../shell";
-import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability } from "../contracts";
+import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability, containerKey, isolationPairProblem, routerAllows } from "../contracts";
 import { installedLibraryDir, renderScript } from "../scripts";
 import { DOCKER_NAME, HOST_NAME, SAFE_ABSOLUTE_PATH } from "../spec/names";
 
-export { CheckRow, Observed, Reachability } from "../contracts";
+export { CheckRow, Observed, Reachability, containerKey } from "../contracts";
 
 /**
  * The `source` of a ping that runs on the host itself, not in a container (a host row: the host
@@ -88,10 +88,6 @@ export interface PingCheckOptions {
 }
 
 
-/** `<host>/<container>`, the key of a container across the lab. */
-export function containerKey(c: { host: string; name: string }): string {
-    return `${c.host}/${c.name}`;
-}
 
 /** What routing the checks know of: host shims and the router's policy. */
 export interface RoutingChecks {
@@ -112,8 +108,9 @@ export interface RoutingChecks {
  * (network label `host-><network>`). Routed pairs (`routing.router`): every container pings every
  * container of another routed network (label `<from>-><to>`), reachable exactly when the policy
  * allows the pair; an isolation pair already among them is not repeated.
- * Throws when an isolation pair names an unknown container or one the connectivity checks expect
- * to reach, or one the router lets through.
+ * Throws when an isolation pair names an unknown container or breaks the isolation rule
+ * (`isolationPairProblem` in contracts.ts, which the validation applies too), or is a pair the
+ * router lets through.
  */
 export function checkCases(
     containers: readonly CheckContainer[],
@@ -151,10 +148,9 @@ export function checkCases(
         if (from === undefined || to === undefined) {
             return;
         }
-        if (from.network === to.network) {
-            throw new Error(
-                `isolation[${i}]: ${pair.from} and ${pair.to} are both on ${from.network}, so they are meant to reach each other; an isolation check needs containers on different networks`,
-            );
+        const problem = isolationPairProblem(from, to, `isolation[${i}].from`);
+        if (problem !== undefined) {
+            throw new Error(`isolation[${i}].to ${pair.to} ${problem}`);
         }
         if (opts.router && allowed(opts.router, from.network, to.network)) {
             throw new Error(`isolation[${i}]: ${pair.from} and ${pair.to} are on ${from.network} and ${to.network}, which the router lets talk; drop the check or the pair from the router's policy`);
@@ -199,7 +195,7 @@ export function checkCases(
 }
 
 function allowed(router: NonNullable<RoutingChecks["router"]>, a: string, b: string): boolean {
-    return router.allow.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+    return routerAllows(router.allow, a, b);
 }
 
 /**

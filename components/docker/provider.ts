@@ -61,6 +61,16 @@ export function insecureRegistryAuth(endpoint: string): docker.types.input.Provi
     return { address: `http://${endpoint}`, authDisabled: true };
 }
 
+/**
+ * The provider's `registryAuth` entry for a TLS registry (`registry.security` tls): the address
+ * without a scheme, so the digest check uses https and verifies the certificate; with users, the
+ * first user's name and password (a secret), sent with the push, every pull and the digest check;
+ * without users, `authDisabled` (the registry asks for no login). Pure.
+ */
+export function tlsRegistryAuth(endpoint: string, user?: { name: string; password: pulumi.Input<string> }): docker.types.input.ProviderRegistryAuth {
+    return user !== undefined ? { address: endpoint, username: user.name, password: pulumi.secret(user.password) } : { address: endpoint, authDisabled: true };
+}
+
 /** One Docker provider per host, over ssh://, with the auth configs of the stack's registries. */
 export function dockerProvider(
     name: string,

@@ -14,12 +14,45 @@ export interface PrivateRegistryArgs {
     /** The Docker provider of the registry's host. */
     provider: docker.Provider;
     /**
-     * Resources the pushes wait for: the registry host's daemon must trust the registry (it is
-     * plain HTTP) before it can push. Defaults to none.
+     * Resources the pushes wait for: the registry host's daemon must trust the registry (its CA, or
+     * plain HTTP) before it can push, and with tls the machine running Pulumi must trust the CA
+     * before the digest check. Defaults to none.
      */
     pushDependsOn?: pulumi.Resource[];
     /** Name of the registry container. Defaults to `registry`. */
     containerName?: string;
+    /**
+     * With `registry.security` tls: the host directories of the server key and certificate and of
+     * the htpasswd file (a `RegistryTls`), mounted read-only into the container, and the
+     * certificate's fingerprint (a new certificate replaces the container). Required with tls; not
+     * allowed with insecure.
+     */
+    tls?: {
+        tlsDir: string;
+        /** Undefined: no users, the registry asks for no login. */
+        authDir?: string;
+        fingerprint: pulumi.Input<string>;
+        /** What the container waits for (the certificate and htpasswd commands). */
+        ready: pulumi.Resource[];
+    };
+}
+
+/** The label that carries the server certificate's sha256 on the registry container. */
+export const REGISTRY_CERT_LABEL = "dev.macvlan-lab.registry-certificate";
+
+/**
+ * The registry container's environment for TLS and htpasswd (distribution 2.x reads
+ * `REGISTRY_<section>_<key>` over its config file: docs/configuration.md "Override specific
+ * configuration options"). Pure.
+ */
+export function registryTlsEnv(endpoint: string, withUsers: boolean): string[] {
+    return [
+        "REGISTRY_HTTP_TLS_CERTIFICATE=/certs/server.crt",
+        "REGISTRY_HTTP_TLS_KEY=/certs/server.key",
+        ...(withUsers
+            ? ["REGISTRY_AUTH=htpasswd", `REGISTRY_AUTH_HTPASSWD_REALM=macvlan-lab registry ${endpoint}`, "REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd"]
+            : []),
+    ];
 }
 
 /** The reference an image mirrored to the registry is pushed as: `<address>:<port>/<name>:<tag>`. */
@@ -50,6 +83,14 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         // keepLocally: the image may be used by others on the host; destroy leaves it
         const image = new docker.RemoteImage(`${name}-image`, { name: reg.image, keepLocally: true }, child);
         const volume = new docker.Volume(`${name}-data`, { name: reg.volume }, { ...child, deleteBeforeReplace: true });
+        const tls = args.tls;
+        if ((reg.security === "tls") !== (tls !== undefined)) {
+            throw new pulumi.ResourceError(`PrivateRegistry ${name}: registry.security is ${reg.security}, so tls must be ${reg.security === "tls" ? "given (a RegistryTls)" : "left out"}`, this);
+        }
+        const labels = [
+            ...(args.labels ?? []),
+            ...(tls !== undefined ? [{ label: REGISTRY_CERT_LABEL, value: tls.fingerprint }] : []),
+        ];
         this.container = new docker.Container(
             `${name}-container`,
             {
@@ -57,11 +98,16 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 image: image.imageId,
                 restart: "always",
                 mustRun: true,
-                ...(args.labels !== undefined && args.labels.length > 0 ? { labels: args.labels } : {}),
+                ...(labels.length > 0 ? { labels } : {}),
                 ports: [{ internal: 5000, external: reg.port }],
-                volumes: [{ volumeName: volume.name, containerPath: "/var/lib/registry" }],
+                volumes: [
+                    { volumeName: volume.name, containerPath: "/var/lib/registry" },
+                    ...(tls !== undefined ? [{ hostPath: tls.tlsDir, containerPath: "/certs", readOnly: true }] : []),
+                    ...(tls?.authDir !== undefined ? [{ hostPath: tls.authDir, containerPath: "/auth", readOnly: true }] : []),
+                ],
+                ...(tls !== undefined ? { envs: registryTlsEnv(reg.endpoint, tls.authDir !== undefined) } : {}),
             },
-            { ...child, deleteBeforeReplace: true },
+            { ...child, deleteBeforeReplace: true, dependsOn: tls?.ready ?? [] },
         );
         for (const m of reg.mirrors) {
             const key = `${m.name}:${m.tag}`;
@@ -71,7 +117,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             const tag = new docker.Tag(`${name}-${role}-tag`, { sourceImage: source.imageId, targetImage: target }, child);
             this.pushes[key] = new docker.RegistryImage(
                 `${name}-${role}-push`,
-                { name: tag.targetImage, insecureSkipVerify: true, keepRemotely: true },
+                // tls: the digest check verifies the registry's certificate (the CA must be trusted
+                // where Pulumi runs: ControllerCaTrust); insecure: plain http://, nothing to verify
+                { name: tag.targetImage, insecureSkipVerify: false, keepRemotely: true },
                 { ...child, dependsOn: [this.container, ...(args.pushDependsOn ?? [])] },
             );
             this.images[key] = target;

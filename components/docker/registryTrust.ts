@@ -9,6 +9,7 @@ import {
     renderRestore,
     validateDaemonScriptOptions,
 } from "./daemonJson";
+import { notRunScripts, renderCaTrust } from "./registryTls";
 
 /** The shell library a host's commands source (a `HostLibrary`, or anything with its directory and install command). */
 export interface InstalledLibrary {
@@ -56,6 +57,12 @@ export interface RegistryTrustArgs {
     unit?: string;
     /** Seconds to wait for dockerd after telling it (a restart waits 6 times as long). Defaults to 10. */
     reloadTimeoutSeconds?: number;
+    /**
+     * With "tls": the registry's CA certificate (PEM), written to
+     * `/etc/docker/certs.d/<endpoint>/ca.crt` (dockerd reads it at each connection: no reload). A
+     * new CA replaces that command. Required with "tls", not allowed with "insecure".
+     */
+    caCertificate?: pulumi.Input<string>;
 }
 
 /**
@@ -74,6 +81,8 @@ export class RegistryTrust extends pulumi.ComponentResource {
     public readonly endpoint: string;
     public readonly inspect: command.remote.Command;
     public readonly daemonConfig: command.remote.Command;
+    /** With "tls": the CA in /etc/docker/certs.d/<endpoint>/ca.crt. */
+    public readonly caTrust?: command.remote.Command;
     /** What pushes and pulls of this host wait for. */
     public readonly ready: pulumi.Resource[];
     /** What the apply printed on the host. */
@@ -117,11 +126,9 @@ export class RegistryTrust extends pulumi.ComponentResource {
             { ...deps, ignoreChanges: ["create"] },
         );
         const scripts = pulumi.all([this.inspect.stdout, this.inspect.urn]).apply(([stdout, urn]) => {
-            if (stdout === undefined) {
-                // only under `pulumi destroy --run-program` when the read never ran (its command is
-                // not in the state): the engine gives no outputs, and there is nothing to write or undo
-                return { create: "true", delete: "true", identity: "never-read" };
-            }
+            // no output: only under `pulumi destroy --run-program` when the read never ran (its command
+            // is not in the state); nothing is written or undone then, and the scripts fail if they run
+            if (stdout === undefined) return notRunScripts(`daemon.json for ${args.endpoint}`, args.library.dir, `${name}-inspect`);
             const plan = planDaemonConfig({ endpoint: args.endpoint, security: args.security, migrate }, parseInspection(stdout));
             const again = `pulumi up --replace '${urn}' (the trust reads the files again and decides anew)`;
             const apply = renderApply(o, plan, again);
@@ -140,6 +147,27 @@ export class RegistryTrust extends pulumi.ComponentResource {
             deps,
         );
         this.ready = [this.daemonConfig];
+        if (args.security === "tls") {
+            if (args.caCertificate === undefined) {
+                throw new pulumi.ResourceError(`RegistryTrust ${name}: security tls needs caCertificate (the registry's CA, PEM)`, this);
+            }
+            const ca = pulumi.output(args.caCertificate).apply((pem) =>
+                pem === ""
+                    ? notRunScripts(`trust the registry CA for ${args.endpoint}`, args.library.dir, "the registry's certificate command")
+                    : renderCaTrust({ endpoint: args.endpoint, ca: pem, stateDir: args.stateDir, libraryDir: args.library.dir }),
+            );
+            this.caTrust = new command.remote.Command(
+                `${name}-ca`,
+                // the CA in the triggers (through the identity): a new CA replaces the trust, the old removed first
+                { connection: args.connection, create: ca.create, delete: ca.delete, triggers: [ca.identity, sshEndpoint] },
+                // after the daemon.json step (and removed before it is undone): both keep their
+                // records in one state directory, and the scripts take its lock besides
+                { ...deps, dependsOn: [...deps.dependsOn, this.daemonConfig] },
+            );
+            this.ready.push(this.caTrust);
+        } else if (args.caCertificate !== undefined) {
+            throw new pulumi.ResourceError(`RegistryTrust ${name}: caCertificate is for security tls; an insecure registry has no CA`, this);
+        }
         this.stdout = this.daemonConfig.stdout;
         this.registerOutputs({ endpoint: this.endpoint, stdout: this.stdout });
     }

@@ -174,7 +174,7 @@ export function preflightFactsOf(
         networks,
         containers,
         registryPort: spec.registry?.host === host.name ? spec.registry.port : undefined,
-        trustsInsecureRegistry: spec.registry !== undefined,
+        trustsInsecureRegistry: spec.registry?.security === "insecure",
         migrateUnitFlag,
         stackId,
     };

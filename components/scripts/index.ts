@@ -102,14 +102,45 @@ export function shellLibrary(): ShellLibrary {
     return cached;
 }
 
-/** Where the library is installed under a state directory: `<stateDir>/lib`. */
+/** Where the libraries are installed under a state directory: `<stateDir>/lib`. */
 export function libraryRoot(stateDir: string): string {
     return `${stateDir}/lib`;
 }
 
-/** The directory of this library on a host: `<stateDir>/lib/<id>`. */
-export function installedLibraryDir(stateDir: string): string {
-    return `${libraryRoot(stateDir)}/${shellLibrary().id}`;
+/**
+ * Who a library directory on a host belongs to: one `HostLibrary` (its stack and name), so that two
+ * stacks sharing a host never share a library directory and one's delete cannot take the other's
+ * away. A directory name: letters, digits, `.`, `_`, `-`, starting with a letter or digit.
+ */
+export const LIBRARY_OWNER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** The owner of the library that renderers default to when given no library directory (tests, lab/vm). */
+export const DEFAULT_LIBRARY_OWNER = "default";
+
+/**
+ * The owner of a `HostLibrary`: `<project>.<stack>.<name>`, with any character a directory name
+ * cannot have as `_` (a first character that is not a letter or digit as `x`); when that changed
+ * the text or made it longer than 100, the first 83 characters and 16 hex digits of the sha256 of
+ * the whole, so two owners never collide. Pure.
+ */
+export function libraryOwner(project: string, stack: string, name: string): string {
+    const whole = `${project}.${stack}.${name}`;
+    const safe = whole.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^[^A-Za-z0-9]/, "x");
+    if (safe === whole && LIBRARY_OWNER.test(safe)) return safe;
+    return `${safe.slice(0, 83)}-${createHash("sha256").update(whole, "utf8").digest("hex").slice(0, 16)}`;
+}
+
+/** Throws unless `owner` is a library owner (a directory name, see {@link LIBRARY_OWNER}). */
+export function checkLibraryOwner(owner: string): void {
+    if (!LIBRARY_OWNER.test(owner)) {
+        throw new Error(`library owner ${JSON.stringify(owner)} is not a directory name of letters, digits, . _ - (at most 100, starting with a letter or digit)`);
+    }
+}
+
+/** The directory of this library on a host for `owner`: `<stateDir>/lib/<owner>/<id>`. */
+export function installedLibraryDir(stateDir: string, owner: string = DEFAULT_LIBRARY_OWNER): string {
+    checkLibraryOwner(owner);
+    return `${libraryRoot(stateDir)}/${owner}/${shellLibrary().id}`;
 }
 
 /** A shell variable name the thin scripts assign. */
@@ -187,11 +218,15 @@ export function scriptIdentity(title: string, vars: ReadonlyArray<readonly [stri
     return `sha256:${h.digest("hex")}`;
 }
 
-/** A file of the installer without its comments and blank lines (the file in the repo has them). */
+/**
+ * A file of the installer without its comments and blank lines (the file in the repo has them),
+ * keeping only the shellcheck directives the joined script still needs: SC2317 (the trap's
+ * function); the others are about inputs or functions in the other file, which the script has.
+ */
 function installerText(rel: string): string[] {
     return scriptFile(`${INSTALLER_DIR}${rel}`)
         .split("\n")
-        .filter((l) => l.trim() !== "" && !/^\s*#(?! shellcheck disable)/.test(l));
+        .filter((l) => l.trim() !== "" && (!/^\s*#/.test(l) || /^\s*# shellcheck disable=SC2317\b/.test(l)));
 }
 
 /**
@@ -199,10 +234,12 @@ function installerText(rel: string): string[] {
  * (create) or installer/remove.sh (delete) without their comments, then `library_install` or
  * `library_remove`. Self-contained: the library is not on the host yet.
  */
-export function renderInstaller(action: "install" | "remove", stateDir: string): string {
+export function renderInstaller(action: "install" | "remove", stateDir: string, owner: string = DEFAULT_LIBRARY_OWNER): string {
+    checkLibraryOwner(owner);
     const lib = shellLibrary();
     const vars: Array<[string, string]> = [
         ["lib_root", libraryRoot(stateDir)],
+        ["lib_owner", owner],
         ["lib_id", lib.id],
         ...(action === "install" ? [["lib_digest", lib.digest] as [string, string]] : []),
     ];

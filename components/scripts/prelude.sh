@@ -171,6 +171,38 @@ state_done() {
 		rmdir "$state" 2>/dev/null || true
 	fi
 }
+locked=
+# take_lock / release_lock: one change at a time per state directory $state (every script that
+# writes there takes it); a lock left by a dead process is taken over; release_lock also runs
+# state_done
+take_lock() {
+	state_init
+	lock_tries=0
+	until mkdir "$state/lock" 2>/dev/null; do
+		holder=$(cat "$state/lock/pid" 2>/dev/null || true)
+		if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then
+			note "taking over the lock $state/lock of pid $holder, which is gone"
+			rm -rf "$state/lock"
+			continue
+		fi
+		lock_tries=$((lock_tries + 1))
+		[ "$lock_tries" -le 120 ] || die "$state/lock has been held for 60 s (by pid ${holder:-unknown}); if no other macvlan-lab change runs on this host, remove it and run again"
+		sleep 0.5
+	done
+	locked=yes
+	echo "$$" >"$state/lock/pid"
+	undo "rm -rf $(q "$state/lock")"
+}
+release_lock() {
+	if [ -n "$locked" ]; then rm -rf "$state/lock"; fi
+	locked=
+	state_done
+}
+
+# not_run: the whole script of a command whose inputs come from the output of another command that
+# this deployment does not hold ($what): `pulumi destroy --run-program` of a stack it is already
+# gone from, where nothing is created. Fails if it ever runs.
+not_run() { die "the inputs of this command come from $what, which has not run in this deployment; run pulumi up"; }
 # report DONE SAME: the last line of a create or delete
 report() {
 	if [ "$changed" -eq 0 ]; then note "nothing changed: $2"; else note "done: $1"; fi

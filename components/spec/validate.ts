@@ -13,7 +13,7 @@
  * again, and a problem shared by several hosts is one message naming them.
  */
 import { IPv4, IPv4CidrRange } from "ip-num";
-import { IPV4 } from "../contracts";
+import { CONTAINER_REF, IPV4, containerKey, isolationPairProblem, routerAllows } from "../contracts";
 import {
     ChecksSpec,
     ContainerSpec,
@@ -75,7 +75,7 @@ export const LAB_CONFIG_KEYS: ReadonlyArray<"hosts" | "ssh" | "vlans" | "network
 ];
 
 /** Keys of the namespace the program reads itself (index.ts): known, but not part of the lab's model. */
-export const PROGRAM_CONFIG_KEYS: readonly string[] = ["sshPrivateKey", "sshKeyFile", "sshKnownHostsFile"];
+export const PROGRAM_CONFIG_KEYS: readonly string[] = ["sshPrivateKey", "sshKeyFile", "sshKnownHostsFile", "controllerCaDir"];
 
 /** Every key the `macvlan-lab` namespace may hold. */
 export const CONFIG_KEYS: readonly string[] = [...LAB_CONFIG_KEYS, ...PROGRAM_CONFIG_KEYS];
@@ -1193,7 +1193,7 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
         return d;
     }
     const isolation: IsolationCheckSpec[] = [];
-    const valid = containers.map((x) => `${x.host}/${x.name}`);
+    const valid = containers.map(containerKey);
     (o.isolation === undefined ? [] : r.array(o.isolation, "checks.isolation", "checks.isolation") ?? []).forEach((item, i) => {
         const p = `checks.isolation[${i}]`;
         const io = r.object(item, p, ISOLATION_FIELDS, "an isolation check");
@@ -1201,7 +1201,7 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
             return;
         }
         const ends = ISOLATION_FIELDS.map((k) => {
-            const ref = r.string(io[k], `${p}.${k}`, /^[a-zA-Z0-9-]+\/[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, "a container reference <host>/<container> like docker01/bbox10");
+            const ref = r.string(io[k], `${p}.${k}`, CONTAINER_REF, "a container reference <host>/<container> like docker01/bbox10");
             if (ref === undefined) {
                 return undefined;
             }
@@ -1218,12 +1218,11 @@ function readChecks(r: Reader, v: unknown, containers: ContainerSpec[]): ChecksS
         });
         const [from, to] = ends;
         if (from && to) {
-            if (from === to) {
-                r.fail(`${p}.to`, `${p}.to ${quote(`${to.host}/${to.name}`)} is also ${p}.from: the check would test a container against itself; name two different containers`);
-            } else if (from.network === to.network) {
-                r.fail(`${p}.to`, `${p}.to ${quote(`${to.host}/${to.name}`)} is on ${from.network} like ${p}.from ${from.host}/${from.name}, so they are meant to reach each other; an isolation check needs containers on different networks`);
+            const problem = isolationPairProblem(from, to, `${p}.from`);
+            if (problem !== undefined) {
+                r.fail(`${p}.to`, `${p}.to ${quote(containerKey(to))} ${problem}`);
             } else {
-                isolation.push({ from: `${from.host}/${from.name}`, to: `${to.host}/${to.name}` });
+                isolation.push({ from: containerKey(from), to: containerKey(to) });
             }
         }
     });
@@ -1548,7 +1547,7 @@ function readShims(
 function checkRoutedIsolation(r: Reader, checks: ChecksSpec, containers: ContainerSpec[], router: RouterSpec | undefined): void {
     if (!router) return;
     checks.isolation.forEach((pair, i) => {
-        const net = (ref: string) => containers.find((c) => `${c.host}/${c.name}` === ref)?.network;
+        const net = (ref: string) => containers.find((c) => containerKey(c) === ref)?.network;
         const [a, b] = [net(pair.from), net(pair.to)];
         if (a !== undefined && b !== undefined && routedPair(router, a, b)) {
             r.fail(
@@ -1561,5 +1560,5 @@ function checkRoutedIsolation(r: Reader, checks: ChecksSpec, containers: Contain
 
 /** Whether the router lets networks `a` and `b` talk. */
 export function routedPair(router: RouterSpec, a: string, b: string): boolean {
-    return router.allow.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+    return routerAllows(router.allow, a, b);
 }

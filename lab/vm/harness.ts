@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { IPV4 } from "../../components/contracts";
 import { DEFAULT_STATE_DIR, HostScripts, renderKernelModule, renderParentInterface, renderVlanInterface } from "../../components/host/render";
 import { renderInstaller, shellLibrary } from "../../components/scripts";
 import { shellJoin } from "../../components/shell";
@@ -131,7 +132,7 @@ export class VmLab {
         const prefix = managementPrefixLength(spec.hosts.map((h) => h.ssh.address));
         if (prefix === undefined) throw new Error(`the hosts' addresses (${spec.hosts.map((h) => h.ssh.address).join(", ")}) share no subnet`);
         for (const h of spec.hosts) {
-            if (!/^[0-9.]+$/.test(h.ssh.address)) throw new Error(`host ${h.name}: address ${h.ssh.address} is not an IPv4 address (a VM needs one)`);
+            if (!IPV4.test(h.ssh.address)) throw new Error(`host ${h.name}: address ${h.ssh.address} is not an IPv4 address (a VM needs one)`);
         }
         const image = await ensureImage(log);
         const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "macvlan-lab-vm-"));

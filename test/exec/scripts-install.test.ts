@@ -4,7 +4,7 @@
  * No root needed.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -49,14 +49,14 @@ describe("exec: the shell library installed from stdin", function () {
     it("installs every file byte for byte, atomically, once; remove takes it and the directories it made away", () => {
         const first = sh(renderInstaller("install", stateDir), lib.bundle);
         assert.strictEqual(first.status, 0, first.stderr);
-        const dir = path.join(stateDir, "lib", lib.id);
+        const dir = path.join(stateDir, "lib", "default", lib.id);
         assert.strictEqual(first.stdout, `changed: installed the shell library ${lib.id} in ${dir}\n`);
         for (const f of lib.files) {
             assert.strictEqual(fs.readFileSync(path.join(dir, f), "utf8"), fs.readFileSync(path.join(SCRIPTS_DIR, f), "utf8"), f);
         }
         assert.deepStrictEqual(
-            tree(path.join(stateDir, "lib")).filter((p) => !p.startsWith(`${lib.id}/`) || p === `${lib.id}/`),
-            [".made-dirs", `${lib.id}/`],
+            tree(path.join(stateDir, "lib")).filter((p) => !p.startsWith(`default/${lib.id}/`) || p === `default/${lib.id}/`),
+            [".made-dirs", "default/", `default/${lib.id}/`],
         );
         assert.strictEqual((fs.statSync(dir).mode & 0o777).toString(8), "755");
 
@@ -74,18 +74,62 @@ describe("exec: the shell library installed from stdin", function () {
         assert.strictEqual(removed.stdout, `changed: removed the shell library ${lib.id} from ${dir}\n`);
         assert.deepStrictEqual(tree(root), [], "the state directory and its parents that install made are gone");
         const twice = sh(renderInstaller("remove", stateDir));
-        assert.strictEqual(twice.stdout, `nothing changed: there is no shell library ${lib.id} in ${path.join(stateDir, "lib")}\n`);
+        assert.strictEqual(twice.stdout, `nothing changed: there is no shell library ${lib.id} in ${path.join(stateDir, "lib", "default")}\n`);
     });
 
-    it("keeps directories it did not make, and those another library still uses", () => {
+    it("keeps directories it did not make, and those another version of its owner still uses", () => {
         fs.mkdirSync(stateDir, { recursive: true });
         assert.strictEqual(sh(renderInstaller("install", stateDir), lib.bundle).status, 0);
-        fs.mkdirSync(path.join(stateDir, "lib", "0000000000000000"));
+        fs.mkdirSync(path.join(stateDir, "lib", "default", "0000000000000000"));
         assert.strictEqual(sh(renderInstaller("remove", stateDir)).status, 0);
-        assert.deepStrictEqual(tree(stateDir), ["lib/", "lib/.made-dirs", "lib/0000000000000000/"]);
-        fs.rmdirSync(path.join(stateDir, "lib", "0000000000000000"));
+        assert.deepStrictEqual(tree(stateDir), ["lib/", "lib/.made-dirs", "lib/default/", "lib/default/0000000000000000/"]);
+        fs.rmdirSync(path.join(stateDir, "lib", "default", "0000000000000000"));
         assert.strictEqual(sh(renderInstaller("remove", stateDir)).status, 0);
         assert.deepStrictEqual(tree(root), ["var/", "var/lib/", "var/lib/macvlan-lab/"], "only lib/ was made by install");
+    });
+
+    it("two stacks on one host: each owner its own directory; a delete keeps the other's, the last one takes the rest", () => {
+        const [a, b] = ["macvlan-lab.one.lab-docker01-lib", "macvlan-lab.two.lab-docker01-lib"];
+        const dirOf = (o: string) => path.join(stateDir, "lib", o, lib.id);
+        assert.strictEqual(sh(renderInstaller("install", stateDir, a), lib.bundle).status, 0);
+        const second = sh(renderInstaller("install", stateDir, b), lib.bundle);
+        assert.strictEqual(second.stdout, `changed: installed the shell library ${lib.id} in ${dirOf(b)}\n`, "the same library, its own copy");
+        const thin = (o: string) => renderScript({ title: "t", libraryDir: dirOf(o), vars: [], modules: ["net.sh"], calls: [] }) + "link_exists lo && note lo\n";
+
+        const goneA = sh(renderInstaller("remove", stateDir, a));
+        assert.strictEqual(goneA.status, 0, goneA.stderr);
+        assert.strictEqual(
+            goneA.stdout,
+            `changed: removed the shell library ${lib.id} from ${dirOf(a)}\nkept ${path.join(stateDir, "lib")}: the shell library of other owners is there (${b})\n`,
+        );
+        assert.ok(!fs.existsSync(path.join(stateDir, "lib", a)));
+        const r = sh(thin(b));
+        assert.strictEqual(r.stdout, "lo\n", `the other stack's scripts still find their library: ${r.stderr}`);
+        assert.notStrictEqual(sh(thin(a)).status, 0);
+
+        const goneB = sh(renderInstaller("remove", stateDir, b));
+        assert.strictEqual(goneB.stdout, `changed: removed the shell library ${lib.id} from ${dirOf(b)}\n`);
+        assert.deepStrictEqual(tree(root), [], "the last owner's delete takes the directories the first install made");
+    });
+
+    it("two owners installing at the same moment on a fresh host both succeed, and the last delete leaves nothing", async () => {
+        const owners = ["p.s1.lib", "p.s2.lib", "p.s3.lib"];
+        const runAsync = (script: string, input: string) =>
+            new Promise<number | null>((resolve) => {
+                const c = spawn("sh", ["-c", script], { stdio: ["pipe", "ignore", "pipe"] });
+                c.stdin.end(input);
+                c.on("exit", resolve);
+            });
+        const codes = await Promise.all(owners.map((o) => runAsync(renderInstaller("install", stateDir, o), lib.bundle)));
+        assert.deepStrictEqual(codes, [0, 0, 0]);
+        for (const o of owners) assert.ok(fs.existsSync(path.join(stateDir, "lib", o, lib.id, ".complete")), o);
+        for (const o of owners) assert.strictEqual(sh(renderInstaller("remove", stateDir, o)).status, 0);
+        assert.deepStrictEqual(tree(root), []);
+    });
+
+    it("refuses an owner that is not a directory name", () => {
+        assert.throws(() => renderInstaller("install", stateDir, "../x"), /library owner "\.\.\/x" is not a directory name/);
+        assert.throws(() => renderInstaller("remove", stateDir, ""), /library owner "" is not a directory name/);
     });
 
     it("refuses a library whose digest differs and leaves nothing behind", () => {
@@ -96,12 +140,12 @@ describe("exec: the shell library installed from stdin", function () {
     });
 
     it("a thin script says clearly when the library is not installed", () => {
-        const thin = renderScript({ title: "t", libraryDir: path.join(stateDir, "lib", lib.id), vars: [], modules: [], calls: ["report"] });
+        const thin = renderScript({ title: "t", libraryDir: path.join(stateDir, "lib", "default", lib.id), vars: [], modules: [], calls: ["report"] });
         const r = sh(thin);
         assert.strictEqual(r.status, 1);
         assert.strictEqual(
             r.stderr,
-            `ERROR: macvlan-lab's shell library is not in ${path.join(stateDir, "lib", lib.id)} (its install command runs first: run pulumi up again)\n`,
+            `ERROR: macvlan-lab's shell library is not in ${path.join(stateDir, "lib", "default", lib.id)} (its install command runs first: run pulumi up again)\n`,
         );
     });
 });

@@ -28,6 +28,12 @@ export const MOCK_INSPECT_REPORT = [
     "",
 ].join("\n");
 
+/** A CA certificate as the registry's certificate command prints it (only its PEM form matters here). */
+export const MOCK_CA_PEM = "-----BEGIN CERTIFICATE-----\nTU9DSyBDQQ==\n-----END CERTIFICATE-----\n";
+export const MOCK_CERT_PEM = "-----BEGIN CERTIFICATE-----\nTU9DSyBDRVJU\n-----END CERTIFICATE-----\n";
+/** What the registry's certificate command (components/scripts/docker/registry-tls.sh) prints. */
+export const MOCK_TLS_REPORT = `@ca ${Buffer.from(MOCK_CA_PEM).toString("base64")}\n@cert ${Buffer.from(MOCK_CERT_PEM).toString("base64")}\n`;
+
 export interface Registered {
     type: string;
     name: string;
@@ -84,7 +90,7 @@ export function installMocks(
                     state.networkDatas = [{ ipAddress: args.inputs.networksAdvanced?.[0]?.ipv4Address ?? "10.99.0.2" }];
                 }
                 if (args.type === "command:remote:Command") {
-                    state.stdout = args.name.endsWith("-trust-inspect") ? MOCK_INSPECT_REPORT : "";
+                    state.stdout = args.name.endsWith("-trust-inspect") ? MOCK_INSPECT_REPORT : args.name.endsWith("-registry-tls-certs") ? MOCK_TLS_REPORT : "";
                     state.stderr = "";
                 }
                 return { id: `${args.name}-id-${nextId++}`, state: { ...state, ...extraState(args) } };

@@ -7,15 +7,17 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as path from "path";
 import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
 import { EngineOutcome, EngineRunOptions, applyOnLab, destroyOnLab, downLab, prepareEngine, pulumiOnLab, runPaths } from "../../lab/cli";
-import { selectStack } from "../../lab/pulumi";
+import { Engine, PulumiRun, Workspace, controllerCaDirOf, runPulumi, selectStack, setSecret, writeWorkspace } from "../../lab/pulumi";
 import { ensurePackages } from "../../lab/packages";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
-import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
+import { LoadedStack, SECRET_KEY, labStackConfig, loadStack, topologyOf } from "../../lab/topology";
 import { installDockerUnit, UNIT_PATH } from "../../lab/systemd";
 import { parseLab } from "../../components/spec/validate";
 import { rawLabConfig } from "../../lab/stackFile";
+import { htpasswdText } from "../../components/docker/registryTls";
 
 const EP = "192.168.1.11:5000";
 const SNAPSHOT_DIRS = ["/etc/docker", "/etc/systemd/system"];
@@ -161,6 +163,192 @@ describe("lab: registry.migrateUnitFlag on hosts whose docker unit passes --inse
             const pid = await sh(l, h, "cat /run/docker.pid");
             assert.match(await sh(l, h, `tr '\\0' ' ' </proc/${pid}/cmdline`), /--insecure-registry 192\.168\.1\.11:5000/, `${h}: dockerd runs as the unit says again`);
             assert.equal(await sh(l, h, "docker inspect -f '{{.State.Running}}' keeper"), "true");
+        }
+    });
+});
+
+describe("lab: registry.security tls with a user (real engine): push and pull over TLS, refusals, destroy", function () {
+    const NAME = `mvlrg-${process.pid}-tls`;
+    const PASSWORD = `pw-${process.pid}-Tls!`;
+    const SNAP = ["/etc/docker", "/var/lib/macvlan-lab"];
+    let lab: LabHosts | undefined;
+    let s0: LabSnapshot;
+    let up: PulumiRun;
+    let env: { engine: Engine; ws: Workspace } | undefined;
+    const stack = multiVlanWith((r) => {
+        r.security = "tls";
+        r.users = [{ name: "pusher", password: PASSWORD }];
+    });
+    /** The stack file as a user keeps it: the password is set as a secret on its own (below). */
+    const fileConfig = (): Record<string, string> => {
+        const registry = JSON.parse(stack.config["macvlan-lab:registry"]) as Record<string, unknown>;
+        return { ...stack.config, "macvlan-lab:registry": JSON.stringify({ ...registry, users: [{ name: "pusher" }] }) };
+    };
+
+    before(async function () {
+        this.timeout(900_000);
+        const why = await labUnavailable();
+        if (why !== undefined) {
+            console.log(`      skipping: ${why}`);
+            this.skip();
+        }
+        await downLab(NAME, log);
+        const topo = topologyOf(NAME, stack.spec);
+        assert.deepEqual(topo.errors, []);
+        lab = await hostsUp(topo.topology as NonNullable<typeof topo.topology>, { log });
+        s0 = await snapshotLab(lab, { dirs: SNAP });
+        // as a user sets it up: the stack's config, the key and the password as secrets
+        const { engine, ws } = prepareEngine(NAME, log);
+        env = { engine, ws };
+        writeWorkspace(ws, stack.stack, { ...labStackConfig(fileConfig(), lab), "macvlan-lab:controllerCaDir": controllerCaDirOf(ws) });
+        await selectStack(ws, engine, stack.stack);
+        await setSecret(ws, engine, SECRET_KEY, lab.privateKey);
+        const set = await runPulumi(ws, engine, ["config", "set", "--secret", "--path", "macvlan-lab:registry.users[0].password"], { input: PASSWORD });
+        assert.equal(set.code, 0, set.stderr);
+        up = await pulumiOnLab(lab, ws, engine, ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], { onLine: (l) => log(`up tls: ${l}`) });
+        timing("pulumi up with a TLS registry and a user", up.seconds);
+    });
+
+    after(async function () {
+        this.timeout(300_000);
+        if (lab !== undefined || fs.existsSync(runPaths(NAME).dir)) await downLab(NAME, log);
+    });
+
+    const l = () => lab as LabHosts;
+
+    it("pulumi up succeeds: every check passes, the digest check verified the registry's certificate (CA in SSL_CERT_DIR)", async function () {
+        this.timeout(120_000);
+        assert.equal(up.code, 0, `pulumi up failed:\n${up.stderr}\n${tail(up.stdout)}`);
+        assert.match(up.stdout, /RegistryImage lab-registry-busybox-v1-push created/);
+        const { ws } = env as { ws: Workspace };
+        const files = fs.readdirSync(controllerCaDirOf(ws));
+        assert.deepEqual(files, ["macvlan-lab-macvlan-lab-multi-vlan-192.168.1.11_5000.crt"]);
+        assert.match(await sh(l(), "docker01", "cat /etc/docker/certs.d/192.168.1.11:5000/ca.crt"), /^-----BEGIN CERTIFICATE-----/);
+        assert.equal(fs.readFileSync(path.join(controllerCaDirOf(ws), files[0]), "utf8").trim(), await sh(l(), "docker02", "cat /etc/docker/certs.d/192.168.1.11:5000/ca.crt"));
+    });
+
+    it("no daemon trusts the registry as insecure: daemon.json unchanged, dockerd verifies it", async function () {
+        this.timeout(60_000);
+        for (const h of ["docker01", "docker02"]) {
+            assert.deepEqual(JSON.parse(await sh(l(), h, "cat /etc/docker/daemon.json")), { "log-level": "warn" });
+            assert.doesNotMatch(await sh(l(), h, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'"), /192\.168\.1\.11:5000/);
+        }
+    });
+
+    it("the registry serves TLS with the user: docker02 pulled busybox:v1 through the provider, and a login and pull by hand work", async function () {
+        this.timeout(120_000);
+        assert.match(await sh(l(), "docker02", "docker images --format '{{.Repository}}:{{.Tag}}'"), /^192\.168\.1\.11:5000\/busybox:v1$/m);
+        const r = await l().exec("docker02", ["sh", "-c", "export DOCKER_CONFIG=$(mktemp -d) && docker login -u pusher --password-stdin 192.168.1.11:5000 && docker pull 192.168.1.11:5000/busybox:v1; rc=$?; rm -rf \"$DOCKER_CONFIG\"; exit $rc"], { input: PASSWORD, timeoutMs: 60_000 });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /Login Succeeded/);
+    });
+
+    it("refuses a pull without credentials, a wrong password, and a host that does not trust the CA", async function () {
+        this.timeout(120_000);
+        const anon = await l().exec("docker02", ["sh", "-c", "DOCKER_CONFIG=$(mktemp -d) docker pull 192.168.1.11:5000/busybox:v1"], { timeoutMs: 60_000 });
+        assert.notEqual(anon.code, 0);
+        assert.match(anon.stderr, /no basic auth credentials/);
+        const wrong = await l().exec("docker02", ["sh", "-c", "export DOCKER_CONFIG=$(mktemp -d); docker login -u pusher --password-stdin 192.168.1.11:5000"], { input: "wrong-password", timeoutMs: 60_000 });
+        assert.notEqual(wrong.code, 0);
+        assert.match(wrong.stderr, /unauthorized/i);
+        // docker02 without the CA: TLS verification fails before any password is sent
+        const ca = "/etc/docker/certs.d/192.168.1.11:5000/ca.crt";
+        await sh(l(), "docker02", `mv ${ca} /root/ca.crt.aside`);
+        try {
+            const untrusted = await l().exec("docker02", ["sh", "-c", "export DOCKER_CONFIG=$(mktemp -d); docker login -u pusher --password-stdin 192.168.1.11:5000"], { input: PASSWORD, timeoutMs: 60_000 });
+            assert.notEqual(untrusted.code, 0);
+            assert.match(untrusted.stderr, /x509: certificate signed by unknown authority/);
+        } finally {
+            await sh(l(), "docker02", `mv /root/ca.crt.aside ${ca}`);
+        }
+    });
+
+    it("keeps the registry's private keys on its host only: 0600 there, in no state (the password neither)", async function () {
+        this.timeout(120_000);
+        assert.equal(await sh(l(), "docker01", "stat -c %a /var/lib/macvlan-lab/registry-5000/ca/ca.key /var/lib/macvlan-lab/registry-5000/tls/server.key"), "600\n600");
+        const { engine, ws } = env as { engine: Engine; ws: Workspace };
+        const exported = await runPulumi(ws, engine, ["stack", "export"]);
+        assert.equal(exported.code, 0, exported.stderr);
+        assert.doesNotMatch(exported.stdout, /PRIVATE KEY/);
+        assert.ok(!exported.stdout.includes(PASSWORD), "the password is in the state in plain text");
+        const stateFiles = (await sh(l(), "docker02", "ls /var/lib/macvlan-lab/registry-5000 2>/dev/null || true"));
+        assert.equal(stateFiles, "", "docker02 has no copy of the registry's keys");
+    });
+
+    it("a preview after it shows no changes (same certificates, same htpasswd bytes)", async function () {
+        this.timeout(300_000);
+        const { engine, ws } = env as { engine: Engine; ws: Workspace };
+        const r = await pulumiOnLab(l(), ws, engine, ["preview", "--expect-no-changes", "--non-interactive", "--color", "never"], { onLine: (x) => log(`preview tls: ${x}`) });
+        assert.equal(r.code, 0, `preview --expect-no-changes failed:\n${tail(r.stdout)}`);
+    });
+
+    /** The URN of the resource named `name` in the stack's state. */
+    async function urnOf(name: string): Promise<string> {
+        const { engine, ws } = env as { engine: Engine; ws: Workspace };
+        const exported = await runPulumi(ws, engine, ["stack", "export"]);
+        assert.equal(exported.code, 0, exported.stderr);
+        const resources = (JSON.parse(exported.stdout) as { deployment: { resources?: Array<{ urn: string }> } }).deployment.resources ?? [];
+        const urn = resources.map((r) => r.urn).find((u) => u.endsWith(`::${name}`));
+        assert.ok(urn !== undefined, `no resource ${name} in the state`);
+        return urn;
+    }
+    const upArgs = ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"];
+    const loginPull = "export DOCKER_CONFIG=$(mktemp -d) && docker login -u pusher --password-stdin 192.168.1.11:5000 && docker pull 192.168.1.11:5000/busybox:v1; rc=$?; rm -rf \"$DOCKER_CONFIG\"; exit $rc";
+
+    it("rotation: a new CA and certificate (pulumi up --replace of the certificate command) replace every host's trust, the registry container and the CA where Pulumi runs; pulls verify with the new CA", async function () {
+        this.timeout(600_000);
+        const { engine, ws } = env as { engine: Engine; ws: Workspace };
+        const caPath = "/etc/docker/certs.d/192.168.1.11:5000/ca.crt";
+        const ca0 = await sh(l(), "docker02", `cat ${caPath}`);
+        const container0 = await sh(l(), "docker01", "docker inspect -f '{{.Id}}' registry");
+        const r = await pulumiOnLab(l(), ws, engine, [...upArgs, "--replace", await urnOf("lab-registry-tls-certs")], { onLine: (x) => log(`up --replace certs: ${x}`) });
+        timing("pulumi up --replace of the registry's certificate command (rotation)", r.seconds);
+        assert.equal(r.code, 0, `pulumi up --replace failed:\n${r.stderr}\n${tail(r.stdout)}`);
+        const ca1 = await sh(l(), "docker01", "cat /var/lib/macvlan-lab/registry-5000/ca/ca.crt");
+        assert.notEqual(ca1, ca0, "a new CA was made");
+        for (const h of ["docker01", "docker02"]) assert.equal(await sh(l(), h, `cat ${caPath}`), ca1, `${h} trusts the new CA`);
+        const files = fs.readdirSync(controllerCaDirOf(ws));
+        assert.equal(files.length, 1);
+        assert.equal(fs.readFileSync(path.join(controllerCaDirOf(ws), files[0]), "utf8").trim(), ca1, "the CA where Pulumi runs is the new one");
+        assert.notEqual(await sh(l(), "docker01", "docker inspect -f '{{.Id}}' registry"), container0, "the registry container was replaced");
+        assert.equal(await sh(l(), "docker01", "docker inspect -f '{{.State.Running}}' registry"), "true");
+        const pull = await l().exec("docker02", ["sh", "-c", loginPull], { input: PASSWORD, timeoutMs: 60_000 });
+        assert.equal(pull.code, 0, `a login and pull with the new CA failed: ${pull.stderr}`);
+        const again = await pulumiOnLab(l(), ws, engine, ["preview", "--expect-no-changes", "--non-interactive", "--color", "never"], { onLine: (x) => log(`preview after rotation: ${x}`) });
+        assert.equal(again.code, 0, `preview --expect-no-changes after the rotation failed:\n${tail(again.stdout)}`);
+    });
+
+    it("a registry that does not take the user's password fails the push at apply with the registry's refusal (no unauthenticated push)", async function () {
+        this.timeout(600_000);
+        const { engine, ws } = env as { engine: Engine; ws: Workspace };
+        const file = "/var/lib/macvlan-lab/registry-5000/auth/htpasswd";
+        // the registry's users changed behind the program's back: pusher has another password there
+        await sh(l(), "docker01", `cp -p ${file} /root/htpasswd.aside`);
+        const other = await l().exec("docker01", ["sh", "-c", `cat >${file}`], { input: htpasswdText([{ name: "pusher", password: "not-the-stack-password" }], EP), timeoutMs: 30_000 });
+        assert.equal(other.code, 0, other.stderr);
+        try {
+            const tags0 = await sh(l(), "docker01", "docker image inspect -f '{{json .RepoDigests}}' 192.168.1.11:5000/busybox:v1");
+            const r = await pulumiOnLab(l(), ws, engine, [...upArgs, "--replace", await urnOf("lab-registry-busybox-v1-push")], { onLine: (x) => log(`up --replace push: ${x}`) });
+            timing("pulumi up --replace of the push with a wrong password (refused)", r.seconds);
+            assert.notEqual(r.code, 0, "the push with a password the registry does not take succeeded");
+            assert.match(`${r.stdout}\n${r.stderr}`, /Error pushing docker image: [^\n]*(unauthorized|authentication required)/);
+            assert.equal(await sh(l(), "docker01", "docker image inspect -f '{{json .RepoDigests}}' 192.168.1.11:5000/busybox:v1"), tags0);
+        } finally {
+            await sh(l(), "docker01", `mv -f /root/htpasswd.aside ${file}`);
+        }
+        const again = await pulumiOnLab(l(), ws, engine, ["preview", "--expect-no-changes", "--non-interactive", "--color", "never"], { onLine: (x) => log(`preview after the refused push: ${x}`) });
+        assert.equal(again.code, 0, `preview --expect-no-changes after the refused push failed:\n${tail(again.stdout)}`);
+    });
+
+    it("pulumi destroy removes the certificates, the htpasswd file, the trust files and the CA where Pulumi ran; the hosts are back to their snapshot", async function () {
+        this.timeout(600_000);
+        const d = await destroyOnLab(l(), engineOpts("destroy tls"));
+        assertApplied(d, "pulumi destroy");
+        noDiff(s0, await snapshotLab(l(), { dirs: SNAP }), "after pulumi destroy");
+        const { ws } = env as { ws: Workspace };
+        assert.deepEqual(fs.existsSync(controllerCaDirOf(ws)) ? fs.readdirSync(controllerCaDirOf(ws)) : [], []);
+        for (const h of ["docker01", "docker02"]) {
+            assert.equal(await sh(l(), h, "ls /etc/docker/certs.d 2>/dev/null || true; ls /var/lib/macvlan-lab/registry-5000 2>/dev/null || true"), "");
         }
     });
 });

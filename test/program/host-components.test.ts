@@ -9,7 +9,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import type * as HostModule from "../../components/host";
 import { loadLab, RawLabConfig } from "../../components/spec/validate";
-import { shellLibrary } from "../../components/scripts";
+import { installedLibraryDir, libraryOwner, shellLibrary } from "../../components/scripts";
 import { HostSpec, LabSpec } from "../../components/spec/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { installMocks, MockState, promiseOf, Registered, secretAlong, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
@@ -103,10 +103,13 @@ describe("host components under Pulumi mocks", () => {
 
     it("runs the rendered scripts: create, delete, and triggers from their digest and the SSH endpoint", () => {
         const vlans = spec.vlans.filter((v) => v.members.some((m) => m.host === "docker01"));
+        // the host's own library directory: its owner is this stack's lab-docker01-lib
+        const lib = { libraryDir: installedLibraryDir("/var/lib/macvlan-lab", libraryOwner("macvlan-lab", "test", "lab-docker01-lib")) };
+        assert.strictEqual(lib.libraryDir, `/var/lib/macvlan-lab/lib/macvlan-lab.test.lab-docker01-lib/${shellLibrary().id}`);
         const expected: Array<[string, HostModule.HostScripts]> = [
-            ["lab-docker01-parent-promisc", host.renderParentInterface(docker01)],
-            ["lab-docker01-8021q-load", host.renderKernelModule(docker01)],
-            ...vlans.map((v): [string, HostModule.HostScripts] => [`lab-docker01-${v.interfaceName}-config`, host.renderVlanInterface(docker01, v)]),
+            ["lab-docker01-parent-promisc", host.renderParentInterface(docker01, lib)],
+            ["lab-docker01-8021q-load", host.renderKernelModule(docker01, lib)],
+            ...vlans.map((v): [string, HostModule.HostScripts] => [`lab-docker01-${v.interfaceName}-config`, host.renderVlanInterface(docker01, v, lib)]),
         ];
         for (const [name, scripts] of expected) {
             const r = byName(name);
@@ -170,12 +173,16 @@ describe("host components under Pulumi mocks", () => {
         const opts = { stateDir: "/srv/mvl-state", modulesLoadDir: "/srv/modules", emulationMarker: "/srv/marker" };
         new host.HostNetworking("nmhost", { host: nm, vlans: [vlan], privateKey: PRIVATE_KEY, ...opts });
         await settle(mocks);
-        assert.strictEqual(byName("nmhost-ens33.10-config").wire.create, host.renderVlanInterface(nm, vlan, opts).create);
-        assert.strictEqual(byName("nmhost-8021q-load").wire.create, host.renderKernelModule(nm, opts).create);
+        const libraryDir = installedLibraryDir("/srv/mvl-state", "macvlan-lab.test.nmhost-lib");
+        assert.strictEqual(byName("nmhost-ens33.10-config").wire.create, host.renderVlanInterface(nm, vlan, { ...opts, libraryDir }).create);
+        assert.strictEqual(byName("nmhost-8021q-load").wire.create, host.renderKernelModule(nm, { ...opts, libraryDir }).create);
         assert.ok(String(byName("nmhost-ens33.10-config").wire.create).includes('\n. "$lib/host/backends/nmcli.sh"\n'));
         // the host's own library, installed under the same state directory
         assert.ok(String(byName("nmhost-lib-install").wire.create).includes("\nlib_root='/srv/mvl-state/lib'\n"));
-        assert.ok(String(byName("nmhost-ens33.10-config").wire.create).includes(`\nlib='/srv/mvl-state/lib/${shellLibrary().id}'\n`));
+        assert.ok(String(byName("nmhost-ens33.10-config").wire.create).includes(`\nlib='/srv/mvl-state/lib/macvlan-lab.test.nmhost-lib/${shellLibrary().id}'\n`));
+        assert.ok(String(byName("nmhost-lib-install").wire.delete).includes("\nlib_owner='macvlan-lab.test.nmhost-lib'\n"));
+        // its owner is in the triggers: another owner is another directory, so a new command
+        assert.deepStrictEqual(byName("nmhost-lib-install").wire.triggers, [`sha256:${shellLibrary().digest}`, "192.168.1.11:22", "macvlan-lab.test.nmhost-lib"]);
     });
 
     it("refuses a VLAN the host is not a member of, and a bad value, naming the component", () => {

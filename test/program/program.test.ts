@@ -371,9 +371,9 @@ describe("program: invalid config fails before any resource is declared", () => 
             assert.strictEqual(
                 e.message,
                 "the stack's config has 3 problems:\n" +
-                    "  - check is not a config key of macvlan-lab; did you mean checks? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile\n" +
+                    "  - check is not a config key of macvlan-lab; did you mean checks? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir\n" +
                     '  - macvlan_lab:vlans is in the namespace "macvlan_lab", not macvlan-lab, so the program never reads it; write it as macvlan-lab:vlans\n' +
-                    "  - sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile",
+                    "  - sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir",
             );
             return true;
         });

@@ -17,7 +17,8 @@ import {
 } from "../../components/docker/checks";
 import { shellLibrary } from "../../components/scripts";
 import { shellJoin, shellQuote } from "../../components/shell";
-import { loadLab, RawLabConfig } from "../../components/spec/validate";
+import { loadLab, RawLabConfig, validateLab } from "../../components/spec/validate";
+import { containerKey } from "../../components/contracts";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { Snapshots } from "../helpers/snapshot";
 import { requireTool } from "../helpers/tools";
@@ -32,7 +33,7 @@ function lint(script: string): void {
 }
 
 /** The script with the library's id as `<library-id>` (it changes with any library file). */
-const withoutLibraryId = (s: string): string => s.split(`/lib/${shellLibrary().id}'`).join("/lib/<library-id>'");
+const withoutLibraryId = (s: string): string => s.split(`/${shellLibrary().id}'`).join("/<library-id>'");
 
 /** A lab's containers and isolation pairs, from its stack file. */
 function lab(stack: string) {
@@ -92,8 +93,34 @@ describe("connectivity check matrix", () => {
             message: "isolation[0].to h2/zz is not a container of the lab; name one as <host>/<container>",
         });
         assert.throws(() => checkCases(cs, [{ from: "h1/a1", to: "h2/b2" }]), {
-            message: "isolation[0]: h1/a1 and h2/b2 are both on n1, so they are meant to reach each other; an isolation check needs containers on different networks",
+            message: "isolation[0].to h2/b2 is on n1 like isolation[0].from h1/a1, so they are meant to reach each other; an isolation check needs containers on different networks",
         });
+        assert.throws(() => checkCases(cs, [{ from: "h1/a1", to: "h1/a1" }]), {
+            message: "isolation[0].to h1/a1 is also isolation[0].from: the check would test a container against itself; name two different containers",
+        });
+    });
+
+    it("applies the same isolation rule as the validation (one definition, contracts.ts)", () => {
+        const raw = rawLabConfig(loadStackConfig("multi-vlan")) as RawLabConfig & { checks: { isolation: unknown[] } };
+        const spec = loadLab(raw);
+        const keys = spec.containers.map(containerKey);
+        for (const from of keys) {
+            for (const to of keys) {
+                const cfg = structuredClone(raw);
+                cfg.checks.isolation = [{ from, to }];
+                const validation = validateLab(cfg).filter((e) => e.path.startsWith("checks.isolation"));
+                let thrown: string | undefined;
+                try {
+                    checkCases(spec.containers, [{ from, to }]);
+                } catch (e) {
+                    thrown = (e as Error).message;
+                }
+                assert.strictEqual(validation.length === 0, thrown === undefined, `${from} -> ${to}: validation ${JSON.stringify(validation)}, checks ${thrown}`);
+                if (thrown !== undefined) {
+                    assert.strictEqual(thrown.replace(/^isolation\[0\]\.to \S+ /, ""), validation[0].message.replace(/^checks\.isolation\[0\]\.to "[^"]+" /, "").replace("checks.isolation[0].from", "isolation[0].from"));
+                }
+            }
+        }
     });
 });
 

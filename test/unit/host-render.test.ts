@@ -54,7 +54,7 @@ function vlanOf(spec: LabSpec, dev: string): VlanSpec {
  */
 function sheet(parts: Array<[string, HostScripts]>): string {
     const text = parts.flatMap(([what, s]) => ACTIONS.map((a) => `# ==== ${what} ${a}\n${s[a]}`)).join("");
-    return text.split(`/lib/${shellLibrary().id}'`).join("/lib/<library-id>'");
+    return text.split(`/${shellLibrary().id}'`).join("/<library-id>'");
 }
 
 /**
@@ -202,7 +202,7 @@ describe("host networking renderers", () => {
         const opts: RenderOptions = { stateDir: "/tmp/x/state", modulesLoadDir: "/tmp/x/modules-load.d", emulationMarker: "/tmp/x/run/vlan-emulation", ifupLocal: "/tmp/x/ifup-local" };
         const module = renderKernelModule(host, opts);
         assert.ok(module.create.includes("\nconf_dir='/tmp/x/modules-load.d'\nconf='/tmp/x/modules-load.d/8021q.conf'\nstate_dir='/tmp/x/state'\nstate='/tmp/x/state/host'\nmarker='/tmp/x/run/vlan-emulation'\n"));
-        assert.ok(module.create.includes(`\nlib='/tmp/x/state/lib/${shellLibrary().id}'\n`));
+        assert.ok(module.create.includes(`\nlib='/tmp/x/state/lib/default/${shellLibrary().id}'\n`));
         assert.ok(renderParentInterface(host, opts).create.includes("\nhook='/tmp/x/ifup-local'\n"));
         const vlan = renderVlanInterface(host, vlanOf(spec, "ens33.10"), opts);
         const plain = renderVlanInterface(host, vlanOf(spec, "ens33.10"));

@@ -8,8 +8,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
+    LIBRARY_OWNER,
     SCRIPTS_DIR,
     installedLibraryDir,
+    libraryOwner,
     loadLibrary,
     renderInstaller,
     renderScript,
@@ -43,7 +45,19 @@ describe("shell library: files, bundle, thin scripts", () => {
         }
         assert.match(lib.digest, /^[0-9a-f]{64}$/);
         assert.strictEqual(lib.id, lib.digest.slice(0, 16));
-        assert.strictEqual(installedLibraryDir("/var/lib/macvlan-lab"), `/var/lib/macvlan-lab/lib/${lib.id}`);
+        assert.strictEqual(installedLibraryDir("/var/lib/macvlan-lab"), `/var/lib/macvlan-lab/lib/default/${lib.id}`);
+    });
+
+    it("names a library's owner <project>.<stack>.<name>, a directory name that never collides", () => {
+        assert.strictEqual(libraryOwner("macvlan-lab", "multi-vlan", "lab-docker01-lib"), "macvlan-lab.multi-vlan.lab-docker01-lib");
+        const odd = libraryOwner("p", "dev/eu", "lab docker01");
+        assert.match(odd, /^p\.dev_eu\.lab_docker01-[0-9a-f]{16}$/);
+        assert.notStrictEqual(odd, libraryOwner("p", "dev_eu", "lab docker01"), "sanitized alike, owners differ");
+        const long = libraryOwner("p", "s", "x".repeat(200));
+        assert.ok(LIBRARY_OWNER.test(long) && long.length === 100, long);
+        assert.ok(LIBRARY_OWNER.test(libraryOwner(".hidden", "s", "n")));
+        assert.strictEqual(installedLibraryDir("/srv/st", "p.s.n"), `/srv/st/lib/p.s.n/${shellLibrary().id}`);
+        assert.throws(() => installedLibraryDir("/srv/st", "a/b"), /library owner "a\/b" is not a directory name/);
     });
 
     it("refuses a file that could not travel in the bundle", () => {
@@ -115,13 +129,13 @@ describe("shell library: files, bundle, thin scripts", () => {
         const create = renderInstaller("install", "/var/lib/macvlan-lab");
         const del = renderInstaller("remove", "/var/lib/macvlan-lab");
         assert.ok(create.startsWith(`set -eu\n# macvlan-lab: the shell library ${shellLibrary().id} (`));
-        assert.ok(create.includes("\nlib_root='/var/lib/macvlan-lab/lib'\n"));
+        assert.ok(create.includes("\nlib_root='/var/lib/macvlan-lab/lib'\nlib_owner='default'\n"));
         assert.ok(create.includes(`\nlib_digest='${shellLibrary().digest}'\n`));
         assert.ok(create.endsWith("\nlibrary_install\n"));
         assert.ok(del.endsWith("\nlibrary_remove\n"));
         assert.ok(!/^\s*# (?!shellcheck)/m.test(create.split("\n").slice(2).join("\n")), "no comment lines after the title");
         assert.ok(create.length < 2500, `installer create is ${create.length} bytes`);
-        assert.ok(del.length < 1600, `installer delete is ${del.length} bytes`);
+        assert.ok(del.length < 1800, `installer delete is ${del.length} bytes`);
         assert.ok(!del.includes("sha256sum") && !create.includes("rm -rf \"$lib\"\n\t\tprintf 'changed: removed"));
     });
 

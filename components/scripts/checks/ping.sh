@@ -71,14 +71,19 @@ verdict_of() {
 # SOURCE - is the host itself (a host row: ping runs on the host, not in a container)
 check() {
 	set +e
+	case_1=$1 case_2=$2 case_3=$3 case_4=$4 ip_of_case=$5 case_6=$6 case_7=$7
 	detail=""
 	deadline=$wait
 	src="$1/$2"
 	if [ "$7" = unreachable ]; then deadline=$quick; fi
 	if [ "$2" = - ]; then
 		src=$1
-		out=$(bounded ping -c "$count" -A -w "$deadline" "$5" 2>&1)
+		# the host's ping (iputils), or busybox's where the host has no other
+		if command -v ping >/dev/null 2>&1; then set -- "$@" ping; else set -- "$@" busybox ping; fi
+		shift 7
+		out=$(bounded "$@" -c "$count" -A -w "$deadline" "$ip_of_case" 2>&1)
 		verdict_of $? "$out"
+		set -- "$case_1" "$case_2" "$case_3" "$case_4" "$ip_of_case" "$case_6" "$case_7"
 	elif ! running=$(docker_cmd inspect --format '{{.State.Running}}' "$2" 2>&1); then
 		observed=error
 		detail="cannot inspect container $2: $(printf '%s\n' "$running" | sed -n '$p')"

@@ -19,10 +19,9 @@
 # daemon.json without the endpoint shown to dockerd first), $restart, $units and per unit N:
 # $unit_path_N, $unit_ours_N (sha256 of what apply wrote), $unit_orig_N (base64), $unit_mode_N,
 # $unit_owner_N.
-# Loop variables are u, i and ln: the prelude's functions use n.
+# Loop variables are u, i and ln: the prelude's functions use n, lock_tries and holder.
 # shellcheck disable=SC2154 # the thin script assigns the inputs before sourcing this file
 
-locked=
 dpid=
 
 digest_of() { sha256sum <"$1" | cut -d' ' -f1; }
@@ -146,31 +145,6 @@ flag_refused() {
 		return 0
 	fi
 	die "$1 passes --insecure-registry: $2. $why. Set registry.migrateUnitFlag: true to have it moved into $conf (dockerd restarts once, containers with a restart policy come back, destroy restores the unit), or remove the flag yourself (systemctl edit docker.service, systemctl daemon-reload, systemctl restart docker) and run again. Nothing was changed"
-}
-
-# one change at a time per state directory; a lock left by a dead process is taken over
-take_lock() {
-	state_init
-	i=0
-	until mkdir "$state/lock" 2>/dev/null; do
-		holder=$(cat "$state/lock/pid" 2>/dev/null || true)
-		if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then
-			note "taking over the lock $state/lock of pid $holder, which is gone"
-			rm -rf "$state/lock"
-			continue
-		fi
-		i=$((i + 1))
-		[ "$i" -le 120 ] || die "$state/lock has been held for 60 s (by pid ${holder:-unknown}); if no other macvlan-lab change runs on this host, remove it and run again"
-		sleep 0.5
-	done
-	locked=yes
-	echo "$$" >"$state/lock/pid"
-	undo "rm -rf $(q "$state/lock")"
-}
-release_lock() {
-	if [ -n "$locked" ]; then rm -rf "$state/lock"; fi
-	locked=
-	state_done
 }
 
 # same_digest FILE EXPECT: FILE has sha256 EXPECT ("absent": FILE does not exist)

@@ -13,12 +13,6 @@
 # State: $state/link-<dev>.state.
 # shellcheck disable=SC2154 # the thin script assigns the inputs
 
-# kind_missing: why this kernel cannot make $kind links; nothing when it can
-kind_missing() {
-	if [ -d "/sys/module/$kind" ]; then return 0; fi
-	if command -v modprobe >/dev/null 2>&1 && modprobe -n "$kind" >/dev/null 2>&1; then return 0; fi
-	printf '%s' "the $kind module is neither loaded (no /sys/module/$kind) nor loadable (modprobe -n $kind fails or there is no modprobe)"
-}
 # link_kind_of DEV: "<kind> <mode>" of a macvlan or ipvlan link, empty for another kind
 link_kind_of() {
 	ip -d link show dev "$1" 2>/dev/null | sed -n -e 's/^ *macvlan  *mode \([a-z0-9]*\).*/macvlan \1/p' -e 's/^ *ipvlan  *mode \([a-z0-9]*\).*/ipvlan \1/p' | sed -n '1p'
@@ -30,9 +24,8 @@ arp_file() { printf '/proc/sys/net/ipv4/conf/%s/arp_ignore' "$dev"; }
 
 link_create() {
 	need_root "creating $dev"
+	case $kind in macvlan) kind_config=MACVLAN ;; *) kind_config=IPVLAN ;; esac
 	if ! link_exists "$parent"; then die "the parent $parent of $dev ($role) does not exist on $host; its VLAN interface or NIC comes first"; fi
-	why=$(kind_missing)
-	if [ -n "$why" ]; then die "$kind links are not supported by this kernel: $why. $dev was not created and nothing was changed; use a kernel with $kind, or driver macvlan where the parent allows it"; fi
 	if link_exists "$dev" && [ ! -e "$state/link-$dev.state" ]; then
 		die "$dev already exists on $host and macvlan-lab did not create it ($(link_kind_of "$dev" || true)); remove it or give the $role another name"
 	fi
@@ -43,14 +36,20 @@ link_create() {
 		if [ -n "$(route_of "$r")" ] && ! route_ok "$r"; then die "$host already routes $r elsewhere ($(route_of "$r")); the $role would take that route over: remove it first"; fi
 	done
 	backend_link_ready
+	# the link first: a kernel without $kind fails here, before anything else was changed
+	if ! link_exists "$dev"; then
+		undo "if ip link show dev $(q "$dev") >/dev/null 2>&1; then ip link delete dev $(q "$dev"); fi"
+		if ! err=$(ip link add link "$parent" name "$dev" type "$kind" mode "$mode" 2>&1); then
+			case $err in
+			*"Unknown device type"* | *"not supported"*) die "$kind links are not supported by this kernel (ip link add: $err); $dev was not created and nothing was changed: use a kernel with $kind (CONFIG_${kind_config}), or driver macvlan where the parent allows it" ;;
+			*) die "could not create $dev on $parent (ip link add: $err)" ;;
+			esac
+		fi
+		did "created $dev (ip link add link $parent name $dev type $kind mode $mode)"
+	fi
 	state_init
 	if [ ! -e "$state/link-$dev.state" ]; then record "$state/link-$dev.state" "link=created"; fi
 	backend_link_persist
-	if ! link_exists "$dev"; then
-		undo "if ip link show dev $(q "$dev") >/dev/null 2>&1; then ip link delete dev $(q "$dev"); fi"
-		ip link add link "$parent" name "$dev" type "$kind" mode "$mode"
-		did "created $dev (ip link add link $parent name $dev type $kind mode $mode)"
-	fi
 	if [ -w "$(arp_file)" ] && [ "$(cat "$(arp_file)")" != 1 ]; then
 		echo 1 >"$(arp_file)"
 		did "$dev answers ARP only for its own address (arp_ignore=1)"

@@ -30,6 +30,7 @@ import {
 } from "./rules";
 import { Cancelled, LineSplitter, ParsedHostKey, SshConnection, acceptedNames, killAll, parseHostKey, sendableName } from "./ssh";
 import { WireMap, isObject } from "./values";
+import { LOCAL_INPUT_KEYS, LOCAL_TYPE_TOKEN, checkLocal, localRunSpecOf, runLocal } from "./local";
 
 /** What one run printed. */
 export interface RunOutput {
@@ -141,9 +142,12 @@ function asMap(v: unknown): WireMap {
     return isObject(v as WireMap) ? (v as WireMap) : {};
 }
 
-function checkType(urn: string): void {
+/** Which of the served types `urn` is: remote (ssh) or local (command:local:Command). */
+function checkType(urn: string): "remote" | "local" {
     const type = urn.split("::")[2]?.split("$").pop();
-    if (type !== TYPE_TOKEN) throw new Error(`unknown resource type ${type ?? urn}: this stand-in serves only ${TYPE_TOKEN}`);
+    if (type === TYPE_TOKEN) return "remote";
+    if (type === LOCAL_TYPE_TOKEN) return "local";
+    throw new Error(`unknown resource type ${type ?? urn}: this stand-in serves only ${TYPE_TOKEN} and ${LOCAL_TYPE_TOKEN}`);
 }
 
 /** The provider object handed to the SDK's `main`. */
@@ -158,51 +162,63 @@ export function makeProvider(deps: ProviderDeps): provider.Provider {
         await deps.logger.log("info", STAND_IN_NOTICE, "", false);
     };
 
+    /** A local.Command run, its lines logged as the remote runner logs them (status lines). */
+    const runLocalFor = async (urn: string, cmd: string, props: WireMap, prev: { stdout: string; stderr: string }) => {
+        const pending: Array<Promise<void>> = [];
+        try {
+            return await runLocal(cmd, localRunSpecOf(props, prev), (line) => pending.push(deps.logger.log("info", line, urn, true)), controller.signal);
+        } finally {
+            await Promise.all(pending);
+        }
+    };
+
     return {
         version: VERSION,
 
         async check(urn, _olds, news) {
-            checkType(urn);
+            const kind = checkType(urn);
             await notice();
-            return check(asMap(news));
+            return kind === "local" ? checkLocal(asMap(news)) : check(asMap(news));
         },
 
         async diff(_id, urn, olds, news) {
-            checkType(urn);
+            const kind = checkType(urn);
             await notice();
-            const d = diff(asMap(olds), asMap(news));
+            const d = diff(asMap(olds), asMap(news), kind === "local" ? LOCAL_INPUT_KEYS : undefined);
             return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
         },
 
         async create(urn, inputs) {
-            checkType(urn);
+            const kind = checkType(urn);
             await notice();
             const props = asMap(inputs);
             const id = newId(urnName(urn), randomHex());
             const cmd = commandFor("create", props);
             if (cmd === undefined) return { id, outs: outputsOf(props, { stdout: "", stderr: "" }) };
-            const out = await run(urn, cmd, runSpecOf(props, { stdout: "", stderr: "" }), controller.signal);
+            const none = { stdout: "", stderr: "" };
+            const out = kind === "local" ? await runLocalFor(urn, cmd, props, none) : await run(urn, cmd, runSpecOf(props, none), controller.signal);
             return { id, outs: outputsOf(props, out) };
         },
 
         async update(_id, urn, olds, news) {
-            checkType(urn);
+            const kind = checkType(urn);
             await notice();
             const props = asMap(news);
             const prev = previousOutputs(asMap(olds));
             const cmd = commandFor("update", props);
             if (cmd === undefined) return { outs: outputsOf(props, prev) };
-            const out = await run(urn, cmd, runSpecOf(props, prev), controller.signal);
+            const out = kind === "local" ? await runLocalFor(urn, cmd, props, prev) : await run(urn, cmd, runSpecOf(props, prev), controller.signal);
             return { outs: outputsOf(props, out) };
         },
 
         async delete(_id, urn, props) {
-            checkType(urn);
+            const kind = checkType(urn);
             await notice();
             const state = asMap(props);
             const cmd = commandFor("delete", state);
             if (cmd === undefined) return;
-            await run(urn, cmd, runSpecOf(state, previousOutputs(state)), controller.signal);
+            if (kind === "local") await runLocalFor(urn, cmd, state, previousOutputs(state));
+            else await run(urn, cmd, runSpecOf(state, previousOutputs(state)), controller.signal);
         },
 
         async cancel() {

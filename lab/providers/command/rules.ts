@@ -11,7 +11,7 @@ export const VERSION = "1.2.1";
 
 /** The line every run prints once. */
 export const STAND_IN_NOTICE =
-    "command provider: a stand-in for pulumi-command v1.2.1 (its Go module is not served here) serves command:remote:Command; the Pulumi engine is real";
+    "command provider: a stand-in for pulumi-command v1.2.1 (its Go module is not served here) serves command:remote:Command and command:local:Command; the Pulumi engine is real";
 
 /** Input properties of remote.Command (remote/command.go CommandInputs + common/inputs.go ResourceInputs). */
 export const INPUT_KEYS = ["triggers", "create", "update", "delete", "stdin", "logging", "connection", "environment", "addPreviousOutputInEnv"] as const;
@@ -173,15 +173,15 @@ const REPLACE: Record<PathDiff["kind"], PathDiff["kind"]> = {
  * change of `triggers` replaces, and every other change is an update. deleteBeforeReplace is never set
  * by the provider (infer leaves it unset: "TODO: how should we set this?"): the program's option decides.
  */
-export function diff(olds: WireMap, news: WireMap): DiffResult {
+export function diff(olds: WireMap, news: WireMap, inputKeys: readonly string[] = INPUT_KEYS): DiffResult {
     const detailed: PathDiff[] = [];
     const newInputs: WireMap = {};
     for (const [k, v] of Object.entries(news)) {
         if (k === "version" || k.startsWith("__")) continue;
         newInputs[k] = v;
     }
-    for (const k of new Set<string>([...INPUT_KEYS, ...Object.keys(newInputs)])) {
-        const a = (INPUT_KEYS as readonly string[]).includes(k) ? olds[k] : undefined;
+    for (const k of new Set<string>([...inputKeys, ...Object.keys(newInputs)])) {
+        const a = inputKeys.includes(k) ? olds[k] : undefined;
         const b = newInputs[k];
         if (!hasValue(a) && !hasValue(b)) continue;
         if (!hasValue(a)) detailed.push({ path: k, kind: "add" });

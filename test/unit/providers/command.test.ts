@@ -262,6 +262,7 @@ describe("command provider stand-in: provider operations", () => {
     });
     it("refuses other resource types", async () => {
         const p = makeProvider({ logger: new MemoryLogger() });
-        await assert.rejects(p.check!("urn:pulumi:dev::proj::command:local:Command::x", {}, {}), /only command:remote:Command/);
+        // command:local:Command is served too (test/unit/providers/command-local.test.ts)
+        await assert.rejects(p.check!("urn:pulumi:dev::proj::command:remote:CopyToRemote::x", {}, {}), /only command:remote:Command and command:local:Command/);
     });
 });

@@ -1,6 +1,6 @@
 set -eu
 # macvlan-lab: connectivity checks from docker01
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker01'
 count='3'
 wait='5'

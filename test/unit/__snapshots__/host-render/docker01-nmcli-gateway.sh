@@ -1,7 +1,7 @@
 # ==== ens33.10 gateway create
 set -eu
 # macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker01 with 192.168.10.10/24 (nmcli): create
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker01'
 dev='ens33.10'
 parent='ens33'
@@ -23,7 +23,7 @@ vlan_create
 # ==== ens33.10 gateway delete
 set -eu
 # macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker01 with 192.168.10.10/24 (nmcli): delete
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker01'
 dev='ens33.10'
 parent='ens33'
@@ -45,7 +45,7 @@ vlan_delete
 # ==== ens33.10 gateway check
 set -eu
 # macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker01 with 192.168.10.10/24 (nmcli): check
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker01'
 dev='ens33.10'
 parent='ens33'
@@ -67,7 +67,7 @@ vlan_check
 # ==== ens33.20 defaultRoute create
 set -eu
 # macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker01 with 192.168.20.20/24 (nmcli): create
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker01'
 dev='ens33.20'
 parent='ens33'
@@ -89,7 +89,7 @@ vlan_create
 # ==== ens33.20 defaultRoute delete
 set -eu
 # macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker01 with 192.168.20.20/24 (nmcli): delete
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker01'
 dev='ens33.20'
 parent='ens33'
@@ -111,7 +111,7 @@ vlan_delete
 # ==== ens33.20 defaultRoute check
 set -eu
 # macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker01 with 192.168.20.20/24 (nmcli): check
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker01'
 dev='ens33.20'
 parent='ens33'

@@ -1,7 +1,7 @@
 # ==== parent create
 set -eu
 # macvlan-lab: parent interface ens33 of docker02, promiscuous (iproute2): create
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 nic='ens33'
 state_dir='/var/lib/macvlan-lab'
@@ -15,7 +15,7 @@ parent_create
 # ==== parent delete
 set -eu
 # macvlan-lab: parent interface ens33 of docker02, promiscuous (iproute2): delete
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 nic='ens33'
 state_dir='/var/lib/macvlan-lab'
@@ -29,7 +29,7 @@ parent_delete
 # ==== parent check
 set -eu
 # macvlan-lab: parent interface ens33 of docker02, promiscuous (iproute2): check
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 nic='ens33'
 state_dir='/var/lib/macvlan-lab'
@@ -43,7 +43,7 @@ parent_check
 # ==== 8021q create
 set -eu
 # macvlan-lab: 8021q (802.1Q VLAN support) on docker02, now and at boot: create
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 conf_dir='/etc/modules-load.d'
 conf='/etc/modules-load.d/8021q.conf'
@@ -58,7 +58,7 @@ module_create
 # ==== 8021q delete
 set -eu
 # macvlan-lab: 8021q (802.1Q VLAN support) on docker02, now and at boot: delete
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 conf_dir='/etc/modules-load.d'
 conf='/etc/modules-load.d/8021q.conf'
@@ -73,7 +73,7 @@ module_delete
 # ==== 8021q check
 set -eu
 # macvlan-lab: 8021q (802.1Q VLAN support) on docker02, now and at boot: check
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 conf_dir='/etc/modules-load.d'
 conf='/etc/modules-load.d/8021q.conf'
@@ -88,7 +88,7 @@ module_check
 # ==== ens33.10 create
 set -eu
 # macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker02 with 192.168.10.11/24 (iproute2): create
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 dev='ens33.10'
 parent='ens33'
@@ -107,7 +107,7 @@ vlan_create
 # ==== ens33.10 delete
 set -eu
 # macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker02 with 192.168.10.11/24 (iproute2): delete
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 dev='ens33.10'
 parent='ens33'
@@ -126,7 +126,7 @@ vlan_delete
 # ==== ens33.10 check
 set -eu
 # macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker02 with 192.168.10.11/24 (iproute2): check
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 dev='ens33.10'
 parent='ens33'
@@ -145,7 +145,7 @@ vlan_check
 # ==== ens33.20 create
 set -eu
 # macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker02 with 192.168.20.21/24 (iproute2): create
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 dev='ens33.20'
 parent='ens33'
@@ -164,7 +164,7 @@ vlan_create
 # ==== ens33.20 delete
 set -eu
 # macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker02 with 192.168.20.21/24 (iproute2): delete
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 dev='ens33.20'
 parent='ens33'
@@ -183,7 +183,7 @@ vlan_delete
 # ==== ens33.20 check
 set -eu
 # macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker02 with 192.168.20.21/24 (iproute2): check
-lib='/var/lib/macvlan-lab/lib/<library-id>'
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
 host='docker02'
 dev='ens33.20'
 parent='ens33'

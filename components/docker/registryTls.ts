@@ -1,0 +1,251 @@
+/**
+ * The private registry as production runs it (`registry.security: tls`): its own CA and a server
+ * certificate, htpasswd users, every daemon trusting the CA through
+ * `/etc/docker/certs.d/<host>:<port>/ca.crt`.
+ *
+ * Where the keys are made: **on the registry host**, by `openssl` in the certificate command
+ * (components/scripts/docker/registry-tls.sh). The CA key and the server key never leave that host,
+ * are in no script, no output and no Pulumi state (not even encrypted); only the certificates
+ * (public) come back in the command's output, for the other hosts' trust and the registry container.
+ * The alternative, keys made by the program with an X.509 library and kept as Pulumi secrets, would
+ * put both private keys into the state and into a script's stdin on every host that needs them, and
+ * needs a provider that keeps them stable between runs (an extra plugin); see README "The private
+ * registry".
+ *
+ * htpasswd: bcrypt hashes made here (bcryptjs) with a salt derived from the password, the user and
+ * the registry (HMAC-SHA256), so the same password gives the same file in every run and nothing
+ * changes until a password does; the file reaches the host on the command's stdin (a secret), never
+ * in a script.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { createHash, createHmac } from "crypto";
+import { encodeBase64, hashSync } from "bcryptjs";
+import { DEFAULT_STATE_DIR, IPV4 } from "../contracts";
+import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
+import { DNS_NAME } from "../spec/names";
+import { RegistryUserSpec } from "../spec/types";
+import type { InstalledLibrary } from "./registryTrust";
+
+/** A rendered create/delete pair and what identifies it for `triggers`. */
+export interface CommandScripts {
+    create: string;
+    delete: string;
+    identity: string;
+}
+
+type Vars = Array<[string, string | number]>;
+
+function pair(title: string, libraryDir: string, vars: Vars, module: string, create: string, del: string): CommandScripts {
+    return {
+        create: renderScript({ title: `${title}: create`, libraryDir, vars, modules: [module], calls: [create] }),
+        delete: renderScript({ title: `${title}: delete`, libraryDir, vars, modules: [module], calls: [del] }),
+        identity: scriptIdentity(title, vars),
+    };
+}
+
+/**
+ * The scripts of a command whose inputs come from the output of command `what` when this
+ * deployment does not hold that command: its output is undefined in `pulumi destroy --run-program`
+ * of a stack it is already gone from, where nothing is created. Each script fails if it ever runs.
+ */
+export function notRunScripts(title: string, libraryDir: string, what: string): CommandScripts {
+    return pair(`${title} (not run)`, libraryDir, [["what", what]], "docker/registry-tls.sh", "not_run", "not_run");
+}
+
+/** The registry's directory on its host: `<stateDir>/registry-<port>` (ca/, tls/, auth/). */
+export function registryDir(stateDir: string, port: number): string {
+    return `${stateDir}/registry-${port}`;
+}
+
+/** What the certificate command makes. */
+export interface RegistryTlsOptions {
+    /** The address daemons reach the registry at (IPv4 or DNS name): the certificate names it. */
+    address: string;
+    port: number;
+    /** Defaults to `/var/lib/macvlan-lab`. */
+    stateDir?: string;
+    /** Days the CA is valid. Defaults to 3650. */
+    caDays?: number;
+    /** Days the server certificate is valid. Defaults to 825. */
+    certDays?: number;
+    /** The installed shell library. Defaults to the one for `stateDir`. */
+    libraryDir?: string;
+}
+
+/** Every problem with `o`, one sentence each. */
+export function validateRegistryTlsOptions(o: RegistryTlsOptions): string[] {
+    const errors: string[] = [];
+    if (!IPV4.test(o.address) && !DNS_NAME.test(o.address)) errors.push(`address ${JSON.stringify(o.address)} is not an IPv4 address or DNS name`);
+    if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) errors.push(`port ${o.port} is not a TCP port`);
+    for (const [k, v] of [["caDays", o.caDays], ["certDays", o.certDays]] as const) {
+        if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 36500)) errors.push(`${k} ${v} is not a whole number of days from 1 to 36500`);
+    }
+    return errors;
+}
+
+/** The certificate command's scripts. */
+export function renderRegistryTls(o: RegistryTlsOptions): CommandScripts {
+    const errors = validateRegistryTlsOptions(o);
+    if (errors.length > 0) throw new Error(`invalid registry TLS options: ${errors.join("; ")}`);
+    const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
+    const vars: Vars = [
+        ["dir", registryDir(stateDir, o.port)],
+        ["address", o.address],
+        ["san", `${IPV4.test(o.address) ? "IP" : "DNS"}:${o.address}`],
+        ["ca_days", o.caDays ?? 3650],
+        ["cert_days", o.certDays ?? 825],
+    ];
+    return pair(`the registry's CA and certificate for ${o.address}:${o.port}`, o.libraryDir ?? installedLibraryDir(stateDir), vars, "docker/registry-tls.sh", "registry_tls_make", "registry_tls_remove");
+}
+
+/** The certificates the certificate command printed (`@ca`, `@cert` lines, base64 PEM). */
+export function parseRegistryTls(stdout: string): { ca: string; cert: string } {
+    const get = (tag: string): string => {
+        const line = stdout.split("\n").find((l) => l.startsWith(`@${tag} `));
+        if (line === undefined) throw new Error(`the registry TLS output has no @${tag} line: the script did not finish`);
+        const pem = Buffer.from(line.slice(tag.length + 2), "base64").toString("utf8");
+        if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/.test(pem)) throw new Error(`the registry TLS output's @${tag} is not one PEM certificate`);
+        return pem;
+    };
+    return { ca: get("ca"), cert: get("cert") };
+}
+
+/** sha256 of a text, hex. */
+export function sha256Hex(text: string): string {
+    return createHash("sha256").update(text).digest("hex");
+}
+
+/** bcrypt cost of the htpasswd lines (`htpasswd -B`'s default is 5; Go's bcrypt.DefaultCost is 10). */
+export const BCRYPT_COST = 10;
+
+/**
+ * One htpasswd line, `user:$2y$10$...`: bcrypt with a salt derived from the password, the user and
+ * the registry (so a run that finds the same password writes the same bytes). Pure.
+ */
+export function htpasswdLine(user: string, password: string, endpoint: string): string {
+    const seed = createHmac("sha256", password).update(`macvlan-lab htpasswd\0${endpoint}\0${user}`).digest().subarray(0, 16);
+    const salt = `$2y$${String(BCRYPT_COST).padStart(2, "0")}$${encodeBase64(seed, 16)}`;
+    return `${user}:${hashSync(password, salt)}`;
+}
+
+/** The htpasswd file of `users`, one line each. Pure. */
+export function htpasswdText(users: readonly RegistryUserSpec[], endpoint: string): string {
+    return users.map((u) => `${htpasswdLine(u.name, u.password, endpoint)}\n`).join("");
+}
+
+/** The htpasswd command's scripts (the file itself travels on stdin). */
+export function renderHtpasswd(o: { port: number; stateDir?: string; libraryDir?: string }): CommandScripts {
+    const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
+    // the users are in the file on stdin only: another user or password is an update (the file
+    // written again in place), never a replacement that would leave the registry without one
+    const vars: Vars = [["dir", registryDir(stateDir, o.port)]];
+    return pair(`the registry's htpasswd users on port ${o.port}`, o.libraryDir ?? installedLibraryDir(stateDir), vars, "docker/registry-tls.sh", "registry_htpasswd_write", "registry_htpasswd_remove");
+}
+
+/** The CA trust command's scripts for one host. */
+export function renderCaTrust(o: { endpoint: string; ca: string; certsDir?: string; stateDir?: string; libraryDir?: string }): CommandScripts {
+    if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/.test(o.ca)) throw new Error("ca is not one PEM certificate");
+    const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
+    const vars: Vars = [
+        ["certs_dir", o.certsDir ?? "/etc/docker/certs.d"],
+        ["endpoint", o.endpoint],
+        ["ca", o.ca],
+        ["ca_sha", sha256Hex(o.ca)],
+        ["state_dir", stateDir],
+        ["state", `${stateDir}/registry-trust`],
+    ];
+    return pair(`trust the registry CA for ${o.endpoint}`, o.libraryDir ?? installedLibraryDir(stateDir), vars, "docker/registry-tls.sh", "ca_trust_add", "ca_trust_remove");
+}
+
+export interface RegistryTlsArgs {
+    /** SSH connection to the registry host. Required. */
+    connection: command.types.input.remote.ConnectionArgs;
+    /** The registry's address (IPv4 or DNS name) and port. Required; decide the scripts. */
+    address: string;
+    port: number;
+    /** htpasswd users (passwords secret). Defaults to none: the registry asks for no login. */
+    users?: readonly RegistryUserSpec[];
+    /** The registry host's shell library. Required. */
+    library: InstalledLibrary;
+    /** Defaults to `/var/lib/macvlan-lab`; must be the library's. */
+    stateDir?: string;
+    /** Days the CA is valid. Defaults to 3650. A change makes a new CA (and replaces what trusts it). */
+    caDays?: number;
+    /** Days the server certificate is valid. Defaults to 825. */
+    certDays?: number;
+}
+
+/**
+ * The registry's TLS and users on its host: `${name}-certs` makes the CA and the server certificate
+ * there (the keys stay on the host) and prints the certificates; `${name}-htpasswd` writes the
+ * users' file from its stdin. Delete removes both. A replaced certificate command (another address,
+ * port or validity) makes a new CA, and everything that depends on it (the trust of every host, the
+ * registry container) is replaced with it.
+ */
+export class RegistryTls extends pulumi.ComponentResource {
+    public readonly certs: command.remote.Command;
+    public readonly htpasswd?: command.remote.Command;
+    /**
+     * The CA certificate (PEM): what daemons and the machine running Pulumi trust. "" in a
+     * deployment that does not hold the certificate command (see {@link notRunScripts}).
+     */
+    public readonly caCertificate: pulumi.Output<string>;
+    /** The server certificate (PEM). */
+    public readonly certificate: pulumi.Output<string>;
+    /** sha256 of the server certificate: a change of it replaces the registry container. */
+    public readonly fingerprint: pulumi.Output<string>;
+    /** Host directories the registry container mounts: the server key and certificate, and the users. */
+    public readonly tlsDir: string;
+    public readonly authDir?: string;
+    /** What the registry container waits for. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: RegistryTlsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("macvlan-lab:docker:RegistryTls", name, {}, opts);
+        const stateDir = args.stateDir ?? DEFAULT_STATE_DIR;
+        const endpoint = `${args.address}:${args.port}`;
+        let certs: CommandScripts;
+        try {
+            certs = renderRegistryTls({ address: args.address, port: args.port, stateDir, caDays: args.caDays, certDays: args.certDays, libraryDir: args.library.dir });
+        } catch (e) {
+            throw new pulumi.ResourceError(`RegistryTls ${name}: ${(e as Error).message}`, this);
+        }
+        const sshEndpoint = pulumi.all([args.connection.host, args.connection.port]).apply(([h, p]) => `${h}:${p ?? 22}`);
+        const deps = { parent: this, dependsOn: args.library.ready, deleteBeforeReplace: true };
+        this.certs = new command.remote.Command(
+            `${name}-certs`,
+            { connection: args.connection, create: certs.create, delete: certs.delete, triggers: [certs.identity, sshEndpoint] },
+            deps,
+        );
+        // no output at all: this deployment does not hold the command (a destroy with --run-program
+        // of a stack it is gone from); "" for both, which nothing ever writes or trusts
+        const parsed = this.certs.stdout.apply((s) => (s === undefined ? { ca: "", cert: "" } : parseRegistryTls(s)));
+        this.caCertificate = parsed.apply((p) => p.ca);
+        this.certificate = parsed.apply((p) => p.cert);
+        this.fingerprint = this.certificate.apply(sha256Hex);
+        const dir = registryDir(stateDir, args.port);
+        this.tlsDir = `${dir}/tls`;
+        this.ready = [this.certs];
+        const users = args.users ?? [];
+        if (users.length > 0) {
+            const h = renderHtpasswd({ port: args.port, stateDir, libraryDir: args.library.dir });
+            this.htpasswd = new command.remote.Command(
+                `${name}-htpasswd`,
+                {
+                    connection: args.connection,
+                    create: h.create,
+                    delete: h.delete,
+                    // a new password changes stdin only: an update writes the file again (the registry
+                    // reads it again when its mtime changes)
+                    stdin: pulumi.secret(pulumi.output(htpasswdText(users, endpoint))),
+                    triggers: [h.identity, sshEndpoint],
+                },
+                deps,
+            );
+            this.authDir = `${dir}/auth`;
+            this.ready.push(this.htpasswd);
+        }
+        this.registerOutputs({ caCertificate: this.caCertificate, fingerprint: this.fingerprint });
+    }
+}

@@ -1,0 +1,186 @@
+/**
+ * The multi-vlan-routed stack (issue 12) end to end with the real Pulumi engine on lab hosts:
+ * first the same lab without shims and router (the tutorial's two open problems, observed), then
+ * with them (solved), then `pulumi destroy` (every host back to its snapshot). Root only; run it
+ * under the machine-wide lock:
+ *
+ *   flock /tmp/macvlan-lab-netns.lock npx mocha test/lab/routed.test.ts
+ *
+ * The lab is named `mvlrt-<pid>`; labs of earlier runs that died are swept first, and the lab is
+ * torn down in after(), on failure too.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
+import { isAlive } from "../../lab/hosts/proc";
+import { EngineOutcome, REPO_ROOT, applyOnLab, destroyOnLab, downLab, labsWithNamespaces, recordedLabs } from "../../lab/cli";
+import { ensurePackages } from "../../lab/packages";
+import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
+import { parseLab } from "../../components/spec/validate";
+import { rawLabConfig } from "../../lab/stackFile";
+import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+
+const PREFIX = "mvlrt-";
+const NAME = `${PREFIX}${process.pid}`;
+const SNAPSHOT_DIRS = ["/etc/sysconfig/network-scripts", "/etc/modules-load.d", "/etc/systemd/system"];
+
+function log(line: string): void {
+    if (process.env.LAB_TEST_VERBOSE) console.log(`      | ${line}`);
+}
+
+async function labUnavailable(): Promise<string | undefined> {
+    if (process.getuid?.() !== 0) return "the lab needs root (network and mount namespaces, dockerd)";
+    const pk = await ensurePackages((l) => console.log(`      | ${l}`));
+    const problems = [...pk.problems, ...checkPrerequisites()];
+    return problems.length > 0 ? problems.join("; ") : undefined;
+}
+
+async function sweepStale(): Promise<void> {
+    const re = new RegExp(`^${PREFIX}(\\d+)$`);
+    const ls = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
+    const labDir = path.join(REPO_ROOT, ".lab");
+    const names = new Set<string>();
+    for (const n of [...labsWithNamespaces(), ...recordedLabs(), ...ls(labDir), ...ls(path.join(labDir, "_runs"))]) {
+        const m = re.exec(n);
+        if (m && !isAlive(Number(m[1]))) names.add(n);
+    }
+    for (const n of names) {
+        console.log(`      | sweeping ${n}, left by a test run that died`);
+        await downLab(n, log);
+    }
+}
+
+async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 60_000) {
+    return lab.exec(host, ["sh", "-c", script], { timeoutMs });
+}
+
+/** Whether `ping` from `where` (a host, or `docker exec <container>` on it) reaches `ip`. */
+async function pings(lab: LabHosts, host: string, container: string | undefined, ip: string): Promise<boolean> {
+    // the lab hosts have busybox's ping (Debian's busybox-static), not iputils
+    const cmd = container === undefined ? `$(command -v ping || echo busybox ping) -c 2 -W 1 ${ip}` : `docker exec ${container} ping -c 2 -W 1 ${ip}`;
+    return (await sh(lab, host, cmd)).code === 0;
+}
+
+function tail(text: string, n = 40): string {
+    return text.split("\n").slice(-n).join("\n");
+}
+
+/** The routed stack without `shims` and `router`: the multi-VLAN lab with VLAN 30, as the tutorial leaves it. */
+function withoutRouting(stack: LoadedStack): LoadedStack {
+    const config = { ...stack.config };
+    delete config["macvlan-lab:shims"];
+    delete config["macvlan-lab:router"];
+    const { spec, errors } = parseLab(rawLabConfig(config));
+    assert.deepEqual(errors, []);
+    return { ...stack, config, spec: spec! };
+}
+
+function assertApplied(o: EngineOutcome, what: string): void {
+    assert.equal(o.code, 0, `${what} failed (${o.code}):\n${o.stderr}\n${tail(o.stdout)}`);
+}
+
+describe("lab: multi-vlan-routed (real engine: the open problems observed, then solved by shims and the router; destroy)", function () {
+    let lab: LabHosts | undefined;
+    let stack: LoadedStack;
+    let s0: LabSnapshot;
+    let destroyed = false;
+
+    before(async function () {
+        this.timeout(900_000);
+        const why = await labUnavailable();
+        if (why !== undefined) {
+            console.log(`      skipping the multi-vlan-routed lab: ${why}`);
+            this.skip();
+        }
+        await sweepStale();
+        const l = loadStack("multi-vlan-routed");
+        assert.deepEqual(l.errors, []);
+        stack = l.stack as LoadedStack;
+        const topo = topologyOf(NAME, stack.spec);
+        assert.deepEqual(topo.errors, []);
+        lab = await hostsUp(topo.topology as NonNullable<typeof topo.topology>, { log });
+        s0 = await snapshotLab(lab, { dirs: SNAPSHOT_DIRS });
+    });
+
+    after(async function () {
+        this.timeout(600_000);
+        if (lab !== undefined && !destroyed) {
+            const d = await destroyOnLab(lab, { log: (l) => log(`destroy: ${l}`) });
+            if (d !== undefined && d.code !== 0) console.log(`      | pulumi destroy failed (${d.code}): ${tail(d.stderr, 10)}`);
+        }
+        await downLab(NAME, log);
+    });
+
+    it("without shims: a host cannot ping its own container even with a route to it on the VLAN, while the other host's container answers", async function () {
+        this.timeout(600_000);
+        const l = lab as LabHosts;
+        const o = await applyOnLab(l, withoutRouting(stack), { log: (x) => log(`up plain: ${x}`) });
+        console.log(`      time: pulumi up without shims and router: ${o.seconds.toFixed(1)} s`);
+        assertApplied(o, "pulumi up without shims and router");
+        // a route to mac_net10 through docker02's own VLAN interface: the frames leave on ens33.10
+        // and the parent never hands them to its own macvlan children
+        const add = await sh(l, "docker02", "ip route add 172.16.10.0/24 dev ens33.10");
+        assert.equal(add.code, 0, add.stderr);
+        try {
+            assert.equal(await pings(l, "docker02", undefined, "172.16.10.11"), false, "docker02 reached its own bbox10 without a shim");
+            assert.equal(await pings(l, "docker02", undefined, "172.16.10.10"), true, "docker02 did not reach docker01's bbox10 on the same VLAN");
+        } finally {
+            await sh(l, "docker02", "ip route del 172.16.10.0/24 dev ens33.10");
+        }
+    });
+
+    it("without the router: bbox10 cannot reach bbox20 (on the other host or its own)", async () => {
+        const l = lab as LabHosts;
+        assert.equal(await pings(l, "docker01", "bbox10", "172.16.20.21"), false);
+        assert.equal(await pings(l, "docker02", "bbox20", "172.16.10.10"), false);
+    });
+
+    let routed: EngineOutcome;
+    it("pulumi up of the routed stack: every check passes (host rows, routed pairs both ways, the left-out network refused)", async function () {
+        this.timeout(600_000);
+        const l = lab as LabHosts;
+        routed = await applyOnLab(l, stack, { log: (x) => log(`up routed: ${x}`) });
+        console.log(`      time: pulumi up adding shims and router: ${routed.seconds.toFixed(1)} s`);
+        assertApplied(routed, "pulumi up of the routed stack");
+        const checks = routed.outputs?.checks ?? [];
+        assert.ok(checks.length >= 25, JSON.stringify(checks));
+        assert.ok(checks.every((c) => c.ok), JSON.stringify(checks.filter((c) => !c.ok)));
+        const row = (s: string, t: string) => checks.find((c) => c.source === s && c.target === t);
+        assert.equal(row("docker02", "docker02/bbox10")?.observed, "reachable");
+        assert.equal(row("docker01/bbox10", "docker02/bbox20")?.observed, "reachable");
+        assert.equal(row("docker02/bbox20", "docker01/bbox10")?.observed, "reachable");
+        assert.equal(row("docker02/bbox30", "docker01/bbox10")?.observed, "unreachable");
+    });
+
+    it("observed from outside the program: each host pings its own containers; bbox10 and bbox20 reach each other both ways; mac_net30 stays out", async () => {
+        const l = lab as LabHosts;
+        for (const [host, ip] of [["docker01", "172.16.10.10"], ["docker01", "172.16.20.20"], ["docker02", "172.16.10.11"], ["docker02", "172.16.20.21"], ["docker02", "172.16.30.31"]]) {
+            assert.equal(await pings(l, host, undefined, ip), true, `${host} cannot ping its own container ${ip}`);
+        }
+        assert.equal(await pings(l, "docker01", "bbox10", "172.16.20.21"), true, "docker01/bbox10 -> docker02/bbox20");
+        assert.equal(await pings(l, "docker02", "bbox20", "172.16.10.10"), true, "docker02/bbox20 -> docker01/bbox10");
+        assert.equal(await pings(l, "docker02", "bbox10", "172.16.20.20"), true, "docker02/bbox10 -> docker01/bbox20");
+        assert.equal(await pings(l, "docker02", "bbox30", "172.16.10.10"), false, "mac_net30 reached mac_net10");
+        assert.equal(await pings(l, "docker01", "bbox10", "172.16.30.31"), false, "mac_net10 reached mac_net30");
+        const fwd = await sh(l, "docker01", "cat /proc/sys/net/ipv4/ip_forward; iptables -S MACVLAN-LAB-ROUTER; ip -d link show rtr0");
+        assert.match(fwd.stdout, /^1\n/);
+        assert.match(fwd.stdout, /-A MACVLAN-LAB-ROUTER -s 172\.16\.10\.0\/24 -d 172\.16\.20\.0\/24 -j ACCEPT/);
+        assert.match(fwd.stdout, /rtr0@ens33\.10:.*\n.*\n\s*macvlan mode bridge/);
+        const unit = await sh(l, "docker02", "cat /etc/systemd/system/macvlan-lab-mac2.service; ls /etc/systemd/system/multi-user.target.wants/");
+        assert.match(unit.stdout, /ExecStart=\S+ link add link ens33\.30 name mac2 type macvlan mode bridge/);
+        assert.match(unit.stdout, /macvlan-lab-mac2\.service/);
+    });
+
+    it("pulumi destroy: every host is back to its snapshot from before the first pulumi up", async function () {
+        this.timeout(600_000);
+        const l = lab as LabHosts;
+        const d = await destroyOnLab(l, { log: (x) => log(`destroy: ${x}`) });
+        destroyed = true;
+        assert.ok(d !== undefined && d.code === 0, `pulumi destroy failed: ${d?.stderr}`);
+        const diff = diffSnapshots(s0, await snapshotLab(l, { dirs: SNAPSHOT_DIRS }));
+        assert.deepEqual(diff, [], `the hosts differ after destroy:\n  ${diff.join("\n  ")}`);
+        const fwd = await sh(l, "docker01", "iptables -S | grep -c MACVLAN-LAB || true");
+        assert.equal(fwd.stdout.trim(), "0");
+    });
+});
