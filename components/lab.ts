@@ -227,6 +227,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
             const net = this.hostNetworking[host];
             return net.vlanInterfaces[parent]?.ready ?? net.parentInterface.ready;
         };
+        const parentRevision = (host: string, parent: string): pulumi.Output<string> | undefined => this.hostNetworking[host].vlanInterfaces[parent]?.revision;
         const hostOf = new Map(spec.hosts.map((h) => [h.name, h]));
         const networkOf = new Map(spec.networks.map((n) => [n.name, n]));
         for (const s of spec.shims ?? []) {
@@ -241,6 +242,8 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     routes: shimRoutes(plan, s.network, s.host, spec.containers),
                     privateKey,
                     library: this.libraries[s.host],
+                    // a replaced VLAN interface (ip link delete) replaces the shim on it
+                    parentRevision: parentRevision(s.host, n.parents[s.host]),
                 },
                 { parent: this, dependsOn: parentReady(s.host, n.parents[s.host]) },
             );
@@ -253,7 +256,20 @@ export class MacvlanLab extends pulumi.ComponentResource {
             const networks = r.networks.map((x) => networkOf.get(x)!);
             this.router = new InterVlanRouter(
                 `${name}-router`,
-                { host: hostOf.get(r.host)!, networks, allow: r.allow, legs: r.legs, privateKey, library: this.libraries[r.host] },
+                {
+                    host: hostOf.get(r.host)!,
+                    networks,
+                    allow: r.allow,
+                    legs: r.legs,
+                    parentRevisions: Object.fromEntries(
+                        networks.flatMap((n) => {
+                            const rev = parentRevision(r.host, n.parents[r.host]);
+                            return rev === undefined ? [] : [[n.name, rev]];
+                        }),
+                    ),
+                    privateKey,
+                    library: this.libraries[r.host],
+                },
                 { parent: this, dependsOn: networks.flatMap((n) => parentReady(r.host, n.parents[r.host])) },
             );
             this.summary[r.host].router = { legs: this.router.legs, allow: this.router.allow.map(([a, b]) => [a, b]), persistence: this.router.persistence };

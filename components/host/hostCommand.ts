@@ -9,7 +9,10 @@ import { HostLibrary } from "../scripts/hostLibrary";
  * The remote command of a host networking component: the rendered create and delete scripts over
  * the host's SSH connection (key kept secret), after the host's shell library (`library`), which the
  * scripts source. `triggers` hold only what must replace it: what the
- * scripts act on (`scripts.identity`) and the SSH endpoint; a replacement runs the old delete first.
+ * scripts act on (`scripts.identity`), the SSH endpoint and, for a link on a link that can be
+ * replaced (a VLAN interface), that link's revision (`parentRevision`: a replaced parent replaces the
+ * command, delete before the parent's, as a Docker network's label does); a replacement runs the old
+ * delete first.
  * Another version of the scripts' library changes create and delete alone: an update, which runs the
  * new create again (idempotent). The check script is never part of it.
  */
@@ -18,7 +21,12 @@ export function hostScriptCommand(
     host: HostSpec,
     privateKey: pulumi.Input<string>,
     scripts: HostScripts,
-    opts: { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource>; library?: HostLibrary },
+    opts: {
+        parent: pulumi.Resource;
+        dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource>;
+        library?: HostLibrary;
+        parentRevision?: pulumi.Input<string>;
+    },
 ): command.remote.Command {
     const dependsOn = [...(opts.library?.ready ?? []), ...dependencies(opts.dependsOn)];
     return new command.remote.Command(
@@ -27,7 +35,7 @@ export function hostScriptCommand(
             connection: remoteConnection(host.ssh, privateKey),
             create: scripts.create,
             delete: scripts.delete,
-            triggers: [scripts.identity, `${host.ssh.address}:${host.ssh.port}`],
+            triggers: [scripts.identity, `${host.ssh.address}:${host.ssh.port}`, ...(opts.parentRevision !== undefined ? [opts.parentRevision] : [])],
             // the scripts print no secret (the key only reaches the SSH client)
             logging: "stdoutAndStderr",
         },

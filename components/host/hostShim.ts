@@ -26,6 +26,14 @@ export interface HostShimArgs extends RenderOptions {
      * Docker host ever hands it to a container.
      */
     address: string;
+    /**
+     * The revision of the parent when it is a link that can be replaced: `VlanInterface.revision`
+     * (a replaced VLAN interface is deleted with `ip link delete`, and the shim with it). The shim's
+     * command carries it in its triggers, so the engine deletes the shim before the parent and makes
+     * it again after, as a Docker network's `parentRevision` does. Defaults to none (a NIC parent,
+     * which is never replaced).
+     */
+    parentRevision?: pulumi.Input<string>;
     /** Interface name on the host, at most 15 characters. Defaults to `mac0`. */
     name?: string;
     /**
@@ -72,7 +80,7 @@ export class HostShim extends pulumi.ComponentResource {
 
     constructor(name: string, args: HostShimArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:HostShim", name, {}, opts);
-        const { host, network, address, name: dev, routes, privateKey, library, ...renderOptions } = args;
+        const { host, network, address, name: dev, routes, privateKey, library, parentRevision, ...renderOptions } = args;
         this.interfaceName = dev ?? "mac0";
         this.address = address;
         this.routes = routes ?? [network.subnet];
@@ -82,7 +90,7 @@ export class HostShim extends pulumi.ComponentResource {
         } catch (e) {
             throw new pulumi.ResourceError(`HostShim ${name}: ${(e as Error).message}`, this);
         }
-        this.command = hostScriptCommand(`${name}-link`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library });
+        this.command = hostScriptCommand(`${name}-link`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library, parentRevision });
         this.stdout = this.command.stdout;
         this.ready = [this.command];
         this.registerOutputs({

@@ -26,6 +26,13 @@ export interface InterVlanRouterArgs extends RenderOptions {
     /** Network name -> its leg's interface name. Defaults to `rtr<k>` by position in `networks`. */
     legs?: Record<string, string>;
     /**
+     * Network name -> the revision of its parent on `host` when that parent can be replaced
+     * (`VlanInterface.revision`): the leg's command carries it in its triggers, so a replaced VLAN
+     * interface replaces the leg (deleted before the interface, made again after). Defaults to none
+     * for every network (NIC parents).
+     */
+    parentRevisions?: Record<string, pulumi.Input<string>>;
+    /**
      * The private key the controller logs in with. Required. Wrapped in `pulumi.secret`: it is
      * never part of a script, a log line or plain state.
      */
@@ -60,7 +67,7 @@ export class InterVlanRouter extends pulumi.ComponentResource {
 
     constructor(name: string, args: InterVlanRouterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:InterVlanRouter", name, {}, opts);
-        const { host, networks, allow, legs, privateKey, library, ...renderOptions } = args;
+        const { host, networks, allow, legs, parentRevisions, privateKey, library, ...renderOptions } = args;
         this.host = host.name;
         this.legs = Object.fromEntries(networks.map((n, k) => [n.name, legs?.[n.name] ?? `rtr${k}`]));
         const pairs: RoutedPair[] = [];
@@ -79,6 +86,7 @@ export class InterVlanRouter extends pulumi.ComponentResource {
                 parent: this,
                 dependsOn: opts?.dependsOn,
                 library,
+                parentRevision: parentRevisions?.[n.name],
             });
         }
         this.forwarding = hostScriptCommand(`${name}-forwarding`, host, privateKey, this.scripts.forwarding, {

@@ -23,6 +23,8 @@ import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
 
 const PREFIX = "mvlrt-";
 const NAME = `${PREFIX}${process.pid}`;
+/** The settings the shims and the router change that no snapshot holds: arp_ignore of the VLAN interfaces, ip_forward. */
+const SYSCTLS = "cat /proc/sys/net/ipv4/conf/ens33.10/arp_ignore /proc/sys/net/ipv4/conf/ens33.20/arp_ignore /proc/sys/net/ipv4/conf/ens33.30/arp_ignore /proc/sys/net/ipv4/ip_forward";
 const SNAPSHOT_DIRS = ["/etc/sysconfig/network-scripts", "/etc/modules-load.d", "/etc/systemd/system"];
 
 function log(line: string): void {
@@ -84,6 +86,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
     let lab: LabHosts | undefined;
     let stack: LoadedStack;
     let s0: LabSnapshot;
+    const sysctls0: Record<string, string> = {};
     let destroyed = false;
 
     before(async function () {
@@ -101,6 +104,8 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         assert.deepEqual(topo.errors, []);
         lab = await hostsUp(topo.topology as NonNullable<typeof topo.topology>, { log });
         s0 = await snapshotLab(lab, { dirs: SNAPSHOT_DIRS });
+        for (const h of ["docker01", "docker02"]) sysctls0[h] = (await sh(lab, h, SYSCTLS)).stdout;
+        log(`sysctls before: ${JSON.stringify(sysctls0)}`);
     });
 
     after(async function () {
@@ -112,21 +117,24 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         await downLab(NAME, log);
     });
 
-    it("without shims: a host cannot ping its own container even with a route to it on the VLAN, while the other host's container answers", async function () {
+    it("without shims: a host cannot ping its own container even with an address and a route on the VLAN, while the other host's container answers", async function () {
         this.timeout(600_000);
         const l = lab as LabHosts;
         const o = await applyOnLab(l, withoutRouting(stack), { log: (x) => log(`up plain: ${x}`) });
         console.log(`      time: pulumi up without shims and router: ${o.seconds.toFixed(1)} s`);
         assertApplied(o, "pulumi up without shims and router");
-        // a route to mac_net10 through docker02's own VLAN interface: the frames leave on ens33.10
-        // and the parent never hands them to its own macvlan children
-        const add = await sh(l, "docker02", "ip route add 172.16.10.0/24 dev ens33.10");
+        // docker02 gets an address of mac_net10 on its own VLAN interface (its shim's address, which
+        // the plan reserves, so no container has it) and a route to the subnet through it: the frames
+        // leave on ens33.10 and docker01's bbox10 answers on the segment (it has no router to answer
+        // an address of another subnet through), but the parent never hands them to its own
+        // macvlan children, so docker02's bbox10 never sees them
+        const add = await sh(l, "docker02", "ip addr add 172.16.10.3/32 dev ens33.10 && ip route add 172.16.10.0/24 dev ens33.10 src 172.16.10.3");
         assert.equal(add.code, 0, add.stderr);
         try {
             assert.equal(await pings(l, "docker02", undefined, "172.16.10.11"), false, "docker02 reached its own bbox10 without a shim");
             assert.equal(await pings(l, "docker02", undefined, "172.16.10.10"), true, "docker02 did not reach docker01's bbox10 on the same VLAN");
         } finally {
-            await sh(l, "docker02", "ip route del 172.16.10.0/24 dev ens33.10");
+            await sh(l, "docker02", "ip route del 172.16.10.0/24 dev ens33.10; ip addr del 172.16.10.3/32 dev ens33.10");
         }
     });
 
@@ -167,6 +175,15 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         assert.match(fwd.stdout, /^1\n/);
         assert.match(fwd.stdout, /-A MACVLAN-LAB-ROUTER -s 172\.16\.10\.0\/24 -d 172\.16\.20\.0\/24 -j ACCEPT/);
         assert.match(fwd.stdout, /rtr0@ens33\.10:.*\n.*\n\s*macvlan mode bridge/);
+        // only the leg answers ARP for the gateway: docker02's bbox10 holds rtr0's MAC for 172.16.10.1,
+        // not that of docker01's VLAN interface (which would answer too at arp_ignore=0)
+        const macs = await sh(l, "docker01", "cat /sys/class/net/rtr0/address /sys/class/net/ens33.10/address /proc/sys/net/ipv4/conf/ens33.10/arp_ignore");
+        const [rtr0, ens, arpIgnore] = macs.stdout.trim().split("\n");
+        assert.equal(arpIgnore, "1", "ens33.10 on the router host answers ARP for every address of the host");
+        assert.equal(await pings(l, "docker02", "bbox10", "172.16.10.1"), true, "docker02/bbox10 -> its gateway on docker01");
+        const neigh = await sh(l, "docker02", "docker exec bbox10 cat /proc/net/arp");
+        const gw = neigh.stdout.split("\n").find((x) => x.startsWith("172.16.10.1 "));
+        assert.ok(gw?.includes(rtr0) && !gw.includes(ens), `docker02/bbox10's ARP entry for its gateway is not rtr0's ${rtr0}:\n${neigh.stdout}`);
         const unit = await sh(l, "docker02", "cat /etc/systemd/system/macvlan-lab-mac2.service; ls /etc/systemd/system/multi-user.target.wants/");
         assert.match(unit.stdout, /ExecStart=\S+ link add link ens33\.30 name mac2 type macvlan mode bridge/);
         assert.match(unit.stdout, /macvlan-lab-mac2\.service/);
@@ -182,5 +199,8 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         assert.deepEqual(diff, [], `the hosts differ after destroy:\n  ${diff.join("\n  ")}`);
         const fwd = await sh(l, "docker01", "iptables -S | grep -c MACVLAN-LAB || true");
         assert.equal(fwd.stdout.trim(), "0");
+        for (const h of ["docker01", "docker02"]) {
+            assert.equal((await sh(l, h, SYSCTLS)).stdout, sysctls0[h], `${h}: arp_ignore of the VLAN interfaces or ip_forward not as before the first pulumi up`);
+        }
     });
 });

@@ -6,6 +6,7 @@
  */
 import * as assert from "assert";
 import * as path from "path";
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, promiseOf, settle } from "../helpers/mocks";
 import { loadStackConfig } from "../../lab/stackFile";
@@ -81,6 +82,25 @@ describe("program: multi-vlan-routed stack (host shims, inter-VLAN router)", fun
         }
     });
 
+    it("carries the VLAN interface's revision in the triggers of every shim and leg on it, so a replaced VLAN interface replaces them", () => {
+        const revisionOf = (triggers: unknown): string => createHash("sha256").update(JSON.stringify(triggers)).digest("hex").slice(0, 16);
+        const cases: Array<[string, string]> = [
+            ["lab-docker01-shim-mac_net10-link", "lab-docker01-ens33.10-config"],
+            ["lab-docker02-shim-mac_net30-link", "lab-docker02-ens33.30-config"],
+            ["lab-router-mac_net20-leg", "lab-docker01-ens33.20-config"],
+            ["lab-router-mac_net30-leg", "lab-docker01-ens33.30-config"],
+        ];
+        for (const [link, vlan] of cases) {
+            const triggers = state.byName(link).inputs.triggers as string[];
+            assert.strictEqual(triggers.length, 3, link);
+            assert.strictEqual(triggers[1], link.includes("docker02") ? "192.168.1.13:22" : "192.168.1.11:22");
+            assert.strictEqual(triggers[2], revisionOf(state.byName(vlan).inputs.triggers), `${link} carries the revision of ${vlan}`);
+            assert.strictEqual(state.byName(link).deleteBeforeReplace, true);
+        }
+        // the forwarding acts on no link: only its script and endpoint
+        assert.strictEqual((state.byName("lab-router-forwarding").inputs.triggers as string[]).length, 2);
+    });
+
     it("reserves every shim address as an aux address on every host's network", () => {
         for (const h of ["docker01", "docker02"]) {
             const ipam = state.byName(`lab-mac_net10-${h}`).inputs.ipamConfigs as Array<Record<string, unknown>>;
@@ -142,6 +162,8 @@ describe("program: HostShim and InterVlanRouter on their own, with their default
         assert.deepStrictEqual(router.legs, { a: "rtr0", b: "rtr1" });
         assert.deepStrictEqual(router.allow, [["a", "b"]]);
         assert.ok(state.byName("h1-router-b-leg").inputs.create !== undefined);
+        // NIC parents: no revision to carry
+        assert.strictEqual((state.byName("h1-shim-link").inputs.triggers as string[]).length, 2);
         assert.throws(
             () => new c.HostShim("bad", { host, network: { ...net("p", 3), mode: "private" as never }, address: "10.9.3.2", privateKey: "key", library }),
             /HostShim bad: host h1, shim of h1 on p: p is macvlan mode private; a host link reaches the containers only in mode bridge/,

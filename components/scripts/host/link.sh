@@ -6,11 +6,15 @@
 # ip whatever the backend left undone. It only ever manages a link it created: a link of that name
 # that macvlan-lab did not make is an error, and delete removes the link (its address and routes go
 # with it) and the backend's config, leaving the host as before.
-# ARP: the link answers ARP only for its own addresses (arp_ignore=1), so the host's other links on
-# the same segment do not answer for it (the setting goes with the link).
+# ARP: the link answers ARP only for its own addresses (arp_ignore=1, the setting goes with the
+# link), and so does its parent (a VLAN interface or NIC left at arp_ignore=0 answers for every
+# address of the host, the gateway of a router leg included, with its own MAC: the neighbours then
+# send to the parent, where rp_filter drops what the route back says belongs to the leg). The
+# parent's setting from before is kept in $state/arp-<parent>.state and put back when the last of
+# our links on it is deleted.
 # Inputs: $host, $dev, $parent, $kind, $mode, $address (CIDR), $ip (its address), $routes (CIDRs,
 # space-separated, may be empty), $role (for people), $state_dir, $state (and what the backend reads).
-# State: $state/link-<dev>.state.
+# State: $state/link-<dev>.state, $state/arp-<parent>.state (the parent's arp_ignore before).
 # shellcheck disable=SC2154 # the thin script assigns the inputs
 
 # link_kind_of DEV: "<kind> <mode>" of a macvlan or ipvlan link, empty for another kind
@@ -20,7 +24,16 @@ link_kind_of() {
 # route_of PREFIX: the main table's route to exactly PREFIX, if any
 route_of() { ip -4 route show exact "$1" 2>/dev/null | sed -n '1p'; }
 route_ok() { case " $(route_of "$1") " in *" dev $dev "*) return 0 ;; esac; return 1; }
-arp_file() { printf '/proc/sys/net/ipv4/conf/%s/arp_ignore' "$dev"; }
+arp_file() { printf '/proc/sys/net/ipv4/conf/%s/arp_ignore' "${1:-$dev}"; }
+# other_links_on_parent: the links of ours (a state file) other than $dev that sit on $parent now
+other_links_on_parent() {
+	for f in "$state"/link-*.state; do
+		[ -e "$f" ] || continue
+		o=${f#"$state"/link-}
+		o=${o%.state}
+		if [ "$o" != "$dev" ] && [ "$(parent_of "$o")" = "$parent" ]; then printf '%s\n' "$o"; fi
+	done
+}
 
 link_create() {
 	need_root "creating $dev"
@@ -54,6 +67,12 @@ link_create() {
 		echo 1 >"$(arp_file)"
 		did "$dev answers ARP only for its own address (arp_ignore=1)"
 	fi
+	if [ -w "$(arp_file "$parent")" ] && [ "$(cat "$(arp_file "$parent")")" = 0 ]; then
+		if [ ! -e "$state/arp-$parent.state" ]; then record "$state/arp-$parent.state" "arp_ignore=0"; fi
+		undo "echo 0 >$(q "$(arp_file "$parent")")"
+		echo 1 >"$(arp_file "$parent")"
+		did "$parent answers ARP only for its own addresses (arp_ignore=1, was 0), so $ip is answered by $dev alone"
+	fi
 	if ! has_addr "$dev" "$address"; then
 		undo "ip addr del $(q "$address") dev $(q "$dev") 2>/dev/null || true"
 		ip addr replace "$address" dev "$dev"
@@ -86,6 +105,14 @@ link_delete() {
 		ip link delete dev "$dev"
 		did "removed $dev ($role; its address and routes went with it)"
 	fi
+	if [ -e "$state/arp-$parent.state" ] && [ -z "$(other_links_on_parent)" ]; then
+		before=$(state_get "$state/arp-$parent.state" arp_ignore)
+		if [ -w "$(arp_file "$parent")" ] && [ "$(cat "$(arp_file "$parent")")" != "$before" ]; then
+			echo "$before" >"$(arp_file "$parent")"
+			did "$parent answers ARP as before create (arp_ignore=$before)"
+		fi
+		forget "$state/arp-$parent.state"
+	fi
 	forget "$state/link-$dev.state"
 	state_done
 	report "$dev ($role) is gone, the host is as before create" "$dev ($role) was already gone"
@@ -100,6 +127,7 @@ link_check() {
 		fi
 		if ! has_addr "$dev" "$address"; then drift "$dev does not have $address (it has: $(addrs_of "$dev"))"; fi
 		if ! has_flag "$dev" UP; then drift "$dev is down"; fi
+		if [ -r "$(arp_file "$parent")" ] && [ "$(cat "$(arp_file "$parent")")" = 0 ]; then drift "$parent answers ARP for $ip too (arp_ignore=0)"; fi
 		for r in $routes; do
 			if ! route_ok "$r"; then drift "$r is not routed through $dev (the route is: $(route_of "$r"))"; fi
 		done

@@ -267,6 +267,7 @@ Type=oneshot
 RemainAfterExit=yes
 ExecStart=$ip_cmd link add link $parent name $dev type $kind mode $mode
 ExecStart=-/bin/sh -c 'echo 1 >/proc/sys/net/ipv4/conf/$dev/arp_ignore'
+ExecStart=-/bin/sh -c 'echo 1 >/proc/sys/net/ipv4/conf/$parent/arp_ignore'
 ExecStart=$ip_cmd addr replace $address dev $dev
 ExecStart=$ip_cmd link set dev $dev up
 EOT
