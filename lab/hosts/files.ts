@@ -8,7 +8,7 @@ import * as path from "path";
 import { DEFAULT_EMULATION_MARKER, DEFAULT_STATE_DIR } from "../../components/contracts";
 import { runOk } from "./proc";
 import { HOST_ENV, HostState, LabState, forEachHost } from "./state";
-import { initialDaemonJson, renderEtcHosts, renderKnownHosts, renderSshConfig, renderSshdConfig } from "./topology";
+import { initialDaemonJson, renderEtcHosts, renderKnownHosts, renderNicIfcfg, renderSshConfig, renderSshdConfig } from "./topology";
 
 export async function generateKeys(state: LabState, log: (l: string) => void): Promise<void> {
     await runOk(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `macvlan-lab@${state.name}`, "-f", state.privateKeyPath]);
@@ -47,7 +47,7 @@ function prepareHostFiles(state: LabState, h: HostState, authorizedKey: string):
         if (f.startsWith("ssh_host_")) fs.rmSync(path.join(etcSsh, f)); // the real machine's host keys stay its own
     }
     fs.writeFileSync(path.join(etcSsh, "sshd_config"), renderSshdConfig(h));
-    mk("etc/sysconfig/network-scripts");
+    fs.writeFileSync(path.join(mk("etc/sysconfig/network-scripts"), `ifcfg-${h.nic}`), renderNicIfcfg(h), { mode: 0o644 });
     copyOf("/etc/NetworkManager", "etc/NetworkManager");
     copyOf("/etc/modules-load.d", "etc/modules-load.d");
     writeRootHome(mk("root", 0o700), `host ${h.name}`);

@@ -8,8 +8,9 @@
 # that holds the mount and UTS namespaces, so `nsenter -t <keeper pid> -m -u -n` enters it later.
 #
 # Nothing here changes the real machine: every mount is made in this mount namespace and none
-# propagates back; /etc, /root (and /var/lib for hosts) get copy-on-write overlays whose upper
-# layers live in DIR, and the per-host directories of DIR/fs are bind-mounted over them. /root is
+# propagates back; /etc, /root (and /var/lib and /usr/sbin for hosts) get copy-on-write overlays
+# whose upper layers live in DIR (/usr/sbin: what the program writes to /sbin on a host, such as
+# initscripts' /sbin/ifup-local hook, stays in the host), and the per-host directories of DIR/fs are bind-mounted over them. /root is
 # not the real one at all: a fresh home (DIR/fs/root: .ssh, a minimal .bashrc and .profile), so no
 # login shell in the lab runs the real machine's shell start-up files (pyenv, cargo, ...).
 #
@@ -36,8 +37,9 @@ umount -l /sys
 mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 mount --move "$dir/mnt/cgroup" /sys/fs/cgroup
 
-# 3. Copy-on-write views of the directories that hold mount points missing on the real machine.
-overlays="/etc /var/lib"
+# 3. Copy-on-write views of the directories that hold mount points missing on the real machine,
+#    and of /usr/sbin (/sbin on Debian 12), where hosts get files of their own.
+overlays="/etc /var/lib /usr/sbin"
 $controller && overlays="/etc"
 for d in $overlays; do
   o="$dir/overlay${d//\//_}"

@@ -248,6 +248,26 @@ export function switchPort(index: number, vlan?: number): string {
 /** The alias set on an emulated VLAN link, so nobody mistakes it for an 802.1Q device (the contract with the host scripts). */
 export const emulatedVlanAlias = emulatedVlanLinkAlias;
 
+/**
+ * The host NIC's own initscripts file, `/etc/sysconfig/network-scripts/ifcfg-<nic>`, as a CentOS 7
+ * install writes it for a static address (the tutorial's first step edits this file to add
+ * `PROMISC=yes`). Every lab host has one, so the ifcfg backend meets the file it meets on the
+ * tutorial's hosts. No GATEWAY: the lab has no route out.
+ */
+export function renderNicIfcfg(h: Pick<LabHostSpec, "nic" | "address" | "prefixLength">): string {
+    return [
+        "TYPE=Ethernet",
+        "BOOTPROTO=static",
+        "DEFROUTE=no",
+        `NAME=${h.nic}`,
+        `DEVICE=${h.nic}`,
+        "ONBOOT=yes",
+        `IPADDR=${h.address}`,
+        `PREFIX=${h.prefixLength}`,
+        "",
+    ].join("\n");
+}
+
 /** `sshd_config` of one host: its address and port only, key authentication only, root by key. */
 export function renderSshdConfig(h: Pick<LabHostSpec, "name" | "address" | "sshPort">): string {
     return [

@@ -406,6 +406,24 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         }
     });
 
+    it("keeps ens33 promiscuous across a reboot: the flag cleared, initscripts' boot path (ifup-post runs /sbin/ifup-local) sets it again; the hook stays in the host", async function () {
+        this.timeout(60_000);
+        const l = lab as LabHosts;
+        assert.ok(!fs.existsSync("/usr/sbin/ifup-local"), "the lab wrote /sbin/ifup-local on the machine itself");
+        for (const h of ["docker01", "docker02"]) {
+            const promisc = async () => (await l.exec(h, ["ip", "-o", "link", "show", "dev", "ens33"])).stdout.includes("PROMISC");
+            const off = await l.exec(h, ["ip", "link", "set", "dev", "ens33", "promisc", "off"]);
+            assert.equal(off.code, 0, off.stderr);
+            assert.equal(await promisc(), false, `${h}: the kernel forgot the flag`);
+            // what initscripts' ifup-post does for every interface ifup brings up at boot
+            for (const dev of ["lo", "ens33", "ens33.10", "ens33.20"]) {
+                const r = await l.exec(h, ["sh", "-c", 'if [ -x /sbin/ifup-local ]; then /sbin/ifup-local "$1"; fi', "ifup-post", dev]);
+                assert.equal(r.code, 0, `${h} ifup-local ${dev}: ${r.stderr}`);
+            }
+            assert.equal(await promisc(), true, `${h}: the boot path made ens33 promiscuous again`);
+        }
+    });
+
     it("says VLANs are emulated: the host networking commands print EMULATED lines on both hosts in pulumi's output", () => {
         assert.equal((lab as LabHosts).vlanMode, "emulated");
         for (const h of ["docker01", "docker02"]) {
@@ -496,6 +514,10 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         // the delete scripts ran on the hosts (they print what they put back)
         assert.match(d?.stdout ?? "", /command:remote:Command lab-docker01-parent-promisc deleted .*ens33 is as before create/);
         noDiff(s0, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after pulumi destroy");
+        for (const h of ["docker01", "docker02"]) {
+            const hook = await (lab as LabHosts).exec(h, ["sh", "-c", "ls /sbin/ifup-local 2>&1"]);
+            assert.notEqual(hook.code, 0, `${h}: the ifup-local hook outlived the destroy: ${hook.stdout}`);
+        }
         const { pulumi } = await labEngine(lab as LabHosts, stack.stack);
         const exported = await pulumi(["stack", "export"]);
         assertApplied(exported, "pulumi stack export");

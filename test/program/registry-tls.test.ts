@@ -95,7 +95,6 @@ describe("program: registry.security tls with users", function () {
             assert.strictEqual(scriptVar(ca.inputs.create, "certs_dir"), "/etc/docker/certs.d");
             assert.ok(ca.dependencies.includes(s.byName(`lab-${hst}-trust-daemon-json`).urn), `${hst}: the CA trust runs after the daemon.json step (one state directory)`);
             assert.match(ca.inputs.triggers[0], /^sha256:/);
-            assert.strictEqual(ca.inputs.triggers[0] === s.byName(`lab-${hst}-trust-ca`).inputs.triggers[0], true);
             const dj = s.byName(`lab-${hst}-trust-daemon-json`).inputs.create as string;
             assert.strictEqual(scriptVar(dj, "content"), "", "daemon.json stays as it is");
             assert.strictEqual(scriptVar(dj, "security"), "tls");
@@ -194,5 +193,31 @@ describe("program: rotation (the certificate command reports another CA and cert
         const label = (r: typeof a) => (r.state.byName("lab-registry-container").inputs.labels as Array<{ label: string; value: string }>).find((l) => l.label === "dev.macvlan-lab.registry-certificate")?.value;
         assert.strictEqual(label(b), sha256Hex(cert2));
         assert.notStrictEqual(label(a), label(b), "a new certificate replaces the registry container (a label change replaces a container)");
+    });
+});
+
+describe("program: registry.security tls without users", function () {
+    this.timeout(120_000);
+    it("declares the registry without htpasswd, and warns that anyone who reaches the port can push (with users: no warning)", async () => {
+        const warned: string[] = [];
+        const original = console.warn;
+        console.warn = (...a: unknown[]) => void warned.push(a.map(String).join(" "));
+        try {
+            const r = await run(tlsConfig({ users: [] }), ["macvlan-lab:sshPrivateKey"]);
+            assert.strictEqual(r.error, undefined, r.error?.message);
+            assert.strictEqual(r.state.resources.filter((x) => x.name === "lab-registry-tls-htpasswd").length, 0);
+            for (const hst of ["docker01", "docker02"]) {
+                assert.deepStrictEqual(JSON.parse(r.state.byName(`lab-${hst}-docker`).inputs.registryAuth), [{ address: EP, authDisabled: true }]);
+            }
+            assert.ok(
+                warned.some((w) => w.includes(`registry ${EP}: security tls without users: the registry asks for no login, so anyone who reaches the port can push`)),
+                `no warning in: ${warned.join(" | ")}`,
+            );
+            warned.length = 0;
+            await run(tlsConfig());
+            assert.ok(!warned.some((w) => w.includes("without users")), "a warning with users");
+        } finally {
+            console.warn = original;
+        }
     });
 });

@@ -5,6 +5,7 @@
 import { strict as assert } from "assert";
 import { twoHostTopology } from "../helpers/labTopology";
 import { LabTopology, controllerAddressOf, namespaceNames, renderKnownHosts, renderSshConfig, renderSshdConfig, validateTopology } from "../../lab/hosts";
+import { renderNicIfcfg } from "../../lab/hosts/topology";
 
 /** Per test process, so that two runs at once on one machine do not tear down each other's lab. */
 const LAB_PREFIX = "mvlht-";
@@ -142,6 +143,13 @@ describe("lab: hosts topology (pure)", () => {
                 "    ServerAliveInterval 15",
                 "",
             ].join("\n"),
+        );
+    });
+
+    it("gives each host the NIC's ifcfg file a CentOS 7 install writes for a static address (no gateway: no route out)", () => {
+        assert.strictEqual(
+            renderNicIfcfg({ nic: "ens33", address: "192.168.1.11", prefixLength: 24 }),
+            ["TYPE=Ethernet", "BOOTPROTO=static", "DEFROUTE=no", "NAME=ens33", "DEVICE=ens33", "ONBOOT=yes", "IPADDR=192.168.1.11", "PREFIX=24", ""].join("\n"),
         );
     });
 });
