@@ -20,7 +20,7 @@ import { renderHostShim } from "../../components/host/routing";
 import { HostScripts } from "../../components/host/render";
 import { LabSpec, NetworkSpec } from "../../components/spec/types";
 import { VmLab } from "./harness";
-import { countByVlan, echoes, Frame, framesFrom, framesOf, readPcap } from "./pcap";
+import { countByVlan, echoes, Frame, framesFor, framesFrom, framesOf, readPcap } from "./pcap";
 
 export interface NetworkCase {
     /** The test's title. */
@@ -211,7 +211,13 @@ export async function runNetworkCase(lab: VmLab, spec: LabSpec, c: NetworkCase, 
             if (c.reach === "l2") await vm.ok(shellJoin(["ip", "-n", from.netns, "route", "del", `${to.ip}/32`, "dev", "eth0"]));
             assert.notStrictEqual(r.status, 0, `${pair.from} reached ${pair.to} (${to.ip}) across VLANs:\n${r.stdout}`);
             const seen = framesSince(lab, mark);
-            const asked = framesOf(seen, to.ip);
+            // the probe's frames: those asking for the target (its own chatter on its VLAN, say
+            // a neighbour check left from an earlier probe, is not the probe's); and no answer to
+            // the sender from the target, by ARP or IPv4
+            const asked = framesFor(seen, to.ip);
+            const sender0 = c.reach === "l2" ? from.ip : vlanAddress(spec, from.host, from.vlan);
+            const answered = framesFrom(seen, to.ip).filter((f) => f.arp?.targetIp === sender0 || f.ipv4?.dst === sender0 || f.ipv4?.dst === from.ip);
+            assert.deepStrictEqual(answered, [], `${to.ip} answered ${sender0} across VLANs`);
             assert.ok(asked.length >= 1, `no frame for ${to.ip} on the trunk: the probe proved nothing`);
             assert.deepStrictEqual(countByVlan(asked), { [String(from.vlan)]: asked.length }, `frames for ${to.ip}: ${describeCounts(asked)}`);
             const sender = c.reach === "l2" ? from.ip : vlanAddress(spec, from.host, from.vlan);

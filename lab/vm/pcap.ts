@@ -107,6 +107,11 @@ export function framesOf(frames: readonly Frame[], ip: string): Frame[] {
     return frames.filter((f) => f.ipv4?.src === ip || f.ipv4?.dst === ip || f.arp?.senderIp === ip || f.arp?.targetIp === ip);
 }
 
+/** Frames addressed to `ip` or asking for it: IPv4 destination or ARP target. */
+export function framesFor(frames: readonly Frame[], ip: string): Frame[] {
+    return frames.filter((f) => f.ipv4?.dst === ip || f.arp?.targetIp === ip);
+}
+
 /** Frames sent from `ip`: IPv4 source or ARP sender. */
 export function framesFrom(frames: readonly Frame[], ip: string): Frame[] {
     return frames.filter((f) => f.ipv4?.src === ip || f.arp?.senderIp === ip);

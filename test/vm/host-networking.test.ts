@@ -290,9 +290,19 @@ describe("vm: host networking on a real kernel under qemu (802.1Q, tagged frames
                     if (backend === "ifcfg") assert.match(all, /STAND-IN ifdown \(not network-scripts\)/);
                     assert.deepStrictEqual(await lab.snapshot(h.name), asAfterDelete(start.get(h.name)!), `${h.name} is not as it was before create`);
                 }
+                // a second delete, as a second `pulumi destroy` of the same commands would run it: the
+                // library's install first (every script sources it), then the deletes in reverse
+                await Promise.all(
+                    spec.hosts.map(async (h) => {
+                        const lib = steps.get(h.name)![0];
+                        succeeded(await lab!.runScript(h.name, lib.scripts.create, lib.stdin), `${h.name}: ${lib.what} create again`);
+                    }),
+                );
                 const again = await runAll("delete", "reverse");
                 for (const h of spec.hosts) {
-                    for (const r of again.get(h.name)!) assert.match(lastLine(r), /^nothing changed: /, r.stdout);
+                    const rs = again.get(h.name)!;
+                    for (const r of rs.slice(0, -1)) assert.match(lastLine(r), /^nothing changed: /, r.stdout);
+                    assert.match(lastLine(rs[rs.length - 1]), /^changed: removed the shell library /);
                     assert.deepStrictEqual(await lab.snapshot(h.name), asAfterDelete(start.get(h.name)!));
                 }
             });
