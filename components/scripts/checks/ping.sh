@@ -39,7 +39,7 @@ bounded() {
 	fi
 }
 
-# verdict_of RC OUT: sets $observed and $detail from a ping's exit code and output
+# verdict_of RC OUT WHAT: sets $observed and $detail from a ping's exit code and output (WHAT ran it)
 verdict_of() {
 	last=$(printf '%s\n' "$2" | sed -n '$p')
 	case $1 in
@@ -62,7 +62,7 @@ verdict_of() {
 		;;
 	*)
 		observed=error
-		detail="ping exited with $1: $last"
+		detail="$3 exited with $1: $last"
 		;;
 	esac
 }
@@ -82,7 +82,7 @@ check() {
 		if command -v ping >/dev/null 2>&1; then set -- "$@" ping; else set -- "$@" busybox ping; fi
 		shift 7
 		out=$(bounded "$@" -c "$count" -A -w "$deadline" "$ip_of_case" 2>&1)
-		verdict_of $? "$out"
+		verdict_of $? "$out" ping
 		set -- "$case_1" "$case_2" "$case_3" "$case_4" "$ip_of_case" "$case_6" "$case_7"
 	elif ! running=$(docker_cmd inspect --format '{{.State.Running}}' "$2" 2>&1); then
 		observed=error
@@ -92,31 +92,7 @@ check() {
 		detail="container $2 is not running"
 	else
 		out=$(docker_bounded exec "$2" ping -c "$count" -A -w "$deadline" "$5" 2>&1)
-		rc=$?
-		last=$(printf '%s\n' "$out" | sed -n '$p')
-		case $rc in
-		0) observed=reachable ;;
-		1)
-			case $out in
-			*"Error response from daemon"*)
-				observed=error
-				detail="docker exec failed: $last"
-				;;
-			*)
-				observed=unreachable
-				detail="$last"
-				;;
-			esac
-			;;
-		124)
-			observed=error
-			detail="no result within $limit s"
-			;;
-		*)
-			observed=error
-			detail="docker exec ... ping exited with $rc: $last"
-			;;
-		esac
+		verdict_of $? "$out" "docker exec ... ping"
 	fi
 	printf 'CHECK\t%s\t%s/%s\t%s\t%s\t%s\t%s\n' "$src" "$3" "$4" "$6" "$7" "$observed" "$5"
 	if [ "$observed" = "$7" ]; then
