@@ -213,7 +213,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         const l = lab as LabHosts;
         const d = await destroyOnLab(l, { log: (x) => log(`destroy: ${x}`) });
         destroyed = true;
-        assert.ok(d !== undefined && d.code === 0, `pulumi destroy failed: ${d?.stderr}`);
+        assert.ok(d !== undefined && d.code === 0, `pulumi destroy failed: ${(d?.stdout ?? "").slice(-4000)}${d?.stderr ?? ""}`);
         const diff = diffSnapshots(s0, await snapshotLab(l, { dirs: SNAPSHOT_DIRS }));
         assert.deepEqual(diff, [], `the hosts differ after destroy:\n  ${diff.join("\n  ")}`);
         const fwd = await sh(l, "docker01", "iptables -S | grep -c MACVLAN-LAB || true");
