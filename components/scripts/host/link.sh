@@ -116,6 +116,9 @@ link_delete() {
 		note "nothing changed: no record of $dev in $state (create never ran here, or delete already did)"
 		exit 0
 	fi
+	# one change at a time in $state: a shim and a router leg on one parent are deleted at once, and
+	# only the last of them may put the parent's ARP setting back and forget its record
+	take_lock
 	backend_link_unpersist
 	if link_exists "$dev"; then
 		ip link delete dev "$dev"
@@ -130,7 +133,7 @@ link_delete() {
 		forget "$state/arp-$parent.state"
 	fi
 	forget "$state/link-$dev.state"
-	state_done
+	release_lock
 	report "$dev ($role) is gone, the host is as before create" "$dev ($role) was already gone"
 }
 
