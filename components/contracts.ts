@@ -4,6 +4,14 @@
  */
 import { SAFE_ABSOLUTE_PATH } from "./spec/names";
 
+/** The config namespace of the program (the project name): every key of a stack is `macvlan-lab:<key>`. */
+export const CONFIG_NAMESPACE = "macvlan-lab";
+
+/** The full name of the program's config key `key`: `macvlan-lab:<key>`. */
+export function configKey(key: string): string {
+    return `${CONFIG_NAMESPACE}:${key}`;
+}
+
 /** A dotted-quad IPv4 address, each part 0 to 255 without leading zeros: `192.168.1.11`. */
 export const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
 

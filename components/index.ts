@@ -17,7 +17,8 @@ export { parseLab, validateLab, loadLab, LabConfigError, RawLabConfig, DEFAULT_C
 export { planLab, auxAddresses, LabPlan, NetworkPlan, FixedAddress } from "./spec/plan";
 export { parseImageReference, ImageReference } from "./spec/names";
 // Reading a stack's config (the program's way in).
-export { readLabConfig, CONFIG_NAMESPACE } from "./spec/config";
+export { readLabConfig } from "./spec/config";
+export { CONFIG_NAMESPACE } from "./contracts";
 // Topology diagrams: spec + plan -> Mermaid / Graphviz DOT text.
 export { topologyMermaid, topologyDot, TopologyOptions } from "./diagram";
 

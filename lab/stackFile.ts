@@ -6,7 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_NAMESPACE, labConfigOf } from "../components/spec/config";
+import { configKey } from "../components/contracts";
+import { labConfigOf } from "../components/spec/config";
 import { RawLabConfig } from "../components/spec/validate";
 
 export const STACKS_DIR = path.join(__dirname, "..", "stacks");
@@ -17,7 +18,7 @@ export function loadStackConfig(stack: string, dir: string = STACKS_DIR): Record
     const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(doc?.config ?? {})) {
-        const full = key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
+        const full = key.includes(":") ? key : configKey(key);
         if (typeof value === "object" && value !== null && "secure" in value) {
             throw new Error(`${file}: ${key} is an encrypted secret; set it at run time instead`);
         }

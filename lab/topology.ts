@@ -5,11 +5,11 @@
  * {@link loadStack} which reads the stack file.
  */
 import { IPv4, IPv4CidrRange, Validator } from "ip-num";
-import { LAB_NAME } from "../components/contracts";
+import { LAB_NAME, configKey } from "../components/contracts";
 import { LabSpec } from "../components/spec/types";
 import { parseLab } from "../components/spec/validate";
 import { planLab } from "../components/spec/plan";
-import { CONFIG_NAMESPACE, configValue } from "../components/spec/config";
+import { configValue } from "../components/spec/config";
 import { LabTopology, validateTopology } from "./hosts/topology";
 import { STACKS_DIR, listStacks, loadStackConfig, rawLabConfig } from "./stackFile";
 
@@ -233,27 +233,30 @@ export interface LabCredentials {
     hostKeys: Record<string, string>;
 }
 
-export const SECRET_KEY = `${CONFIG_NAMESPACE}:sshPrivateKey`;
+export const SECRET_KEY = configKey("sshPrivateKey");
 
 /**
  * The `config:` of the lab's stack file: the stack's config (structured values as YAML values again)
- * with each host's `hostKey` pinned to the lab host's key and `sshKeyFile` / `sshKnownHostsFile` set
- * to the lab's. `sshPrivateKey` is not in it: it is set with `pulumi config set --secret`. Pure.
+ * with each host's `hostKey` pinned to the lab host's key, `sshKeyFile` / `sshKnownHostsFile` set
+ * to the lab's and, when given, `controllerCaDir` (where the program puts a TLS registry's CA for
+ * the engine, lab/pulumi.ts `controllerCaDirOf`). `sshPrivateKey` is not in it: it is set with
+ * `pulumi config set --secret`. Pure.
  */
-export function labStackConfig(stackConfig: Readonly<Record<string, string>>, lab: LabCredentials): Record<string, unknown> {
+export function labStackConfig(stackConfig: Readonly<Record<string, string>>, lab: LabCredentials, controllerCaDir?: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(stackConfig)) {
         if (key === SECRET_KEY) continue;
         out[key] = configValue(text);
     }
-    const hosts = out["macvlan-lab:hosts"];
+    const hosts = out[configKey("hosts")];
     if (!Array.isArray(hosts)) throw new Error("the stack has no hosts list");
-    out["macvlan-lab:hosts"] = hosts.map((h: Record<string, unknown>) => {
+    out[configKey("hosts")] = hosts.map((h: Record<string, unknown>) => {
         const key = lab.hostKeys[String(h.name)];
         if (key === undefined) throw new Error(`the lab has no host key for ${JSON.stringify(h.name)}`);
         return { ...h, hostKey: key };
     });
-    out["macvlan-lab:sshKeyFile"] = lab.privateKeyPath;
-    out["macvlan-lab:sshKnownHostsFile"] = lab.knownHostsPath;
+    out[configKey("sshKeyFile")] = lab.privateKeyPath;
+    out[configKey("sshKnownHostsFile")] = lab.knownHostsPath;
+    if (controllerCaDir !== undefined) out[configKey("controllerCaDir")] = controllerCaDir;
     return out;
 }

@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE } from "../contracts";
 import { LAB_CONFIG_KEYS, looksLikeOurNamespace, PROGRAM_CONFIG_KEYS, RawLabConfig } from "./validate";
-
-/** The config namespace of the program (the project name). */
-export const CONFIG_NAMESPACE = "macvlan-lab";
 
 /**
  * One config value as a program gets it (text): its JSON value (structured config, YAML mappings and

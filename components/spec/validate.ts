@@ -13,7 +13,7 @@
  * again, and a problem shared by several hosts is one message naming them.
  */
 import { IPv4, IPv4CidrRange } from "ip-num";
-import { CONTAINER_REF, IPV4, containerKey, isolationPairProblem, routerAllows } from "../contracts";
+import { CONFIG_NAMESPACE, CONTAINER_REF, IPV4, configKey, containerKey, isolationPairProblem, routerAllows } from "../contracts";
 import {
     ChecksSpec,
     ContainerSpec,
@@ -404,14 +404,14 @@ function checkConfigKeys(r: Reader, raw: RawLabConfig): void {
             if (CONFIG_KEYS.includes(meant) && raw[meant] === undefined) {
                 r.misspelt.add(meant);
             }
-            r.fail(key, `${key} is in the namespace ${quote(ns)}, not macvlan-lab, so the program never reads it; write it as macvlan-lab:${meant}`);
+            r.fail(key, `${key} is in the namespace ${quote(ns)}, not ${CONFIG_NAMESPACE}, so the program never reads it; write it as ${configKey(meant)}`);
             continue;
         }
         const meant = closest(key, CONFIG_KEYS);
         if (meant !== undefined && raw[meant] === undefined) {
             r.misspelt.add(meant);
         }
-        r.fail(key, `${key} is not a config key of macvlan-lab; ${meant === undefined ? "" : `did you mean ${meant}? `}the keys are ${CONFIG_KEYS.join(", ")}`);
+        r.fail(key, `${key} is not a config key of ${CONFIG_NAMESPACE}; ${meant === undefined ? "" : `did you mean ${meant}? `}the keys are ${CONFIG_KEYS.join(", ")}`);
     }
 }
 
