@@ -8,11 +8,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
+import { BUILD_ROOT, REPO_ROOT } from "./paths";
 
-/** The repository root (this file is lab/build.ts). */
-export const REPO_ROOT = path.resolve(__dirname, "..");
-/** `_` never starts a lab name, so this is never a lab's state directory. */
-const BUILD_ROOT = path.join(REPO_ROOT, ".lab", "_build");
 
 /** Every .ts file (not .d.ts, not a test) under `dir`, sorted. */
 export function tsFilesUnder(dir: string): string[] {

@@ -25,7 +25,7 @@ import { ensurePackages } from "./packages";
 import { PROFILES, Profile, applyProfile, isProfile } from "./profiles";
 import { LoadedStack, SECRET_KEY, defaultLabName, labNameProblem, labStackConfig, loadStack, topologyOf } from "./topology";
 import { listStacks } from "./stackFile";
-import { REPO_ROOT } from "./build";
+import { REPO_ROOT } from "./paths";
 import {
     controllerCaDirOf,
     Engine, PulumiRun, PulumiRunOptions, Workspace, ensureEngine, installPlugins, realityLine, runPulumi, selectStack, setSecret,

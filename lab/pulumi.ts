@@ -21,9 +21,9 @@ import { StringDecoder } from "string_decoder";
 import * as yaml from "js-yaml";
 import { installCommandPlugin } from "./providers/command/install";
 import { installDockerPlugin } from "./providers/docker/install";
-import { REPO_ROOT, buildProgram } from "./build";
+import { buildProgram } from "./build";
+import { REPO_ROOT } from "./paths";
 
-export { REPO_ROOT };
 const ENGINE_BUILD = path.join(REPO_ROOT, "lab", "engine", "build.sh");
 
 /** The plugins the program needs, at the versions its npm packages ask for. */
@@ -140,6 +140,16 @@ export function workspaceOf(runDir: string): Workspace {
     };
 }
 
+/** The lab's stack file of `stack` in the workspace's project (written by {@link writeWorkspace}). */
+export function stackFileOf(ws: Workspace, stack: string): string {
+    return path.join(ws.project, `Pulumi.${stack}.yaml`);
+}
+
+/** Whether the workspace's backend holds state (a stack was made: there is something to destroy). */
+export function hasBackendState(ws: Workspace): boolean {
+    return fs.existsSync(path.join(ws.backend, ".pulumi"));
+}
+
 /**
  * Where the program writes a TLS registry's CA for the Docker provider's digest check (the stack's
  * `controllerCaDir`): a directory of the workspace, first in the `SSL_CERT_DIR` pulumi runs with
@@ -212,7 +222,7 @@ export function writeWorkspace(ws: Workspace, stack: string, config: Record<stri
         writeAtomic(ws.passphraseFile, crypto.randomBytes(24).toString("base64url") + "\n", 0o600);
     }
     writeProject(ws);
-    const stackFile = path.join(ws.project, `Pulumi.${stack}.yaml`);
+    const stackFile = stackFileOf(ws, stack);
     const existing = fs.existsSync(stackFile) ? fs.readFileSync(stackFile, "utf8") : undefined;
     writeAtomic(stackFile, labStackYaml(config, existing));
 }

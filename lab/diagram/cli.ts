@@ -9,7 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { REPO_ROOT } from "../build";
+import { REPO_ROOT } from "../paths";
 import { DIAGRAM_DIR, replaceReadmeBlock, stackDiagram } from "./files";
 
 const USAGE = "usage: npm run diagram -- <stack> [--out <dir>] [--readme]";

@@ -6,7 +6,7 @@
 import * as path from "path";
 import { topologyDot, topologyMermaid } from "../../components/diagram";
 import { planLab } from "../../components/spec/plan";
-import { REPO_ROOT } from "../build";
+import { REPO_ROOT } from "../paths";
 import { loadStack } from "../topology";
 import { dotToSvg } from "./svg";
 

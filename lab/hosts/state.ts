@@ -1,13 +1,11 @@
 /**
  * The lab's saved state (`<stateDir>/state.json`: what hostsDown and attachLab read) and what every
  * part of lab/hosts shares: the environment of commands run as a host, the controller's keeper
- * label, where state and cgroups live, and running a step on every host at once.
+ * label, where cgroups live, and running a step on every host at once.
  */
 import * as fs from "fs";
 import * as path from "path";
 import type { LabTopology } from "./topology";
-
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 /** The saved state's file in the state directory. */
 export const STATE_FILE = "state.json";
@@ -27,11 +25,6 @@ export const HOST_ENV: NodeJS.ProcessEnv = {
     SHELL: "/bin/bash",
     LANG: "C.UTF-8",
 };
-
-/** The default state directory of lab `name`: `<repo>/.lab/<name>` (gitignored). */
-export function defaultStateDir(name: string): string {
-    return path.join(REPO_ROOT, ".lab", name);
-}
 
 /** The cgroup (in every v1 hierarchy) under which a host's dockerd puts its containers. */
 export function containerCgroupParent(lab: string, host: string): string {

@@ -228,6 +228,15 @@ export function namespaceNames(name: string, hostNames: readonly string[]): Name
     };
 }
 
+/**
+ * The lab a namespace belongs to (`<lab>_switch`, `<lab>_controller`, `<lab>_host_<host>`), or
+ * undefined for a namespace no lab made. Pure.
+ */
+export function labOfNamespace(netns: string): string | undefined {
+    const m = new RegExp(`^(${LAB_NAME.source.slice(1, -1)})_(switch|controller|host_.+)$`).exec(netns);
+    return m?.[1];
+}
+
 /** The host name of a host namespace of lab `name`, or undefined for other names. */
 export function hostOfNamespace(name: string, netns: string): string | undefined {
     const p = `${namespacePrefix(name)}host_`;

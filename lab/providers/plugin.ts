@@ -7,7 +7,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { REPO_ROOT, transpileTree, tsFilesUnder } from "../build";
+import { transpileTree, tsFilesUnder } from "../build";
+import { REPO_ROOT } from "../paths";
 
 /** A stand-in plugin: which folder of lab/providers, and the plugin it stands in for. */
 export interface StandIn {

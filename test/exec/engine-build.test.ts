@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO_ROOT } from "../../lab/pulumi";
+import { REPO_ROOT } from "../../lab/paths";
 
 const BUILD = path.join(REPO_ROOT, "lab", "engine", "build.sh");
 

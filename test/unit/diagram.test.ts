@@ -18,7 +18,7 @@ import { listStacks } from "../../lab/stackFile";
 import { loadStack } from "../../lab/topology";
 import { dotToSvg } from "../../lab/diagram/svg";
 import { DIAGRAM_DIR, currentReadmeBlock, readmeBlock, stackDiagram } from "../../lab/diagram/files";
-import { REPO_ROOT } from "../../lab/build";
+import { REPO_ROOT } from "../../lab/paths";
 
 /** A diagram read back from its text: clusters with their nodes, nodes with their lines, edges. */
 interface Drawn {
