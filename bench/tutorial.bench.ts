@@ -15,7 +15,9 @@
 import * as path from "path";
 import { LabHosts, checkPrerequisites, hostsUp } from "../lab/hosts";
 import { run } from "../lab/hosts/proc";
-import { EngineOutcome, applyOnLab, destroyOnLab, downLab, formatTable } from "../lab/cli";
+import { EngineOutcome, applyOnLab, destroyOnLab } from "../lab/run/engine";
+import { downLab } from "../lab/run/down";
+import { formatTable } from "../lab/run/output";
 import { ensureEngine } from "../lab/pulumi";
 import { ensurePackages } from "../lab/packages";
 import { diffSnapshots, snapshotLab } from "../lab/snapshot";

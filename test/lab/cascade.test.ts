@@ -12,7 +12,8 @@
  */
 import { strict as assert } from "assert";
 import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
-import { EngineOutcome, EngineRunOptions, applyOnLab, downLab } from "../../lab/cli";
+import { EngineOutcome, EngineRunOptions, applyOnLab } from "../../lab/run/engine";
+import { downLab } from "../../lab/run/down";
 import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { loadLab, RawLabConfig } from "../../components/spec/validate";

@@ -19,7 +19,12 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { LabHosts, attachLab, checkPrerequisites, hostsUp, startSshd, stopSshd } from "../../lab/hosts";
 import { isAlive, run } from "../../lab/hosts/proc";
-import { EngineOutcome, EngineRunOptions, REPO_ROOT, applyOnLab, destroyOnLab, downLab, formatMatrix, labsWithNamespaces, prepareEngine, pulumiOnLab, readRecord, recordedLabs, runPaths } from "../../lab/cli";
+import { EngineOutcome, EngineRunOptions, UNATTENDED_ARGS, applyOnLab, destroyOnLab, prepareEngine, pulumiOnLab } from "../../lab/run/engine";
+import { REPO_ROOT, defaultStateDir } from "../../lab/paths";
+import { downLab } from "../../lab/run/down";
+import { formatMatrix } from "../../lab/run/output";
+import { readRecord, runPaths } from "../../lab/run/records";
+import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { Engine, PulumiRun, Workspace, ensureEngine, installPlugins, runPulumi, selectStack, setSecret, workspaceOf, writeWorkspace } from "../../lab/pulumi";
 import { ensurePackages } from "../../lab/packages";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
@@ -55,22 +60,6 @@ async function labUnavailable(): Promise<string | undefined> {
     const problems = [...pk.problems, ...checkPrerequisites()];
     whyNot = problems.length > 0 ? problems.join("; ") : undefined;
     return whyNot;
-}
-
-/** Tears down labs of test runs whose process is gone (a killed run). */
-async function sweepStaleTestLabs(): Promise<void> {
-    const re = new RegExp(`^${PREFIX}(\\d+)-`);
-    const names = new Set<string>();
-    const ls = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
-    const labDir = path.join(REPO_ROOT, ".lab");
-    for (const n of [...labsWithNamespaces(), ...recordedLabs(), ...ls(labDir), ...ls(path.join(labDir, "_runs"))]) {
-        const m = re.exec(n);
-        if (m && !isAlive(Number(m[1]))) names.add(n);
-    }
-    for (const n of names) {
-        console.log(`      | sweeping ${n}, left by a test run that died`);
-        await downLab(n, log);
-    }
 }
 
 function loaded(stack: string): LoadedStack {
@@ -284,7 +273,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
             this.skip();
         }
         catchInterrupts();
-        await sweepStaleTestLabs();
+        await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)-`), log);
         stack = loaded("multi-vlan");
         const topo = topologyOf(MV, stack.spec);
         assert.deepEqual(topo.errors, []);
@@ -479,7 +468,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
                 fs.writeFileSync(stackFile, yaml.dump({ ...old, config }));
                 await selectStack(ws, engine, "dbr");
                 if (old.config === undefined) await setSecret(ws, engine, "dbr-fixture:sshPrivateKey", l.privateKey);
-                return pulumiOnLab(l, ws, engine, ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], engineOpts(`dbr ${marker}`));
+                return pulumiOnLab(l, ws, engine, ["up", ...UNATTENDED_ARGS], engineOpts(`dbr ${marker}`));
             };
             const first = await up("one");
             assertApplied(first, "the fixture's first pulumi up");
@@ -493,7 +482,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
             // and pulumi says the same: the original deleted before the replacement is created
             const ops = second.stdout.split("\n").filter((x) => /command:remote:Command dbr-docker01-marker (deleted original|created replacement)/.test(x));
             assert.deepEqual(ops.map((x) => /(deleted original|created replacement)/.exec(x)?.[1]), ["deleted original", "created replacement"]);
-            const d = await pulumiOnLab(l, ws, engine, ["destroy", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], engineOpts("dbr destroy"));
+            const d = await pulumiOnLab(l, ws, engine, ["destroy", ...UNATTENDED_ARGS], engineOpts("dbr destroy"));
             assertApplied(d, "the fixture's destroy");
             assert.equal((await sh(l, "docker01", `cat ${markers}`)).stdout, "create one\ndelete one\ncreate two\ndelete two\n");
         } finally {
@@ -595,7 +584,7 @@ describe("lab: single-network through the lab CLI (real engine), after a run kil
             this.skip();
         }
         catchInterrupts();
-        await sweepStaleTestLabs();
+        await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)-`), log);
         // 1. a run killed with kill -9 in the middle of its pulumi up (once pulumi made a host command)
         const first = cli(["up", "single-network", "--name", SN]);
         await bounded(
@@ -750,7 +739,7 @@ describe("lab: single-network through the lab CLI (real engine), after a run kil
         assert.deepEqual(namespacesOf(SN), []);
         assert.deepEqual(keepers.filter(isAlive), []);
         assert.equal(fs.existsSync(runPaths(SN).dir), false);
-        assert.equal(fs.existsSync(path.join(REPO_ROOT, ".lab", SN)), false);
+        assert.equal(fs.existsSync(defaultStateDir(SN)), false);
         lab = undefined;
         const again = cli(["down", "--name", SN]);
         assert.equal(await bounded(again.done, 60_000, "lab:down again"), 0, again.output());

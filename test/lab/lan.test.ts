@@ -10,12 +10,11 @@
  * died are swept first, and the lab is torn down in after(), on failure too.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { IPv4, IPv4CidrRange } from "ip-num";
 import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
-import { isAlive } from "../../lab/hosts/proc";
-import { EngineOutcome, REPO_ROOT, applyOnLab, destroyOnLab, downLab, labsWithNamespaces, prepareEngine, pulumiOnLab, recordedLabs } from "../../lab/cli";
+import { EngineOutcome, applyOnLab, destroyOnLab, prepareEngine, pulumiOnLab } from "../../lab/run/engine";
+import { downLab } from "../../lab/run/down";
+import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { selectStack } from "../../lab/pulumi";
 import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
@@ -33,22 +32,6 @@ async function labUnavailable(): Promise<string | undefined> {
     const pk = await ensurePackages((l) => console.log(`      | ${l}`));
     const problems = [...pk.problems, ...checkPrerequisites()];
     return problems.length > 0 ? problems.join("; ") : undefined;
-}
-
-/** Tears down labs of earlier runs of this file whose process is gone. */
-async function sweepStale(): Promise<void> {
-    const re = new RegExp(`^${PREFIX}(\\d+)$`);
-    const ls = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
-    const labDir = path.join(REPO_ROOT, ".lab");
-    const names = new Set<string>();
-    for (const n of [...labsWithNamespaces(), ...recordedLabs(), ...ls(labDir), ...ls(path.join(labDir, "_runs"))]) {
-        const m = re.exec(n);
-        if (m && !isAlive(Number(m[1]))) names.add(n);
-    }
-    for (const n of names) {
-        console.log(`      | sweeping ${n}, left by a test run that died`);
-        await downLab(n, log);
-    }
 }
 
 async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 60_000) {
@@ -75,7 +58,7 @@ describe("lab: lan, containers on the hosts' LAN (real engine: pulumi up, the LA
             console.log(`      skipping the lan lab: ${why}`);
             this.skip();
         }
-        await sweepStale();
+        await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)$`), log);
         const l = loadStack("lan");
         assert.deepEqual(l.errors, []);
         stack = l.stack as LoadedStack;

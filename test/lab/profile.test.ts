@@ -8,7 +8,9 @@
  */
 import { strict as assert } from "assert";
 import { attachLab, checkPrerequisites } from "../../lab/hosts";
-import { downLab, preflightProblems, up } from "../../lab/cli";
+import { downLab } from "../../lab/run/down";
+import { preflightProblems } from "../../lab/run/output";
+import { up } from "../../lab/run/up";
 import { ensurePackages } from "../../lab/packages";
 
 const NAME = `mvlpf-${process.pid}`;

@@ -9,7 +9,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
-import { EngineOutcome, EngineRunOptions, applyOnLab, destroyOnLab, downLab, prepareEngine, pulumiOnLab, runPaths } from "../../lab/cli";
+import { EngineOutcome, EngineRunOptions, UNATTENDED_ARGS, applyOnLab, destroyOnLab, prepareEngine, pulumiOnLab } from "../../lab/run/engine";
+import { downLab } from "../../lab/run/down";
+import { runPaths } from "../../lab/run/records";
 import { Engine, PulumiRun, Workspace, controllerCaDirOf, runPulumi, selectStack, setSecret, writeWorkspace } from "../../lab/pulumi";
 import { ensurePackages } from "../../lab/packages";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
@@ -200,12 +202,12 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         // as a user sets it up: the stack's config, the key and the password as secrets
         const { engine, ws } = prepareEngine(NAME, log);
         env = { engine, ws };
-        writeWorkspace(ws, stack.stack, { ...labStackConfig(fileConfig(), lab), "macvlan-lab:controllerCaDir": controllerCaDirOf(ws) });
+        writeWorkspace(ws, stack.stack, labStackConfig(fileConfig(), lab, controllerCaDirOf(ws)));
         await selectStack(ws, engine, stack.stack);
         await setSecret(ws, engine, SECRET_KEY, lab.privateKey);
         const set = await runPulumi(ws, engine, ["config", "set", "--secret", "--path", "macvlan-lab:registry.users[0].password"], { input: PASSWORD });
         assert.equal(set.code, 0, set.stderr);
-        up = await pulumiOnLab(lab, ws, engine, ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], { onLine: (l) => log(`up tls: ${l}`) });
+        up = await pulumiOnLab(lab, ws, engine, ["up", ...UNATTENDED_ARGS], { onLine: (l) => log(`up tls: ${l}`) });
         timing("pulumi up with a TLS registry and a user", up.seconds);
     });
 
@@ -292,7 +294,7 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         assert.ok(urn !== undefined, `no resource ${name} in the state`);
         return urn;
     }
-    const upArgs = ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"];
+    const upArgs = ["up", ...UNATTENDED_ARGS];
     const loginPull = "export DOCKER_CONFIG=$(mktemp -d) && docker login -u pusher --password-stdin 192.168.1.11:5000 && docker pull 192.168.1.11:5000/busybox:v1; rc=$?; rm -rf \"$DOCKER_CONFIG\"; exit $rc";
 
     it("rotation: a new CA and certificate (pulumi up --replace of the certificate command) replace every host's trust, the registry container and the CA where Pulumi runs; pulls verify with the new CA", async function () {

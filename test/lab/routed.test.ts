@@ -10,11 +10,10 @@
  * torn down in after(), on failure too.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
-import { isAlive } from "../../lab/hosts/proc";
-import { EngineOutcome, REPO_ROOT, applyOnLab, destroyOnLab, downLab, labsWithNamespaces, recordedLabs } from "../../lab/cli";
+import { EngineOutcome, applyOnLab, destroyOnLab } from "../../lab/run/engine";
+import { downLab } from "../../lab/run/down";
+import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { parseLab } from "../../components/spec/validate";
@@ -36,21 +35,6 @@ async function labUnavailable(): Promise<string | undefined> {
     const pk = await ensurePackages((l) => console.log(`      | ${l}`));
     const problems = [...pk.problems, ...checkPrerequisites()];
     return problems.length > 0 ? problems.join("; ") : undefined;
-}
-
-async function sweepStale(): Promise<void> {
-    const re = new RegExp(`^${PREFIX}(\\d+)$`);
-    const ls = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
-    const labDir = path.join(REPO_ROOT, ".lab");
-    const names = new Set<string>();
-    for (const n of [...labsWithNamespaces(), ...recordedLabs(), ...ls(labDir), ...ls(path.join(labDir, "_runs"))]) {
-        const m = re.exec(n);
-        if (m && !isAlive(Number(m[1]))) names.add(n);
-    }
-    for (const n of names) {
-        console.log(`      | sweeping ${n}, left by a test run that died`);
-        await downLab(n, log);
-    }
 }
 
 async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 60_000) {
@@ -96,7 +80,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
             console.log(`      skipping the multi-vlan-routed lab: ${why}`);
             this.skip();
         }
-        await sweepStale();
+        await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)$`), log);
         const l = loadStack("multi-vlan-routed");
         assert.deepEqual(l.errors, []);
         stack = l.stack as LoadedStack;
