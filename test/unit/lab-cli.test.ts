@@ -1,6 +1,7 @@
 /**
  * The lab's pure parts: stack -> lab topology, the stack config the lab writes and the lab CLI's
- * command line (lab/topology.ts, lab/pulumi.ts, lab/cli.ts). The real-engine runs are in test/lab.
+ * command line (lab/topology.ts, lab/pulumi.ts, lab/cli.ts); what `npm run lab` records and prints
+ * is in lab-run.test.ts. The real-engine runs are in test/lab.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -8,7 +9,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { REPO_ROOT } from "../../lab/paths";
 import { formatMatrix, preflightProblems } from "../../lab/run/output";
-import { parseCli } from "../../lab/cli";
+import { parseCli, usage } from "../../lab/cli";
+import { CONFIG_NAMESPACE, configKey } from "../../components/contracts";
 import { HIDE_PYTHON_SCRIPT, tutorialLeftovers, tutorialUnitFlags } from "../../lab/profiles";
 import { requireTool } from "../helpers/tools";
 import { spawnSync } from "child_process";
@@ -142,6 +144,10 @@ describe("lab: stack -> lab topology, stack config and command line (pure)", () 
             { name: "docker02", address: "192.168.1.13", nic: "ens33", backend: "ifcfg", hostKey: "ssh-ed25519 AAAA2" },
         ]);
         assert.deepEqual(cfg["macvlan-lab:vlans"], JSON.parse(s.config["macvlan-lab:vlans"]));
+        assert.equal("macvlan-lab:controllerCaDir" in cfg, false);
+        const withCa = labStackConfig(s.config, { privateKey: "K", privateKeyPath: "/lab/id", knownHostsPath: "/lab/known_hosts", hostKeys: { docker01: "a", docker02: "b" } }, "/lab/ca");
+        assert.equal(withCa["macvlan-lab:controllerCaDir"], "/lab/ca");
+        assert.equal(Object.keys(withCa).at(-1), "macvlan-lab:controllerCaDir", "last in the stack file, as the lab always wrote it");
         assert.throws(
             () => labStackConfig(s.config, { privateKey: "K", privateKeyPath: "/k", knownHostsPath: "/kh", hostKeys: { docker01: "ssh-ed25519 A" } }),
             /no host key for "docker02"/,
@@ -221,6 +227,19 @@ describe("lab: stack -> lab topology, stack config and command line (pure)", () 
         assert.equal(parseCli(["down", "--profile", "tutorial-leftovers"]), undefined, "only up takes a profile");
         assert.equal(parseCli(["bogus", "a"]), undefined);
         assert.equal(parseCli([]), undefined);
+    });
+
+    it("prints the usage with the commands, the profiles and the stacks (? when they cannot be listed)", () => {
+        const text = usage(["lan", "multi-vlan"]);
+        assert.match(text, /^usage:\n  npm run lab -- <stack> \[--name <lab>\] \[--profile <p>\]    \(ts-node lab\/cli\.ts up <stack> \.\.\.\)\n/);
+        assert.match(text, /\nprofiles: tutorial-leftovers \(hosts as the tutorial leaves them; see lab\/profiles\)\nstacks: lan, multi-vlan$/);
+        assert.match(usage(undefined), /\nstacks: \?$/);
+    });
+
+    it("spells the program's config keys in its namespace", () => {
+        assert.equal(CONFIG_NAMESPACE, "macvlan-lab");
+        assert.equal(configKey("hosts"), "macvlan-lab:hosts");
+        assert.equal(SECRET_KEY, "macvlan-lab:sshPrivateKey");
     });
 
     it("reads lab/packages.txt: one package a line, comments and blanks ignored, names checked", () => {

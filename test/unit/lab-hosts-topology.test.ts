@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { twoHostTopology } from "../helpers/labTopology";
-import { LabTopology, controllerAddressOf, namespaceNames, renderKnownHosts, renderSshConfig, renderSshdConfig, validateTopology } from "../../lab/hosts";
+import { LabTopology, controllerAddressOf, labOfNamespace, namespaceNames, renderKnownHosts, renderSshConfig, renderSshdConfig, validateTopology } from "../../lab/hosts";
 import { renderNicIfcfg } from "../../lab/hosts/topology";
 
 /** Per test process, so that two runs at once on one machine do not tear down each other's lab. */
@@ -86,6 +86,13 @@ describe("lab: hosts topology (pure)", () => {
             controller: "lab_controller",
             hosts: { docker01: "lab_host_docker01" },
         });
+    });
+
+    it("tells the lab of each of its namespaces, and no lab for other namespaces", () => {
+        const ns = namespaceNames("multi-vlan", ["docker01", "docker02"]);
+        for (const n of [ns.switch, ns.controller, ...Object.values(ns.hosts)]) assert.equal(labOfNamespace(n), "multi-vlan", n);
+        assert.equal(labOfNamespace("mvllt-123-mv_host_docker01"), "mvllt-123-mv");
+        for (const n of ["multi-vlan", "multi-vlan_other", "multi-vlan_host_", "Lab_switch", "_switch", "a_b_switch", "cni-1234"]) assert.equal(labOfNamespace(n), undefined, n);
     });
 
     it("renders sshd_config: the host's address and port only, keys only", () => {
