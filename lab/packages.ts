@@ -1,6 +1,6 @@
 /**
  * The Debian packages the local lab needs (`lab/packages.txt`): which are missing, and installing
- * them with apt-get when running as root. Used by `lab/cli.ts` and the lab tests.
+ * them with apt-get when running as root. Used by `npm run lab` (lab/run/up.ts) and the lab tests.
  */
 import * as fs from "fs";
 import * as path from "path";
