@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { IPV4 } from "../../components/contracts";
 import { DEFAULT_STATE_DIR, HostScripts, renderKernelModule, renderParentInterface, renderVlanInterface } from "../../components/host/render";
+import { renderRouterForwarding, renderRouterLeg } from "../../components/host/routing";
 import { renderInstaller, shellLibrary } from "../../components/scripts";
 import { shellJoin } from "../../components/shell";
 import { HostSpec, LabSpec, NetworkBackend, VlanSpec } from "../../components/spec/types";
@@ -57,6 +58,30 @@ export function hostSteps(host: HostSpec, vlans: readonly VlanSpec[]): HostStep[
     return steps;
 }
 
+/**
+ * The steps of the stack's inter-VLAN router on its host, as components/host/interVlanRouter.ts
+ * declares them: a leg per routed network (in the router's network order, each on the network's
+ * parent there, named as the spec names it), then the forwarding (IPv4 forwarding and the policy's
+ * iptables chain), which depends on every leg. Delete runs them in reverse. Rendered as
+ * InterVlanRouter renders them, with the default paths of a real host (the library of hostSteps).
+ * Throws when the stack has no router.
+ */
+export function routerSteps(spec: LabSpec): HostStep[] {
+    const r = spec.router;
+    if (!r) throw new Error("the stack has no router");
+    const host = spec.hosts.find((h) => h.name === r.host);
+    if (!host) throw new Error(`the router's host ${r.host} is not a host of the stack`);
+    const networks = r.networks.map((name) => {
+        const n = spec.networks.find((x) => x.name === name);
+        if (!n) throw new Error(`the router's network ${name} is not a network of the stack`);
+        return n;
+    });
+    return [
+        ...networks.map((n) => ({ what: `router leg ${r.legs[n.name]} on ${n.name}`, scripts: renderRouterLeg(host, n, r.legs[n.name]) })),
+        { what: "router forwarding", scripts: renderRouterForwarding(host, { networks, allow: r.allow, legs: r.legs }) },
+    ];
+}
+
 /** The spec with every host on `backend` (and that backend's default config directory). Pure. */
 export function withBackend(spec: LabSpec, backend: NetworkBackend): LabSpec {
     const configDir = backend === "ifcfg" ? "/etc/sysconfig/network-scripts" : backend === "nmcli" ? "/etc/NetworkManager/system-connections" : "/etc/network";
@@ -82,6 +107,10 @@ export interface VmSnapshot {
     addresses: unknown;
     routes: unknown;
     modules: string[];
+    /** `/proc/sys/net/ipv4/ip_forward:0`, `/proc/sys/net/ipv4/conf/<dev>/arp_ignore:<n>` */
+    sysctls: string[];
+    /** `-t <table>` then `iptables -S` of it, for each table the kernel has (none before ip_tables is loaded). */
+    iptables: string[];
     files: string[];
 }
 
@@ -104,6 +133,8 @@ export function parseSnapshot(text: string): VmSnapshot {
         addresses: JSON.parse(parts.addresses ?? "null"),
         routes: JSON.parse(parts.routes ?? "null"),
         modules: lines(parts.modules),
+        sysctls: lines(parts.sysctls),
+        iptables: lines(parts.iptables),
         files: lines(parts.files),
     };
 }

@@ -156,12 +156,16 @@ describe("vm: parts of the qemu lab (no VM)", function () {
     });
 
     it("parses a snapshot into its parts", function () {
-        const s = parseSnapshot('== links\n[{"ifname":"lo"}]\n\n== addresses\n[]\n\n== routes\n[]\n\n== modules\n8021q\nvirtio\n== files\nentry directory 755 \'/etc\'\nmd5 d41d8cd98f00b204e9800998ecf8427e  /etc/x\n');
+        const s = parseSnapshot(
+            '== links\n[{"ifname":"lo"}]\n\n== addresses\n[]\n\n== routes\n[]\n\n== modules\n8021q\nvirtio\n== sysctls\n/proc/sys/net/ipv4/ip_forward:0\n== iptables\n-t filter\n-P FORWARD ACCEPT\n== files\nentry directory 755 \'/etc\'\nmd5 d41d8cd98f00b204e9800998ecf8427e  /etc/x\n',
+        );
         assert.deepStrictEqual(s, {
             links: [{ ifname: "lo" }],
             addresses: [],
             routes: [],
             modules: ["8021q", "virtio"],
+            sysctls: ["/proc/sys/net/ipv4/ip_forward:0"],
+            iptables: ["-t filter", "-P FORWARD ACCEPT"],
             files: ["entry directory 755 '/etc'", "md5 d41d8cd98f00b204e9800998ecf8427e  /etc/x"],
         });
     });
