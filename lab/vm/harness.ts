@@ -82,6 +82,15 @@ export function routerSteps(spec: LabSpec): HostStep[] {
     ];
 }
 
+/**
+ * Modules that stay loaded after the 8021q delete although its create's `modprobe 8021q` loaded
+ * them: kmod's `modprobe -r 8021q` (kmod 30, Debian 12) removes 8021q and its own dependencies
+ * (garp, mrp) but not theirs (stp, llc), and the delete script runs exactly that command. Observed
+ * in the VMs; every other part of a VM must be as at its start. (A product that unloads them too
+ * makes the VM tests fail: then empty this list.)
+ */
+export const LEFT_LOADED_AFTER_DELETE = ["llc", "stp"];
+
 /** The spec with every host on `backend` (and that backend's default config directory). Pure. */
 export function withBackend(spec: LabSpec, backend: NetworkBackend): LabSpec {
     const configDir = backend === "ifcfg" ? "/etc/sysconfig/network-scripts" : backend === "nmcli" ? "/etc/NetworkManager/system-connections" : "/etc/network";

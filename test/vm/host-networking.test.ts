@@ -13,21 +13,12 @@ import * as assert from "assert";
 import * as fs from "fs";
 import { LabSpec, NetworkBackend } from "../../components/spec/types";
 import { loadStack } from "../../lab/topology";
-import { HostStep, hostSteps, VmLab, VmSnapshot, vmUnavailable, withBackend } from "../../lab/vm/harness";
+import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, VmLab, VmSnapshot, vmUnavailable, withBackend } from "../../lab/vm/harness";
 import { countByVlan, echoes, Frame, framesOf, readPcap } from "../../lab/vm/pcap";
 import { GuestResult } from "../../lab/vm/qemu";
 import { NETWORK_CASES, runNetworkCase } from "../../lab/vm/networks";
 
 const STACK = "multi-vlan";
-
-/**
- * Modules that stay loaded after the 8021q delete although its create's `modprobe 8021q` loaded
- * them: kmod's `modprobe -r 8021q` (kmod 30, Debian 12) removes 8021q and its own dependencies
- * (garp, mrp) but not theirs (stp, llc), and the delete script runs exactly that command. Observed
- * here; every other part of a VM must be as at its start. (A product that unloads them too makes
- * this test fail: then empty this list.)
- */
-const LEFT_LOADED_AFTER_DELETE = ["llc", "stp"];
 
 function asAfterDelete(start: VmSnapshot): VmSnapshot {
     return { ...start, modules: [...new Set([...start.modules, ...LEFT_LOADED_AFTER_DELETE])].sort() };
