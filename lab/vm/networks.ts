@@ -10,8 +10,8 @@
  * host shim (HostShim's rendered scripts, components/host/routing.ts) of the case's driver and mode:
  * without it a host cannot reach its own containers even with a route to them on the parent (the
  * tutorial's open problem, observed on the real kernel); with it, it can; its delete leaves the VM
- * as before. (The inter-VLAN router's forwarding needs iptables, which the VM image does not have:
- * it is proved in the local lab, test/lab/routed.test.ts.)
+ * as before. (The inter-VLAN router of the routed stack is proved in its own VMs, with the image's
+ * legacy iptables: test/vm/router.test.ts, which builds its containers with containerCommands.)
  */
 import * as assert from "assert";
 import * as fs from "fs";
