@@ -101,10 +101,12 @@ describe("vm: the inter-VLAN router of the routed stack on a real kernel under q
     /** Every VM after the host networking's create, before the containers and the router. */
     const beforeCase = new Map<string, VmSnapshot>();
     const macvlanWasLoaded = new Map<string, boolean>();
-    const started = Date.now();
+    // from this file's before(), not its loading: mocha loads every file before the first runs
+    let started = Date.now();
 
     before(async function () {
         this.timeout(1_800_000);
+        started = Date.now();
         const why = await vmUnavailable((l) => console.log(`      ${l}`));
         if (why !== undefined) {
             console.log(`      skipped: ${why}`);
