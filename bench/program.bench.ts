@@ -286,7 +286,7 @@ function printTable(header: string[], rows: string[][]): void {
 }
 
 /** `--sizes 100,1000 --heap-mb 6144 --timeout-s 1800 --stack-traces by-size`: the defaults. */
-function options(argv: readonly string[]): { sizes: number[]; heapMb: number; timeoutSeconds: number; traces: Traces; floor: boolean } {
+function options(argv: readonly string[]): { sizes: number[]; heapMb: number; timeoutSeconds: number; traces: Traces; runs: Result["what"][] } {
     const get = (name: string): string | undefined => {
         const i = argv.indexOf(name);
         return i >= 0 ? argv[i + 1] : undefined;
@@ -295,15 +295,18 @@ function options(argv: readonly string[]): { sizes: number[]; heapMb: number; ti
     const heapMb = Number(get("--heap-mb") ?? 6144);
     const timeoutSeconds = Number(get("--timeout-s") ?? 1800);
     const traces = get("--stack-traces") ?? "by-size";
+    const runs = (get("--runs") ?? "program,floor").split(",");
     if (
+        runs.length === 0 ||
+        runs.some((r) => r !== "program" && r !== "floor") ||
         sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1021) ||
         !(heapMb >= 256) ||
         !(timeoutSeconds >= 10) ||
         (traces !== "by-size" && traces !== "full")
     ) {
-        throw new Error("usage: npm run bench:program [-- --sizes 100,1000] [--heap-mb 6144] [--timeout-s 1800] [--stack-traces by-size|full] [--no-floor]");
+        throw new Error("usage: npm run bench:program [-- --sizes 100,1000] [--heap-mb 6144] [--timeout-s 1800] [--stack-traces by-size|full] [--runs program,floor]");
     }
-    return { sizes, heapMb, timeoutSeconds, traces, floor: !argv.includes("--no-floor") };
+    return { sizes, heapMb, timeoutSeconds, traces: traces as Traces, runs: runs as Result["what"][] };
 }
 
 async function main(): Promise<void> {
@@ -313,15 +316,14 @@ async function main(): Promise<void> {
     console.log(`each run in its own node ${process.version} process, heap limit ${o.heapMb} MB, time limit ${o.timeoutSeconds} s; the program runs as transpiled JavaScript`);
     console.log(
         `stack traces: ${o.traces === "full" ? "kept (MACVLAN_LAB_STACK_TRACES=full)" : "as the program decides (off from 250 Docker resources)"}; ` +
-            `floor: ${o.floor ? "the same Docker resources declared alone, beside each size" : "not run (--no-floor)"}`,
+            `runs: ${o.runs.map((r) => (r === "floor" ? "floor (the same Docker resources declared alone)" : "program")).join(", ")}`,
     );
     console.log("");
     const root = await build();
     const outcomes: Outcome[] = [];
     for (const hosts of o.sizes) {
-        outcomes.push(await run(root, "program", hosts, o));
-        if (o.floor) {
-            outcomes.push(await run(root, "floor", hosts, o));
+        for (const what of o.runs) {
+            outcomes.push(await run(root, what, hosts, o));
         }
     }
     const fmt = (x: Outcome): string[] =>
