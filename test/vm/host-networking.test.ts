@@ -13,7 +13,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import { LabSpec, NetworkBackend } from "../../components/spec/types";
 import { loadStack } from "../../lab/topology";
-import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, VmLab, VmSnapshot, vmUnavailable, withBackend } from "../../lab/vm/harness";
+import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, VmLab, VmSnapshot, withBackend } from "../../lab/vm/harness";
+import { vmSuiteHooks } from "../helpers/vmSuite";
 import { countByVlan, echoes, Frame, framesOf, readPcap } from "../../lab/vm/pcap";
 import { GuestResult } from "../../lab/vm/qemu";
 import { NETWORK_CASES, runNetworkCase } from "../../lab/vm/networks";
@@ -75,32 +76,7 @@ describe("vm: host networking on a real kernel under qemu (802.1Q, tagged frames
     const base = multiVlan();
     let lab: VmLab | undefined;
     const start = new Map<string, VmSnapshot>();
-    const started = Date.now();
-
-    before(async function () {
-        this.timeout(1_800_000);
-        const why = await vmUnavailable((l) => console.log(`      ${l}`));
-        if (why !== undefined) {
-            console.log(`      skipped: ${why}`);
-            this.skip();
-        }
-        lab = await VmLab.start(base, { log: (l) => console.log(`      ${l}`) });
-        console.log(`      VM image: kernel ${lab.image.kernelRelease} (${lab.image.kernelPackage}), ${lab.image.built ? "built" : "cached"}; run directory ${lab.runDir}`);
-        for (const h of base.hosts) start.set(h.name, await lab.snapshot(h.name));
-    });
-
-    let failed = false;
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") failed = true;
-    });
-
-    after(async function () {
-        if (lab) {
-            await lab.stop(failed);
-            if (failed) console.log(`      kept for inspection: ${lab.runDir} (console logs, trunk.pcap)`);
-        }
-        console.log(`      vm: whole run ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    });
+    vmSuiteHooks({ spec: base, name: "vm", start, started: (l) => (lab = l) });
 
     it("boots one VM per host of the stack, each on the real 802.1Q path (no lab emulation marker, 8021q loadable)", async function () {
         assert.ok(lab);

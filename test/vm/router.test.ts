@@ -28,7 +28,8 @@ import { routerRules } from "../../components/host/routing";
 import { shellJoin } from "../../components/shell";
 import { LabSpec } from "../../components/spec/types";
 import { loadStack } from "../../lab/topology";
-import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, routerSteps, VmLab, VmSnapshot, vmUnavailable, withBackend } from "../../lab/vm/harness";
+import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, routerSteps, VmLab, VmSnapshot, withBackend } from "../../lab/vm/harness";
+import { vmSuiteHooks } from "../helpers/vmSuite";
 import { Attachment, attachmentsOf, containerCommands, containerRemoval } from "../../lab/vm/networks";
 import { countByVlan, echoes, Frame, framesFor, framesFrom, framesOf, readPcap } from "../../lab/vm/pcap";
 import { GuestResult } from "../../lab/vm/qemu";
@@ -101,34 +102,7 @@ describe("vm: the inter-VLAN router of the routed stack on a real kernel under q
     /** Every VM after the host networking's create, before the containers and the router. */
     const beforeCase = new Map<string, VmSnapshot>();
     const macvlanWasLoaded = new Map<string, boolean>();
-    // from this file's before(), not its loading: mocha loads every file before the first runs
-    let started = Date.now();
-
-    before(async function () {
-        this.timeout(1_800_000);
-        started = Date.now();
-        const why = await vmUnavailable((l) => console.log(`      ${l}`));
-        if (why !== undefined) {
-            console.log(`      skipped: ${why}`);
-            this.skip();
-        }
-        lab = await VmLab.start(spec, { log: (l) => console.log(`      ${l}`) });
-        console.log(`      VM image: kernel ${lab.image.kernelRelease} (${lab.image.kernelPackage}), iptables ${lab.image.userland.iptables}, ${lab.image.built ? "built" : "cached"}; run directory ${lab.runDir}`);
-        for (const h of spec.hosts) start.set(h.name, await lab.snapshot(h.name));
-    });
-
-    let failed = false;
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") failed = true;
-    });
-
-    after(async function () {
-        if (lab) {
-            await lab.stop(failed);
-            if (failed) console.log(`      kept for inspection: ${lab.runDir} (console logs, trunk.pcap)`);
-        }
-        console.log(`      vm router: whole run ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    });
+    vmSuiteHooks({ spec, name: "vm router", start, started: (l) => (lab = l), imageDetail: (l) => `iptables ${l.image.userland.iptables}` });
 
     function framesSince(mark: number): Frame[] {
         return readPcap(fs.readFileSync(lab!.trunk.pcapFile)).slice(mark);
