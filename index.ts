@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, controllerCaDirProblem, parseLab, readLabConfig, topologyMermaid, writeRunSshFiles } from "./components";
+import { StackTraceMode, stackTraceMode } from "./components/stackTraces";
 
 /** Whether a config key holds a secret: the SDK's own record of the secret keys (internal in 3.248). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -48,6 +49,18 @@ if (spec?.registry?.security === "tls") {
 if (errors.length > 0 || spec === undefined || privateKey === undefined) {
     // RunError: Pulumi prints the message alone, without a stack trace
     throw new pulumi.RunError(new LabConfigError(errors).message);
+}
+
+// A large stack: no stack trace per promise the SDK tracks (components/stackTraces.ts says why)
+let traces: StackTraceMode;
+try {
+    traces = stackTraceMode(spec, process.env);
+} catch (e) {
+    throw new pulumi.RunError((e as Error).message);
+}
+if (traces.lean) {
+    Error.stackTraceLimit = 0;
+    void pulumi.log.info(traces.reason);
 }
 
 // One key: the Docker provider's ssh uses the sshPrivateKey secret too (a 0600 file for the run,

@@ -16,6 +16,15 @@
  *   received them; and, for comparison, what the old rule (every host lists every other host's
  *   static addresses) would have sent for the same lab.
  *
+ * - floor: the same lab's Docker resources alone (per host a provider and the image, a network per
+ *   network of the host, a docker.Container per container, with the inputs the program gives them),
+ *   declared by a few lines and nothing else, in a process of their own under the same mocks and the
+ *   same stack-trace mode: what any program that declares each container as a Pulumi resource pays
+ *   before its own work. The program's row is read against it;
+ * - stack traces: the program's mode (components/stackTraces.ts): "full", or "off" from 250 Docker
+ *   resources (the SDK records a trace for every promise it tracks; `--stack-traces full` runs the
+ *   program and the floor with them kept, to see what the switch saves).
+ *
  * The generated labs check isolation between one pair of containers instead of connectivity: the
  * connectivity checks ping every container from every container of its network on the other hosts,
  * a matrix that grows with the square of the containers by definition (50 million pings for 1,000
@@ -37,6 +46,10 @@ const SEED = 20240611;
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbenchmark-key-material\n-----END OPENSSH PRIVATE KEY-----";
 
 interface Result {
+    /** "program" (index.ts) or "floor" (its Docker resources alone). */
+    what: "program" | "floor";
+    /** Whether stack traces were off for the run (Error.stackTraceLimit 0 after the program started). */
+    lean: boolean;
     hosts: number;
     containers: number;
     declareMs: number;
@@ -47,32 +60,38 @@ interface Result {
     oldRuleAuxEntries: number;
 }
 
-/** One measurement, in this process: generate, install mocks, run index.ts, wait for the RPCs. */
-async function child(hosts: number, programRoot: string): Promise<Result> {
+/** One measurement, in this process: generate, install mocks, declare, wait for the RPCs. */
+async function child(what: Result["what"], hosts: number, programRoot: string, traces: Traces): Promise<Result> {
     // loaded before the clock starts: module compilation is not the program's work
     const pulumi = await import("@pulumi/pulumi");
-    await import(path.join(programRoot, "components"));
+    const docker = await import("@pulumi/docker");
+    const components = (await import(path.join(programRoot, "components"))) as typeof import("../components");
+    const { networkIpam, networkOptions } = (await import(path.join(programRoot, "components", "docker", "macvlanNetwork"))) as typeof import("../components/docker/macvlanNetwork");
+    const { stackTraceMode } = (await import(path.join(programRoot, "components", "stackTraces"))) as typeof import("../components/stackTraces");
     const { generateLab } = await import("../test/helpers/generate");
-    const { parseLab } = (await import(path.join(programRoot, "components", "spec", "validate"))) as typeof import("../components/spec/validate");
+    const ns = components.CONFIG_NAMESPACE;
 
     const lab = generateLab({ hosts, networks: NETWORKS, containersPerHost: CONTAINERS_PER_HOST, seed: SEED });
     const a = lab.containers[0];
     const b = lab.containers.find((c) => c.network !== a.network && c.host !== a.host)!;
     lab.checks = { connectivity: false, isolation: [{ from: `${a.host}/${a.name}`, to: `${b.host}/${b.name}` }] };
-    const config: Record<string, string> = { "macvlan-lab:sshPrivateKey": KEY };
+    const config: Record<string, string> = { [`${ns}:sshPrivateKey`]: KEY };
     for (const [k, v] of Object.entries(lab)) {
-        config[`macvlan-lab:${k}`] = JSON.stringify(v);
+        config[`${ns}:${k}`] = JSON.stringify(v);
     }
-    const spec = parseLab(lab).spec;
+    const spec = components.parseLab(lab).spec;
     if (spec === undefined) {
         throw new Error(`generated lab of ${hosts} hosts is invalid (seed ${SEED})`);
     }
     const oldRuleAuxEntries = oldRuleAux(spec);
+    // the program reads it from the environment; the floor applies the same mode itself
+    const env = { ...process.env, MACVLAN_LAB_STACK_TRACES: traces === "full" ? "full" : undefined };
+    process.env.MACVLAN_LAB_STACK_TRACES = env.MACVLAN_LAB_STACK_TRACES ?? "";
 
     let resources = 0;
     let networks = 0;
     let auxEntries = 0;
-    pulumi.runtime.setAllConfig(config, ["macvlan-lab:sshPrivateKey"]);
+    pulumi.runtime.setAllConfig(config, [`${ns}:sshPrivateKey`]);
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -97,7 +116,7 @@ async function child(hosts: number, programRoot: string): Promise<Result> {
                 return args.inputs;
             },
         },
-        "macvlan-lab",
+        ns,
         `bench-${hosts}`,
         false,
     );
@@ -106,12 +125,51 @@ async function child(hosts: number, programRoot: string): Promise<Result> {
         console.log(`PROGRESS ${JSON.stringify({ resources, rssMb: process.memoryUsage().rss / 1024 / 1024 })}`);
     }, 2000);
     const t0 = performance.now();
-    await import(path.join(programRoot, "index"));
+    if (what === "program") {
+        await import(path.join(programRoot, "index"));
+    } else {
+        // the floor: the lab's Docker resources with the program's inputs, and nothing else
+        if (stackTraceMode(spec, env).lean) {
+            Error.stackTraceLimit = 0;
+        }
+        const { plan } = components.planLab(spec);
+        for (const h of spec.hosts) {
+            const provider = new docker.Provider(`floor-${h.name}`, { host: `ssh://${h.ssh.user}@${h.ssh.address}:${h.ssh.port}` });
+            const image = new docker.RemoteImage(`floor-${h.name}-image`, { name: "busybox:latest", keepLocally: true }, { provider });
+            const ids = new Map<string, import("@pulumi/pulumi").Output<string>>();
+            for (const n of spec.networks.filter((x) => x.hosts.includes(h.name))) {
+                const net = new docker.Network(
+                    `floor-${n.name}-${h.name}`,
+                    { name: n.name, driver: n.driver, options: networkOptions(n, h.name), ipamConfigs: [networkIpam(n, plan, h.name)] },
+                    { provider, deleteBeforeReplace: true },
+                );
+                ids.set(n.name, net.id);
+            }
+            for (const c of spec.containers.filter((x) => x.host === h.name)) {
+                new docker.Container(
+                    `floor-${h.name}-${c.name}`,
+                    {
+                        name: c.name,
+                        hostname: c.name,
+                        image: image.imageId,
+                        command: c.command,
+                        restart: c.restart,
+                        mustRun: true,
+                        networksAdvanced: [{ name: ids.get(c.network)!, ...(c.ip !== undefined ? { ipv4Address: c.ip } : {}) }],
+                    },
+                    { provider, deleteBeforeReplace: true },
+                );
+            }
+        }
+    }
+    const lean = Error.stackTraceLimit === 0;
     // every registration and its outputs done: disconnect() first waits for the queue of RPCs to drain
     await pulumi.runtime.disconnect();
     const declareMs = performance.now() - t0;
     clearInterval(progress);
     return {
+        what,
+        lean,
         hosts,
         containers: spec.containers.length,
         declareMs,
@@ -157,18 +215,28 @@ async function build(): Promise<{ program: string; bench: string }> {
     return { program, bench };
 }
 
-/** How a size ended: its numbers, or how far it got before a limit stopped it. */
-type Outcome = { ok: true; result: Result } | { ok: false; hosts: number; why: string; seconds: number; resources: number; rssMb: number };
+/** How a run ended: its numbers, or how far it got before a limit stopped it. */
+type Outcome =
+    | { ok: true; result: Result }
+    | { ok: false; what: Result["what"]; hosts: number; why: string; seconds: number; resources: number; rssMb: number };
+
+type Traces = "by-size" | "full";
 
 /**
- * Runs one size in a process of its own, with a heap limit and a time limit, so that a size the
- * machine cannot hold ends with a line saying how far it got instead of taking the machine down.
+ * Runs one size (the program or its floor) in a process of its own, with a heap limit and a time
+ * limit, so that a size the machine cannot hold ends with a line saying how far it got instead of
+ * taking the machine down.
  */
-function run(root: { program: string; bench: string }, hosts: number, limits: { heapMb: number; timeoutSeconds: number }): Promise<Outcome> {
+function run(
+    root: { program: string; bench: string },
+    what: Result["what"],
+    hosts: number,
+    o: { heapMb: number; timeoutSeconds: number; traces: Traces },
+): Promise<Outcome> {
     const script = path.join(root.bench, "bench", "program.bench.js");
     const started = performance.now();
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, [`--max-old-space-size=${limits.heapMb}`, script, "--child", String(hosts), root.program], {
+        const child = spawn(process.execPath, [`--max-old-space-size=${o.heapMb}`, script, "--child", what, String(hosts), root.program, o.traces], {
             cwd: REPO_ROOT,
             stdio: ["ignore", "pipe", "pipe"],
         });
@@ -179,7 +247,7 @@ function run(root: { program: string; bench: string }, hosts: number, limits: { 
         const timer = setTimeout(() => {
             timedOut = true;
             child.kill("SIGKILL");
-        }, limits.timeoutSeconds * 1000);
+        }, o.timeoutSeconds * 1000);
         child.stdout.on("data", (d: Buffer) => {
             stdout += d.toString();
             const lines = stdout.split("\n");
@@ -199,11 +267,11 @@ function run(root: { program: string; bench: string }, hosts: number, limits: { 
         child.on("exit", (code, signal) => {
             clearTimeout(timer);
             const why = timedOut
-                ? `stopped after the ${limits.timeoutSeconds} s limit`
+                ? `stopped after the ${o.timeoutSeconds} s limit`
                 : /heap out of memory|Allocation failed/.test(stderr)
-                  ? `ran out of its ${limits.heapMb} MB heap`
+                  ? `ran out of its ${o.heapMb} MB heap`
                   : `exited ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" / ")}`;
-            resolve({ ok: false, hosts, why, seconds: (performance.now() - started) / 1000, ...progress });
+            resolve({ ok: false, what, hosts, why, seconds: (performance.now() - started) / 1000, ...progress });
         });
     });
 }
@@ -217,8 +285,8 @@ function printTable(header: string[], rows: string[][]): void {
     }
 }
 
-/** `--sizes 100,1000 --heap-mb 6144 --timeout-s 1800`: the defaults. */
-function options(argv: readonly string[]): { sizes: number[]; heapMb: number; timeoutSeconds: number } {
+/** `--sizes 100,1000 --heap-mb 6144 --timeout-s 1800 --stack-traces by-size`: the defaults. */
+function options(argv: readonly string[]): { sizes: number[]; heapMb: number; timeoutSeconds: number; traces: Traces; runs: Result["what"][] } {
     const get = (name: string): string | undefined => {
         const i = argv.indexOf(name);
         return i >= 0 ? argv[i + 1] : undefined;
@@ -226,58 +294,85 @@ function options(argv: readonly string[]): { sizes: number[]; heapMb: number; ti
     const sizes = (get("--sizes") ?? SIZES.join(",")).split(",").map(Number);
     const heapMb = Number(get("--heap-mb") ?? 6144);
     const timeoutSeconds = Number(get("--timeout-s") ?? 1800);
-    if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1021) || !(heapMb >= 256) || !(timeoutSeconds >= 10)) {
-        throw new Error("usage: npm run bench:program [-- --sizes 100,1000] [--heap-mb 6144] [--timeout-s 1800]");
+    const traces = get("--stack-traces") ?? "by-size";
+    const runs = (get("--runs") ?? "program,floor").split(",");
+    if (
+        runs.length === 0 ||
+        runs.some((r) => r !== "program" && r !== "floor") ||
+        sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1021) ||
+        !(heapMb >= 256) ||
+        !(timeoutSeconds >= 10) ||
+        (traces !== "by-size" && traces !== "full")
+    ) {
+        throw new Error("usage: npm run bench:program [-- --sizes 100,1000] [--heap-mb 6144] [--timeout-s 1800] [--stack-traces by-size|full] [--runs program,floor]");
     }
-    return { sizes, heapMb, timeoutSeconds };
+    return { sizes, heapMb, timeoutSeconds, traces: traces as Traces, runs: runs as Result["what"][] };
 }
 
 async function main(): Promise<void> {
     const o = options(process.argv.slice(2));
     console.log(`whole-program benchmark under Pulumi's mocks: index.ts for generated labs of ${o.sizes.join(" and ")} hosts`);
     console.log(`${NETWORKS} networks (one VLAN each, spanning all hosts), ${CONTAINERS_PER_HOST} containers per host, 1 isolation check, seed ${SEED}`);
-    console.log(`each size in its own node ${process.version} process, heap limit ${o.heapMb} MB, time limit ${o.timeoutSeconds} s; the program runs as transpiled JavaScript`);
+    console.log(`each run in its own node ${process.version} process, heap limit ${o.heapMb} MB, time limit ${o.timeoutSeconds} s; the program runs as transpiled JavaScript`);
+    console.log(
+        `stack traces: ${o.traces === "full" ? "kept (MACVLAN_LAB_STACK_TRACES=full)" : "as the program decides (off from 250 Docker resources)"}; ` +
+            `runs: ${o.runs.map((r) => (r === "floor" ? "floor (the same Docker resources declared alone)" : "program")).join(", ")}`,
+    );
     console.log("");
     const root = await build();
     const outcomes: Outcome[] = [];
     for (const hosts of o.sizes) {
-        outcomes.push(await run(root, hosts, o));
+        for (const what of o.runs) {
+            outcomes.push(await run(root, what, hosts, o));
+        }
     }
     const fmt = (x: Outcome): string[] =>
         x.ok
             ? [
                   String(x.result.hosts),
                   String(x.result.containers),
+                  x.result.what,
+                  x.result.lean ? "off" : "full",
                   String(x.result.resources),
                   (x.result.declareMs / 1000).toFixed(1),
                   x.result.peakRssMb.toFixed(0),
                   (x.result.declareMs / x.result.resources).toFixed(2),
-                  String(x.result.auxEntries),
-                  String(x.result.oldRuleAuxEntries),
+                  x.result.what === "program" ? String(x.result.auxEntries) : "-",
+                  x.result.what === "program" ? String(x.result.oldRuleAuxEntries) : "-",
               ]
-            : [String(x.hosts), String(x.hosts * CONTAINERS_PER_HOST), `${x.resources} so far`, `>${x.seconds.toFixed(0)}`, `>${x.rssMb.toFixed(0)}`, "-", "-", "-"];
+            : [String(x.hosts), String(x.hosts * CONTAINERS_PER_HOST), x.what, "?", `${x.resources} so far`, `>${x.seconds.toFixed(0)}`, `>${x.rssMb.toFixed(0)}`, "-", "-", "-"];
     printTable(
-        ["hosts", "containers", "resources", "declare s", "peak RSS MB", "ms/resource", "aux entries", "aux entries, old rule"],
+        ["hosts", "containers", "run", "stack traces", "resources", "declare s", "peak RSS MB", "ms/resource", "aux entries", "aux entries, old rule"],
         outcomes.map(fmt),
     );
     for (const x of outcomes) {
         if (!x.ok) {
-            console.log(`  ${x.hosts} hosts did not finish: ${x.why} (${x.resources} resources registered, RSS ${x.rssMb.toFixed(0)} MB)`);
+            console.log(`  ${x.what} of ${x.hosts} hosts did not finish: ${x.why} (${x.resources} resources registered, RSS ${x.rssMb.toFixed(0)} MB)`);
         }
     }
     const done = outcomes.filter((x): x is { ok: true; result: Result } => x.ok).map((x) => x.result);
-    if (done.length >= 2) {
-        const [small, large] = [done[0], done[done.length - 1]];
-        const ratio = (a: number, b: number): string => (a / b).toFixed(1);
+    const ratio = (a: number, b: number): string => (a / b).toFixed(1);
+    const programs = done.filter((r) => r.what === "program");
+    console.log("");
+    for (const p of programs) {
+        const f = done.find((r) => r.what === "floor" && r.hosts === p.hosts);
+        if (f !== undefined) {
+            console.log(
+                `${p.hosts} hosts: the program takes x${ratio(p.declareMs, f.declareMs)} the floor's time and x${ratio(p.peakRssMb, f.peakRssMb)} its peak RSS ` +
+                    `(${ratio(p.resources, f.resources)}x its resources; the floor alone is ${(f.declareMs / 1000).toFixed(1)} s and ${f.peakRssMb.toFixed(0)} MB)`,
+            );
+        }
+    }
+    if (programs.length >= 2) {
+        const [small, large] = [programs[0], programs[programs.length - 1]];
         const k = large.hosts / small.hosts;
-        console.log("");
         console.log(`growth ${large.hosts}/${small.hosts} (${k}x the hosts and containers; linear ~${k}):`);
         console.log(`  declare time x${ratio(large.declareMs, small.declareMs)}, peak RSS x${ratio(large.peakRssMb, small.peakRssMb)}, resources x${ratio(large.resources, small.resources)}, aux entries x${ratio(large.auxEntries, small.auxEntries)} (old rule x${ratio(large.oldRuleAuxEntries, small.oldRuleAuxEntries)})`);
     }
 }
 
 if (process.argv[2] === "--child") {
-    child(Number(process.argv[3]), process.argv[4]).then(
+    child(process.argv[3] as Result["what"], Number(process.argv[4]), process.argv[5], process.argv[6] as Traces).then(
         (r) => {
             console.log(`RESULT ${JSON.stringify(r)}`);
             process.exit(0);

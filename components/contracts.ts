@@ -124,3 +124,13 @@ export function isolationPairProblem(from: IsolationEnd, to: IsolationEnd, fromL
 export function routerAllows(allow: ReadonlyArray<readonly [string, string]>, a: string, b: string): boolean {
     return allow.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
 }
+
+/**
+ * The rest of the sentence about an isolation check between networks `a` and `b` that the router
+ * lets talk (see {@link routerAllows}), after its path and pair: one wording for the validation
+ * (`checks.isolation[i]`) and the check matrix (`isolation[i]`). `through` names the router's host
+ * when it is known.
+ */
+export function routedIsolationProblem(a: string, b: string, through?: string): string {
+    return `expects ${a} and ${b} to be isolated, but router.allow lets them talk${through !== undefined ? ` through ${through}` : ""}; drop the check or take the pair [${a}, ${b}] out of router.allow`;
+}

@@ -9,7 +9,7 @@
  * inside an `apply`, so {@link renderPingCheck} always receives plain, resolved strings.
  */
 import { shellJoin } from "../shell";
-import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability, containerKey, isolationPairProblem, routerAllows } from "../contracts";
+import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability, containerKey, isolationPairProblem, routedIsolationProblem, routerAllows } from "../contracts";
 import { installedLibraryDir, renderScript } from "../scripts";
 import { DOCKER_NAME, HOST_NAME, SAFE_ABSOLUTE_PATH } from "../spec/names";
 
@@ -152,8 +152,8 @@ export function checkCases(
         if (problem !== undefined) {
             throw new Error(`isolation[${i}].to ${pair.to} ${problem}`);
         }
-        if (opts.router && allowed(opts.router, from.network, to.network)) {
-            throw new Error(`isolation[${i}]: ${pair.from} and ${pair.to} are on ${from.network} and ${to.network}, which the router lets talk; drop the check or the pair from the router's policy`);
+        if (opts.router && routerAllows(opts.router.allow, from.network, to.network)) {
+            throw new Error(`isolation[${i}] ${JSON.stringify(`${pair.from} -> ${pair.to}`)} ${routedIsolationProblem(from.network, to.network)}`);
         }
         cases.push({
             sourceHost: from.host,
@@ -185,17 +185,13 @@ export function checkCases(
                     targetHost: t.host,
                     target: t.name,
                     network: `${s.network}->${t.network}`,
-                    expect: allowed(router, s.network, t.network) ? "reachable" : "unreachable",
+                    expect: routerAllows(router.allow, s.network, t.network) ? "reachable" : "unreachable",
                     ...ip(t),
                 });
             }
         }
     }
     return cases;
-}
-
-function allowed(router: NonNullable<RoutingChecks["router"]>, a: string, b: string): boolean {
-    return routerAllows(router.allow, a, b);
 }
 
 /**

@@ -13,7 +13,7 @@
  * again, and a problem shared by several hosts is one message naming them.
  */
 import { IPv4, IPv4CidrRange } from "ip-num";
-import { CONFIG_NAMESPACE, CONTAINER_REF, IPV4, configKey, containerKey, isolationPairProblem, routerAllows } from "../contracts";
+import { CONFIG_NAMESPACE, CONTAINER_REF, IPV4, configKey, containerKey, isolationPairProblem, routedIsolationProblem, routerAllows } from "../contracts";
 import {
     ChecksSpec,
     ContainerSpec,
@@ -1552,7 +1552,7 @@ function checkRoutedIsolation(r: Reader, checks: ChecksSpec, containers: Contain
         if (a !== undefined && b !== undefined && routedPair(router, a, b)) {
             r.fail(
                 `checks.isolation[${i}]`,
-                `checks.isolation[${i}] ${quote(`${pair.from} -> ${pair.to}`)} expects ${a} and ${b} to be isolated, but router.allow lets them talk through ${router.host}; drop the check or take the pair [${a}, ${b}] out of router.allow`,
+                `checks.isolation[${i}] ${quote(`${pair.from} -> ${pair.to}`)} ${routedIsolationProblem(a, b, router.host)}`,
             );
         }
     });

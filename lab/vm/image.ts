@@ -1,7 +1,8 @@
 /**
- * The VM image of the qemu lab (lab/vm): Debian's cloud kernel (which has 8021q, macvlan and ipvlan
- * as modules) and an initramfs with busybox-static, Debian's iproute2 `ip` and kmod (real modprobe,
- * with modules.dep made by depmod here), the kernel modules the tests need, and the guest scripts of
+ * The VM image of the qemu lab (lab/vm): Debian's cloud kernel (which has 8021q, macvlan, ipvlan and
+ * the legacy iptables modules as modules) and an initramfs with busybox-static, Debian's iproute2
+ * `ip`, kmod (real modprobe, with modules.dep made by depmod here) and iptables (the legacy backend,
+ * xtables-legacy-multi, as `iptables`), the kernel modules the tests need, and the guest scripts of
  * lab/vm/guest. Built from Debian packages at first use and cached outside the repo:
  *
  *   <cache>/vm/kernels/<package>_<version>.deb          the kernel package as downloaded
@@ -11,8 +12,8 @@
  * where <cache> is $MACVLAN_LAB_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/macvlan-lab, as the
  * engine build uses). The kernel package is the one Debian's `linux-image-cloud-amd64` depends on,
  * fetched with `apt-get download` (the only download; nothing else comes from the network). The
- * userland binaries are this machine's own (Debian 12 packages busybox-static, iproute2, kmod, dash) with
- * the shared libraries `ldd` names. The image's digest covers every byte that goes into it, so a
+ * userland binaries are this machine's own (Debian 12 packages busybox-static, iproute2, kmod, dash,
+ * iptables) with the shared libraries `ldd` names. The image's digest covers every byte that goes into it, so a
  * changed guest script or an upgraded package makes a new image; an unchanged one is reused.
  */
 import { createHash } from "crypto";
@@ -23,16 +24,39 @@ import { run, runOk } from "../hosts/proc";
 import { CpioEntry, writeCpio } from "./cpio";
 
 /** The Debian packages this machine needs to build and boot VM images. */
-export const VM_PACKAGES = ["qemu-system-x86", "kmod", "busybox-static", "iproute2", "dash"] as const;
+export const VM_PACKAGES = ["qemu-system-x86", "kmod", "busybox-static", "iproute2", "dash", "iptables"] as const;
 
 /** The meta-package whose dependency names the cloud kernel to use. */
 export const KERNEL_META_PACKAGE = "linux-image-cloud-amd64";
 
 /**
  * Modules the VMs load (with their dependencies, from modules.dep): the NIC, the control channel
- * (a virtio serial port), 802.1Q, macvlan, ipvlan.
+ * (a virtio serial port), 802.1Q, macvlan, ipvlan, and what legacy iptables needs for the
+ * inter-VLAN router's policy (components/scripts/host/router.sh: a chain in the filter table with
+ * `-s`/`-d` matches, which ip_tables has built in, and ACCEPT/DROP/jump targets): ip_tables (and its
+ * dependency x_tables) and iptable_filter. Nothing loads them at boot: iptables does, through the
+ * kernel's modprobe, when a script first runs it.
  */
-export const VM_MODULES = ["virtio_pci", "virtio_net", "virtio_console", "8021q", "macvlan", "ipvlan"] as const;
+export const VM_MODULES = ["virtio_pci", "virtio_net", "virtio_console", "8021q", "macvlan", "ipvlan", "ip_tables", "iptable_filter"] as const;
+
+/**
+ * iptables in the VMs: Debian's legacy backend (xtables-legacy-multi, which runs as `iptables` by the
+ * name it is called with) on the kernel's ip_tables, not the nft backend Debian 12 defaults to (that
+ * one needs nf_tables and the nft_compat modules). The names it answers to in the VM, all links to
+ * it in /usr/sbin.
+ */
+export const IPTABLES_NAMES = ["iptables", "iptables-save", "iptables-restore", "iptables-legacy", "iptables-legacy-save", "iptables-legacy-restore"] as const;
+
+/**
+ * The xtables extensions (dlopened from the libxtables' directory at run time, so `ldd` does not
+ * name them) the router's rules need: `standard` is the ACCEPT, DROP and jump-to-chain target; its
+ * `-s`/`-d` are ip_tables' own. A rule that needs another fails in the VM with iptables' "Couldn't
+ * load target/match" (add it here).
+ */
+export const XTABLES_EXTENSIONS = ["standard"] as const;
+
+/** Where Debian's libxtables12 looks for its extensions (XTABLES_LIBDIR). */
+const XTABLES_LIBDIR = "/usr/lib/x86_64-linux-gnu/xtables";
 
 export const GUEST_DIR = path.join(__dirname, "guest");
 
@@ -230,7 +254,7 @@ function parents(p: string, dirs: Set<string>, out: CpioEntry[]): void {
     }
 }
 
-/** The initramfs entries: the guest scripts, busybox, ip, kmod, their libraries, the modules. */
+/** The initramfs entries: the guest scripts, busybox, ip, kmod, dash, iptables, their libraries, the modules. */
 async function initramfsEntries(kernel: KernelTree): Promise<{ entries: CpioEntry[]; userland: Record<string, string> }> {
     const entries: CpioEntry[] = [];
     const dirs = new Set<string>();
@@ -266,8 +290,13 @@ async function initramfsEntries(kernel: KernelTree): Promise<{ entries: CpioEntr
     const ip = await which("ip");
     const kmod = await which("kmod");
     const dash = await which("dash");
+    const xtables = await which("xtables-legacy-multi");
+    const extensions = XTABLES_EXTENSIONS.map((e) => path.join(XTABLES_LIBDIR, `libxt_${e}.so`));
+    for (const e of extensions) {
+        if (!fs.existsSync(e)) throw new Error(`${e} is missing: the iptables extension the router's rules need (Debian package iptables)`);
+    }
     const libs = new Set<string>();
-    for (const b of [busybox, ip, kmod, dash]) {
+    for (const b of [busybox, ip, kmod, dash, xtables, ...extensions]) {
         for (const l of await sharedLibraries(b)) libs.add(l);
     }
     file("bin/busybox", busybox);
@@ -275,6 +304,9 @@ async function initramfsEntries(kernel: KernelTree): Promise<{ entries: CpioEntr
     file("usr/bin/kmod", kmod);
     file("bin/dash", dash);
     add({ kind: "symlink", path: "bin/sh", target: "dash" });
+    file("usr/sbin/xtables-legacy-multi", xtables);
+    for (const name of IPTABLES_NAMES) add({ kind: "symlink", path: `usr/sbin/${name}`, target: "xtables-legacy-multi" });
+    for (const e of extensions) file(e.replace(/^\//, ""), e, 0o644);
     for (const l of [...libs].sort()) {
         file(l.replace(/^\//, ""), fs.realpathSync(l), 0o755);
     }
@@ -304,7 +336,7 @@ async function initramfsEntries(kernel: KernelTree): Promise<{ entries: CpioEntr
     walk(`lib/modules/${kernel.release}`);
 
     const userland: Record<string, string> = {};
-    for (const p of ["busybox-static", "iproute2", "kmod", "dash", "libc6"]) userland[p] = await packageVersion(p);
+    for (const p of ["busybox-static", "iproute2", "kmod", "dash", "iptables", "libxtables12", "libc6"]) userland[p] = await packageVersion(p);
     return { entries, userland };
 }
 

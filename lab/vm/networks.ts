@@ -10,8 +10,8 @@
  * host shim (HostShim's rendered scripts, components/host/routing.ts) of the case's driver and mode:
  * without it a host cannot reach its own containers even with a route to them on the parent (the
  * tutorial's open problem, observed on the real kernel); with it, it can; its delete leaves the VM
- * as before. (The inter-VLAN router's forwarding needs iptables, which the VM image does not have:
- * it is proved in the local lab, test/lab/routed.test.ts.)
+ * as before. (The inter-VLAN router of the routed stack is proved in its own VMs, with the image's
+ * legacy iptables: test/vm/router.test.ts, which builds its containers with containerCommands.)
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -95,6 +95,28 @@ export function attachmentsOf(spec: LabSpec): Attachment[] {
     return out;
 }
 
+/**
+ * The commands that make `a`'s container in its host as Docker's driver does: a network namespace,
+ * a `type` link of mode `mode` on the network's parent (made as `tmp`, moved in, renamed eth0), the
+ * container's address, lo and eth0 up. Routes are the caller's. Pure.
+ */
+export function containerCommands(a: Attachment, tmp: string, type: "macvlan" | "ipvlan", mode: string): string[] {
+    return [
+        shellJoin(["ip", "netns", "add", a.netns]),
+        shellJoin(["ip", "link", "add", tmp, "link", a.parent, "type", type, "mode", mode]),
+        shellJoin(["ip", "link", "set", tmp, "netns", a.netns]),
+        shellJoin(["ip", "-n", a.netns, "link", "set", tmp, "name", "eth0"]),
+        shellJoin(["ip", "-n", a.netns, "addr", "add", `${a.ip}/${a.prefix}`, "dev", "eth0"]),
+        shellJoin(["ip", "-n", a.netns, "link", "set", "lo", "up"]),
+        shellJoin(["ip", "-n", a.netns, "link", "set", "eth0", "up"]),
+    ];
+}
+
+/** The commands that remove `a`'s container (its link first, then the namespace), errors ignored. Pure. */
+export function containerRemoval(a: Attachment): string[] {
+    return [`${shellJoin(["ip", "-n", a.netns, "link", "del", "eth0"])} 2>/dev/null`, `${shellJoin(["ip", "netns", "del", a.netns])} 2>/dev/null`];
+}
+
 /** The address of `host` on VLAN `vlan` (without the prefix). */
 function vlanAddress(spec: LabSpec, host: string, vlan: number): string {
     const v = spec.vlans.find((x) => x.id === vlan);
@@ -141,16 +163,7 @@ export async function runNetworkCase(lab: VmLab, spec: LabSpec, c: NetworkCase, 
                 wasLoaded.set(h, (await vm.run(`grep -q '^${c.type} ' /proc/modules`)).status === 0);
                 const lines = ["set -eu"];
                 all.filter((a) => a.host === h).forEach((a, i) => {
-                    const tmp = `mvlc${i}`;
-                    lines.push(
-                        shellJoin(["ip", "netns", "add", a.netns]),
-                        shellJoin(["ip", "link", "add", tmp, "link", a.parent, "type", c.type, "mode", c.mode]),
-                        shellJoin(["ip", "link", "set", tmp, "netns", a.netns]),
-                        shellJoin(["ip", "-n", a.netns, "link", "set", tmp, "name", "eth0"]),
-                        shellJoin(["ip", "-n", a.netns, "addr", "add", `${a.ip}/${a.prefix}`, "dev", "eth0"]),
-                        shellJoin(["ip", "-n", a.netns, "link", "set", "lo", "up"]),
-                        shellJoin(["ip", "-n", a.netns, "link", "set", "eth0", "up"]),
-                    );
+                    lines.push(...containerCommands(a, `mvlc${i}`, c.type, c.mode));
                     if (c.reach === "routed") lines.push(shellJoin(["ip", "-n", a.netns, "route", "add", "default", "dev", "eth0"]));
                 });
                 if (c.reach === "routed") {
@@ -243,9 +256,7 @@ export async function runNetworkCase(lab: VmLab, spec: LabSpec, c: NetworkCase, 
         await Promise.all(
             hosts.map(async (h) => {
                 const lines = ["set +e"];
-                for (const a of all.filter((x) => x.host === h)) {
-                    lines.push(`${shellJoin(["ip", "-n", a.netns, "link", "del", "eth0"])} 2>/dev/null`, `${shellJoin(["ip", "netns", "del", a.netns])} 2>/dev/null`);
-                }
+                for (const a of all.filter((x) => x.host === h)) lines.push(...containerRemoval(a));
                 if (c.reach === "routed") {
                     for (const r of routesOn(spec, all, h)) lines.push(`${shellJoin(["ip", "route", "del", r.to, "via", r.via, "dev", r.dev])} 2>/dev/null`);
                 }

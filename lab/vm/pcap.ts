@@ -16,7 +16,8 @@ export interface Frame {
     innerTags: number;
     /** The EtherType after the tags: 0x0800 IPv4, 0x0806 ARP, ... */
     type: number;
-    ipv4?: { src: string; dst: string; protocol: number; icmpType?: number };
+    /** `ttl`: the time to live (a router's hop takes one off). */
+    ipv4?: { src: string; dst: string; protocol: number; ttl: number; icmpType?: number };
     arp?: { op: number; senderMac: string; senderIp: string; targetIp: string };
     length: number;
 }
@@ -50,7 +51,7 @@ export function parseFrame(data: Buffer, index = 0, timeMs = 0): Frame {
     if (frame.type === 0x0800 && data.length >= at + 20) {
         const ihl = (data[at] & 0x0f) * 4;
         const protocol = data[at + 9];
-        frame.ipv4 = { src: ip4(data, at + 12), dst: ip4(data, at + 16), protocol };
+        frame.ipv4 = { src: ip4(data, at + 12), dst: ip4(data, at + 16), protocol, ttl: data[at + 8] };
         if (protocol === 1 && data.length > at + ihl) frame.ipv4.icmpType = data[at + ihl];
     } else if (frame.type === 0x0806 && data.length >= at + 28) {
         frame.arp = { op: data.readUInt16BE(at + 6), senderMac: mac(data, at + 8), senderIp: ip4(data, at + 14), targetIp: ip4(data, at + 24) };

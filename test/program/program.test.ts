@@ -381,6 +381,57 @@ describe("program: invalid config fails before any resource is declared", () => 
     });
 });
 
+describe("program: stack traces on large stacks (components/stackTraces.ts)", () => {
+    // the program changes Error.stackTraceLimit for its process: each case puts it and the env back
+    let limit: number;
+    let setting: string | undefined;
+    let logged: string[];
+    let log: typeof console.log;
+    beforeEach(() => {
+        limit = Error.stackTraceLimit;
+        setting = process.env.MACVLAN_LAB_STACK_TRACES;
+        logged = [];
+        log = console.log;
+        console.log = (...a: unknown[]) => logged.push(a.map(String).join(" "));
+    });
+    afterEach(() => {
+        console.log = log;
+        Error.stackTraceLimit = limit;
+        if (setting === undefined) delete process.env.MACVLAN_LAB_STACK_TRACES;
+        else process.env.MACVLAN_LAB_STACK_TRACES = setting;
+    });
+    const sayings = (): string[] => logged.filter((l) => l.includes("stack traces off"));
+
+    it("keeps them for the tutorial's stack and says nothing", async () => {
+        delete process.env.MACVLAN_LAB_STACK_TRACES;
+        Error.stackTraceLimit = 10;
+        await runProgram("multi-vlan", loadStackConfig("multi-vlan"));
+        assert.strictEqual(Error.stackTraceLimit, 10);
+        assert.deepStrictEqual(sayings(), []);
+    });
+
+    it("turns them off before declaring when told (as it does from 250 Docker resources), in one info line", async () => {
+        process.env.MACVLAN_LAB_STACK_TRACES = "lean";
+        Error.stackTraceLimit = 10;
+        const { state } = await runProgram("multi-vlan", loadStackConfig("multi-vlan"));
+        assert.strictEqual(Error.stackTraceLimit, 0);
+        assert.ok(state.resources.length > 0);
+        assert.deepStrictEqual(sayings(), [
+            "info: [runtime] stack traces off for this run (MACVLAN_LAB_STACK_TRACES=lean): the Pulumi SDK would record one for every promise it tracks; an unexpected error is printed without its trace; MACVLAN_LAB_STACK_TRACES=full keeps them",
+        ]);
+    });
+
+    it("refuses another value before declaring anything", async () => {
+        process.env.MACVLAN_LAB_STACK_TRACES = "none";
+        await assert.rejects(runProgram("multi-vlan", loadStackConfig("multi-vlan")), (e: Error) => {
+            assert.ok(e instanceof pulumi.RunError, `not a RunError: ${e.stack}`);
+            assert.match(e.message, /^MACVLAN_LAB_STACK_TRACES is "none"; use full/);
+            return true;
+        });
+        assert.deepStrictEqual(lastState?.resources, []);
+    });
+});
+
 describe("program: the read-only preflight holds every change on every host", () => {
     let run: Run;
     before(async () => {

@@ -13,21 +13,13 @@ import * as assert from "assert";
 import * as fs from "fs";
 import { LabSpec, NetworkBackend } from "../../components/spec/types";
 import { loadStack } from "../../lab/topology";
-import { HostStep, hostSteps, VmLab, VmSnapshot, vmUnavailable, withBackend } from "../../lab/vm/harness";
+import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, VmLab, VmSnapshot, withBackend } from "../../lab/vm/harness";
+import { vmSuiteHooks } from "../helpers/vmSuite";
 import { countByVlan, echoes, Frame, framesOf, readPcap } from "../../lab/vm/pcap";
 import { GuestResult } from "../../lab/vm/qemu";
 import { NETWORK_CASES, runNetworkCase } from "../../lab/vm/networks";
 
 const STACK = "multi-vlan";
-
-/**
- * Modules that stay loaded after the 8021q delete although its create's `modprobe 8021q` loaded
- * them: kmod's `modprobe -r 8021q` (kmod 30, Debian 12) removes 8021q and its own dependencies
- * (garp, mrp) but not theirs (stp, llc), and the delete script runs exactly that command. Observed
- * here; every other part of a VM must be as at its start. (A product that unloads them too makes
- * this test fail: then empty this list.)
- */
-const LEFT_LOADED_AFTER_DELETE = ["llc", "stp"];
 
 function asAfterDelete(start: VmSnapshot): VmSnapshot {
     return { ...start, modules: [...new Set([...start.modules, ...LEFT_LOADED_AFTER_DELETE])].sort() };
@@ -84,32 +76,7 @@ describe("vm: host networking on a real kernel under qemu (802.1Q, tagged frames
     const base = multiVlan();
     let lab: VmLab | undefined;
     const start = new Map<string, VmSnapshot>();
-    const started = Date.now();
-
-    before(async function () {
-        this.timeout(1_800_000);
-        const why = await vmUnavailable((l) => console.log(`      ${l}`));
-        if (why !== undefined) {
-            console.log(`      skipped: ${why}`);
-            this.skip();
-        }
-        lab = await VmLab.start(base, { log: (l) => console.log(`      ${l}`) });
-        console.log(`      VM image: kernel ${lab.image.kernelRelease} (${lab.image.kernelPackage}), ${lab.image.built ? "built" : "cached"}; run directory ${lab.runDir}`);
-        for (const h of base.hosts) start.set(h.name, await lab.snapshot(h.name));
-    });
-
-    let failed = false;
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") failed = true;
-    });
-
-    after(async function () {
-        if (lab) {
-            await lab.stop(failed);
-            if (failed) console.log(`      kept for inspection: ${lab.runDir} (console logs, trunk.pcap)`);
-        }
-        console.log(`      vm: whole run ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    });
+    vmSuiteHooks({ spec: base, name: "vm", start, started: (l) => (lab = l) });
 
     it("boots one VM per host of the stack, each on the real 802.1Q path (no lab emulation marker, 8021q loadable)", async function () {
         assert.ok(lab);

@@ -50,11 +50,11 @@ describe("vm: parts of the qemu lab (no VM)", function () {
         const arp10 = frame(BCAST, A, [tag(10)], 0x0806, arpRequest(A, [172, 16, 10, 10], [172, 16, 20, 21]));
         const qinq = frame(B, A, [tag(100), tag(10)], 0x0800, ipv4Icmp([10, 0, 0, 1], [10, 0, 0, 2], 8));
 
-        it("reads the 802.1Q tag (VLAN id without the priority bits), the inner EtherType, IPv4 and ARP addresses", function () {
+        it("reads the 802.1Q tag (VLAN id without the priority bits), the inner EtherType, IPv4 and ARP addresses, the TTL", function () {
             const t = parseFrame(f20);
             assert.strictEqual(t.vid, 20);
             assert.strictEqual(t.type, 0x0800);
-            assert.deepStrictEqual(t.ipv4, { src: "192.168.20.21", dst: "192.168.20.20", protocol: 1, icmpType: 0 });
+            assert.deepStrictEqual(t.ipv4, { src: "192.168.20.21", dst: "192.168.20.20", protocol: 1, ttl: 64, icmpType: 0 });
             assert.strictEqual(t.src, "52:54:00:6d:76:02");
             const u = parseFrame(untagged);
             assert.strictEqual(u.vid, undefined);
@@ -156,12 +156,16 @@ describe("vm: parts of the qemu lab (no VM)", function () {
     });
 
     it("parses a snapshot into its parts", function () {
-        const s = parseSnapshot('== links\n[{"ifname":"lo"}]\n\n== addresses\n[]\n\n== routes\n[]\n\n== modules\n8021q\nvirtio\n== files\nentry directory 755 \'/etc\'\nmd5 d41d8cd98f00b204e9800998ecf8427e  /etc/x\n');
+        const s = parseSnapshot(
+            '== links\n[{"ifname":"lo"}]\n\n== addresses\n[]\n\n== routes\n[]\n\n== modules\n8021q\nvirtio\n== sysctls\n/proc/sys/net/ipv4/ip_forward:0\n== iptables\n-t filter\n-P FORWARD ACCEPT\n== files\nentry directory 755 \'/etc\'\nmd5 d41d8cd98f00b204e9800998ecf8427e  /etc/x\n',
+        );
         assert.deepStrictEqual(s, {
             links: [{ ifname: "lo" }],
             addresses: [],
             routes: [],
             modules: ["8021q", "virtio"],
+            sysctls: ["/proc/sys/net/ipv4/ip_forward:0"],
+            iptables: ["-t filter", "-P FORWARD ACCEPT"],
             files: ["entry directory 755 '/etc'", "md5 d41d8cd98f00b204e9800998ecf8427e  /etc/x"],
         });
     });

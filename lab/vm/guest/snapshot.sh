@@ -1,9 +1,11 @@
 #!/bin/sh
 # Prints what a VM's network and files look like, for before/after comparisons by the harness:
-# links (ip -d -j link), addresses, routes of every table, the loaded modules, and every file under
-# /etc, /var/lib, /root and /tmp with its type, mode and (regular files) checksum. Neighbour entries
-# are left out (they come and go with traffic). Each part starts with a line "== <name>". Few
-# processes: under TCG every exec costs tens of milliseconds.
+# links (ip -d -j link), addresses, routes of every table, the loaded modules, the sysctls the
+# product sets (IPv4 forwarding, every interface's arp_ignore), the rules of every iptables table
+# the kernel has (iptables -S per table; none before ip_tables is loaded, and this never loads it),
+# and every file under /etc, /var/lib, /root and /tmp with its type, mode and (regular files)
+# checksum. Neighbour entries and rule counters are left out (they come and go with traffic). Each
+# part starts with a line "== <name>". Few processes: under TCG every exec costs tens of milliseconds.
 set -eu
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 dirs="/etc /var/lib /root /tmp"
@@ -18,6 +20,15 @@ ip -j route show table all
 echo
 echo "== modules"
 cut -d ' ' -f 1 /proc/modules | sort
+echo "== sysctls"
+grep -H . /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/arp_ignore
+echo "== iptables"
+if [ -r /proc/net/ip_tables_names ]; then
+	sort /proc/net/ip_tables_names | while IFS= read -r table; do
+		echo "-t $table"
+		iptables -w -t "$table" -S
+	done
+fi
 echo "== files"
 # shellcheck disable=SC2086 # the directory list is split on purpose
 {
