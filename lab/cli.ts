@@ -1,7 +1,7 @@
 /**
  * The local lab's command line: a stack's Docker hosts made on this machine (network + mount + UTS
  * namespaces with their own sshd and dockerd, see lab/hosts) and the stack's program applied to
- * them for real by the real Pulumi engine (`pulumi up`, see lab/pulumi.ts). Root only.
+ * them for real by the real Pulumi engine (`pulumi up`, see lab/pulumi/). Root only.
  *
  *   npm run lab -- <stack> [--name <lab>]                   up: build the hosts (or reuse them), pulumi up
  *   npm run lab:down [-- <stack>] [--name <lab>]            down: pulumi destroy, then remove the hosts

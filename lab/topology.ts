@@ -239,7 +239,7 @@ export const SECRET_KEY = configKey("sshPrivateKey");
  * The `config:` of the lab's stack file: the stack's config (structured values as YAML values again)
  * with each host's `hostKey` pinned to the lab host's key, `sshKeyFile` / `sshKnownHostsFile` set
  * to the lab's and, when given, `controllerCaDir` (where the program puts a TLS registry's CA for
- * the engine, lab/pulumi.ts `controllerCaDirOf`). `sshPrivateKey` is not in it: it is set with
+ * the engine, lab/pulumi/workspace.ts `controllerCaDirOf`). `sshPrivateKey` is not in it: it is set with
  * `pulumi config set --secret`. Pure.
  */
 export function labStackConfig(stackConfig: Readonly<Record<string, string>>, lab: LabCredentials, controllerCaDir?: string): Record<string, unknown> {

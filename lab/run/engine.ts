@@ -1,5 +1,5 @@
 /**
- * The real engine on a running lab (lab/pulumi.ts runs `pulumi`; this is what the lab runs with it):
+ * The real engine on a running lab (lab/pulumi/ runs `pulumi`; this is what the lab runs with it):
  * the lab's workspace made ready (engine, plugins, the line saying what is real), `pulumi` in the
  * controller's network namespace, `pulumi up` of a stack with the lab's config and key,
  * `pulumi destroy`, and stopping a pulumi a killed run left behind.

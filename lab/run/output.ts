@@ -3,7 +3,7 @@
  * an apply (VLANs, how to explore, timings), the commands to type for a lab (`npm run lab:down`,
  * `lab:pulumi`, `lab` again), the lines that sum up a run or a tear-down, and the preflight's
  * problems picked out of pulumi's output. (The line saying which parts are real and which stand in
- * is made where they are chosen: `realityLine` in lab/pulumi.ts.)
+ * is made where they are chosen: `realityLine` in lab/pulumi/engine.ts.)
  */
 import { LabHosts, LabTopology, formatTimings } from "../hosts";
 import { LoadedStack, defaultLabName } from "../topology";

@@ -1,6 +1,6 @@
 /**
  * The local lab end to end with the real Pulumi engine: both tutorial labs built on this machine
- * (lab/hosts) and the program applied to them by `pulumi up` (lab/pulumi.ts, through
+ * (lab/hosts) and the program applied to them by `pulumi up` (lab/pulumi/, through
  * lab/run/engine.ts; the CLI itself, lab/cli.ts, in a child process).
  * Every assertion is about what is observed on the hosts (pings run by the test with docker exec,
  * links, files, Docker objects) or about what pulumi itself reports (exit status, its resource

@@ -1,6 +1,6 @@
 /**
  * The lab's Pulumi workspace, pure: the generated project and stack files, the reality line, plugin
- * versions (lab/pulumi.ts) and the lab's stack config (lab/topology.ts). The engine itself runs in
+ * versions (lab/pulumi/engine.ts, lab/pulumi/workspace.ts) and the lab's stack config (lab/topology.ts). The engine itself runs in
  * the lab tests; build.sh's refusals are in test/exec/engine-build.test.ts.
  */
 import * as assert from "assert";

@@ -1,6 +1,6 @@
 /**
  * The lab's pure parts: stack -> lab topology, the stack config the lab writes and the lab CLI's
- * command line (lab/topology.ts, lab/pulumi.ts, lab/cli.ts); what `npm run lab` records and prints
+ * command line (lab/topology.ts, lab/pulumi/workspace.ts, lab/cli.ts); what `npm run lab` records and prints
  * is in lab-run.test.ts. The real-engine runs are in test/lab.
  */
 import { strict as assert } from "assert";
