@@ -7,6 +7,8 @@
  * driver's hash label) are left out, so two snapshots of an unchanged host are equal, and a host
  * converged again after a destroy equals the host after a clean apply. For the lab tests and the benchmark.
  */
+import * as fs from "fs";
+import * as path from "path";
 import type { LabHosts } from "./hosts";
 
 /** One link: `ip -d link` without indexes and counters. */
@@ -83,29 +85,91 @@ export interface SnapshotOptions {
 
 export const DEFAULT_SNAPSHOT_DIRS = ["/etc/sysconfig/network-scripts", "/etc/modules-load.d"];
 
-/** Reads every regular file under the given directories (recursively) and prints them as JSON. */
-const FILES_SCRIPT = `
-import base64, json, os, stat, sys
-out = {}
-for top in sys.argv[1:]:
-    for root, dirs, files in os.walk(top):
-        dirs.sort()
-        for f in sorted(files):
-            p = os.path.join(root, f)
-            st = os.lstat(p)
-            if not stat.S_ISREG(st.st_mode):
-                out[p] = {"mode": oct(stat.S_IMODE(st.st_mode))[2:].zfill(4), "content": "(not a regular file)"}
-                continue
-            data = open(p, "rb").read()
-            try:
-                out[p] = {"mode": oct(stat.S_IMODE(st.st_mode))[2:].zfill(4), "content": data.decode("utf-8")}
-            except UnicodeDecodeError:
-                out[p] = {"mode": oct(stat.S_IMODE(st.st_mode))[2:].zfill(4), "content": base64.b64encode(data).decode(), "encoding": "base64"}
-json.dump(out, sys.stdout, sort_keys=True)
-`;
+/** lab/snapshot-files.sh: lists the entries under the directories it is given (see the file). */
+export const FILES_SCRIPT = path.join(__dirname, "snapshot-files.sh");
 
-async function execText(lab: LabHosts, host: string, argv: string[], timeoutMs: number): Promise<string> {
-    const r = await lab.exec(host, argv, { timeoutMs });
+/** How snapshotHost runs lab/snapshot-files.sh on `dirs`: `sh -s -- <dir>...`, the script on stdin. */
+export function filesCommand(dirs: readonly string[]): { argv: string[]; input: string } {
+    return { argv: ["sh", "-s", "--", ...dirs], input: fs.readFileSync(FILES_SCRIPT, "utf8") };
+}
+
+/** Strict UTF-8, as Python's `bytes.decode("utf-8")`: an invalid sequence throws, a BOM is kept (U+FEFF). */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function isUtf8(bytes: Uint8Array): boolean {
+    try {
+        UTF8.decode(bytes);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/**
+ * A path's bytes as Python's os functions give it (UTF-8, each byte of an invalid sequence as the
+ * lone surrogate U+DC00 + byte: "surrogateescape"), as the snapshots have always named files.
+ */
+function decodePath(bytes: Uint8Array): string {
+    if (isUtf8(bytes)) return UTF8.decode(bytes);
+    let out = "";
+    for (let i = 0; i < bytes.length; ) {
+        // the shortest run of bytes from i that decodes is exactly one character, if any does
+        const n = [1, 2, 3, 4].find((k) => i + k <= bytes.length && isUtf8(bytes.subarray(i, i + k)));
+        if (n === undefined) {
+            out += String.fromCharCode(0xdc00 + bytes[i]);
+            i += 1;
+        } else {
+            out += UTF8.decode(bytes.subarray(i, i + n));
+            i += n;
+        }
+    }
+    return out;
+}
+
+/** Strings in the order of their code points (Python's order; `<` compares UTF-16 units). */
+function byCodePoint(a: string, b: string): number {
+    const x = Array.from(a, (c) => c.codePointAt(0) as number);
+    const y = Array.from(b, (c) => c.codePointAt(0) as number);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return x.length - y.length;
+}
+
+/** Base64 as lab/snapshot-files.sh prints it (`base64 -w 0`) -> the bytes; throws on anything else. */
+function fromBase64(b64: string, what: string): Buffer {
+    const bytes = Buffer.from(b64, "base64");
+    if (bytes.toString("base64") !== b64) throw new Error(`snapshot files: ${what} is not base64: ${JSON.stringify(b64.slice(0, 80))}`);
+    return bytes;
+}
+
+/**
+ * lab/snapshot-files.sh's output -> the files by path, as the snapshots have always recorded them
+ * (paths sorted by code point): the mode as 4 octal digits, the content as text when it is UTF-8 (a
+ * BOM kept), else as base64 with `encoding: "base64"`, and "(not a regular file)" for any other
+ * entry. Throws on a line that is not a record. Pure.
+ */
+export function parseFileRecords(text: string): Record<string, FileSnapshot> {
+    const lines = text.split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    const out: Array<[string, FileSnapshot]> = [];
+    lines.forEach((line, i) => {
+        const m = /^(?:F ([0-7]{1,4}) (\S+) (\S*)|O ([0-7]{1,4}) (\S+))$/.exec(line);
+        if (m === null) throw new Error(`snapshot files: line ${i + 1} is not a record: ${JSON.stringify(line.slice(0, 80))}`);
+        const regular = m[1] !== undefined;
+        const file = decodePath(fromBase64(regular ? m[2] : m[5], `the path on line ${i + 1}`));
+        const mode = (regular ? m[1] : m[4]).padStart(4, "0");
+        if (!regular) {
+            out.push([file, { content: "(not a regular file)", mode }]);
+            return;
+        }
+        const bytes = fromBase64(m[3], `the content on line ${i + 1}`);
+        // content, encoding, mode: the order of keys the records have always had (sorted)
+        out.push([file, isUtf8(bytes) ? { content: UTF8.decode(bytes), mode } : { content: bytes.toString("base64"), encoding: "base64", mode }]);
+    });
+    return Object.fromEntries(out.sort(([a], [b]) => byCodePoint(a, b)));
+}
+
+async function execText(lab: LabHosts, host: string, argv: string[], timeoutMs: number, input?: string): Promise<string> {
+    const r = await lab.exec(host, argv, { timeoutMs, ...(input !== undefined ? { input } : {}) });
     if (r.code !== 0) throw new Error(`snapshot of ${host}: ${argv.slice(0, 3).join(" ")} ... exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
     return r.stdout;
 }
@@ -254,11 +318,12 @@ export async function snapshotHost(lab: LabHosts, host: string, opts: SnapshotOp
     const t = opts.timeoutMs ?? 30_000;
     const dirs = opts.dirs ?? DEFAULT_SNAPSHOT_DIRS;
     const sh = (script: string) => execText(lab, host, ["sh", "-c", script], t);
-    const [links, addrs, routes, files, daemonJson, nets, containers, images] = await Promise.all([
+    const files = filesCommand(dirs);
+    const [links, addrs, routes, fileRecords, daemonJson, nets, containers, images] = await Promise.all([
         execText(lab, host, ["ip", "-j", "-d", "link", "show"], t),
         execText(lab, host, ["ip", "-j", "addr", "show"], t),
         sh("ip -4 route show table all; ip -6 route show table all"),
-        execText(lab, host, ["python3", "-c", FILES_SCRIPT, ...dirs], t),
+        execText(lab, host, files.argv, t, files.input),
         sh("if [ -e /etc/docker/daemon.json ]; then echo present; cat /etc/docker/daemon.json; else echo absent; fi"),
         sh('ids=$(docker network ls -q) && if [ -n "$ids" ]; then docker network inspect $ids; else echo "[]"; fi'),
         sh('ids=$(docker ps -aq) && if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'),
@@ -268,7 +333,7 @@ export async function snapshotHost(lab: LabHosts, host: string, opts: SnapshotOp
         links: parseLinks(links),
         addresses: parseAddresses(addrs),
         routes: parseRoutes(routes),
-        files: JSON.parse(files) as Record<string, FileSnapshot>,
+        files: parseFileRecords(fileRecords),
         daemonJson: daemonJson.startsWith("present\n") ? daemonJson.slice("present\n".length) : null,
         networks: parseNetworks(nets),
         containers: parseContainers(containers),
