@@ -2,10 +2,28 @@
  * The VM tests' suite hooks, one home for what every file under test/vm does around its cases:
  * skip with the printed reason where qemu cannot run, start one VM per host of the stack, snapshot
  * each VM at its start, keep the run directory of a suite that failed, print the whole run's time.
- * Call inside a describe().
+ * Call inside a describe(). Also the helpers both files use on a script's result.
  */
+import * as assert from "assert";
 import { LabSpec } from "../../components/spec/types";
 import { VmLab, VmSnapshot, vmUnavailable } from "../../lab/vm/harness";
+import { GuestResult } from "../../lab/vm/qemu";
+
+/** `r`, asserted to have exited 0 (the message carries what ran and its output). */
+export function succeeded(r: GuestResult, what: string): GuestResult {
+    assert.strictEqual(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+    return r;
+}
+
+/** The `changed: ...` lines a host script printed (none when it found nothing to do). */
+export function changes(r: GuestResult): string[] {
+    return r.stdout.split("\n").filter((l) => l.startsWith("changed: "));
+}
+
+/** The last line a host script printed (its verdict: `nothing changed`, `no drift`, ...). */
+export function lastLine(r: GuestResult): string {
+    return r.stdout.trimEnd().split("\n").slice(-1)[0] ?? "";
+}
 
 export interface VmSuiteOptions {
     /** The stack whose hosts become VMs. */

@@ -14,7 +14,7 @@ import * as fs from "fs";
 import { LabSpec, NetworkBackend } from "../../components/spec/types";
 import { loadStack } from "../../lab/topology";
 import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, VmLab, VmSnapshot, withBackend } from "../../lab/vm/harness";
-import { vmSuiteHooks } from "../helpers/vmSuite";
+import { changes, lastLine, succeeded, vmSuiteHooks } from "../helpers/vmSuite";
 import { countByVlan, echoes, Frame, framesOf, readPcap } from "../../lab/vm/pcap";
 import { GuestResult } from "../../lab/vm/qemu";
 import { NETWORK_CASES, runNetworkCase } from "../../lab/vm/networks";
@@ -29,19 +29,6 @@ function multiVlan(): LabSpec {
     const loaded = loadStack(STACK);
     assert.ok(loaded.stack, loaded.errors.join("\n"));
     return loaded.stack.spec;
-}
-
-function succeeded(r: GuestResult, what: string): GuestResult {
-    assert.strictEqual(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
-    return r;
-}
-
-function changes(r: GuestResult): string[] {
-    return r.stdout.split("\n").filter((l) => l.startsWith("changed: "));
-}
-
-function lastLine(r: GuestResult): string {
-    return r.stdout.trimEnd().split("\n").slice(-1)[0] ?? "";
 }
 
 /** Frames captured on the trunk since `mark`. */

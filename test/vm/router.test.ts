@@ -29,7 +29,7 @@ import { shellJoin } from "../../components/shell";
 import { LabSpec } from "../../components/spec/types";
 import { loadStack } from "../../lab/topology";
 import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, routerSteps, VmLab, VmSnapshot, withBackend } from "../../lab/vm/harness";
-import { vmSuiteHooks } from "../helpers/vmSuite";
+import { changes, lastLine, succeeded, vmSuiteHooks } from "../helpers/vmSuite";
 import { Attachment, attachmentsOf, containerCommands, containerRemoval } from "../../lab/vm/networks";
 import { countByVlan, echoes, Frame, framesFor, framesFrom, framesOf, readPcap } from "../../lab/vm/pcap";
 import { GuestResult } from "../../lab/vm/qemu";
@@ -51,19 +51,6 @@ function routedStack(): LabSpec {
     assert.ok(loaded.stack, loaded.errors.join("\n"));
     assert.ok(loaded.stack.spec.router, `${STACK} has no router`);
     return withBackend(loaded.stack.spec, "iproute2");
-}
-
-function succeeded(r: GuestResult, what: string): GuestResult {
-    assert.strictEqual(r.status, 0, `${what} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
-    return r;
-}
-
-function changes(r: GuestResult): string[] {
-    return r.stdout.split("\n").filter((l) => l.startsWith("changed: "));
-}
-
-function lastLine(r: GuestResult): string {
-    return r.stdout.trimEnd().split("\n").slice(-1)[0] ?? "";
 }
 
 function describeCounts(frames: readonly Frame[]): string {
