@@ -17,6 +17,17 @@ hostname "$host"
 printf '%s\n' "$host" >/etc/hostname
 if [ "$nic" != eth0 ]; then ip link set dev eth0 name "$nic"; fi
 ip link set dev "$nic" up
+# virtio_net reports its carrier a moment after the link is up: wait for it (10 s at most), so the
+# VM's start, and the snapshot taken of it, is the NIC up with its carrier, not a passing moment
+tries=0
+until [ "$(cat "/sys/class/net/$nic/carrier" 2>/dev/null)" = 1 ] && [ "$(cat "/sys/class/net/$nic/operstate")" = up ]; do
+	tries=$((tries + 1))
+	if [ "$tries" -gt 100 ]; then
+		echo "host $host: $nic has no carrier 10 s after it was set up" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
 ip addr add "$address" dev "$nic"
 mkdir -p /etc/sysconfig/network-scripts /etc/modules-load.d /var/lib
 cat >"/etc/sysconfig/network-scripts/ifcfg-$nic" <<CFG
