@@ -10,12 +10,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FILES_SCRIPT, FileSnapshot, filesCommand, parseFileRecords } from "../../lab/snapshot";
-import { requireTool } from "../helpers/tools";
+import { requireTool, toolPath } from "../helpers/tools";
 
 /** Where `tool` is on this process's PATH. */
 function which(tool: string): string {
-    const where = spawnSync("sh", ["-c", 'command -v "$1"', "sh", tool], { encoding: "utf8" }).stdout.trim();
-    assert.ok(where.startsWith("/"), `${tool} is not on PATH`);
+    const where = toolPath(tool);
+    assert.ok(where !== undefined, `${tool} is not on PATH`);
     return where;
 }
 

@@ -7,8 +7,14 @@ import { spawnSync } from "child_process";
 
 const known = new Map<string, string | undefined>();
 
+/** Where `tool` is on this process's PATH (`command -v`), or undefined. */
+export function toolPath(tool: string): string | undefined {
+    const where = spawnSync("sh", ["-c", 'command -v "$1"', "sh", tool], { encoding: "utf8" }).stdout?.trim() ?? "";
+    return where.startsWith("/") ? where : undefined;
+}
+
 function onPath(tool: string): boolean {
-    return spawnSync("sh", ["-c", 'command -v "$1" >/dev/null', "sh", tool]).status === 0;
+    return toolPath(tool) !== undefined;
 }
 
 /** undefined when `tool` can be run (installing `debianPackage` first when root), else why not. */
