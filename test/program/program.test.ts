@@ -272,7 +272,11 @@ describe("program: multi-vlan stack", () => {
 
     it("gives every host command a delete script and triggers", () => {
         const containerIds = run.state.byType("docker:index/container:Container").filter((r) => r.name.startsWith("lab-docker0")).map((r) => r.id);
-        for (const c of run.state.byType("command:remote:Command")) {
+        assert.strictEqual(containerIds.length, 4, "bbox10 and bbox20 on each host");
+        const commands = run.state.byType("command:remote:Command");
+        // per host: preflight, library, trust inspect and daemon.json, promisc, 8021q, two VLANs, checks
+        assert.strictEqual(commands.length, 2 * 9, commands.map((c) => c.name).join(", "));
+        for (const c of commands) {
             if (c.name.endsWith("-preflight-check")) {
                 assert.strictEqual(c.inputs.delete, undefined, `${c.name}: the preflight only reads, so has nothing to delete`);
                 continue;
@@ -305,7 +309,10 @@ describe("program: multi-vlan stack", () => {
     });
 
     it("deletes fixed-name resources before replacing them", () => {
-        for (const r of run.state.resources.filter((x) => /network:Network|container:Container|volume:Volume/.test(x.type))) {
+        const fixedNames = run.state.resources.filter((x) => /network:Network|container:Container|volume:Volume/.test(x.type));
+        // mac_net10 and mac_net20 on each host, bbox10 and bbox20 on each host, the registry and its volume
+        assert.strictEqual(fixedNames.length, 4 + 4 + 2, fixedNames.map((r) => r.name).join(", "));
+        for (const r of fixedNames) {
             assert.strictEqual(r.deleteBeforeReplace, true, `${r.name} has a fixed name`);
         }
     });
