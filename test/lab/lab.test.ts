@@ -505,6 +505,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         for (const h of ["docker01", "docker02"]) {
             const hook = await (lab as LabHosts).exec(h, ["sh", "-c", "ls /sbin/ifup-local 2>&1"]);
             assert.notEqual(hook.code, 0, `${h}: the ifup-local hook outlived the destroy: ${hook.stdout}`);
+            assert.match(hook.stdout, /^ls: .*\/sbin\/ifup-local.*No such file or directory$/m, `${h}: the probe did not run: ${hook.stdout}${hook.stderr}`);
         }
         const { pulumi } = await labEngine(lab as LabHosts, stack.stack);
         const exported = await pulumi(["stack", "export"]);
