@@ -135,7 +135,35 @@ const stopEngines = new AbortController();
 const enginePids = new Set<number>();
 /** Options of every pulumi run of the tests: its output to the log, stopped on an interrupt. */
 function engineOpts(what: string): EngineRunOptions {
-    return { log: (l: string) => log(`${what}: ${l}`), signal: stopEngines.signal, onStart: (pid: number) => enginePids.add(pid) };
+    return {
+        log: (l: string) => log(`${what}: ${l}`),
+        signal: stopEngines.signal,
+        onStart: (pid: number) => {
+            enginePids.add(pid);
+            void engineArgvOf(pid).then((argv) => engineArgv.set(what, argv));
+        },
+    };
+}
+
+/** What each pulumi the tests started really got (its /proc cmdline), by the run's label; undefined: never seen as pulumi. */
+const engineArgv = new Map<string, string[] | undefined>();
+
+/**
+ * The argv of `pid` once it is pulumi: the lab starts `setpriv ... -- nsenter --net=... -- pulumi ...`,
+ * and both exec (no fork), so the pid becomes pulumi's. Bounded: 400 looks, 50 ms apart.
+ */
+async function engineArgvOf(pid: number): Promise<string[] | undefined> {
+    for (let i = 0; i < 400; i++) {
+        let argv: string[];
+        try {
+            argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
+        } catch {
+            return undefined; // gone before it was seen as pulumi
+        }
+        if (argv.length > 0 && path.basename(argv[0]) === "pulumi") return argv;
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    return undefined;
 }
 
 /**
@@ -295,6 +323,11 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         if (lab !== undefined || fs.existsSync(runPaths(MV).dir) || namespacesOf(MV).length > 0) {
             await downLab(MV, log);
         }
+    });
+
+    it("pulumi up ran unattended: pulumi's own argv (read from /proc) has --yes --skip-preview --non-interactive --color never", () => {
+        assert.deepEqual(engineArgv.get("up 1")?.slice(1), ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], `pulumi's argv: ${JSON.stringify(engineArgv.get("up 1"))}`);
+        assert.doesNotMatch(apply1.stdout, /Previewing update|Do you want to perform this update\?|\x1b\[/, "a preview, a prompt or colour in pulumi's output");
     });
 
     it("pulumi up created every resource and its checks passed (5 rows, all ok)", () => {
@@ -495,6 +528,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         const d = await destroyOnLab(lab as LabHosts, engineOpts("destroy 1"));
         timing("multi-vlan: pulumi destroy", d?.seconds ?? NaN);
         assertApplied(d, "pulumi destroy");
+        assert.deepEqual(engineArgv.get("destroy 1")?.slice(1), ["destroy", "--run-program", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], `pulumi's argv: ${JSON.stringify(engineArgv.get("destroy 1"))}`);
         // destroy runs the program (--run-program: the Docker providers' key file): pulumi then also
         // counts the program's registrations as "unchanged"; nothing is created, updated or replaced
         const summary = resourceSummary(d?.stdout ?? "");
