@@ -319,12 +319,22 @@ export class MacvlanLab extends pulumi.ComponentResource {
                 const push = fromRegistry ? this.registry?.pushes[`${ref.repository}:${ref.tag ?? "latest"}`] : undefined;
                 pull = new docker.RemoteImage(
                     `${name}-${c.host}-pull-${slug(c.image)}`,
-                    // images from the lab's registry are the lab's own: removed on destroy
-                    { name: c.image, keepLocally: !fromRegistry },
+                    {
+                        name: c.image,
+                        // images from the lab's registry are the lab's own: removed on destroy
+                        keepLocally: !fromRegistry,
+                        // a mirror pushed again (another source) is pulled again, and the containers
+                        // on it follow (their image is this pull's id)
+                        ...(push ? { pullTriggers: [push.sha256Digest] } : {}),
+                    },
                     {
                         parent: this,
                         provider: this.providers[c.host],
                         dependsOn: fromRegistry ? [...(push ? [push] : []), ...this.trust[c.host].ready] : [],
+                        // the provider removes an image by the id its name points to: made anew
+                        // first, the old pull's delete would find the new image (same name) in use by
+                        // the new containers and fail; so the containers and the old image go first
+                        ...(push ? { deleteBeforeReplace: true } : {}),
                     },
                 );
                 pulls.set(key, pull);
