@@ -37,8 +37,15 @@ const MV = `${PREFIX}${process.pid}-mv`;
 const SN = `${PREFIX}${process.pid}-sn`;
 const SNAPSHOT_DIRS = ["/etc/sysconfig/network-scripts", "/etc/modules-load.d"];
 const FIXTURE = path.join(REPO_ROOT, "test", "fixtures", "replace");
-/** The failing run with a host's sshd stopped must end within this. */
-const UNREACHABLE_BOUND_S = 120;
+/**
+ * The failing run with a host's sshd stopped must end by itself within this. Not a speed test: a
+ * bound far from any normal run. A refused dial fails at once; the most one host command can wait
+ * is its dial budget, (dialErrorLimit 5 + 1) x perDialTimeout 10 s plus the backoff (1.3 s), about
+ * 61 s (the Docker provider's ssh: ConnectionAttempts 5 x ConnectTimeout 10 s); the whole failing
+ * run's time is printed as a `time:` line. What the bound catches is a run that never gives up (dialErrorLimit -1, a
+ * provider that ignores the limit), which would otherwise show only as this test's timeout (600 s).
+ */
+const UNREACHABLE_BOUND_S = 400;
 
 function log(line: string): void {
     if (process.env.LAB_TEST_VERBOSE) console.log(`      | ${line}`);
@@ -561,7 +568,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         }
         timing("multi-vlan: pulumi up with docker02 unreachable (fails)", failed.seconds);
         assert.notEqual(failed.code, 0, "pulumi up with docker02's sshd stopped succeeded");
-        assert.ok(failed.seconds < UNREACHABLE_BOUND_S, `failed after ${failed.seconds} s`);
+        assert.ok(failed.seconds < UNREACHABLE_BOUND_S, `pulumi up with docker02 unreachable took ${failed.seconds} s to fail: does a dial retry without end?`);
         const errored = erroredResources(failed.stdout).filter((r) => !r.startsWith("pulumi:pulumi:Stack "));
         assert.ok(errored.length > 0, `no resource errored:\n${tail(failed.stdout)}`);
         assert.deepEqual(errored.filter((r) => !/docker02/.test(r)), [], `errored: ${errored.join(", ")}`);
