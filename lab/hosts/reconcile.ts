@@ -30,6 +30,8 @@ export interface ReconcileOptions {
      * they must still be there. The result's `pending` says whether removals wait. Defaults to false.
      */
     deferRemovals?: boolean;
+    /** With `deferRemovals`, what the lines of the removals that wait end with. Defaults to `later, by another call`. */
+    deferredNote?: string;
     /**
      * What to do when the lab cannot be changed in place (another management subnet, another
      * controller address): `true` tears it down and builds it again (hostsDown, hostsUp: every
@@ -108,13 +110,13 @@ export async function reconcileHosts(lab: LabHosts, topology: LabTopology, opts:
         log(`lab ${lab.name}: no host, segment or link to change`);
         return { lab, diff, rebuilt: false, pending: false, ms: Date.now() - t0 };
     }
-    for (const l of describeDiff(diff, topology)) log(l);
+    const deferred = opts.deferRemovals === true;
+    for (const l of describeDiff(diff, topology, deferred ? opts.deferredNote ?? "later, by another call" : undefined)) log(l);
 
     // every host keeps its switch number from now on, whatever its position
     for (const h of state.hosts) h.switchIndex = switchIndexOf(state, h);
     state.complete = false;
     writeState(state);
-    const deferred = opts.deferRemovals === true;
     const removals = deferred ? diff.removeFirst : { hosts: diff.removeHosts, links: diff.removeLinks, segments: diff.removeSegments };
     const emulated = state.vlanMode === "emulated";
     const touched = new Set<string>(); // kept hosts whose links changed: their marker file is rewritten
