@@ -4,7 +4,7 @@
  * once per test process. A reference that cannot be built (no `go`, no module source) is reported
  * with the reason, and the tests still check the stand-in against upstream's texts.
  */
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, execFile, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -124,4 +124,14 @@ export function runRef<T>(refs: { bin: string }, name: string, args: string[], i
     const r = spawnSync(path.join(refs.bin, name), args, { input, env, encoding: "utf8", timeout: timeoutMs });
     if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
     return JSON.parse(r.stdout) as T;
+}
+
+/** runRef without blocking the event loop: for references that talk to servers of this process. */
+export function runRefAsync<T>(refs: { bin: string }, name: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+        execFile(path.join(refs.bin, name), args, { env, encoding: "utf8", timeout: timeoutMs }, (err, stdout, stderr) => {
+            if (err) reject(new Error(`${name}: ${err.message} ${stderr}`));
+            else resolve(JSON.parse(stdout) as T);
+        });
+    });
 }
