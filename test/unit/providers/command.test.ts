@@ -260,6 +260,10 @@ describe("command provider stand-in: provider operations", () => {
         assert.strictEqual(notes.length, 1);
         assert.ok(/engine is real/.test(notes[0].message));
     });
+    it("read: none of its own, so the SDK's server returns the state as it is (infer's Read without CustomRead)", () => {
+        const p = makeProvider({ logger: new MemoryLogger() });
+        assert.strictEqual(p.read, undefined);
+    });
     it("refuses other resource types", async () => {
         const p = makeProvider({ logger: new MemoryLogger() });
         // command:local:Command is served too (test/unit/providers/command-local.test.ts)

@@ -12,7 +12,7 @@ import { JsonObject, UNKNOWN } from "../../../lab/providers/docker/values";
 const URN = "urn:pulumi:dev::proj::macvlan-lab:docker:Container$docker:index/container:Container::bbox10";
 
 describe("docker stand-in: what a preview shows, as pulumi-docker 5.2.0", () => {
-    it("restart is validated at preview: a value outside no|on-failure|always|unless-stopped fails Check, worded as the bridge words it", async () => {
+    it("restart is validated at preview: a value other than no, on-failure, always or unless-stopped fails Check, worded as the bridge words it", async () => {
         const p = new DockerStandInProvider(() => undefined);
         const bad = await p.check(URN, {}, { name: "bbox10", image: "busybox", restart: "sometimes" });
         assert.deepStrictEqual(bad.failures, [
