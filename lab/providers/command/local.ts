@@ -110,6 +110,7 @@ export function runLocal(
     onLine: (line: string) => void,
     signal: AbortSignal,
     onWarning: (text: string) => void = () => undefined,
+    onDone: (o: { stdout: string; stderr: string; longestLogged: number; failed: boolean }) => void = () => undefined,
 ): Promise<{ stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
         const hang = new AbortController();
@@ -139,13 +140,15 @@ export function runLocal(
         });
         child.on("close", (code, sig) => {
             signal.removeEventListener("abort", onOuterAbort);
+            const text = (b: Buffer[]): string => Buffer.concat(b).toString("utf8");
             if (hang.signal.aborted && !signal.aborted && log.stopped) {
+                onDone({ stdout: text(out), stderr: text(err), longestLogged: log.longest, failed: true });
                 reject(new Error(longLineError(cmd, log.stoppedAt)));
                 return;
             }
             log.end();
+            onDone({ stdout: text(out), stderr: text(err), longestLogged: log.longest, failed: code !== 0 });
             if (log.stopped) onWarning(longLineWarning(log.stoppedAt));
-            const text = (b: Buffer[]): string => Buffer.concat(b).toString("utf8");
             if (code === 0) resolve({ stdout: trimOutput(text(out)), stderr: trimOutput(text(err)) });
             else reject(new Error(runErrorText(code !== null ? `exit status ${code}` : `signal: ${sig}`, cmd, text(both))));
         });

@@ -16,6 +16,8 @@
  * its caller the moment upstream would hang, so the stand-in can fail there, loudly, instead.
  */
 
+import { appendFileSync } from "fs";
+
 /** `bufio.MaxScanTokenSize`: the scanner's buffer never grows past this. */
 export const SCAN_LIMIT = 64 * 1024;
 
@@ -52,6 +54,8 @@ export class OutputLog {
     stopped = false;
     /** The first bytes of the over-long line, for the message. */
     stoppedAt = "";
+    /** The longest line seen so far, in bytes (an over-long one counts with its length at the stop). */
+    longest = 0;
 
     constructor(private readonly onLine: (line: string) => void) {}
 
@@ -69,6 +73,7 @@ export class OutputLog {
                 // so any byte of this chunk past that one blocks it.
                 const take = SCAN_LIMIT - this.lineBytes;
                 this.stopped = true;
+                this.longest = Math.max(this.longest, SCAN_LIMIT);
                 this.stoppedAt = Buffer.concat([...this.line, piece.subarray(0, take)]).subarray(0, 40).toString("utf8");
                 this.line = [];
                 this.lineBytes = 0;
@@ -95,7 +100,42 @@ export class OutputLog {
     }
 
     private emit(line: Buffer): void {
+        this.longest = Math.max(this.longest, line.length);
         const l = line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, line.length - 1) : line;
         this.onLine(l.toString("utf8"));
+    }
+}
+
+/** Bytes of the longest line of a text (split on "\n"). Pure. */
+export function longestLine(text: string): number {
+    let max = 0;
+    for (const l of text.split("\n")) max = Math.max(max, Buffer.byteLength(l));
+    return max;
+}
+
+/**
+ * The lab's record of every run's output (for the test that no host script prints a line anywhere
+ * near the 64 KiB limit): when MACVLAN_LAB_COMMAND_OUTPUT_LOG names a file, each run appends one JSON
+ * line `{"urn", "kind", "longestLine", "stdoutBytes", "stderrBytes", "failed"}`. Not an upstream
+ * feature: nothing is written without the variable.
+ */
+export function recordOutput(
+    env: NodeJS.ProcessEnv,
+    entry: { urn: string; kind: "remote" | "local"; stdout: string; stderr: string; longestLogged: number; failed: boolean },
+): void {
+    const file = env.MACVLAN_LAB_COMMAND_OUTPUT_LOG;
+    if (file === undefined || file === "") return;
+    const line = {
+        urn: entry.urn,
+        kind: entry.kind,
+        longestLine: Math.max(entry.longestLogged, longestLine(entry.stdout), longestLine(entry.stderr)),
+        stdoutBytes: Buffer.byteLength(entry.stdout),
+        stderrBytes: Buffer.byteLength(entry.stderr),
+        failed: entry.failed,
+    };
+    try {
+        appendFileSync(file, `${JSON.stringify(line)}\n`);
+    } catch {
+        // a record for a test: never fails a run
     }
 }

@@ -30,7 +30,7 @@ import {
 } from "./rules";
 import { Cancelled, ParsedHostKey, SshConnection, acceptedNames, killAll, parseHostKey, sendableName } from "./ssh";
 import { agentSocketOf, dialAgent } from "./agent";
-import { OutputLog, longLineError, longLineWarning } from "./logOutput";
+import { OutputLog, longLineError, longLineWarning, recordOutput } from "./logOutput";
 import { WireMap, isObject } from "./values";
 import { LOCAL_INPUT_KEYS, LOCAL_TYPE_TOKEN, checkLocal, localRunSpecOf, runLocal } from "./local";
 
@@ -136,6 +136,7 @@ export function sshRunner(logger: Logger, env: NodeJS.ProcessEnv = process.env):
                 });
             } catch (e) {
                 if (e instanceof Cancelled && !signal.aborted && log.stopped) {
+                    recordOutput(env, { urn, kind: "remote", stdout: "", stderr: "", longestLogged: log.longest, failed: true });
                     await Promise.all(pending);
                     const text = longLineError(cmd, log.stoppedAt);
                     await logger.log("error", text, urn, false);
@@ -146,6 +147,7 @@ export function sshRunner(logger: Logger, env: NodeJS.ProcessEnv = process.env):
                 signal.removeEventListener("abort", onOuterAbort);
             }
             log.end();
+            recordOutput(env, { urn, kind: "remote", stdout: r.stdout, stderr: r.stderr, longestLogged: log.longest, failed: r.code !== 0 });
             await Promise.all(pending);
             if (log.stopped) await logger.log("warning", longLineWarning(log.stoppedAt), urn, false);
             if (r.code !== 0) throw new Error(runErrorText(exitText(r.code), cmd, r.combined));
@@ -198,6 +200,7 @@ export function makeProvider(deps: ProviderDeps): provider.Provider {
                 (line) => pending.push(deps.logger.log("info", line, urn, true)),
                 controller.signal,
                 (warning) => pending.push(deps.logger.log("warning", warning, urn, false)),
+                (o) => recordOutput(process.env, { urn, kind: "local", ...o }),
             );
         } catch (e) {
             if ((e as Error).message.startsWith("STAND-IN")) pending.push(deps.logger.log("error", (e as Error).message, urn, false));

@@ -83,7 +83,7 @@ export function masterArgv(c: ConnectionSpec, files: ConnectionFiles, hostKey?: 
     if (files.keyFile !== undefined) {
         // x/crypto tries the privateKey first; its "publickey" method is then tried, so the agent's
         // keys (the same method, later in config.Auth) are never offered (x/crypto v0.48.0
-        // ssh/client_auth.go lines 93-104): only the key
+        // ssh/client_auth.go lines 86-110): only the key
         argv.push("-i", files.keyFile, "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none");
     } else if (agentSocket !== undefined) {
         // no privateKey: the agent's keys, in the agent's order (remote/connection.go lines 131-145)
