@@ -110,6 +110,16 @@ describe("program: verify and repair requests", function () {
         assert.ok(!JSON.stringify(state.byName("lab-docker01-trust-inspect").inputs.triggers).includes("r2"));
     });
 
+    it("the same repair request keeps the hosts it read again, whatever a later verify found (a repaired stack's next up stays a no-op)", async () => {
+        const last = { verification: { request: "v2", hosts: {}, drift: [] }, repair: { request: "r2", rereadTrust: ["docker02"] } };
+        const { state, program } = await declare("multi-vlan", { "macvlan-lab:repair": "r2" }, last);
+        assert.deepStrictEqual(state.byName("lab-docker02-trust-inspect").inputs.triggers.slice(-1), ["repair r2"]);
+        assert.deepStrictEqual(await promiseOf(pulumi.output(program.repair)), { request: "r2", rereadTrust: ["docker02"] });
+        // a new request takes the hosts from the last verify: none drifted
+        const next = await declare("multi-vlan", { "macvlan-lab:repair": "r3" }, last);
+        assert.ok(!JSON.stringify(next.state.byName("lab-docker02-trust-inspect").inputs.triggers).includes("repair"));
+    });
+
     it("refuses a request that is not a plain word, before anything is declared", async () => {
         const state = installMocks("multi-vlan", { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshPrivateKey": KEY, "macvlan-lab:verify": "a b;rm" }, ["macvlan-lab:sshPrivateKey"]);
         delete require.cache[require.resolve(PROGRAM)];
