@@ -200,6 +200,7 @@ describe("program: multi-vlan stack", () => {
             [
                 ...perHost("docker01"),
                 ...perHost("docker02"),
+                "command:remote:Command lab-registry-ready",
                 "docker:index/container:Container lab-registry-container",
                 "docker:index/registryImage:RegistryImage lab-registry-busybox-v1-push",
                 "docker:index/remoteImage:RemoteImage lab-registry-busybox-v1-source",
@@ -286,6 +287,11 @@ describe("program: multi-vlan stack", () => {
             assert.ok(Array.isArray(c.inputs.triggers) && c.inputs.triggers.length > 0, `${c.name} has no triggers`);
             if (c.name.endsWith("-trust-inspect")) {
                 assert.strictEqual(c.inputs.delete, undefined, `${c.name}: a read changes nothing, so has nothing to delete`);
+            } else if (c.name === "lab-registry-ready") {
+                assert.strictEqual(c.inputs.delete, undefined, `${c.name}: a wait changes nothing, so has nothing to delete`);
+                // made again with the registry container: it waits for that container's registry
+                assert.deepStrictEqual(c.inputs.triggers, [run.state.byName("lab-registry-container").id]);
+                assert.match(String(c.inputs.create), /\nregistry_ready\n$/);
             } else {
                 assert.match(c.inputs.delete, /^set -eu$/m, `${c.name} has no delete script`);
                 assert.match(c.inputs.create, /^set -eu$/m);
@@ -325,7 +331,7 @@ describe("program: multi-vlan stack", () => {
 
     it("keeps the SSH key a secret: in every connection, and nowhere in plain inputs", () => {
         const commands = run.state.byType("command:remote:Command");
-        assert.strictEqual(commands.length, 18);
+        assert.strictEqual(commands.length, 19);
         for (const c of commands) {
             assert.ok(run.state.isSecret(c, "connection.privateKey"), `${c.name}: connection.privateKey is not secret`);
             assert.strictEqual(c.inputs.connection.privateKey, KEY);
