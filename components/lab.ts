@@ -265,15 +265,18 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     { parent: this, dependsOn: preflights },
                 );
             }
-            // every Docker resource of the host waits for its daemon configuration: with
-            // migrateUnitFlag the trust restarts dockerd, which no Docker call may overlap
+            // with migrateUnitFlag the trust restarts dockerd, which no Docker call may overlap: every
+            // Docker resource of the host waits for it then. Otherwise dockerd only reloads
+            // daemon.json (SIGHUP, it keeps serving): networks and containers need not wait, and what
+            // needs the trust (the pulls and pushes from the registry) waits for it by itself
             const user = reg?.users[0];
             const registryAuth = !reg ? [] : reg.security === "insecure" ? [insecureRegistryAuth(reg.endpoint)] : [tlsRegistryAuth(reg.endpoint, user)];
+            const restarts = reg?.migrateUnitFlag === true;
             this.providers[host.name] = dockerProvider(
                 `${name}-${host.name}-docker`,
                 host,
                 args.docker ?? {},
-                { parent: this, dependsOn: [...preflights, ...(this.trust[host.name]?.ready ?? [])] },
+                { parent: this, dependsOn: [...preflights, ...(restarts ? (this.trust[host.name]?.ready ?? []) : [])] },
                 registryAuth,
             );
             this.summary[host.name] = { networks: {}, containers: {} };
