@@ -23,6 +23,18 @@ export interface StateResource {
     inputs?: Record<string, unknown>;
 }
 
+/** Pulumi's marker of a secret value in a state (`pulumi stack export --show-secrets` adds `plaintext`, JSON). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** A state value with its secrets shown as plain values (`{<sig>: ..., plaintext: "<json>"}` -> the value). Pure. */
+export function unwrapSecrets(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (v === null || typeof v !== "object") return v;
+    const o = v as Record<string, unknown>;
+    if (SECRET_SIG in o) return typeof o.plaintext === "string" ? unwrapSecrets(JSON.parse(o.plaintext)) : undefined;
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+}
+
 /** The address a `ssh://user@address:port` Docker host URL names; undefined for anything else. Pure. */
 export function sshUrlAddress(url: unknown): string | undefined {
     if (typeof url !== "string") return undefined;
@@ -56,7 +68,8 @@ export function remoteSteps(resources: readonly StateResource[], hostsByAddress:
     }
     for (const r of resources) {
         if (r.type === "command:remote:Command") {
-            const conn = r.inputs?.connection as { host?: unknown } | undefined;
+            // the connection is a secret: shown by --show-secrets as a wrapped value
+            const conn = unwrapSecrets(r.inputs?.connection) as { host?: unknown } | undefined;
             const h = typeof conn?.host === "string" ? hostsByAddress.get(conn.host) : undefined;
             if (h !== undefined && typeof r.inputs?.create === "string" && r.inputs.create !== "") out.set(r.urn, h);
         } else if (r.type.startsWith("docker:") && r.custom !== false) {

@@ -22,6 +22,7 @@
  * asserts nothing about timings. The machine's load (`uptime`) is printed at the start and the end
  * and with each round: numbers taken on a busy machine say so.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -31,7 +32,7 @@ import { run } from "../lab/hosts/proc";
 import { EngineOutcome, applyOnLab, destroyOnLab, prepareEngine } from "../lab/run/engine";
 import { downLab } from "../lab/run/down";
 import { formatTable } from "../lab/run/output";
-import { ensureEngine, runPulumi } from "../lab/pulumi";
+import { ensureEngine, pulumiEnv } from "../lab/pulumi";
 import { ensurePackages } from "../lab/packages";
 import { RelayCounts, openedBetween, readRelayCounts, relayScript, rttTargets, startRttRelay } from "../lab/rtt";
 import { diffSnapshots, snapshotLab } from "../lab/snapshot";
@@ -168,12 +169,22 @@ function failed(what: string, out: EngineOutcome | undefined): Error {
     return new Error(`${what} failed (${out?.code}):\n${out?.failures.join("\n")}\n${(out?.stdout ?? "").split("\n").slice(-20).join("\n")}`);
 }
 
-/** The applied stack's chains (bench/chain.ts), from `pulumi stack export --show-secrets` (connections are secrets). */
-async function chainsOf(stack: LoadedStack): Promise<Record<string, number>> {
+/**
+ * The applied stack's chains (bench/chain.ts), from `pulumi stack export --show-secrets` (a command's
+ * connection, with its host, is a secret). Its output stays in this process: not through runPulumi,
+ * which keeps a copy of every output in the workspace's logs.
+ */
+function chainsOf(stack: LoadedStack): Record<string, number> {
     const { engine, ws } = prepareEngine(NAME, log);
-    const r = await runPulumi(ws, engine, ["stack", "export", "--show-secrets"]);
-    if (r.code !== 0) throw new Error(`pulumi stack export failed (${r.code}): ${r.stderr.trim()}`);
-    const resources = ((JSON.parse(r.stdout) as { deployment?: { resources?: StateResource[] } }).deployment?.resources ?? []);
+    const r = spawnSync(path.join(engine.binDir, "pulumi"), ["stack", "export", "--show-secrets"], {
+        cwd: ws.project,
+        env: pulumiEnv(ws, engine),
+        encoding: "utf8",
+        maxBuffer: 256 << 20,
+        timeout: 120_000,
+    });
+    if (r.status !== 0) throw new Error(`pulumi stack export failed (${r.status ?? r.signal}): ${(r.stderr ?? "").trim()}`);
+    const resources = (JSON.parse(r.stdout) as { deployment?: { resources?: StateResource[] } }).deployment?.resources ?? [];
     return longestChains(resources, new Map(stack.spec.hosts.map((h) => [h.ssh.address, h.name])));
 }
 
@@ -187,7 +198,7 @@ async function engineRound(stack: LoadedStack, rtt: number): Promise<EngineRound
         if (apply.value.code !== 0) throw failed("pulumi up", apply.value);
         // pulumi's own time of the up (without select, config set and stack output)
         apply.phase.seconds = apply.value.seconds;
-        const chains = await chainsOf(stack);
+        const chains = chainsOf(stack);
         const noop = await timed(lab, () => applyOnLab(lab, stack, { log }));
         if (noop.value.code !== 0) throw failed("the no-op pulumi up", noop.value);
         noop.phase.seconds = noop.value.seconds;
