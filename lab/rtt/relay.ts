@@ -229,7 +229,8 @@ export async function startRelay(config: RelayConfig, writeCounts: (c: RelayCoun
             if (open >= config.maxConnections) {
                 c.refused++;
                 writeCounts(counts);
-                client.destroy();
+                // a reset, as a refused connect would get
+                client.resetAndDestroy();
                 return;
             }
             open++;
@@ -250,6 +251,8 @@ export async function startRelay(config: RelayConfig, writeCounts: (c: RelayCoun
                 if (failed) c.failed++;
                 up.stop();
                 down?.stop();
+                // a dial that failed or an error: the client gets a reset (ECONNRESET), as on the real link
+                if (failed && !client.destroyed) client.resetAndDestroy();
                 client.destroy();
                 upstream?.destroy();
                 sockets.delete(client);
