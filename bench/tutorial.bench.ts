@@ -156,12 +156,19 @@ async function timed<T>(lab: LabHosts, f: () => Promise<T>): Promise<{ value: T;
     return { value, phase: { seconds, ssh: opened.ssh ?? 0, registry: opened.registry ?? 0 } };
 }
 
+/** The round trips whose DELAYED line was printed (once per round trip, not per lab). */
+const saidDelay = new Set<number>();
+
 async function freshLab(stack: LoadedStack, rtt: number): Promise<LabHosts> {
     const topo = topologyOf(NAME, stack.spec);
     if (topo.topology === undefined) throw new Error(topo.errors.join("\n"));
     const lab = await hostsUp(topo.topology, { log });
     const reg = stack.spec.registry;
-    await startRttRelay(lab, rttTargets(lab.hosts, reg && { address: reg.address, port: reg.port }), rtt, log);
+    await startRttRelay(lab, rttTargets(lab.hosts, reg && { address: reg.address, port: reg.port }), rtt, (l) => {
+        if (!saidDelay.has(rtt)) console.log(`  ${l}`);
+        saidDelay.add(rtt);
+        log(l);
+    });
     return lab;
 }
 
@@ -362,7 +369,7 @@ async function main(argv: string[]): Promise<number> {
             `round trips ${opts.rtts.join(", ")} ms, ${opts.rounds} round(s) of ${opts.sides.join(", ")}, a fresh lab (${NAME}) for every measurement`,
     );
     console.log(`uptime at the start: ${await uptime()}`);
-    console.log(`every round trip, 0 ms too, goes through the relay (lab/rtt), which counts the controller's connections; it says DELAYED on each lab`);
+    console.log(`every round trip, 0 ms too, goes through the relay (lab/rtt), which counts the controller's connections (its DELAYED line once per round trip below)`);
     const engineRounds: EngineRound[] = [];
     const scriptRounds: PeerRound[] = [];
     const ansibleRounds: PeerRound[] = [];
