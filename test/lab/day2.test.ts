@@ -177,7 +177,10 @@ describe("lab: day 2, each ordinary edit replaces only what it must (real engine
             const spec = loadLab(rawLabConfig(next) as RawLabConfig);
             const topo = topologyOf(LAB, spec);
             assert.deepEqual(topo.errors, []);
-            lab = (await reconcileHosts(lab, topo.topology as NonNullable<typeof topo.topology>, { log })).lab;
+            // additions now; removals after the apply, whose deletes run over SSH on the hosts that go
+            const target = topo.topology as NonNullable<typeof topo.topology>;
+            const reconciled = await reconcileHosts(lab, target, { log, deferRemovals: true, rebuild: false });
+            lab = reconciled.lab;
             stack = { ...stack, config: next, spec };
             const program = edit.program?.();
             const beforeStates = await containerStates(lab, config);
@@ -193,6 +196,7 @@ describe("lab: day 2, each ordinary edit replaces only what it must (real engine
 
             const applied = await up(next, edit.title, program);
             console.log(`      ${edit.title}: pulumi up ${applied.seconds.toFixed(1)} s`);
+            if (reconciled.pending) lab = (await reconcileHosts(lab, target, { log, rebuild: false })).lab;
             const afterStates = await containerStates(lab, next);
             for (const c of expected.touches) assert.ok(beforeStates[c] !== undefined, `${c}, which the edit touches, ran before it`);
             const untouched = Object.keys(beforeStates).filter((c) => !expected.touches.includes(c));
