@@ -126,8 +126,48 @@ const EXPECTED: Expected[] = [
         }),
         touches: ["docker01/bbox10", "docker01/bbox20", "docker02/bbox10", "docker02/bbox20"],
     },
-    { title: "switch the registry from insecure to tls", expect: steps({}), touches: ["docker01/registry"] },
-    { title: "a new version of the package with a changed shell library", expect: steps({}), touches: [] },
+    {
+        title: "switch the registry from insecure to tls",
+        expect: steps({
+            // the trust reads the files again and writes daemon.json without the insecure entry; the
+            // registry gets its certificate; the providers their registry auth (an update)
+            replace: ["lab-docker01-trust-daemon-json", "lab-docker01-trust-inspect", "lab-docker02-trust-daemon-json", "lab-docker02-trust-inspect", "lab-registry-container", "lab-registry-ready"],
+            update: ["lab-docker01-docker", "lab-docker02-docker", ...preflights("docker01", "docker02")],
+            create: ["lab-controller-ca", "lab-controller-ca-file", "lab-docker01-trust-ca", "lab-docker02-trust-ca", "lab-registry-tls", "lab-registry-tls-certs"],
+        }),
+        touches: ["docker01/registry"],
+    },
+    {
+        title: "a new version of the package with a changed shell library",
+        expect: steps({
+            // a new library directory on each host; every command that sources it runs its create again
+            replace: [
+                "lab-docker01-lib-install",
+                "lab-docker02-lib-install",
+                // in the plan only: their inputs come from the certificate command's output, unknown
+                // until it runs again; it keeps the certificates, and the apply replaces none of them
+                // (the registry container keeps its id: checked below)
+                "lab-controller-ca-file",
+                "lab-docker01-trust-ca",
+                "lab-docker02-trust-ca",
+                "lab-registry-container",
+                "lab-registry-ready",
+            ],
+            update: [
+                ...BOTH_CHECKS,
+                ...["docker01", "docker02"].flatMap((h) => [
+                    `lab-${h}-8021q-load`,
+                    `lab-${h}-ens33.10-config`,
+                    `lab-${h}-ens33.20-config`,
+                    `lab-${h}-ens33.30-config`,
+                    `lab-${h}-parent-promisc`,
+                    `lab-${h}-trust-daemon-json`,
+                ]),
+                "lab-registry-tls-certs",
+            ],
+        }),
+        touches: [],
+    },
 ];
 
 /** `<host>/<container>` -> `<id> <started at>` of every container the stack declares, read on the hosts. */

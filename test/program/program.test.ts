@@ -58,10 +58,10 @@ describe("program: every stack file loads and declares resources", function () {
     // the first run compiles the program with ts-node: over 20 s on a busy 2-core machine
     this.timeout(120_000);
     for (const stack of listStacks()) {
-        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks, topology, addressPlan and verification`, async () => {
+        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks, topology, addressPlan, verification and repair`, async () => {
             const { state, program } = await runProgram(stack, loadStackConfig(stack));
             assert.ok(state.resources.length > 10);
-            assert.deepStrictEqual(Object.keys(program).sort(), ["addressPlan", "checks", "hosts", "registry", "topology", "verification"]);
+            assert.deepStrictEqual(Object.keys(program).sort(), ["addressPlan", "checks", "hosts", "registry", "repair", "topology", "verification"]);
         });
     }
 });
@@ -200,6 +200,7 @@ describe("program: multi-vlan stack", () => {
             [
                 ...perHost("docker01"),
                 ...perHost("docker02"),
+                "command:remote:Command lab-registry-ready",
                 "docker:index/container:Container lab-registry-container",
                 "docker:index/registryImage:RegistryImage lab-registry-busybox-v1-push",
                 "docker:index/remoteImage:RemoteImage lab-registry-busybox-v1-source",
@@ -289,6 +290,11 @@ describe("program: multi-vlan stack", () => {
             assert.ok(Array.isArray(c.inputs.triggers) && c.inputs.triggers.length > 0, `${c.name} has no triggers`);
             if (c.name.endsWith("-trust-inspect")) {
                 assert.strictEqual(c.inputs.delete, undefined, `${c.name}: a read changes nothing, so has nothing to delete`);
+            } else if (c.name === "lab-registry-ready") {
+                assert.strictEqual(c.inputs.delete, undefined, `${c.name}: a wait changes nothing, so has nothing to delete`);
+                // made again with the registry container: it waits for that container's registry
+                assert.deepStrictEqual(c.inputs.triggers, [run.state.byName("lab-registry-container").id]);
+                assert.match(String(c.inputs.create), /\nregistry_ready\n$/);
             } else {
                 assert.match(c.inputs.delete, /^set -eu$/m, `${c.name} has no delete script`);
                 assert.match(c.inputs.create, /^set -eu$/m);
@@ -328,7 +334,7 @@ describe("program: multi-vlan stack", () => {
 
     it("keeps the SSH key a secret: in every connection, and nowhere in plain inputs", () => {
         const commands = run.state.byType("command:remote:Command");
-        assert.strictEqual(commands.length, 18);
+        assert.strictEqual(commands.length, 19);
         for (const c of commands) {
             assert.ok(run.state.isSecret(c, "connection.privateKey"), `${c.name}: connection.privateKey is not secret`);
             assert.strictEqual(c.inputs.connection.privateKey, KEY);
