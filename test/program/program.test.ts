@@ -230,8 +230,11 @@ describe("program: multi-vlan stack", () => {
             "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ConnectionAttempts=5",
             "-o", "ServerAliveInterval=15", "-o", "StrictHostKeyChecking=yes",
         ]);
-        assert.deepStrictEqual([opts[10], opts[12], opts[13]], ["-i", "-o", "IdentitiesOnly=yes"]);
-        assert.strictEqual(opts.length, 14);
+        // one shared connection per host (test/program/docker-ssh.test.ts), then the run's key file
+        assert.deepStrictEqual([opts[10], opts[11], opts[12], opts[14], opts[15]], ["-o", "ControlMaster=auto", "-o", "-o", "ControlPersist=60"]);
+        assert.match(opts[13], /^ControlPath=\//);
+        assert.deepStrictEqual([opts[16], opts[18], opts[19]], ["-i", "-o", "IdentitiesOnly=yes"]);
+        assert.strictEqual(opts.length, 20);
         for (const r of run.state.resources.filter((x) => x.type.startsWith("docker:index/"))) {
             const host = r.name.includes("docker02") ? "docker02" : "docker01";
             assert.ok(r.provider?.includes(`lab-${host}-docker`), `${r.name} should use ${host}'s provider, not ${providerOf(r)}`);
