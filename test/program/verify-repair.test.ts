@@ -89,8 +89,14 @@ describe("program: verify and repair requests", function () {
     it("repair: every command that changes a host carries the request at the end of its create; the read-only ones do not", async () => {
         const { state } = await declare("multi-vlan", { "macvlan-lab:repair": "r1" });
         const all = commands(state);
-        const readOnly = all.filter((c) => /-(preflight-check|trust-inspect|verify-read)$/.test(c.name));
-        assert.deepStrictEqual(readOnly.map((c) => c.name).sort(), ["lab-docker01-preflight-check", "lab-docker01-trust-inspect", "lab-docker02-preflight-check", "lab-docker02-trust-inspect"]);
+        const readOnly = all.filter((c) => /-(preflight-check|trust-inspect|verify-read|registry-ready)$/.test(c.name));
+        assert.deepStrictEqual(readOnly.map((c) => c.name).sort(), [
+            "lab-docker01-preflight-check",
+            "lab-docker01-trust-inspect",
+            "lab-docker02-preflight-check",
+            "lab-docker02-trust-inspect",
+            "lab-registry-ready",
+        ]);
         for (const c of readOnly) assert.ok(!String(c.inputs.create).includes("repair request"), c.name);
         const changing = all.filter((c) => !readOnly.includes(c));
         // the libraries, promisc, 8021q and the four VLAN interfaces, daemon.json and the checks of both hosts
