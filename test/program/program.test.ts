@@ -291,8 +291,8 @@ describe("program: multi-vlan stack", () => {
 
     it("gives every host command a delete script and triggers", () => {
         const commands = run.state.byType("command:remote:Command");
-        // per host: preflight, library, trust inspect and daemon.json, promisc, 8021q, two VLANs, checks
-        assert.strictEqual(commands.length, 2 * 9, commands.map((c) => c.name).join(", "));
+        // per host: preflight, library, trust inspect and daemon.json, promisc, 8021q, two VLANs, checks; and the registry's readiness wait
+        assert.strictEqual(commands.length, 2 * 9 + 1, commands.map((c) => c.name).join(", "));
         for (const c of commands) {
             if (c.name.endsWith("-preflight-check")) {
                 assert.strictEqual(c.inputs.delete, undefined, `${c.name}: the preflight only reads, so has nothing to delete`);

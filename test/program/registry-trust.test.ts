@@ -60,8 +60,8 @@ describe("program: registry trust (insecure, the multi-VLAN stack)", function ()
 
     it("runs no python on any host: no script names python, nor the shell library and preflight that travel on stdin", () => {
         const commands = s.byType("command:remote:Command");
-        // per host: preflight, library, trust inspect and daemon.json, promisc, 8021q, two VLANs, checks
-        assert.strictEqual(commands.length, 2 * 9, commands.map((c) => c.name).join(", "));
+        // per host: preflight, library, trust inspect and daemon.json, promisc, 8021q, two VLANs, checks; and the registry's readiness wait
+        assert.strictEqual(commands.length, 2 * 9 + 1, commands.map((c) => c.name).join(", "));
         // what runs: every line but comments (daemon.sh's header says it needs no python)
         const code = (text: unknown) => String(text ?? "").split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
         for (const c of commands) {
