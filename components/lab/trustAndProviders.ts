@@ -1,7 +1,7 @@
 /**
  * MacvlanLab phase "trust and providers": per host the registry trust (daemon.json, and with tls
  * the CA in certs.d), then the Docker provider over ssh:// with the registry's auth, which waits
- * for that trust.
+ * for that trust when the trust restarts dockerd.
  */
 import * as docker from "@pulumi/docker";
 import { remoteConnection } from "../connection";
@@ -35,15 +35,18 @@ export function declareTrustAndProviders(
                 { parent: ctx.lab, dependsOn: preflightCommands(parts) },
             );
         }
-        // every Docker resource of the host waits for its daemon configuration: with
-        // migrateUnitFlag the trust restarts dockerd, which no Docker call may overlap
+        // with migrateUnitFlag the trust restarts dockerd, which no Docker call may overlap: every
+        // Docker resource of the host waits for it then. Otherwise dockerd only reloads
+        // daemon.json (SIGHUP, it keeps serving): networks and containers need not wait, and what
+        // needs the trust (the pulls and pushes from the registry) waits for it by itself
         const user = reg?.users[0];
         const registryAuth = !reg ? [] : reg.security === "insecure" ? [insecureRegistryAuth(reg.endpoint)] : [tlsRegistryAuth(reg.endpoint, user)];
+        const restarts = reg?.migrateUnitFlag === true;
         providers[host.name] = dockerProvider(
             `${name}-${host.name}-docker`,
             host,
             sshOptions,
-            { parent: ctx.lab, dependsOn: [...preflightCommands(parts), ...(trust[host.name]?.ready ?? [])] },
+            { parent: ctx.lab, dependsOn: [...preflightCommands(parts), ...(restarts ? (trust[host.name]?.ready ?? []) : [])] },
             registryAuth,
         );
     }

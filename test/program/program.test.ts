@@ -171,6 +171,16 @@ describe("program: lan stack (containers on the hosts' LAN, no VLAN)", () => {
     });
 });
 
+describe("program: multi-vlan stack with registry.migrateUnitFlag (dockerd restarts)", function () {
+    this.timeout(120_000);
+    it("makes every host's Docker provider, and so every Docker resource there, wait for the trust: no Docker call may overlap the restart", async () => {
+        const config = loadStackConfig("multi-vlan");
+        const registry = JSON.parse(config["macvlan-lab:registry"]);
+        const { state } = await runProgram("multi-vlan", { ...config, "macvlan-lab:registry": JSON.stringify({ ...registry, migrateUnitFlag: true }) });
+        for (const h of ["docker01", "docker02"]) dependsOn(state, `lab-${h}-docker`, `lab-${h}-trust-daemon-json`);
+    });
+});
+
 describe("program: multi-vlan stack", () => {
     let run: Run;
     before(async () => {
@@ -220,8 +230,11 @@ describe("program: multi-vlan stack", () => {
             "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ConnectionAttempts=5",
             "-o", "ServerAliveInterval=15", "-o", "StrictHostKeyChecking=yes",
         ]);
-        assert.deepStrictEqual([opts[10], opts[12], opts[13]], ["-i", "-o", "IdentitiesOnly=yes"]);
-        assert.strictEqual(opts.length, 14);
+        // one shared connection per host (test/program/docker-ssh.test.ts), then the run's key file
+        assert.deepStrictEqual([opts[10], opts[11], opts[12], opts[14], opts[15]], ["-o", "ControlMaster=auto", "-o", "-o", "ControlPersist=60"]);
+        assert.match(opts[13], /^ControlPath=\//);
+        assert.deepStrictEqual([opts[16], opts[18], opts[19]], ["-i", "-o", "IdentitiesOnly=yes"]);
+        assert.strictEqual(opts.length, 20);
         for (const r of run.state.resources.filter((x) => x.type.startsWith("docker:index/"))) {
             const host = r.name.includes("docker02") ? "docker02" : "docker01";
             assert.ok(r.provider?.includes(`lab-${host}-docker`), `${r.name} should use ${host}'s provider, not ${providerOf(r)}`);
@@ -268,6 +281,11 @@ describe("program: multi-vlan stack", () => {
             dependsOn(s, `lab-${h}-pull-192-168-1-11-5000-busybox-v1`, "lab-registry-busybox-v1-push", `lab-${h}-trust-daemon-json`);
             dependsOn(s, `lab-${h}-bbox10-container`, `lab-${h}-pull-192-168-1-11-5000-busybox-v1`, `lab-mac_net10-${h}`);
             dependsOn(s, `lab-${h}-bbox20-container`, `lab-mac_net20-${h}`);
+            // dockerd only reloads daemon.json (no migrateUnitFlag): the provider, and so the networks
+            // and containers, do not wait for the trust; the preflights, yes
+            const provider = s.byName(`lab-${h}-docker`);
+            assert.ok(!provider.dependencies.includes(s.byName(`lab-${h}-trust-daemon-json`).urn), `lab-${h}-docker waits for the trust`);
+            dependsOn(s, `lab-${h}-docker`, "lab-docker01-preflight-check", "lab-docker02-preflight-check");
         }
     });
 
