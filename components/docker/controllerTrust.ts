@@ -2,13 +2,15 @@
  * The registry's CA on the machine running Pulumi, for the Docker provider's digest check.
  *
  * A `RegistryImage` asks the registry for the pushed image's digest itself, from the machine running
- * Pulumi, over https (kreuzwerker v4.5.0 `getImageDigest`), with `http.DefaultClient` (pulumi-docker's
- * patch 0002): the registry's certificate is verified against Go's system roots, which on Linux are
- * a bundle file and every file of the directories in `$SSL_CERT_DIR` (`crypto/x509` root_unix.go),
- * read once per plugin process at its first verification. The provider takes no CA of its own, and
- * its process has the environment of the `pulumi` CLI. So the program writes the CA into a
- * directory that `SSL_CERT_DIR` names when `pulumi` starts (`controllerCaDir`), before the first
- * push, with a `local.Command` whose delete removes it again.
+ * Pulumi, over https (`getImageDigest` of kreuzwerker terraform-provider-docker v4.6.0, the version
+ * @pulumi/docker 5.2.0 bridges: lab/providers/docker/README.md "Which upstream"), with
+ * `http.DefaultClient` (pulumi-docker's patch 0002): the registry's certificate is verified against
+ * Go's system roots, which on Linux are a bundle file and every file of the directories in
+ * `$SSL_CERT_DIR` (`crypto/x509` root_unix.go), read once per plugin process at its first
+ * verification. The provider takes no CA of its own, and its process has the environment of the
+ * `pulumi` CLI. So the program writes the CA into a directory that `SSL_CERT_DIR` names when `pulumi`
+ * starts (`controllerCaDir`), before the first push, with a `local.Command` whose delete removes it
+ * again.
  */
 import * as fs from "fs";
 import * as path from "path";

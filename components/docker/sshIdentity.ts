@@ -3,8 +3,9 @@
  * secret as the remote commands, and the host keys pinned with `hostKey` are the only ones its ssh
  * accepts (a known_hosts line given by `KnownHostsCommand`: `knownHostsLine`, `dockerSshOpts`).
  *
- * The Docker provider (pulumi-docker 5.x, kreuzwerker terraform-provider-docker v4.5.0) runs the
- * system `ssh` client with the provider's `sshOpts` (docker/cli `connhelper`); it takes no key
+ * The Docker provider (pulumi-docker 5.2.0, which bridges kreuzwerker terraform-provider-docker
+ * v4.6.0, lab/providers/docker/README.md "Which upstream") runs the system `ssh` client with the
+ * provider's `sshOpts` (docker/cli `connhelper`); it takes no key
  * material of its own, and its process inherits the environment of the `pulumi` CLI, not the
  * program's. So the key reaches it as a file named in `sshOpts` (`-i <file>`): written here, mode
  * 0600 in a 0700 directory of the user running Pulumi, for the run, and removed when the `pulumi`

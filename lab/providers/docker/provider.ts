@@ -7,8 +7,8 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { AuthConfig, registryAuthConfigs } from "./auth";
 import { DockerApi } from "./dockerApi";
-import * as R from "./resources";
-import { TOKENS, Token, applyDefaults, diffProperties, isToken, typeOfUrn, unknownProperties, validateInputs, SCHEMAS, PROVIDER, diffProviderConfig } from "./rules";
+import { OpContext, kindOfUrn } from "./resources";
+import { applyDefaults, diffInputs, unknownProperties, validateInputs, PROVIDER, diffProviderConfig } from "./rules";
 import { SshStdioConnection, sshArgv } from "./ssh";
 import { Json, JsonObject, isObject, resecret, unwrapSecrets } from "./values";
 
@@ -77,7 +77,7 @@ export class DockerStandInProvider implements provider.Provider {
         this.apiInstance = undefined;
     }
 
-    private ctx(): R.OpContext {
+    private ctx(): OpContext {
         const cfg = this.config;
         if (cfg === undefined) throw new Error("the Docker provider was not configured");
         if (this.apiInstance === undefined) {
@@ -90,87 +90,44 @@ export class DockerStandInProvider implements provider.Provider {
         return { api: this.apiInstance, authConfigs: cfg.authConfigs, log: this.log };
     }
 
-    private token(urn: string): Token {
-        const t = typeOfUrn(urn);
-        if (!isToken(t)) throw new Error(`unknown resource type ${t}: the Docker stand-in serves ${Object.values(TOKENS).join(", ")}`);
-        return t;
-    }
-
     async check(urn: string, _olds: JsonObject, news: JsonObject): Promise<provider.CheckResult> {
-        const t = this.token(urn);
+        const { schema } = kindOfUrn(urn);
         const failures = [
-            ...unknownProperties(SCHEMAS[t], news).map((reason) => ({ property: reason.split(":")[0], reason })),
-            ...validateInputs(SCHEMAS[t], urn, news),
+            ...unknownProperties(schema, news).map((reason) => ({ property: reason.split(":")[0], reason })),
+            ...validateInputs(schema, urn, news),
         ];
-        return { inputs: applyDefaults(SCHEMAS[t], news), failures };
+        return { inputs: applyDefaults(schema, news), failures };
     }
 
     async diff(_id: string, urn: string, olds: JsonObject, news: JsonObject): Promise<provider.DiffResult> {
-        const d = diffProperties(this.token(urn), olds, news);
+        const d = diffInputs(kindOfUrn(urn), olds, news);
         return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
     }
 
     async create(urn: string, inputs: JsonObject): Promise<provider.CreateResult> {
-        const t = this.token(urn);
-        const ctx = this.ctx();
-        const r = await (async () => {
-            switch (t) {
-                case TOKENS.network: return R.networkCreate(ctx, inputs);
-                case TOKENS.volume: return R.volumeCreate(ctx, inputs);
-                case TOKENS.remoteImage: return R.remoteImageCreate(ctx, inputs);
-                case TOKENS.tag: return R.tagCreate(ctx, inputs);
-                case TOKENS.registryImage: return R.registryImageCreate(ctx, inputs);
-                case TOKENS.container: return R.containerCreate(ctx, inputs);
-            }
-        })();
+        const kind = kindOfUrn(urn);
+        const r = await kind.create(this.ctx(), inputs);
         return { id: r.id, outs: resecret(inputs, r.outs) };
     }
 
     async read(id: string, urn: string, props: JsonObject): Promise<provider.ReadResult> {
-        const t = this.token(urn);
-        const ctx = this.ctx();
-        const outs = await (async (): Promise<JsonObject | undefined> => {
-            switch (t) {
-                case TOKENS.network: return R.networkRead(ctx, id, props);
-                case TOKENS.volume: return R.volumeRead(ctx, id, props);
-                case TOKENS.remoteImage: return (await R.remoteImageRead(ctx, props))?.outs;
-                case TOKENS.tag: return props; // resourceDockerTagRead does nothing
-                case TOKENS.registryImage: return R.registryImageRead(ctx, props);
-                case TOKENS.container: return R.containerRead(ctx, id, props);
-            }
-        })();
+        const kind = kindOfUrn(urn);
+        const outs = await kind.read(this.ctx(), id, props);
         if (outs === undefined) return { id: "", props: {} };
         return { id, props: resecret(props, outs) };
     }
 
     async update(id: string, urn: string, olds: JsonObject, news: JsonObject): Promise<provider.UpdateResult> {
-        const t = this.token(urn);
+        const kind = kindOfUrn(urn);
         const ctx = this.ctx();
-        const changed = diffProperties(t, olds, news).changed;
-        const outs = await (async (): Promise<JsonObject> => {
-            switch (t) {
-                case TOKENS.container: return R.containerUpdate(ctx, id, olds, news, changed);
-                case TOKENS.remoteImage: return R.remoteImageUpdate(ctx, news);
-                case TOKENS.registryImage: return R.registryImageUpdate(ctx, urn, news);
-                case TOKENS.volume: return { ...olds, ...news }; // only `cluster` is updatable upstream
-                default: throw new Error(`${t} has no update upstream: every argument forces replacement`);
-            }
-        })();
-        return { outs: resecret(news, outs) };
+        const changed = diffInputs(kind, olds, news).changed;
+        if (kind.update === undefined) throw new Error(`${kind.token} has no update upstream: every argument forces replacement`);
+        return { outs: resecret(news, await kind.update(ctx, { id, urn, olds, news, changed })) };
     }
 
     async delete(id: string, urn: string, props: JsonObject): Promise<void> {
-        const t = this.token(urn);
-        if (t === TOKENS.tag) return; // resourceDockerTagDelete: "We do not delete any of the source and target images"
-        if (t === TOKENS.registryImage && unwrapSecrets(props.keepRemotely ?? false) === true) return;
-        const ctx = this.ctx();
-        switch (t) {
-            case TOKENS.network: return R.networkDelete(ctx, id);
-            case TOKENS.volume: return R.volumeDelete(ctx, id);
-            case TOKENS.remoteImage: return R.remoteImageDelete(ctx, props);
-            case TOKENS.registryImage: return R.registryImageDelete(ctx, props);
-            case TOKENS.container: return R.containerDelete(ctx, id, props);
-        }
+        // the connection only when the kind's delete does something on the host
+        return kindOfUrn(urn).delete(() => this.ctx(), id, props);
     }
 
     /** CheckConfig: the inputs with provider.go's defaults. */

@@ -1,7 +1,8 @@
 /**
- * The upstream provider's schema rules that decide Check defaults and Diff results, as tables
- * (kreuzwerker/terraform-provider-docker v4.6.0, the version @pulumi/docker 5.2.0 bridges; see
- * README.md for the file and line of every rule), and the pure Check/Diff functions over them.
+ * The pure Check and Diff of the stand-in over the upstream provider's schema rules (kreuzwerker/
+ * terraform-provider-docker v4.6.0, the version @pulumi/docker 5.2.0 bridges; see README.md for the
+ * file and line of every rule). Each resource kind's schema table lives in its own file under
+ * resources/; the provider's schema (provider.go) is here.
  *
  * How the bridge turns a Terraform plan into a Pulumi diff: a property whose planned value differs
  * from the prior state is a change; a change of a `ForceNew` property is a replacement; an input
@@ -32,171 +33,31 @@ export interface Prop {
     emptyKeepsOld?: boolean;
     /** The schema's ValidateDiagFunc, run at Check (so at preview): the failure's Summary, or undefined. */
     validate?: (v: Json) => string | undefined;
+    /**
+     * A DiffSuppressFunc of the property's own (container `ports`): whether the old and the new value
+     * (secrets unwrapped) are the same. Unknown values are a change before it is asked.
+     */
+    same?: (old: Json | undefined, nu: Json | undefined) => boolean;
 }
 
 export type Schema = Record<string, Prop>;
 
-const F = { forceNew: true } as const;
+/** Shorthands of the schema tables: ForceNew; ForceNew+Optional+Computed; ForceNew set; output only. */
+export const F = { forceNew: true } as const;
 
 /** validators.go `validateStringMatchesPattern` (lines 117-142): Summary `'<v>' doesn't match the pattern '<p>'`. */
-function matchesPattern(pattern: string): (v: Json) => string | undefined {
+export function matchesPattern(pattern: string): (v: Json) => string | undefined {
     const re = new RegExp(pattern);
     return (v) => (typeof v === "string" && !re.test(v) ? `'${v}' doesn't match the pattern '${pattern}'` : undefined);
 }
 
 /** validators.go `validateIntegerGeqThan`: Summary `'<v>' cannot be lower than <n>`. */
-function atLeast(n: number): (v: Json) => string | undefined {
+export function atLeast(n: number): (v: Json) => string | undefined {
     return (v) => (typeof v === "number" && v < n ? `'${v}' cannot be lower than ${n}` : undefined);
 }
-const FC = { forceNew: true, computed: true } as const;
-const FS = { forceNew: true, set: true } as const;
-const OUT = { output: true } as const;
-
-/** resource_docker_network.go resourceDockerNetwork(): every argument ForceNew. */
-export const NETWORK: Schema = {
-    name: F,
-    labels: FS,
-    driver: FC,
-    options: FC,
-    internal: FC,
-    attachable: F,
-    ingress: F,
-    ipv6: F,
-    ipamDriver: { forceNew: true, dflt: "default" },
-    ipamOptions: F,
-    ipamConfigs: { forceNew: true, computed: true, set: true },
-    scope: OUT,
-};
-
-/** resource_docker_volume.go resourceDockerVolume(). */
-export const VOLUME: Schema = {
-    name: FC,
-    labels: FS,
-    driver: FC,
-    driverOpts: F,
-    cluster: {},
-    mountpoint: OUT,
-};
-
-/** resource_docker_image.go resourceDockerImage() (docker_image is Pulumi's RemoteImage). */
-export const REMOTE_IMAGE: Schema = {
-    name: F,
-    keepLocally: {},
-    pullTriggers: FS,
-    forceRemove: {},
-    build: { set: true },
-    triggers: F,
-    platform: { forceNew: true, dflt: "" },
-    imageId: OUT,
-    repoDigest: OUT,
-};
-
-/** resource_docker_tag.go resourceDockerTag(): no Update; every argument ForceNew. */
-export const TAG: Schema = {
-    sourceImage: F,
-    targetImage: F,
-    tagTriggers: FS,
-    sourceImageId: OUT,
-};
-
-/** resource_docker_registry_image.go resourceDockerRegistryImage(). */
-export const REGISTRY_IMAGE: Schema = {
-    name: F,
-    keepRemotely: { dflt: false },
-    insecureSkipVerify: { dflt: false },
-    triggers: F,
-    authConfig: {},
-    build: { set: true },
-    sha256Digest: OUT,
-};
-
-/** resource_docker_container.go resourceDockerContainer() (Pulumi names from bridge-metadata.json). */
-export const CONTAINER: Schema = {
-    name: F,
-    rm: { dflt: false },
-    readOnly: { forceNew: true, dflt: false },
-    start: { dflt: true },
-    wait: { dflt: false },
-    waitTimeout: { dflt: 60 },
-    attach: { dflt: false },
-    logs: { dflt: false },
-    mustRun: { dflt: true },
-    exitCode: OUT,
-    containerLogs: OUT,
-    image: F,
-    hostname: FC,
-    domainname: F,
-    command: FC,
-    entrypoints: FC,
-    user: { forceNew: true, emptyKeepsOld: true },
-    dns: FS,
-    dnsOpts: FS,
-    dnsSearches: FS,
-    publishAllPorts: F,
-    restart: { dflt: "no", validate: matchesPattern("^(no|on-failure|always|unless-stopped)$") },
-    maxRetryCount: {},
-    workingDir: { forceNew: true, emptyKeepsOld: true },
-    removeVolumes: { dflt: true },
-    capabilities: FS,
-    securityOpts: { forceNew: true, computed: true, set: true },
-    runtime: FC,
-    platform: FC,
-    stopSignal: FC,
-    stopTimeout: FC,
-    mounts: FS,
-    volumes: FS,
-    tmpfs: {},
-    ports: { forceNew: true, elemDefaults: { ip: "0.0.0.0", protocol: "tcp" } },
-    hosts: FS,
-    ulimits: FS,
-    envs: { forceNew: true, computed: true, set: true },
-    bridge: OUT,
-    networkDatas: OUT,
-    privileged: F,
-    devices: FS,
-    deviceCgroupRules: FS, // new in v4.6.0 (#976)
-    deviceReadBps: { set: true },
-    deviceReadIops: { set: true },
-    deviceWriteBps: { set: true },
-    deviceWriteIops: { set: true },
-    deviceRequests: FS,
-    destroyGraceSeconds: {},
-    labels: { forceNew: true, computed: true, set: true },
-    memory: { validate: atLeast(0) },
-    memoryReservation: { dflt: 0, validate: atLeast(0) },
-    memorySwap: { validate: atLeast(-1) },
-    shmSize: { forceNew: true, computed: true, validate: atLeast(0) },
-    cpuShares: { validate: atLeast(0) },
-    cpuSet: { validate: matchesPattern("^\\d+([,-]\\d+)*$") },
-    logDriver: FC,
-    logOpts: F,
-    networkMode: { forceNew: true, dflt: "bridge" },
-    networksAdvanced: FS,
-    pidMode: F,
-    usernsMode: F,
-    uploads: FS,
-    healthcheck: FC, // ForceNew since v4.6.0 (#989)
-    containerReadRefreshTimeoutMilliseconds: { dflt: 15000 },
-    sysctls: F,
-    ipcMode: FC,
-    groupAdds: FS,
-    init: { computed: true },
-    tty: { forceNew: true, dflt: false },
-    stdinOpen: { forceNew: true, dflt: false },
-    storageOpts: F,
-    gpus: F,
-    cpus: F,
-    cpuPeriod: { validate: atLeast(0) },
-    cpuQuota: { validate: atLeast(0) },
-    cgroupnsMode: F,
-    cgroupParent: F,
-};
-
-/** Container attributes resourceDockerContainerUpdate() applies with ContainerUpdate. */
-export const CONTAINER_UPDATABLE = [
-    "restart", "maxRetryCount", "cpuShares", "memory", "memoryReservation", "cpuSet", "memorySwap",
-    "deviceReadBps", "deviceReadIops", "deviceWriteBps", "deviceWriteIops",
-] as const;
+export const FC = { forceNew: true, computed: true } as const;
+export const FS = { forceNew: true, set: true } as const;
+export const OUT = { output: true } as const;
 
 /** The provider schema (provider.go New()): `registryAuth` is `registry_auth`, a TypeSet. */
 export const PROVIDER: Schema = {
@@ -211,44 +72,10 @@ export const PROVIDER: Schema = {
     disableDockerDaemonCheck: { dflt: false },
 };
 
-export const TOKENS = {
-    network: "docker:index/network:Network",
-    volume: "docker:index/volume:Volume",
-    remoteImage: "docker:index/remoteImage:RemoteImage",
-    tag: "docker:index/tag:Tag",
-    registryImage: "docker:index/registryImage:RegistryImage",
-    container: "docker:index/container:Container",
-} as const;
-
-export type Token = (typeof TOKENS)[keyof typeof TOKENS];
-
-export const SCHEMAS: Record<Token, Schema> = {
-    [TOKENS.network]: NETWORK,
-    [TOKENS.volume]: VOLUME,
-    [TOKENS.remoteImage]: REMOTE_IMAGE,
-    [TOKENS.tag]: TAG,
-    [TOKENS.registryImage]: REGISTRY_IMAGE,
-    [TOKENS.container]: CONTAINER,
-};
-
-/** pulumi-docker provider/resources.go: `DeleteBeforeReplace: true` on docker_container only. */
-export const DELETE_BEFORE_REPLACE: Record<Token, boolean> = {
-    [TOKENS.network]: false,
-    [TOKENS.volume]: false,
-    [TOKENS.remoteImage]: false,
-    [TOKENS.tag]: false,
-    [TOKENS.registryImage]: false,
-    [TOKENS.container]: true,
-};
-
 /** The type token of a URN (`urn:pulumi:stack::project::parent$type::name`). */
 export function typeOfUrn(urn: string): string {
     const qualified = urn.split("::")[2] ?? "";
     return qualified.split("$").pop() ?? "";
-}
-
-export function isToken(t: string): t is Token {
-    return Object.prototype.hasOwnProperty.call(SCHEMAS, t);
 }
 
 /** Every input the stand-in does not know for the type, one message each. */
@@ -337,33 +164,6 @@ export function sameValue(p: Prop, old: Json | undefined, nu: Json | undefined):
     return jsonEqual(o, n);
 }
 
-/**
- * The container `ports` rule: resource_docker_container.go suppressIfPortsDidNotChangeForMigrationV0ToV1
- * suppresses the diff when both lists have the same length and every old port's internal port is in
- * the new list with the same external port, ip and protocol (or another entry with that protocol).
- */
-export function portsUnchanged(old: Json | undefined, nu: Json | undefined): boolean {
-    const o = Array.isArray(old) ? old.filter(isObject) : [];
-    const n = Array.isArray(nu) ? nu.filter(isObject) : [];
-    if (o.length !== n.length) return false;
-    for (const po of o) {
-        let found = false;
-        for (const pn of n) {
-            if (pn.internal !== po.internal) continue;
-            if (pn.protocol !== po.protocol) {
-                if (n.some((x) => x.internal === po.internal && x.protocol === po.protocol)) continue;
-                return false;
-            }
-            if ((pn.external ?? null) !== (po.external ?? null) && pn.external !== undefined && pn.external !== null) return false;
-            if (pn.ip !== po.ip) return false;
-            found = true;
-            break;
-        }
-        if (!found) return false;
-    }
-    return true;
-}
-
 export interface DiffOutcome {
     changes: boolean;
     /** Properties whose change replaces the resource. */
@@ -373,15 +173,21 @@ export interface DiffOutcome {
     deleteBeforeReplace: boolean;
 }
 
+/** What Diff needs of a resource kind (resources/types.ts `ResourceKind`). */
+export interface DiffRules {
+    schema: Schema;
+    /** pulumi-docker provider/resources.go `DeleteBeforeReplace`. */
+    deleteBeforeReplace: boolean;
+}
+
 /**
  * Diff of the prior state (`olds`, the outputs stored at the last create/update/read) against the
  * checked inputs (`news`). Pure; never contacts a host; an unknown input counts as a change.
  */
-export function diffProperties(token: Token, olds: JsonObject, news: JsonObject): DiffOutcome {
-    const schema = SCHEMAS[token];
+export function diffInputs(kind: DiffRules, olds: JsonObject, news: JsonObject): DiffOutcome {
     const changed: string[] = [];
     const replaces: string[] = [];
-    for (const [k, p] of Object.entries(schema)) {
+    for (const [k, p] of Object.entries(kind.schema)) {
         if (p.output) continue;
         const nu = news[k];
         const old = olds[k];
@@ -390,8 +196,8 @@ export function diffProperties(token: Token, olds: JsonObject, news: JsonObject)
         let same: boolean;
         if (p.emptyKeepsOld && (absent || unwrapSecrets(nu) === "")) same = true;
         else if (!absent && containsUnknown(nu)) same = false;
-        else if (token === TOKENS.container && k === "ports") {
-            same = (isEmpty(old) && isEmpty(nu)) || portsUnchanged(old === undefined ? undefined : unwrapSecrets(old), nu === undefined ? undefined : unwrapSecrets(nu));
+        else if (p.same) {
+            same = (isEmpty(old) && isEmpty(nu)) || p.same(old === undefined ? undefined : unwrapSecrets(old), nu === undefined ? undefined : unwrapSecrets(nu));
         } else same = sameValue(p, old, absent ? p.dflt : nu);
         if (!same) {
             changed.push(k);
@@ -402,7 +208,7 @@ export function diffProperties(token: Token, olds: JsonObject, news: JsonObject)
         changes: changed.length > 0,
         replaces,
         changed,
-        deleteBeforeReplace: replaces.length > 0 && DELETE_BEFORE_REPLACE[token],
+        deleteBeforeReplace: replaces.length > 0 && kind.deleteBeforeReplace,
     };
 }
 

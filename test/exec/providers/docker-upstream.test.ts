@@ -14,7 +14,8 @@ import * as os from "os";
 import * as path from "path";
 import { AuthConfig } from "../../../lab/providers/docker/auth";
 import { ProxyConfig, proxyConfigFromEnv, proxyFor } from "../../../lab/providers/docker/proxy";
-import * as R from "../../../lab/providers/docker/resources";
+import * as R from "../../../lab/providers/docker/resources/registryImage";
+import { OpContext } from "../../../lab/providers/docker/resources";
 import { JsonObject } from "../../../lab/providers/docker/values";
 import { GoRefs, freePort, goRefs, runRef, runRefAsync } from "./fixtures";
 
@@ -112,8 +113,8 @@ function loopbackName(): { name: string; address: string } | undefined {
     return undefined;
 }
 
-function ctxOf(configs: Map<string, AuthConfig>, proxies: ProxyConfig, calls: string[] = []): R.OpContext {
-    const api = new Proxy({}, { get: (_t, k) => () => calls.push(`docker api ${String(k)}`) }) as unknown as R.OpContext["api"];
+function ctxOf(configs: Map<string, AuthConfig>, proxies: ProxyConfig, calls: string[] = []): OpContext {
+    const api = new Proxy({}, { get: (_t, k) => () => calls.push(`docker api ${String(k)}`) }) as unknown as OpContext["api"];
     return { api, authConfigs: configs, log: () => undefined, proxies };
 }
 

@@ -6,7 +6,7 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { DockerStandInProvider } from "../../../lab/providers/docker/provider";
-import { TOKENS, diffProperties } from "../../../lab/providers/docker/rules";
+import { TOKENS, diffProperties } from "../../../lab/providers/docker/resources";
 import { JsonObject } from "../../../lab/providers/docker/values";
 import { LabHosts, checkPrerequisites, hostsDown, hostsUp } from "../../../lab/hosts";
 

@@ -6,7 +6,9 @@
 import * as assert from "assert";
 import { DockerStandInProvider } from "../../../lab/providers/docker/provider";
 import { proxyConfigFromEnv, proxyFor } from "../../../lab/providers/docker/proxy";
-import { CONTAINER, TOKENS, applyDefaults, diffProperties, validateInputs } from "../../../lab/providers/docker/rules";
+import { applyDefaults, validateInputs } from "../../../lab/providers/docker/rules";
+import { TOKENS, diffProperties } from "../../../lab/providers/docker/resources";
+import { CONTAINER } from "../../../lab/providers/docker/resources/container";
 import { JsonObject, UNKNOWN } from "../../../lab/providers/docker/values";
 
 const URN = "urn:pulumi:dev::proj::macvlan-lab:docker:Container$docker:index/container:Container::bbox10";

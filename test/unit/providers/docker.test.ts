@@ -20,8 +20,11 @@ import {
 } from "../../../lab/providers/docker/auth";
 import { minApiVersion } from "../../../lab/providers/docker/dockerApi";
 import { DockerStandInProvider, argsFromVariables, providerConfigFrom } from "../../../lab/providers/docker/provider";
-import { containerCreateBody, flattenPorts, networkCreateBody, splitReference } from "../../../lab/providers/docker/resources";
-import { CONTAINER, TOKENS, applyDefaults, diffProperties, diffProviderConfig, portsUnchanged } from "../../../lab/providers/docker/rules";
+import { TOKENS, diffProperties } from "../../../lab/providers/docker/resources";
+import { CONTAINER, containerCreateBody, flattenPorts, portsUnchanged } from "../../../lab/providers/docker/resources/container";
+import { splitReference } from "../../../lab/providers/docker/resources/images";
+import { networkCreateBody } from "../../../lab/providers/docker/resources/network";
+import { applyDefaults, diffProviderConfig } from "../../../lab/providers/docker/rules";
 import { parseSshUrl, sshArgv } from "../../../lab/providers/docker/ssh";
 import { JsonObject, SECRET_SIG, SIG_KEY, UNKNOWN, resecret } from "../../../lab/providers/docker/values";
 

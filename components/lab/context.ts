@@ -1,0 +1,49 @@
+/**
+ * What every phase of `MacvlanLab` (../lab.ts) works with: the lab's name and the component itself
+ * (every resource is `${name}-<role>` with the lab as its parent), the validated spec and its
+ * address plan, the controller's key and the stack label. Each phase is a function in its own
+ * file of this folder, named after what it declares; it takes this context and the parts of the lab
+ * that earlier phases made (`LabParts`), and returns what it made.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { MacvlanLab } from "../lab";
+import { LabSpec } from "../spec/types";
+import { LabPlan } from "../spec/plan";
+
+export interface LabContext {
+    /** The lab's name: every resource of it is named `${name}-<role>`. */
+    readonly name: string;
+    /** The lab component: the parent of every resource, and what errors and warnings name. */
+    readonly lab: pulumi.ComponentResource;
+    readonly spec: LabSpec;
+    readonly plan: LabPlan;
+    /** The key the controller logs in to every host with, as a secret. */
+    readonly privateKey: pulumi.Output<string>;
+    /** The value of the stack label (`STACK_LABEL`). */
+    readonly stackId: string;
+    /** The stack label, as every Docker network and container of the lab carries it. */
+    readonly labels: Array<{ label: string; value: string }>;
+}
+
+/** What the phases made: the lab's public members (a phase names the ones it reads). */
+export type LabParts = Pick<
+    MacvlanLab,
+    | "preflights"
+    | "libraries"
+    | "hostNetworking"
+    | "registryTls"
+    | "controllerCa"
+    | "trust"
+    | "providers"
+    | "networks"
+    | "shims"
+    | "router"
+    | "registry"
+    | "containers"
+    | "checks"
+>;
+
+/** The preflight command of every host: nothing that changes any host starts before all passed. */
+export function preflightCommands(parts: Pick<LabParts, "preflights">): pulumi.Resource[] {
+    return Object.values(parts.preflights).map((p) => p.command);
+}
