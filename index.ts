@@ -7,7 +7,19 @@
  *   pulumi up
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, controllerCaDirProblem, parseLab, readLabConfig, topologyMermaid, writeRunSshFiles } from "./components";
+import {
+    CONFIG_NAMESPACE,
+    LabConfigError,
+    MacvlanLab,
+    controllerCaDirProblem,
+    defaultKnownHostsFile,
+    parseLab,
+    readKnownHostsFile,
+    readLabConfig,
+    resolveHostKeys,
+    topologyMermaid,
+    writeRunSshFiles,
+} from "./components";
 import { StackTraceMode, stackTraceMode } from "./components/stackTraces";
 
 /** Whether a config key holds a secret: the SDK's own record of the secret keys (internal in 3.248). */
@@ -15,7 +27,8 @@ import { StackTraceMode, stackTraceMode } from "./components/stackTraces";
 const isConfigSecret = (require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
-const { spec, errors } = parseLab(readLabConfig(config));
+const parsed = parseLab(readLabConfig(config));
+const errors = parsed.errors;
 const privateKey = config.getSecret("sshPrivateKey");
 if (privateKey === undefined) {
     errors.push({
@@ -28,6 +41,16 @@ if (privateKey === undefined) {
 function optionalPath(key: string): string | undefined {
     const value = config.get(key);
     return value === undefined || value === "" ? undefined : value;
+}
+
+// Host keys (issue 27): every host's connections verify its key, the pinned hostKey or else the one
+// sshKnownHostsFile (default ~/.ssh/known_hosts) lists for it; a host with neither is an error that
+// says how to get the key, unless it opted out (insecureIgnoreHostKey, warned on every run by MacvlanLab)
+let spec = parsed.spec;
+if (spec !== undefined && spec.hosts.some((h) => h.ssh.hostKey === undefined && h.ssh.insecureIgnoreHostKey !== true)) {
+    const keys = resolveHostKeys(spec.hosts, readKnownHostsFile(optionalPath("sshKnownHostsFile") ?? defaultKnownHostsFile()));
+    errors.push(...keys.errors);
+    spec = { ...spec, hosts: keys.hosts };
 }
 
 // registry.security tls: passwords only as secrets, and the CA where the Docker provider's digest
@@ -78,7 +101,7 @@ const keyFile =
 const lab = new MacvlanLab("lab", {
     spec,
     privateKey,
-    docker: { keyFile, knownHostsFile: optionalPath("sshKnownHostsFile") },
+    docker: { keyFile },
     controllerCaDir,
 });
 

@@ -5,6 +5,7 @@ import { LabPlan, planLab } from "./spec/plan";
 import { LabConfigError } from "./spec/validate";
 import { parseImageReference } from "./spec/names";
 import { remoteConnection } from "./connection";
+import { hostKeyHowTo, hostKeyMissing } from "./spec/hostKey";
 import { HostNetworking } from "./host/hostNetworking";
 import { HostShim } from "./host/hostShim";
 import { InterVlanRouter } from "./host/interVlanRouter";
@@ -95,6 +96,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(new LabConfigError(errors).message, this);
         }
         this.plan = plan;
+        warnInsecure(spec, this);
         const privateKey = pulumi.secret(args.privateKey);
         const stackId = args.stackId ?? `${pulumi.getProject()}/${pulumi.getStack()}`;
         const labels = [{ label: STACK_LABEL, value: stackId }];
@@ -355,6 +357,31 @@ export class MacvlanLab extends pulumi.ComponentResource {
             registryEndpoint: this.registryEndpoint,
             checkMatrix: this.checkMatrix,
         });
+    }
+}
+
+/**
+ * Every host's connections verify its key (issue 27): a host without one is refused here, before
+ * any resource, and each opt-out is said on every run: a host with `insecureIgnoreHostKey`, and an
+ * `insecure` registry (plain HTTP without users: anyone who reaches it pushes images every host runs).
+ */
+function warnInsecure(spec: LabSpec, self: pulumi.Resource): void {
+    const missing = spec.hosts.map((h) => hostKeyMissing(h.name, h.ssh)).filter((m): m is string => m !== undefined);
+    if (missing.length > 0) {
+        throw new pulumi.ResourceError(missing.join("\n"), self);
+    }
+    for (const h of spec.hosts.filter((x) => x.ssh.insecureIgnoreHostKey === true)) {
+        void pulumi.log.warn(
+            `host ${h.name} (${h.ssh.address}:${h.ssh.port}): insecureIgnoreHostKey is set, so no connection to it verifies its host key: a machine in the middle receives every command run as ${h.ssh.user}, the registry's users and CA; for throwaway labs only. Pin hostKey instead: ${hostKeyHowTo(h.ssh.address, h.ssh.port)}`,
+            self,
+        );
+    }
+    const reg = spec.registry;
+    if (reg?.security === "insecure") {
+        void pulumi.log.warn(
+            `registry ${reg.endpoint}: security insecure serves plain HTTP without users: anyone who reaches ${reg.endpoint} can push images that every host then pulls and runs, and every pull can be tampered with on the way; use security: tls with registry.users`,
+            self,
+        );
     }
 }
 

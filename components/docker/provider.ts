@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { HostSpec } from "../spec/types";
+import { hostKeyMissing } from "../spec/hostKey";
 import { knownHostsLine } from "./sshIdentity";
 
-/** How the Docker provider's `ssh://` connections authenticate and verify hosts. */
+/** How the Docker provider's `ssh://` connections authenticate. */
 export interface DockerSshOptions {
     /**
      * Path of the private key on the machine running Pulumi (`ssh -i`, `IdentitiesOnly=yes`). The
@@ -11,13 +12,6 @@ export interface DockerSshOptions {
      * program's file made from the `sshPrivateKey` secret). Defaults to ssh-agent and `~/.ssh/config`.
      */
     keyFile?: string;
-    /**
-     * known_hosts file to verify the host keys of hosts without a pinned `hostKey` with. Defaults to
-     * the user's. Host keys are always verified (`StrictHostKeyChecking=yes`): a host whose key is not
-     * known fails instead of being trusted on first use. A host with `hostKey` is verified against
-     * that key alone (`KnownHostsCommand`, see `dockerSshOpts`).
-     */
-    knownHostsFile?: string;
 }
 
 /** The Docker daemon URL of a host: `ssh://<user>@<address>:<port>`. */
@@ -27,24 +21,28 @@ export function dockerHostUrl(host: HostSpec): string {
 
 /**
  * The ssh client options of a host's Docker provider: batch mode (never prompt), bounded connect
- * time and attempts from the host's SSH settings, strict host key checking.
+ * time and attempts from the host's SSH settings, and the host's key checked strictly: the key in
+ * `host.ssh.hostKey` (pinned, or taken from known_hosts by `resolveHostKeys`) is the only one
+ * accepted, given by `KnownHostsCommand` (OpenSSH 8.5 or later; no file to keep for a later
+ * destroy, no other known_hosts file read), so the Docker provider and the remote commands verify
+ * the same key. A host with `insecureIgnoreHostKey` (labs only) is not checked and nothing is
+ * recorded for it. A host with neither throws (see `remoteConnection`).
  */
 export function dockerSshOpts(host: HostSpec, opts: DockerSshOptions = {}): string[] {
-    // a pinned hostKey is the only key accepted: no known_hosts file is read, ssh gets the line from
-    // KnownHostsCommand (OpenSSH 8.5 or later; no file to keep for a later destroy)
+    const missing = hostKeyMissing(host.name, host.ssh);
+    if (missing !== undefined) {
+        throw new Error(missing);
+    }
     const pinned = knownHostsLine(host);
     const knownHosts =
         pinned !== undefined
-            ? ["-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", `KnownHostsCommand=/bin/echo ${pinned}`]
-            : opts.knownHostsFile !== undefined
-              ? ["-o", `UserKnownHostsFile=${opts.knownHostsFile}`]
-              : [];
+            ? ["-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", `KnownHostsCommand=/bin/echo ${pinned}`]
+            : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"];
     return [
         "-o", "BatchMode=yes",
         "-o", `ConnectTimeout=${host.ssh.perDialTimeout}`,
         "-o", `ConnectionAttempts=${host.ssh.dialErrorLimit}`,
         "-o", "ServerAliveInterval=15",
-        "-o", "StrictHostKeyChecking=yes",
         ...knownHosts,
         ...(opts.keyFile !== undefined ? ["-i", opts.keyFile, "-o", "IdentitiesOnly=yes"] : []),
     ];

@@ -24,6 +24,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { KnownHostsSource } from "../spec/hostKey";
 import { HostSpec } from "../spec/types";
 
 /**
@@ -39,6 +40,25 @@ export function knownHostsLine(host: HostSpec): string | undefined {
     const [type, blob] = key.trim().split(/\s+/);
     const pattern = host.ssh.port === 22 ? host.ssh.address : `[${host.ssh.address}]:${host.ssh.port}`;
     return `${pattern} ${type} ${blob}`;
+}
+
+/** The known_hosts file the program reads when `sshKnownHostsFile` is not set: the user's, as ssh's default. */
+export function defaultKnownHostsFile(): string {
+    return path.join(os.homedir(), ".ssh", "known_hosts");
+}
+
+/**
+ * Reads a known_hosts file for `resolveHostKeys` (`~/` at the start means the home directory, as in
+ * ssh_config): its text, or no text when there is no such file. Any other failure throws.
+ */
+export function readKnownHostsFile(file: string = defaultKnownHostsFile()): KnownHostsSource {
+    const expanded = file === "~" || file.startsWith("~/") ? path.join(os.homedir(), file.slice(1)) : file;
+    try {
+        return { path: file, text: fs.readFileSync(expanded, "utf8") };
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return { path: file };
+        throw new Error(`cannot read the known_hosts file ${file}: ${(e as Error).message}`);
+    }
 }
 
 /** The private directory the run's files go to: `$XDG_RUNTIME_DIR/macvlan-lab`, else `<tmp>/macvlan-lab-<uid>`. */

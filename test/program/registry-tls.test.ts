@@ -7,6 +7,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { installMocks, MOCK_CA_PEM, MOCK_CERT_PEM, MockState, settle, withoutSecrets } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
 import { sha256Hex } from "../../components/docker/registryTls";
 
@@ -32,7 +33,7 @@ async function run(
     const saved = process.env.SSL_CERT_DIR;
     if (sslCertDir === undefined) delete process.env.SSL_CERT_DIR;
     else process.env.SSL_CERT_DIR = sslCertDir;
-    const state = installMocks("multi-vlan", { ...config, "macvlan-lab:sshPrivateKey": KEY }, secretKeys, extraState);
+    const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...config, "macvlan-lab:sshPrivateKey": KEY }, secretKeys, extraState);
     try {
         delete require.cache[require.resolve(PROGRAM)];
         const program = (await import(PROGRAM)) as Record<string, unknown>;

@@ -7,13 +7,14 @@ import * as assert from "assert";
 import { createHash } from "crypto";
 import * as path from "path";
 import { installMocks, MOCK_DAEMON_JSON, MockState, settle } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nregistry-trust-test\n-----END OPENSSH PRIVATE KEY-----";
 
 async function run(config: Record<string, string>): Promise<MockState> {
-    const state = installMocks("multi-vlan", { ...config, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+    const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...config, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
     delete require.cache[require.resolve(PROGRAM)];
     await import(PROGRAM);
     await settle(state, 100);

@@ -9,6 +9,7 @@ import * as path from "path";
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, promiseOf, settle } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
@@ -19,7 +20,7 @@ describe("program: multi-vlan-routed stack (host shims, inter-VLAN router)", fun
     let state: MockState;
     let program: Record<string, unknown>;
     before(async () => {
-        state = installMocks("multi-vlan-routed", { ...loadStackConfig("multi-vlan-routed"), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+        state = installMocks("multi-vlan-routed", { ...TEST_KNOWN_HOSTS, ...loadStackConfig("multi-vlan-routed"), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
         delete require.cache[require.resolve(PROGRAM)];
         program = (await import(PROGRAM)) as Record<string, unknown>;
         await settle(state, 100);
@@ -134,7 +135,7 @@ describe("program: HostShim and InterVlanRouter on their own, with their default
         const c = await import("../../components");
         const host = {
             name: "h1",
-            ssh: { address: "10.0.0.5", port: 22, user: "root", dialErrorLimit: 5, perDialTimeout: 10 },
+            ssh: { address: "10.0.0.5", port: 22, user: "root", dialErrorLimit: 5, perDialTimeout: 10, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV" },
             nic: "eth0",
             nicIsManagement: true,
             backend: "nmcli" as const,

@@ -202,7 +202,7 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         "networks[0].vlan 10 is VLAN 10 (ens33.10), but docker02 has no address on it; add docker02 to vlans[0].addresses, or leave it out of networks[0].hosts",
     ]],
     ["a misspelt field", (c) => (c.hosts[0].nics = "ens33"), [
-        "hosts[0].nics is not a field of a host; did you mean nic? the fields are name, address, port, user, hostKey, nic, nicIsManagement, backend, configDir, dialErrorLimit, perDialTimeout",
+        "hosts[0].nics is not a field of a host; did you mean nic? the fields are name, address, port, user, hostKey, insecureIgnoreHostKey, nic, nicIsManagement, backend, configDir, dialErrorLimit, perDialTimeout",
     ]],
     ["an unknown backend", (c) => (c.hosts[0].backend = "netplan"), [
         'hosts[0].backend "netplan" is not one of ifcfg, nmcli, iproute2',
@@ -253,13 +253,13 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         "sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir",
     ]],
     ["an unknown key in ssh", (c) => (c.ssh = { usr: "admin" }), [
-        "ssh.usr is not a field of ssh (the SSH defaults); did you mean user? the fields are user, port, dialErrorLimit, perDialTimeout",
+        "ssh.usr is not a field of ssh (the SSH defaults); did you mean user? the fields are user, port, dialErrorLimit, perDialTimeout, insecureIgnoreHostKey",
     ]],
     ["a misspelt host field that is required", (c) => {
         c.hosts[1].adress = c.hosts[1].address;
         delete c.hosts[1].address;
     }, [
-        "hosts[1].adress is not a field of a host; did you mean address? the fields are name, address, port, user, hostKey, nic, nicIsManagement, backend, configDir, dialErrorLimit, perDialTimeout",
+        "hosts[1].adress is not a field of a host; did you mean address? the fields are name, address, port, user, hostKey, insecureIgnoreHostKey, nic, nicIsManagement, backend, configDir, dialErrorLimit, perDialTimeout",
     ]],
     ["a misspelt VLAN field", (c) => {
         c.vlans[1].gateway = "192.168.20.2";
@@ -381,6 +381,36 @@ describe("validateLab", () => {
             path: "hosts[1].hostKey",
             message: `hosts[1].hostKey "ssh-rsa ${key} root@docker02" declares ssh-rsa but the key inside is ssh-ed25519; write ssh-ed25519 ${key}`,
         }]);
+    });
+
+    it("refuses an RSA host key (issue 27) with the reason and the fix, at the host's hostKey", () => {
+        // a real 1024-bit RSA .pub (ssh-keygen -t rsa -b 1024, OpenSSH 9.2): whole and well formed, still refused
+        const rsa = "AAAAB3NzaC1yc2EAAAADAQABAAAAgQDQJOZKvDlW+0AOcONxcnLbjITCuJv4GVISoXs8+5Rp4581qLjZSFVgKCkB+11LjiAunWGUzD6WKmQcQc/5vmkw9HFHbJM7wZx3pML9bK0qhwOa+1tqiq+epxt4P/6zeaH0CG5FnDhl6cBudtljHRAw+gmqKKGK7pbmA7yQpuUggw==";
+        const c = multiVlan();
+        c.hosts[0].hostKey = `ssh-rsa ${rsa}`;
+        const errors = validateLab(c);
+        assert.deepStrictEqual(errors.map((e) => e.path), ["hosts[0].hostKey"]);
+        assert.match(errors[0].message, /^hosts\[0\]\.hostKey "ssh-rsa AAAAB3[^"]+" is an RSA key, which the command provider cannot use: pinned, it offers only the SHA-1 signature algorithm ssh-rsa, which OpenSSH 8\.8 and later refuse \(every connection fails with "ssh: handshake failed: ssh: no common algorithm for host key"\); pin the host's ed25519 \(or ECDSA\) key instead: \/etc\/ssh\/ssh_host_ed25519_key\.pub on the host, or get it with ssh-keyscan -t ed25519 <address>/);
+    });
+
+    it("insecureIgnoreHostKey (labs only): per host or as the ssh default, never for a host that pins its key", () => {
+        const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV";
+        const c = multiVlan();
+        c.ssh = { insecureIgnoreHostKey: true };
+        c.hosts[0].hostKey = key;
+        let spec = loadLab(c);
+        assert.deepStrictEqual(spec.hosts.map((h) => [h.ssh.hostKey, h.ssh.insecureIgnoreHostKey]), [[key, undefined], [undefined, true]]);
+        c.hosts[1].insecureIgnoreHostKey = false;
+        spec = loadLab(c);
+        assert.deepStrictEqual(spec.hosts.map((h) => h.ssh.insecureIgnoreHostKey), [undefined, undefined], "the host's own false wins over the default");
+        c.hosts[0].insecureIgnoreHostKey = true;
+        c.hosts[1].insecureIgnoreHostKey = "yes";
+        c.ssh = { insecureIgnoreHostKey: 1 };
+        assert.deepStrictEqual(validateLab(c), [
+            { path: "ssh.insecureIgnoreHostKey", message: "ssh.insecureIgnoreHostKey 1 is not true or false" },
+            { path: "hosts[0].insecureIgnoreHostKey", message: "hosts[0].insecureIgnoreHostKey true and hosts[0].hostKey are both set; keep hostKey (the host's key is then verified) and drop insecureIgnoreHostKey" },
+            { path: "hosts[1].insecureIgnoreHostKey", message: 'hosts[1].insecureIgnoreHostKey "yes" is not true or false' },
+        ]);
     });
 
     it("allows ipvlan on a wireless parent (only macvlan needs a MAC per container)", () => {
