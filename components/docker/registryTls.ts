@@ -12,15 +12,17 @@
  * needs a provider that keeps them stable between runs (an extra plugin); see README "The private
  * registry".
  *
- * htpasswd: bcrypt hashes made here (bcryptjs) with a salt derived from the password, the user and
- * the registry (HMAC-SHA256), so the same password gives the same file in every run and nothing
- * changes until a password does; the file reaches the host on the command's stdin (a secret), never
- * in a script.
+ * htpasswd: bcrypt hashes with random salts, made where Pulumi runs by a `local.Command`
+ * (`${name}-htpasswd-hash`) that gets the users on stdin and its own previous output, and keeps
+ * every line whose hash still matches its password ({@link htpasswdUpdate}): an unchanged password
+ * changes nothing, and the stored hash tests a guess only at bcrypt's cost. Its output is a secret
+ * (`additionalSecretOutputs`) and is not logged; the file reaches the registry host on the remote
+ * command's stdin (a secret), never in a script.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { createHash, createHmac } from "crypto";
-import { encodeBase64, hashSync } from "bcryptjs";
+import { createHash, randomBytes } from "crypto";
+import { compareSync, encodeBase64, hashSync } from "bcryptjs";
 import { DEFAULT_STATE_DIR, IPV4 } from "../contracts";
 import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
 import { DNS_NAME } from "../spec/names";
@@ -119,19 +121,75 @@ export function sha256Hex(text: string): string {
 /** bcrypt cost of the htpasswd lines (`htpasswd -B`'s default is 5; Go's bcrypt.DefaultCost is 10). */
 export const BCRYPT_COST = 10;
 
-/**
- * One htpasswd line, `user:$2y$10$...`: bcrypt with a salt derived from the password, the user and
- * the registry (so a run that finds the same password writes the same bytes). Pure.
- */
-export function htpasswdLine(user: string, password: string, endpoint: string): string {
-    const seed = createHmac("sha256", password).update(`macvlan-lab htpasswd\0${endpoint}\0${user}`).digest().subarray(0, 16);
-    const salt = `$2y$${String(BCRYPT_COST).padStart(2, "0")}$${encodeBase64(seed, 16)}`;
-    return `${user}:${hashSync(password, salt)}`;
+/** What {@link htpasswdUpdate} needs of bcryptjs. */
+export interface Bcrypt {
+    compareSync(password: string, hash: string): boolean;
+    hashSync(password: string, salt: string): string;
+    encodeBase64(bytes: Buffer | number[], length: number): string;
 }
 
-/** The htpasswd file of `users`, one line each. Pure. */
-export function htpasswdText(users: readonly RegistryUserSpec[], endpoint: string): string {
-    return users.map((u) => `${htpasswdLine(u.name, u.password, endpoint)}\n`).join("");
+/**
+ * The htpasswd file of `users`, one `user:$2y$<cost>$...` line each: a user whose line in
+ * `previous` (the file an earlier run made) is a bcrypt hash of at least `cost` that still matches
+ * the password keeps that line, byte for byte; any other gets a new hash with a salt of 16 bytes
+ * from `random` (crypto.randomBytes), which has nothing to do with the password. So an unchanged
+ * password changes nothing, and the stored hash is a test of a guessed password only through bcrypt
+ * at its cost (the salt of an earlier version, an HMAC keyed with the password itself, was a fast
+ * test of its own: issue 27).
+ *
+ * Self-contained on purpose (no imports, no names from outside): the program runs its source text
+ * on the machine running Pulumi (`htpasswdScript`), where a `local.Command` hands it the previous
+ * file. Pure apart from `random`.
+ */
+export function htpasswdUpdate(
+    previous: string | undefined,
+    users: ReadonlyArray<{ name: string; password: string }>,
+    bcrypt: Bcrypt,
+    random: (n: number) => Buffer,
+    cost: number,
+): string {
+    const old = new Map<string, string>();
+    for (const line of (previous ?? "").split("\n")) {
+        const i = line.indexOf(":");
+        if (i > 0) old.set(line.slice(0, i), line.slice(i + 1));
+    }
+    const lines = users.map((u) => {
+        const hash = old.get(u.name);
+        const m = hash === undefined ? null : /^\$2[aby]\$([0-9]{2})\$[./A-Za-z0-9]{53}$/.exec(hash);
+        if (hash !== undefined && m !== null && Number(m[1]) >= cost && bcrypt.compareSync(u.password, hash)) {
+            return `${u.name}:${hash}`;
+        }
+        const salt = `$2y$${String(cost).padStart(2, "0")}$${bcrypt.encodeBase64(random(16), 16)}`;
+        return `${u.name}:${bcrypt.hashSync(u.password, salt)}`;
+    });
+    return lines.map((l) => `${l}\n`).join("");
+}
+
+/** The htpasswd file of `users` with new random salts, keeping what still matches in `previous`. */
+export function htpasswdText(users: readonly RegistryUserSpec[], previous?: string): string {
+    return htpasswdUpdate(previous, users, { compareSync, hashSync, encodeBase64 }, randomBytes, BCRYPT_COST);
+}
+
+/**
+ * The script of the hashing command, run by node (`node -e`) on the machine running Pulumi: the
+ * users as JSON on stdin (`{"users":[{"name","password"}]}`), the file of the previous run in
+ * `PULUMI_COMMAND_STDOUT` (pulumi-command v1.2.1 provider/pkg/provider/local/commandOutputs.go
+ * `run`: set from the previous stdout on an update), the new file on stdout: {@link htpasswdUpdate}'s
+ * own source text, with bcryptjs from `bcryptPath` and node's crypto. Pure.
+ */
+export function htpasswdScript(bcryptPath: string = require.resolve("bcryptjs")): string {
+    return [
+        `"use strict";`,
+        `// macvlan-lab: the registry's htpasswd lines (bcrypt, random salts; a line whose hash still matches is kept)`,
+        `const update = ${htpasswdUpdate.toString()};`,
+        `const chunks = [];`,
+        `process.stdin.on("data", (c) => chunks.push(c));`,
+        `process.stdin.on("end", () => {`,
+        `    const { users } = JSON.parse(Buffer.concat(chunks).toString("utf8"));`,
+        `    process.stdout.write(update(process.env.PULUMI_COMMAND_STDOUT, users, require(${JSON.stringify(bcryptPath)}), require("crypto").randomBytes, ${BCRYPT_COST}));`,
+        `});`,
+        ``,
+    ].join("\n");
 }
 
 /** The htpasswd command's scripts (the file itself travels on stdin). */
@@ -186,6 +244,8 @@ export interface RegistryTlsArgs {
 export class RegistryTls extends pulumi.ComponentResource {
     public readonly certs: command.remote.Command;
     public readonly htpasswd?: command.remote.Command;
+    /** The htpasswd lines made where Pulumi runs (stdout, a secret). */
+    public readonly htpasswdHash?: command.local.Command;
     /**
      * The CA certificate (PEM): what daemons and the machine running Pulumi trust. "" in a
      * deployment that does not hold the certificate command (see {@link notRunScripts}).
@@ -204,7 +264,6 @@ export class RegistryTls extends pulumi.ComponentResource {
     constructor(name: string, args: RegistryTlsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:docker:RegistryTls", name, {}, opts);
         const stateDir = args.stateDir ?? DEFAULT_STATE_DIR;
-        const endpoint = `${args.address}:${args.port}`;
         let certs: CommandScripts;
         try {
             certs = renderRegistryTls({ address: args.address, port: args.port, stateDir, caDays: args.caDays, certDays: args.certDays, libraryDir: args.library.dir });
@@ -230,6 +289,19 @@ export class RegistryTls extends pulumi.ComponentResource {
         const users = args.users ?? [];
         if (users.length > 0) {
             const h = renderHtpasswd({ port: args.port, stateDir, libraryDir: args.library.dir });
+            // the lines, made where Pulumi runs: only a changed input runs it again, and then it keeps
+            // the lines whose hash still matches (its previous stdout); stdout secret and not logged
+            this.htpasswdHash = new command.local.Command(
+                `${name}-htpasswd-hash`,
+                {
+                    interpreter: [process.execPath, "-e"],
+                    create: htpasswdScript(),
+                    stdin: pulumi.secret(pulumi.output(JSON.stringify({ users: users.map((u) => ({ name: u.name, password: u.password })) }))),
+                    logging: "stderr",
+                    addPreviousOutputInEnv: true,
+                },
+                { parent: this, additionalSecretOutputs: ["stdout"] },
+            );
             this.htpasswd = new command.remote.Command(
                 `${name}-htpasswd`,
                 {
@@ -237,8 +309,9 @@ export class RegistryTls extends pulumi.ComponentResource {
                     create: h.create,
                     delete: h.delete,
                     // a new password changes stdin only: an update writes the file again (the registry
-                    // reads it again when its mtime changes)
-                    stdin: pulumi.secret(pulumi.output(htpasswdText(users, endpoint))),
+                    // reads it again when its mtime changes); the provider keeps stdout without its
+                    // last newline
+                    stdin: pulumi.secret(this.htpasswdHash.stdout.apply((t) => (t === undefined ? "" : `${t}\n`))),
                     triggers: [h.identity, sshEndpoint],
                 },
                 deps,

@@ -12,7 +12,7 @@ import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import { compareSync } from "bcryptjs";
-import { htpasswdText, parseRegistryTls, renderCaTrust, renderHtpasswd, renderRegistryTls, sha256Hex } from "../../components/docker/registryTls";
+import { htpasswdScript, htpasswdText, parseRegistryTls, renderCaTrust, renderHtpasswd, renderRegistryTls, sha256Hex } from "../../components/docker/registryTls";
 import { SCRIPTS_DIR } from "../../components/scripts";
 
 const TOOLS = [
@@ -111,7 +111,7 @@ describe("exec: the registry's TLS, users and CA trust (openssl, no python on PA
         const users = [{ name: "pusher", password: "s3cret pass'\"" }, { name: "puller", password: "x" }];
         const h = renderHtpasswd({ port: 5000, stateDir: state(), libraryDir: SCRIPTS_DIR });
         assert.ok(!h.create.includes("s3cret"), "no password in the script");
-        const text = htpasswdText(users, "127.0.0.1:5000");
+        const text = htpasswdText(users);
         const r = run(h.create, text);
         assert.strictEqual(r.code, 0, r.stderr);
         const file = path.join(regDir(), "auth", "htpasswd");
@@ -132,11 +132,28 @@ describe("exec: the registry's TLS, users and CA trust (openssl, no python on PA
         assert.ok(!fs.existsSync(regDir()));
     });
 
-    it("the same password gives the same htpasswd bytes in every run; another password or registry another hash", () => {
-        const u = [{ name: "pusher", password: "pw" }];
-        assert.strictEqual(htpasswdText(u, "r:5000"), htpasswdText(u, "r:5000"));
-        assert.notStrictEqual(htpasswdText(u, "r:5000"), htpasswdText([{ name: "pusher", password: "pw2" }], "r:5000"));
-        assert.notStrictEqual(htpasswdText(u, "r:5000"), htpasswdText(u, "r:5001"));
+    it("the hashing script, run by node as local.Command runs it: random salts, and the previous stdout's matching lines kept", () => {
+        const script = htpasswdScript();
+        const hash = (users: Array<{ name: string; password: string }>, previous?: string) => {
+            const r = spawnSync(process.execPath, ["-e", script], {
+                input: JSON.stringify({ users }),
+                encoding: "utf8",
+                env: { ...process.env, ...(previous !== undefined ? { PULUMI_COMMAND_STDOUT: previous } : {}) },
+            });
+            assert.strictEqual(r.status, 0, r.stderr);
+            return r.stdout;
+        };
+        const u = [{ name: "pusher", password: "pw 'x\"" }, { name: "puller", password: "pw2" }];
+        const a = hash(u);
+        const b = hash(u);
+        assert.match(a, /^pusher:\$2y\$10\$[./A-Za-z0-9]{53}\npuller:\$2y\$10\$[./A-Za-z0-9]{53}\n$/);
+        assert.notStrictEqual(a, b, "two runs without a previous file: two salts");
+        // an update: the provider hands the previous stdout back without its last newline
+        assert.strictEqual(hash(u, a.trimEnd()), a, "unchanged passwords: the same bytes");
+        const c = hash([u[0], { name: "puller", password: "changed" }], a.trimEnd());
+        assert.strictEqual(c.split("\n")[0], a.split("\n")[0]);
+        assert.notStrictEqual(c.split("\n")[1], a.split("\n")[1]);
+        assert.ok(compareSync("changed", c.split("\n")[1].split(":")[1]));
     });
 
     describe("CA trust in certs.d", () => {

@@ -326,7 +326,7 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         const file = "/var/lib/macvlan-lab/registry-5000/auth/htpasswd";
         // the registry's users changed behind the program's back: pusher has another password there
         await sh(l(), "docker01", `cp -p ${file} /root/htpasswd.aside`);
-        const other = await l().exec("docker01", ["sh", "-c", `cat >${file}`], { input: htpasswdText([{ name: "pusher", password: "not-the-stack-password" }], EP), timeoutMs: 30_000 });
+        const other = await l().exec("docker01", ["sh", "-c", `cat >${file}`], { input: htpasswdText([{ name: "pusher", password: "not-the-stack-password" }]), timeoutMs: 30_000 });
         assert.equal(other.code, 0, other.stderr);
         try {
             const tags0 = await sh(l(), "docker01", "docker image inspect -f '{{json .RepoDigests}}' 192.168.1.11:5000/busybox:v1");

@@ -6,10 +6,10 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import { installMocks, MOCK_CA_PEM, MOCK_CERT_PEM, MockState, settle, withoutSecrets } from "../helpers/mocks";
+import { installMocks, MOCK_CA_PEM, MOCK_CERT_PEM, MockState, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
 import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
-import { sha256Hex } from "../../components/docker/registryTls";
+import { htpasswdScript, htpasswdText, sha256Hex } from "../../components/docker/registryTls";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nregistry-tls-test\n-----END OPENSSH PRIVATE KEY-----";
@@ -33,7 +33,7 @@ async function run(
     const saved = process.env.SSL_CERT_DIR;
     if (sslCertDir === undefined) delete process.env.SSL_CERT_DIR;
     else process.env.SSL_CERT_DIR = sslCertDir;
-    const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...config, "macvlan-lab:sshPrivateKey": KEY }, secretKeys, extraState);
+    const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...config, "macvlan-lab:sshPrivateKey": KEY }, secretKeys, (a) => ({ ...hashCommand(a), ...(extraState?.(a) ?? {}) }));
     try {
         delete require.cache[require.resolve(PROGRAM)];
         const program = (await import(PROGRAM)) as Record<string, unknown>;
@@ -45,6 +45,13 @@ async function run(
         if (saved === undefined) delete process.env.SSL_CERT_DIR;
         else process.env.SSL_CERT_DIR = saved;
     }
+}
+
+/** The hashing command's stdout as the provider would keep it: its script's result, without the last newline. */
+function hashCommand(a: Parameters<Parameters<typeof installMocks>[3] & object>[0]): Record<string, unknown> {
+    if (a.type !== "command:local:Command" || !a.name.endsWith("-htpasswd-hash")) return {};
+    const { users } = JSON.parse(unwrapSecrets(a.inputs.stdin) as string) as { users: Array<{ name: string; password: string }> };
+    return { stdout: htpasswdText(users).trimEnd() };
 }
 
 const scriptVar = (script: string, name: string): string | undefined => {
@@ -73,6 +80,17 @@ describe("program: registry.security tls with users", function () {
         assert.ok(s.isSecret(h, "stdin"), "the htpasswd file travels as a secret");
         assert.match(h.inputs.stdin, /^pusher:\$2y\$10\$[./A-Za-z0-9]{53}\npuller:\$2y\$10\$[./A-Za-z0-9]{53}\n$/);
         assert.ok(h.dependencies.includes(s.byName("lab-docker01-lib-install").urn));
+        // the lines are made where Pulumi runs, by node, from the users on a secret stdin; its output
+        // (the previous lines, kept while they match) is not logged
+        const hash = s.byName("lab-registry-tls-htpasswd-hash");
+        assert.strictEqual(hash.type, "command:local:Command");
+        assert.deepStrictEqual(hash.inputs.interpreter, [process.execPath, "-e"]);
+        assert.strictEqual(hash.inputs.create, htpasswdScript());
+        assert.strictEqual(hash.inputs.logging, "stderr");
+        assert.strictEqual(hash.inputs.addPreviousOutputInEnv, true);
+        assert.ok(s.isSecret(hash, "stdin"), "the passwords travel as a secret");
+        assert.deepStrictEqual(JSON.parse(hash.inputs.stdin), { users: [{ name: "pusher", password: PASSWORD }, { name: "puller", password: `${PASSWORD}-2` }] });
+        assert.strictEqual(hash.inputs.triggers, undefined, "a new password is an update (which keeps the other lines), never a replacement");
     });
 
     it("puts no password, hash or key in any script or plain input, nor in the stack's outputs", () => {
