@@ -21,7 +21,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { createHash, randomBytes } from "crypto";
+import { X509Certificate, createHash, randomBytes } from "crypto";
 import { compareSync, encodeBase64, hashSync } from "bcryptjs";
 import { DEFAULT_STATE_DIR, IPV4 } from "../contracts";
 import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
@@ -101,8 +101,14 @@ export function renderRegistryTls(o: RegistryTlsOptions): CommandScripts {
     return pair(`the registry's CA and certificate for ${o.address}:${o.port}`, o.libraryDir ?? installedLibraryDir(stateDir), vars, "docker/registry-tls.sh", "registry_tls_make", "registry_tls_remove");
 }
 
-/** The certificates the certificate command printed (`@ca`, `@cert` lines, base64 PEM). */
-export function parseRegistryTls(stdout: string): { ca: string; cert: string } {
+/**
+ * The certificates the certificate command printed (`@ca`, `@cert` lines, base64 PEM), checked
+ * before anything trusts them: the CA is a CA, self-signed, constrained to `address` alone
+ * ({@link registryCaConstraints}, critical); the certificate is not a CA, is signed by that CA and
+ * names `address`. Throws naming what is wrong (a script of another version, or a host that is not
+ * the one the program made the CA on).
+ */
+export function parseRegistryTls(stdout: string, address: string): { ca: string; cert: string } {
     const get = (tag: string): string => {
         const line = stdout.split("\n").find((l) => l.startsWith(`@${tag} `));
         if (line === undefined) throw new Error(`the registry TLS output has no @${tag} line: the script did not finish`);
@@ -110,7 +116,116 @@ export function parseRegistryTls(stdout: string): { ca: string; cert: string } {
         if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/.test(pem)) throw new Error(`the registry TLS output's @${tag} is not one PEM certificate`);
         return pem;
     };
-    return { ca: get("ca"), cert: get("cert") };
+    const pems = { ca: get("ca"), cert: get("cert") };
+    const problem = (what: string) => new Error(`the registry TLS output for ${address}: ${what}; nothing trusts it (run pulumi up --replace on the certificate command to make a new CA)`);
+    let ca: X509Certificate;
+    let cert: X509Certificate;
+    try {
+        ca = new X509Certificate(pems.ca);
+        cert = new X509Certificate(pems.cert);
+    } catch (e) {
+        throw problem(`a certificate does not parse (${(e as Error).message})`);
+    }
+    if (!ca.ca || !ca.checkIssued(ca) || !ca.verify(ca.publicKey)) throw problem("the CA is not a self-signed CA certificate");
+    const want = registryCaConstraints(address);
+    const got = nameConstraintsOf(ca.raw);
+    if (got === undefined || JSON.stringify(got) !== JSON.stringify(want)) {
+        throw problem(`the CA's name constraints are ${got === undefined ? "missing" : JSON.stringify(got)}, not ${JSON.stringify(want)}`);
+    }
+    if (cert.ca || !cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw problem("the server certificate is not issued and signed by the CA");
+    if ((IPV4.test(address) ? cert.checkIP(address) : cert.checkHost(address, { subject: "never" })) === undefined) {
+        throw problem(`the server certificate does not name ${address}`);
+    }
+    return pems;
+}
+
+/** One DER element: its tag byte, and where its contents start and end in the buffer. */
+interface Der {
+    tag: number;
+    start: number;
+    end: number;
+}
+
+/** The DER element at `at` of `b`, or undefined when it does not fit (definite lengths only). */
+function derAt(b: Buffer, at: number): Der | undefined {
+    if (at + 2 > b.length) return undefined;
+    const tag = b[at];
+    let len = b[at + 1];
+    let start = at + 2;
+    if (len & 0x80) {
+        const n = len & 0x7f;
+        if (n === 0 || n > 4 || start + n > b.length) return undefined;
+        len = 0;
+        for (let i = 0; i < n; i++) len = len * 256 + b[start + i];
+        start += n;
+    }
+    return start + len > b.length ? undefined : { tag, start, end: start + len };
+}
+
+/** The elements inside a constructed element. */
+function derChildren(b: Buffer, e: Der): Der[] {
+    const out: Der[] = [];
+    for (let at = e.start; at < e.end; ) {
+        const c = derAt(b, at);
+        if (c === undefined || c.end > e.end) throw new Error("malformed DER");
+        out.push(c);
+        at = c.end;
+    }
+    return out;
+}
+
+/** A certificate's name constraints as `openssl x509 -text` writes them, with whether the extension is critical. */
+export interface NameConstraints {
+    critical: boolean;
+    permitted: string[];
+    excluded: string[];
+}
+
+/** `IP:a.b.c.d/m.m.m.m` (or IPv6 in eight groups), `DNS:name`, or `<tag>:?` for other kinds. */
+function generalName(b: Buffer, e: Der): string {
+    const v = b.subarray(e.start, e.end);
+    if (e.tag === 0x82) return `DNS:${v.toString("latin1")}`;
+    if (e.tag === 0x87 && v.length === 8) return `IP:${[...v.subarray(0, 4)].join(".")}/${[...v.subarray(4)].join(".")}`;
+    if (e.tag === 0x87 && v.length === 32) {
+        const groups = (x: Buffer) => Array.from({ length: 8 }, (_, i) => x.readUInt16BE(2 * i).toString(16)).join(":");
+        return `IP:${groups(v.subarray(0, 16))}/${groups(v.subarray(16))}`;
+    }
+    return `${e.tag.toString(16)}:?`;
+}
+
+/**
+ * The nameConstraints extension (RFC 5280 section 4.2.1.10, OID 2.5.29.30) of a DER certificate, or
+ * undefined when it has none. Pure; throws on a certificate it cannot read.
+ */
+export function nameConstraintsOf(der: Buffer): NameConstraints | undefined {
+    const cert = derAt(der, 0);
+    if (cert === undefined) throw new Error("malformed DER");
+    const tbs = derChildren(der, cert)[0];
+    const exts = derChildren(der, tbs).find((e) => e.tag === 0xa3);
+    if (exts === undefined) return undefined;
+    const OID = Buffer.from([0x55, 0x1d, 0x1e]);
+    for (const ext of derChildren(der, derChildren(der, exts)[0])) {
+        const parts = derChildren(der, ext);
+        if (parts[0].tag !== 0x06 || !der.subarray(parts[0].start, parts[0].end).equals(OID)) continue;
+        const critical = parts.length === 3 && parts[1].tag === 0x01 && der[parts[1].start] !== 0;
+        const value = parts[parts.length - 1];
+        const nc = derAt(der, value.start);
+        if (nc === undefined) throw new Error("malformed DER");
+        const out: NameConstraints = { critical, permitted: [], excluded: [] };
+        for (const subtrees of derChildren(der, nc)) {
+            const list = subtrees.tag === 0xa0 ? out.permitted : subtrees.tag === 0xa1 ? out.excluded : undefined;
+            for (const subtree of list === undefined ? [] : derChildren(der, subtrees)) list?.push(generalName(der, derChildren(der, subtree)[0]));
+        }
+        return out;
+    }
+    return undefined;
+}
+
+/** The name constraints the registry's CA carries for `address` (components/scripts/docker/registry-tls.sh `ca_constraints`). */
+export function registryCaConstraints(address: string): NameConstraints {
+    return IPV4.test(address)
+        ? { critical: true, permitted: [`IP:${address}/255.255.255.255`, "DNS:invalid"], excluded: [] }
+        : { critical: true, permitted: [`DNS:${address}`], excluded: ["IP:0.0.0.0/0.0.0.0", "IP:0:0:0:0:0:0:0:0/0:0:0:0:0:0:0:0"] };
 }
 
 /** sha256 of a text, hex. */
@@ -279,7 +394,7 @@ export class RegistryTls extends pulumi.ComponentResource {
         );
         // no output at all: this deployment does not hold the command (a destroy with --run-program
         // of a stack it is gone from); "" for both, which nothing ever writes or trusts
-        const parsed = this.certs.stdout.apply((s) => (s === undefined ? { ca: "", cert: "" } : parseRegistryTls(s)));
+        const parsed = this.certs.stdout.apply((s) => (s === undefined ? { ca: "", cert: "" } : parseRegistryTls(s, args.address)));
         this.caCertificate = parsed.apply((p) => p.ca);
         this.certificate = parsed.apply((p) => p.cert);
         this.fingerprint = this.certificate.apply(sha256Hex);
