@@ -6,8 +6,8 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import { installMocks, MOCK_CA_PEM, MOCK_CERT_PEM, MockState, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
-import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
+import { installMocks, MockState, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS, registryTlsReport } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
 import { htpasswdScript, htpasswdText, sha256Hex } from "../../components/docker/registryTls";
 
@@ -16,6 +16,9 @@ const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nregistry-tls-test\n-----END OP
 const PASSWORD = "tls-test-password-Zq9";
 const CA_DIR = "/tmp/mvltest-controller-ca";
 const EP = "192.168.1.11:5000";
+const TLS = registryTlsReport("a");
+const MOCK_CA_PEM = TLS.ca;
+const MOCK_CERT_PEM = TLS.cert;
 
 function tlsConfig(extra: Record<string, unknown> = {}): Record<string, string> {
     const cfg = loadStackConfig("multi-vlan");
@@ -49,6 +52,8 @@ async function run(
 
 /** The hashing command's stdout as the provider would keep it: its script's result, without the last newline. */
 function hashCommand(a: Parameters<Parameters<typeof installMocks>[3] & object>[0]): Record<string, unknown> {
+    // the certificate command: a real report (parseRegistryTls checks the CA's constraints)
+    if (a.type === "command:remote:Command" && a.name.endsWith("-registry-tls-certs")) return { stdout: TLS.report };
     if (a.type !== "command:local:Command" || !a.name.endsWith("-htpasswd-hash")) return {};
     const { users } = JSON.parse(unwrapSecrets(a.inputs.stdin) as string) as { users: Array<{ name: string; password: string }> };
     return { stdout: htpasswdText(users).trimEnd() };
@@ -197,9 +202,7 @@ describe("program: rotation (the certificate command reports another CA and cert
     this.timeout(120_000);
     it("changes the triggers of every host's CA trust and of the CA where Pulumi runs, and the registry container's certificate label (replacements)", async () => {
         const a = await run(tlsConfig());
-        const ca2 = "-----BEGIN CERTIFICATE-----\nTkVXIENB\n-----END CERTIFICATE-----\n";
-        const cert2 = "-----BEGIN CERTIFICATE-----\nTkVXIENFUlQ=\n-----END CERTIFICATE-----\n";
-        const report2 = `@ca ${Buffer.from(ca2).toString("base64")}\n@cert ${Buffer.from(cert2).toString("base64")}\n`;
+        const { ca: ca2, cert: cert2, report: report2 } = registryTlsReport("b");
         const b = await run(tlsConfig(), undefined, undefined, (x) => (x.name === "lab-registry-tls-certs" ? { stdout: report2 } : {}));
         assert.strictEqual(a.error ?? b.error, undefined);
         for (const hst of ["docker01", "docker02"]) {
