@@ -111,12 +111,13 @@ EOF
 	chmod 644 "$w/ca.crt" "$w/server.crt"
 }
 
-# put FILE SOURCE MODE: FILE := SOURCE's bytes with MODE (undone if this run fails)
+# put FILE SOURCE MODE: FILE := SOURCE's bytes with MODE (undone if this run fails); the mode goes
+# to the file commit wrote ($target: a checked link's real file), never through a link
 put() {
 	stage "$1"
 	cat "$2" >"$pending"
 	commit "$1" "$3" "$1"
-	chmod "$3" "$1"
+	chmod "$3" "$target"
 }
 
 registry_tls_make() {
