@@ -39,7 +39,7 @@ import {
     ValidationError,
     VlanSpec,
 } from "./types";
-import { DNS_NAME, DOCKER_NAME, HOST_NAME, INTERFACE_NAME, parseImageReference, SAFE_ABSOLUTE_PATH, SIMPLE_NAME, USER_NAME } from "./names";
+import { DNS_NAME, DOCKER_NAME, HOST_NAME, INTERFACE_NAME, namePatternProblem, parseImageReference, SAFE_ABSOLUTE_PATH, SIMPLE_NAME, USER_NAME } from "./names";
 import { parseHostKey } from "./hostKey";
 import { closest, didYouMean, editDistance, pathKey, quote } from "./messages";
 import { planLab } from "./plan";
@@ -192,7 +192,9 @@ class Reader {
             return this.missing(path, `write ${what}`);
         }
         if (typeof v !== "string" || !pattern.test(v)) {
-            return this.fail(path, `${path} ${quote(v)} is not ${what}`);
+            // a numeric "DNS name", an interface name iproute2 reads as an index: the specific reason
+            const why = typeof v === "string" ? namePatternProblem(pattern, v) : undefined;
+            return this.fail(path, `${path} ${quote(v)} ${why ?? `is not ${what}`}`);
         }
         return v;
     }

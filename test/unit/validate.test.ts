@@ -573,3 +573,65 @@ describe("parseImageReference", () => {
         it(`${ref} -> ${JSON.stringify(expected)}`, () => assert.deepStrictEqual(parseImageReference(ref), expected));
     }
 });
+
+describe("validateLab: hostile names and addresses (issue 27)", () => {
+    // what glibc's inet_aton makes of each (getent ahostsv4 on Debian 12 printed the same addresses)
+    const numeric: Array<[string, string]> = [
+        ["010.1.1.1", "8.1.1.1"],
+        ["1.1.1", "1.1.0.1"],
+        ["2130706433", "127.0.0.1"],
+        ["0x7f.1", "127.0.0.1"],
+        ["0x7f", "0.0.0.127"],
+        ["192.168.1.011", "192.168.1.9"],
+    ];
+    for (const [address, ip] of numeric) {
+        it(`refuses the "DNS name" ${address} as a host's and the registry's address: glibc reads it as ${ip}`, () => {
+            const c = multiVlan();
+            c.hosts[1].address = address;
+            c.registry.address = address;
+            const why = `is no DNS name: glibc reads it as the IPv4 address ${ip} (inet_aton, which the Docker provider's ssh goes through), while the command provider (Go's resolver) asks DNS for it as a name, so the two could reach different machines; write the address as ${ip}, or a DNS name whose last label is not a number`;
+            assert.deepStrictEqual(validateLab(c), [
+                { path: "hosts[1].address", message: `hosts[1].address "${address}" ${why}` },
+                { path: "registry.address", message: `registry.address "${address}" ${why}` },
+            ]);
+        });
+    }
+
+    it("refuses a name whose last label is a number glibc does not read as an address (1.2.3.4.5, 0x), and keeps real names", () => {
+        for (const address of ["1.2.3.4.5", "host.0x", "256.1"]) {
+            const c = multiVlan();
+            c.hosts[1].address = address;
+            assert.deepStrictEqual(validateLab(c).map((e) => e.message), [
+                `hosts[1].address "${address}" is no DNS name: its last label is a number, which resolvers and URL parsers take for part of an IPv4 address (and no top-level domain is all digits); write an IPv4 address as four decimal numbers, or a DNS name whose last label is not a number`,
+            ]);
+        }
+        for (const address of ["docker02.lab.example", "1b", "10.example", "host-0x1g"]) {
+            const c = multiVlan();
+            c.hosts[1].address = address;
+            assert.deepStrictEqual(validateLab(c), [], address);
+        }
+    });
+
+    it("refuses interface names that iproute2 reads as an index (if4, if-1), wherever an interface is named", () => {
+        const c = multiVlan();
+        c.hosts[0].nic = "if4";
+        c.vlans[0].parent = "if2";
+        c.networks[1].parent = "if-1";
+        delete c.networks[1].vlan;
+        const errors = validateLab(c);
+        const fix = "so a command could act on another interface; pick a name that does not start with \"if\" and a digit";
+        assert.deepStrictEqual(
+            errors.filter((e) => /starts with "if"/.test(e.message)).map((e) => e.message),
+            [
+                `hosts[0].nic "if4" starts with "if" and a number, which iproute2 reads as the interface with index 4 whenever no interface has the name (ip addr show dev if1 shows lo), ${fix}`,
+                `vlans[0].parent "if2" starts with "if" and a number, which iproute2 reads as the interface with index 2 whenever no interface has the name (ip addr show dev if1 shows lo), ${fix}`,
+                `networks[1].parent "if-1" starts with "if" and a number, which iproute2 reads as the interface with index 4294967295 whenever no interface has the name (ip addr show dev if1 shows lo), ${fix}`,
+            ],
+        );
+        // names that only look alike stay valid
+        const d = multiVlan();
+        for (const h of d.hosts) h.nic = "ifb0";
+        for (const v of d.vlans) v.parent = "ifb0";
+        assert.deepStrictEqual(validateLab(d), []);
+    });
+});
