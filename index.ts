@@ -10,11 +10,15 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     CONFIG_NAMESPACE,
     LabConfigError,
+    LabSpec,
     MacvlanLab,
+    PlanMemory,
     controllerCaDirProblem,
     defaultKnownHostsFile,
-    parseLab,
+    parsePlanMemory,
+    planLab,
     readKnownHostsFile,
+    readLab,
     readLabConfig,
     resolveHostKeys,
     topologyMermaid,
@@ -27,8 +31,9 @@ import { StackTraceMode, stackTraceMode } from "./components/stackTraces";
 const isConfigSecret = (require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
-const parsed = parseLab(readLabConfig(config));
-const errors = parsed.errors;
+// everything the address plan does not decide, checked before any resource is declared
+const read = readLab(readLabConfig(config));
+const errors = read.errors;
 const privateKey = config.getSecret("sshPrivateKey");
 if (privateKey === undefined) {
     errors.push({
@@ -46,11 +51,12 @@ function optionalPath(key: string): string | undefined {
 // Host keys (issue 27): every host's connections verify its key, the pinned hostKey or else the one
 // sshKnownHostsFile (default ~/.ssh/known_hosts) lists for it; a host with neither is an error that
 // says how to get the key, unless it opted out (insecureIgnoreHostKey, warned on every run by MacvlanLab)
-let spec = parsed.spec;
-if (spec !== undefined && spec.hosts.some((h) => h.ssh.hostKey === undefined && h.ssh.insecureIgnoreHostKey !== true)) {
-    const keys = resolveHostKeys(spec.hosts, readKnownHostsFile(optionalPath("sshKnownHostsFile") ?? defaultKnownHostsFile()));
+const spec = read.spec === undefined ? undefined : withHostKeys(read.spec);
+function withHostKeys(s: LabSpec): LabSpec {
+    if (s.hosts.every((h) => h.ssh.hostKey !== undefined || h.ssh.insecureIgnoreHostKey === true)) return s;
+    const keys = resolveHostKeys(s.hosts, readKnownHostsFile(optionalPath("sshKnownHostsFile") ?? defaultKnownHostsFile()));
     errors.push(...keys.errors);
-    spec = { ...spec, hosts: keys.hosts };
+    return { ...s, hosts: keys.hosts };
 }
 
 // registry.security tls: passwords only as secrets, and the CA where the Docker provider's digest
@@ -87,8 +93,8 @@ if (traces.lean) {
 }
 
 // One key: the Docker provider's ssh uses the sshPrivateKey secret too (a 0600 file for the run,
-// removed after it), unless sshKeyFile names a key file of the user's; hosts pinned with hostKey are
-// verified against exactly that key (components/docker/sshIdentity.ts, provider.ts).
+// removed after it), unless sshKeyFile names a key file of the user's; every host is verified against
+// exactly its key (components/docker/sshIdentity.ts, provider.ts).
 const keyFile =
     optionalPath("sshKeyFile") ??
     writeRunSshFiles({
@@ -98,18 +104,50 @@ const keyFile =
         privateKey: config.require("sshPrivateKey"),
     }).keyFile;
 
-const lab = new MacvlanLab("lab", {
-    spec,
-    privateKey,
-    docker: { keyFile },
-    controllerCaDir,
-});
+/**
+ * The address plan of the stack's last deployment, read back from its own `addressPlan` output
+ * (or, for a stack deployed before that output existed, from `hosts`): every host keeps the range
+ * it was given while hosts, containers and networks are added, removed or reordered around it
+ * (components/spec/plan.ts). A read of this stack's state, nothing on any host.
+ */
+async function lastDeployment(): Promise<PlanMemory | undefined> {
+    const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+    const [addressPlan, hosts] = await Promise.all(["addressPlan", "hosts"].map((key) => new Promise<unknown>((resolve) => self.getOutput(key).apply(resolve))));
+    return parsePlanMemory(addressPlan, hosts);
+}
+
+const main = (async () => {
+    const memory = await lastDeployment();
+    const planned = planLab(spec, { memory });
+    if (planned.errors.length > 0) {
+        throw new pulumi.RunError(new LabConfigError(planned.errors).message);
+    }
+    const lab = new MacvlanLab("lab", {
+        spec,
+        plan: planned.plan,
+        privateKey,
+        docker: { keyFile },
+        controllerCaDir,
+    });
+    return {
+        hosts: lab.summary,
+        registry: lab.registryEndpoint ?? null,
+        checks: lab.checkMatrix,
+        topology: topologyMermaid(spec, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` }),
+        addressPlan: lab.addressPlan,
+    };
+})();
 
 /** Per host: its networks (subnet, gateway, parent, planned ip-range) and containers with addresses. */
-export const hosts = lab.summary;
+export const hosts = pulumi.output(main.then((m) => m.hosts));
 /** `<address>:<port>` of the private registry; null when the stack has none. */
-export const registry = lab.registryEndpoint ?? null;
+export const registry = pulumi.output(main.then((m) => m.registry));
 /** The connectivity checks: source, target, network, expected, observed. */
-export const checks = lab.checkMatrix;
+export const checks = pulumi.output(main.then((m) => m.checks));
 /** The lab's topology as a Mermaid flowchart (`pulumi stack output topology`; `npm run diagram` draws it as SVG). */
-export const topology = topologyMermaid(spec, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` });
+export const topology = pulumi.output(main.then((m) => m.topology));
+/**
+ * Every network's subnet and each host's dynamic range. The next run reads it back, so a host keeps
+ * its range (and its network and containers stay) whatever else the stack gains or loses.
+ */
+export const addressPlan = pulumi.output(main.then((m) => m.addressPlan));
