@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import { IPV4 } from "../contracts";
 import { RegistrySpec } from "../spec/types";
 
 export interface PrivateRegistryArgs {
@@ -55,6 +56,16 @@ export function registryTlsEnv(endpoint: string, withUsers: boolean): string[] {
     ];
 }
 
+/**
+ * The registry container's published port: on the registry's own address when that is an IPv4
+ * address (issue 27: not on every interface of its host, where anyone who reaches any of them could
+ * push); on every address when the registry is known by a DNS name (Docker publishes on addresses
+ * only), which {@link PrivateRegistry} warns about. Pure.
+ */
+export function registryPort(reg: RegistrySpec): { internal: number; external: number; ip?: string } {
+    return { internal: 5000, external: reg.port, ...(IPV4.test(reg.address) ? { ip: reg.address } : {}) };
+}
+
 /** The reference an image mirrored to the registry is pushed as: `<address>:<port>/<name>:<tag>`. */
 export function mirroredReference(registry: RegistrySpec, name: string, tag: string): string {
     return `${registry.endpoint}/${name}:${tag}`;
@@ -84,6 +95,12 @@ export class PrivateRegistry extends pulumi.ComponentResource {
 
         // keepLocally: the image may be used by others on the host; destroy leaves it
         const image = new docker.RemoteImage(`${name}-image`, { name: reg.image, keepLocally: true }, child);
+        if (!IPV4.test(reg.address)) {
+            void pulumi.log.warn(
+                `registry ${reg.endpoint}: its address is a DNS name, so its port ${reg.port} is published on every address of ${reg.host}, where anyone who reaches any of them reaches the registry; set registry.address to the host's IPv4 address to publish it there alone`,
+                this,
+            );
+        }
         const volume = new docker.Volume(`${name}-data`, { name: reg.volume }, { ...child, deleteBeforeReplace: true });
         const tls = args.tls;
         if ((reg.security === "tls") !== (tls !== undefined)) {
@@ -101,7 +118,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 restart: "always",
                 mustRun: true,
                 ...(labels.length > 0 ? { labels } : {}),
-                ports: [{ internal: 5000, external: reg.port }],
+                ports: [registryPort(reg)],
                 volumes: [
                     { volumeName: volume.name, containerPath: "/var/lib/registry" },
                     ...(tls !== undefined ? [{ hostPath: tls.tlsDir, containerPath: "/certs", readOnly: true }] : []),

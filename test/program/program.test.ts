@@ -334,10 +334,10 @@ describe("program: multi-vlan stack", () => {
         }
     });
 
-    it("runs the registry as the tutorial does: port 5000, restart always, a named volume", () => {
+    it("runs the registry as the tutorial does: port 5000 (on the registry's address alone, issue 27), restart always, a named volume", () => {
         const c = run.state.byName("lab-registry-container").inputs;
         assert.strictEqual(c.name, "registry");
-        assert.deepStrictEqual(c.ports, [{ internal: 5000, external: 5000 }]);
+        assert.deepStrictEqual(c.ports, [{ internal: 5000, external: 5000, ip: "192.168.1.11" }]);
         assert.strictEqual(c.restart, "always");
         assert.deepStrictEqual(c.volumes, [{ volumeName: "registry-data", containerPath: "/var/lib/registry" }]);
         assert.strictEqual(run.state.byName("lab-registry-busybox-v1-tag").inputs.targetImage, "192.168.1.11:5000/busybox:v1");
