@@ -101,7 +101,14 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 this,
             );
         }
-        const volume = new docker.Volume(`${name}-data`, { name: reg.volume }, { ...child, deleteBeforeReplace: true });
+        // labelled like the stack's other objects, so the preflight tells it from a volume of the same
+        // name that is not the stack's (issue 27); a volume made before it was labelled keeps no label
+        // (a label change would replace it, and its images with it)
+        const volume = new docker.Volume(
+            `${name}-data`,
+            { name: reg.volume, ...(args.labels !== undefined && args.labels.length > 0 ? { labels: args.labels } : {}) },
+            { ...child, deleteBeforeReplace: true, ignoreChanges: ["labels"] },
+        );
         const tls = args.tls;
         if ((reg.security === "tls") !== (tls !== undefined)) {
             throw new pulumi.ResourceError(`PrivateRegistry ${name}: registry.security is ${reg.security}, so tls must be ${reg.security === "tls" ? "given (a RegistryTls)" : "left out"}`, this);

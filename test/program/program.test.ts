@@ -340,6 +340,8 @@ describe("program: multi-vlan stack", () => {
         assert.deepStrictEqual(c.ports, [{ internal: 5000, external: 5000, ip: "192.168.1.11" }]);
         assert.strictEqual(c.restart, "always");
         assert.deepStrictEqual(c.volumes, [{ volumeName: "registry-data", containerPath: "/var/lib/registry" }]);
+        // labelled with the stack, so the preflight tells it from another volume of that name (issue 27)
+        assert.deepStrictEqual(run.state.byName("lab-registry-data").inputs.labels, [{ label: "dev.macvlan-lab.stack", value: "macvlan-lab/multi-vlan" }]);
         assert.strictEqual(run.state.byName("lab-registry-busybox-v1-tag").inputs.targetImage, "192.168.1.11:5000/busybox:v1");
         assert.strictEqual(run.state.byName("lab-registry-busybox-v1-push").inputs.name, "192.168.1.11:5000/busybox:v1");
         assert.strictEqual(run.state.byName("lab-docker02-pull-192-168-1-11-5000-busybox-v1").inputs.name, "192.168.1.11:5000/busybox:v1");
