@@ -16,6 +16,7 @@ import { downLab } from "../../lab/run/down";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
+import { routerChain } from "../../components/contracts";
 import { parseLab } from "../../components/spec/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
@@ -155,9 +156,11 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         assert.equal(await pings(l, "docker02", "bbox10", "172.16.20.20"), true, "docker02/bbox10 -> docker01/bbox20");
         assert.equal(await pings(l, "docker02", "bbox30", "172.16.10.10"), false, "mac_net30 reached mac_net10");
         assert.equal(await pings(l, "docker01", "bbox10", "172.16.30.31"), false, "mac_net10 reached mac_net30");
-        const fwd = await sh(l, "docker01", "cat /proc/sys/net/ipv4/ip_forward; iptables -S MACVLAN-LAB-ROUTER; ip -d link show rtr0");
+        // the router's own chain (issue 27: one per stack): project, stack and the router component's name
+        const chain = routerChain(`macvlan-lab/${stack.stack}/lab-router`);
+        const fwd = await sh(l, "docker01", `cat /proc/sys/net/ipv4/ip_forward; iptables -S ${chain}; ip -d link show rtr0`);
         assert.match(fwd.stdout, /^1\n/);
-        assert.match(fwd.stdout, /-A MACVLAN-LAB-ROUTER -s 172\.16\.10\.0\/24 -d 172\.16\.20\.0\/24 -j ACCEPT/);
+        assert.ok(fwd.stdout.includes(`-A ${chain} -s 172.16.10.0/24 -d 172.16.20.0/24 -j ACCEPT`), fwd.stdout);
         assert.match(fwd.stdout, /rtr0@ens33\.10:.*\n.*\n\s*macvlan mode bridge/);
         // only the leg answers ARP for the gateway: docker02's bbox10 holds rtr0's MAC for 172.16.10.1,
         // not that of docker01's VLAN interface (which would answer too at arp_ignore=0)

@@ -10,6 +10,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, promiseOf, settle } from "../helpers/mocks";
 import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
+import { routerChain } from "../../components/contracts";
 import { loadStackConfig } from "../../lab/stackFile";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
@@ -72,6 +73,9 @@ describe("program: multi-vlan-routed stack (host shims, inter-VLAN router)", fun
         const fwd = state.byName("lab-router-forwarding").inputs.create as string;
         assert.ok(fwd.includes("-s 172.16.10.0/24 -d 172.16.20.0/24 -j ACCEPT\n-s 172.16.20.0/24 -d 172.16.10.0/24 -j ACCEPT\n-s 172.16.10.0/24 -d 172.16.30.0/24 -j DROP"));
         assert.ok(fwd.endsWith("router_create\n"));
+        // the policy's chain is this stack's router's own (issue 27), never a chain another stack shares
+        assert.ok(fwd.includes(`\nchain='${routerChain("macvlan-lab/multi-vlan-routed/lab-router")}'\n`), fwd);
+        assert.ok(!fwd.includes("MACVLAN-LAB-ROUTER"));
     });
 
     it("orders: the VLAN interface before its shims and legs, the legs before forwarding, all of them before the checks", () => {
