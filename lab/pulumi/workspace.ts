@@ -108,19 +108,22 @@ function writeAtomic(file: string, text: string, mode = 0o644): void {
     fs.renameSync(`${file}.tmp`, file);
 }
 
-/** Writes the project file for the program as it is now (built when it changed). */
-export function writeProject(ws: Workspace): void {
-    writeAtomic(path.join(ws.project, "Pulumi.yaml"), labProjectYaml(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"), ws.project, buildProgram()));
+/**
+ * Writes the project file for the program as it is now (built when it changed), or for another
+ * build of it (`programDir`: the day-2 suite's new package version).
+ */
+export function writeProject(ws: Workspace, programDir?: string): void {
+    writeAtomic(path.join(ws.project, "Pulumi.yaml"), labProjectYaml(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"), ws.project, programDir ?? buildProgram()));
 }
 
 /** Writes the project and stack files and a passphrase (kept when present). */
-export function writeWorkspace(ws: Workspace, stack: string, config: Record<string, unknown>): void {
+export function writeWorkspace(ws: Workspace, stack: string, config: Record<string, unknown>, programDir?: string): void {
     fs.mkdirSync(ws.backend, { recursive: true, mode: 0o700 });
     fs.mkdirSync(ws.home, { recursive: true, mode: 0o700 });
     if (!fs.existsSync(ws.passphraseFile)) {
         writeAtomic(ws.passphraseFile, crypto.randomBytes(24).toString("base64url") + "\n", 0o600);
     }
-    writeProject(ws);
+    writeProject(ws, programDir);
     const stackFile = stackFileOf(ws, stack);
     const existing = fs.existsSync(stackFile) ? fs.readFileSync(stackFile, "utf8") : undefined;
     writeAtomic(stackFile, labStackYaml(config, existing));

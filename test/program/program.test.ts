@@ -60,10 +60,10 @@ describe("program: every stack file loads and declares resources", function () {
     // the first run compiles the program with ts-node: over 20 s on a busy 2-core machine
     this.timeout(120_000);
     for (const stack of listStacks()) {
-        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks, topology and addressPlan`, async () => {
+        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks, topology, addressPlan and verification`, async () => {
             const { state, program } = await runProgram(stack, loadStackConfig(stack));
             assert.ok(state.resources.length > 10);
-            assert.deepStrictEqual(Object.keys(program).sort(), ["addressPlan", "checks", "hosts", "registry", "topology"]);
+            assert.deepStrictEqual(Object.keys(program).sort(), ["addressPlan", "checks", "hosts", "registry", "topology", "verification"]);
         });
     }
 });
@@ -397,9 +397,9 @@ describe("program: invalid config fails before any resource is declared", () => 
             assert.strictEqual(
                 e.message,
                 "the stack's config has 3 problems:\n" +
-                    "  - check is not a config key of macvlan-lab; did you mean checks? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir\n" +
+                    "  - check is not a config key of macvlan-lab; did you mean checks? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir, verify, repair\n" +
                     '  - macvlan_lab:vlans is in the namespace "macvlan_lab", not macvlan-lab, so the program never reads it; write it as macvlan-lab:vlans\n' +
-                    "  - sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir",
+                    "  - sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir, verify, repair",
             );
             return true;
         });
