@@ -55,7 +55,14 @@ function optionalPath(key: string): string | undefined {
 const spec = read.spec === undefined ? undefined : withHostKeys(read.spec);
 function withHostKeys(s: LabSpec): LabSpec {
     if (s.hosts.every((h) => h.ssh.hostKey !== undefined || h.ssh.insecureIgnoreHostKey === true)) return s;
-    const keys = resolveHostKeys(s.hosts, readKnownHostsFile(optionalPath("sshKnownHostsFile") ?? defaultKnownHostsFile()));
+    let known;
+    try {
+        known = readKnownHostsFile(optionalPath("sshKnownHostsFile") ?? defaultKnownHostsFile());
+    } catch (e) {
+        errors.push({ path: "sshKnownHostsFile", message: `sshKnownHostsFile: ${(e as Error).message}; make it readable, or set it to another file` });
+        return s;
+    }
+    const keys = resolveHostKeys(s.hosts, known);
     errors.push(...keys.errors);
     return { ...s, hosts: keys.hosts };
 }
