@@ -98,3 +98,20 @@ describe("program: registry trust (insecure, the multi-VLAN stack)", function ()
         assert.match(i[0], /^sha256:/);
     });
 });
+
+describe("program: an insecure registry is warned about on every run (issue 27)", function () {
+    this.timeout(120_000);
+    it("says that anyone who reaches it can push what every host runs, and how to fix it", async () => {
+        const warned: string[] = [];
+        const original = console.warn;
+        console.warn = (...a: unknown[]) => void warned.push(a.map(String).join(" "));
+        try {
+            await run(loadStackConfig("multi-vlan"));
+        } finally {
+            console.warn = original;
+        }
+        const line = warned.filter((w) => w.includes("registry 192.168.1.11:5000: security insecure serves plain HTTP without users"));
+        assert.strictEqual(line.length, 1, warned.join(" | "));
+        assert.match(line[0], /anyone who reaches 192\.168\.1\.11:5000 can push images that every host then pulls and runs.*; use security: tls with registry\.users/);
+    });
+});
