@@ -59,7 +59,9 @@ describe("exec: the registry's TLS, users and CA trust (openssl, no python on PA
     const regDir = () => path.join(state(), "registry-5000");
 
     it("makes a CA and a server certificate for the address on the host (keys 0600 in 0700 directories), a TLS server verifies with the CA only", async () => {
-        const r = run(tls().create);
+        // mktemp wrapped to note the directories it makes (the CA key's in /dev/shm among them)
+        const made = path.join(dir, "made");
+        const r = run(tls().create.replace(/\nregistry_tls_make\n$/, `\nmktemp() { p=$(command mktemp "$@") && printf '%s\\n' "$p" >>'${made}' && printf '%s\\n' "$p"; }\nregistry_tls_make\n`));
         assert.strictEqual(r.code, 0, r.stderr);
         const { ca, cert } = parseRegistryTls(r.stdout, "127.0.0.1");
         assert.strictEqual(ca, fs.readFileSync(path.join(regDir(), "ca", "ca.crt"), "utf8"));
@@ -69,7 +71,9 @@ describe("exec: the registry's TLS, users and CA trust (openssl, no python on PA
         }
         // the CA's key signed and is gone: not in the registry's directory, not left in /dev/shm
         assert.deepStrictEqual(fs.readdirSync(path.join(regDir(), "ca")), ["ca.crt"]);
-        assert.deepStrictEqual(fs.readdirSync("/dev/shm").filter((f) => f.startsWith("macvlan-lab-ca.")), []);
+        const shm = fs.readFileSync(made, "utf8").split("\n").filter((p) => p.startsWith("/dev/shm/macvlan-lab-ca."));
+        assert.strictEqual(shm.length, 1, `the key's directory: ${shm.join(", ")}`);
+        assert.ok(!fs.existsSync(shm[0]), `${shm[0]} is left`);
         assert.match(r.stdout, /the CA vouches only for 127\.0\.0\.1 \(name constraints IP:127\.0\.0\.1\/255\.255\.255\.255 DNS:invalid\); its private key is not kept/);
         assert.deepStrictEqual(nameConstraintsOf(new X509Certificate(ca).raw), { critical: true, permitted: ["IP:127.0.0.1/255.255.255.255", "DNS:invalid"], excluded: [] });
         const text = spawnSync("openssl", ["x509", "-noout", "-text"], { input: cert, encoding: "utf8" }).stdout;
