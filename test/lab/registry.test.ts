@@ -279,8 +279,14 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         const hash = (await sh(l(), "docker01", "cut -d: -f2 /var/lib/macvlan-lab/registry-5000/auth/htpasswd")).split("\n")[0];
         assert.match(hash, /^\$2y\$10\$[./A-Za-z0-9]{53}$/);
         assert.ok(!exported.stdout.includes(hash) && !exported.stdout.includes(hash.slice(7, 29)), "a htpasswd hash (or its salt) is in the state in plain text");
-        // what the registry trust read from the hosts (daemon.json) is a secret: its report is in no plain output
-        assert.ok(!exported.stdout.includes("@daemon-json"), "the trust's read of daemon.json is in the state in plain text");
+        // what the registry trust read from the hosts (daemon.json, as its report prints it: `@conf <path>`,
+        // `@daemon-json <path> <mode> <owner> <sha256> <base64>`) is a secret: in no plain output
+        // (the shell library's own text, in the install's plain stdin, has the printf formats only)
+        const daemonJson = Buffer.from(await sh(l(), "docker02", "base64 -w0 /etc/docker/daemon.json"), "base64");
+        assert.ok(daemonJson.length > 0);
+        for (const read of ["@conf /etc/docker/daemon.json", "@daemon-json /etc/docker/daemon.json", daemonJson.toString("base64")]) {
+            assert.ok(!exported.stdout.includes(read), `the trust's read of daemon.json is in the state in plain text (${read})`);
+        }
         const stateFiles = (await sh(l(), "docker02", "ls /var/lib/macvlan-lab/registry-5000 2>/dev/null || true"));
         assert.equal(stateFiles, "", "docker02 has no copy of the registry's keys");
     });
