@@ -38,11 +38,14 @@ function ok(what: string, out: EngineOutcome | undefined): EngineOutcome {
     return out;
 }
 
-/** A lab of `stack`'s hosts named `name`, or the running one brought to them. */
-async function labFor(name: string, stack: LoadedStack, running: LabHosts | undefined): Promise<LabHosts> {
+/**
+ * A lab of `stack`'s hosts named `name`, or the running one brought to them; with `deferRemovals`,
+ * hosts the stack no longer has stay until a later call (the apply deletes over SSH what it made there).
+ */
+async function labFor(name: string, stack: LoadedStack, running: LabHosts | undefined, deferRemovals = false): Promise<LabHosts> {
     const topo = topologyOf(name, stack.spec);
     if (topo.topology === undefined) throw new Error(topo.errors.join("\n"));
-    return running === undefined ? hostsUp(topo.topology, { log }) : (await reconcileHosts(running, topo.topology, { log })).lab;
+    return running === undefined ? hostsUp(topo.topology, { log }) : (await reconcileHosts(running, topo.topology, { log, deferRemovals, rebuild: false })).lab;
 }
 
 async function main(): Promise<number> {
@@ -69,9 +72,10 @@ async function main(): Promise<number> {
         let config = base.config;
         for (const edit of DAY2_EDITS) {
             const next = loaded(base, edit.change(config));
-            live = await labFor(LIVE, next, live);
+            live = await labFor(LIVE, next, live, true);
             const plan = stepsOfPreview(ok(`preview of ${edit.title}`, await previewOnLab(live, next, { log, programDir: edit.program?.() })).stdout);
             const day2 = ok(`day-2 up of ${edit.title}`, await applyOnLab(live, next, { log, programDir: edit.program?.() }));
+            live = await labFor(LIVE, next, live);
             // the same stack from nothing, on a lab of the same hosts
             // (what the last round applied there goes first, while its hosts are still up)
             if (fresh !== undefined) ok(`destroy on ${FRESH}`, await destroyOnLab(fresh, { log }));

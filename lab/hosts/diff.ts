@@ -215,18 +215,24 @@ export function hasLaterRemovals(d: TopologyDiff): boolean {
     );
 }
 
-/** The diff for people, one line per change, then the hosts that stay as they are. Pure. */
-export function describeDiff(d: TopologyDiff, to: LabTopology): string[] {
+/**
+ * The diff for people, one line per change, then the hosts that stay as they are. With `later`
+ * (removals deferred), the removals beyond `removeFirst` end with `; <later>`. Pure.
+ */
+export function describeDiff(d: TopologyDiff, to: LabTopology, later?: string): string[] {
     if (d.rebuild !== undefined) return [`the lab cannot be changed in place: ${d.rebuild}`];
     const spec = (n: string) => to.hosts.find((h) => h.name === n);
     const replaced = new Map(d.replaceHosts.map((c) => [c.name, c.changes]));
+    const when = (first: boolean) => (later === undefined || first ? "" : `; ${later}`);
     const lines: string[] = [];
-    for (const n of d.removeHosts.filter((x) => !replaced.has(x))) lines.push(`- host ${n}: removed (its namespaces, links, sshd, dockerd and containers)`);
+    for (const n of d.removeHosts.filter((x) => !replaced.has(x))) {
+        lines.push(`- host ${n}: removed (its namespaces, links, sshd, dockerd and containers)${when(d.removeFirst.hosts.includes(n))}`);
+    }
     for (const [n, changes] of replaced) {
         lines.push(`~ host ${n}: made again (${changes.join(", ")}): removed with its daemons and containers, then added empty`);
     }
-    for (const l of d.removeLinks) lines.push(`- ${l.host}: link ${l.interfaceName} (VLAN ${l.vlan}) removed`);
-    for (const id of d.removeSegments) lines.push(`- VLAN ${id}: segment removed`);
+    for (const l of d.removeLinks) lines.push(`- ${l.host}: link ${l.interfaceName} (VLAN ${l.vlan}) removed${when(d.removeFirst.links.includes(l))}`);
+    for (const id of d.removeSegments) lines.push(`- VLAN ${id}: segment removed${when(d.removeFirst.segments.includes(id))}`);
     for (const id of d.addSegments) lines.push(`+ VLAN ${id}: segment added`);
     for (const l of d.addLinks) lines.push(`+ ${l.host}: link ${l.interfaceName} (VLAN ${l.vlan}) added`);
     for (const n of d.addHosts.filter((x) => !replaced.has(x))) {

@@ -30,6 +30,8 @@ export interface ReconcileOptions {
      * they must still be there. The result's `pending` says whether removals wait. Defaults to false.
      */
     deferRemovals?: boolean;
+    /** With `deferRemovals`, what the lines of the removals that wait end with. Defaults to `later, by another call`. */
+    deferredNote?: string;
     /**
      * What to do when the lab cannot be changed in place (another management subnet, another
      * controller address): `true` tears it down and builds it again (hostsDown, hostsUp: every
@@ -55,9 +57,6 @@ export interface ReconcileResult {
     /** Wall time in milliseconds. */
     ms: number;
 }
-
-/** A bound on one host's whole bring-up, beyond the bounds of each of its steps. */
-const HOST_ADD_TIMEOUT_MS = 180_000;
 
 /**
  * Takes the running lab `lab` to `topology` in place: removes the hosts that are gone (their
@@ -108,13 +107,13 @@ export async function reconcileHosts(lab: LabHosts, topology: LabTopology, opts:
         log(`lab ${lab.name}: no host, segment or link to change`);
         return { lab, diff, rebuilt: false, pending: false, ms: Date.now() - t0 };
     }
-    for (const l of describeDiff(diff, topology)) log(l);
+    const deferred = opts.deferRemovals === true;
+    for (const l of describeDiff(diff, topology, deferred ? opts.deferredNote ?? "later, by another call" : undefined)) log(l);
 
     // every host keeps its switch number from now on, whatever its position
     for (const h of state.hosts) h.switchIndex = switchIndexOf(state, h);
     state.complete = false;
     writeState(state);
-    const deferred = opts.deferRemovals === true;
     const removals = deferred ? diff.removeFirst : { hosts: diff.removeHosts, links: diff.removeLinks, segments: diff.removeSegments };
     const emulated = state.vlanMode === "emulated";
     const touched = new Set<string>(); // kept hosts whose links changed: their marker file is rewritten
@@ -155,17 +154,12 @@ export async function reconcileHosts(lab: LabHosts, topology: LabTopology, opts:
         }
         for (const n of touched) if (state.hosts.some((h) => h.name === n)) writeEmulationMarker(state, hostOf(state, n));
         await addHosts(state, topology, diff.addHosts, log, opts.failAfter);
-
-        // 3. every host's /etc/hosts and the controller's names the hosts as they are now
-        refreshSshFiles(state);
-        await copyInto(state.controllerKeeperPid, path.join(state.controllerDir, "hosts"), "/etc/hosts", "the controller");
-        await forEachHost(state.hosts, async (h) => {
-            writeHostsFile(state, h);
-            await copyInto(h.keeperPid, path.join(h.dir, "hosts"), "/etc/hosts", h.name);
-        });
         state.topology = JSON.parse(JSON.stringify(deferred ? diff.interim : topology)) as LabTopology;
         state.hosts = orderedHosts(state.hosts, state.topology);
     } finally {
+        // 3. (also after a failure) the SSH files, every host's /etc/hosts and the controller's name the hosts as they are
+        refreshSshFiles(state);
+        await refreshEtcHosts(state).catch((e) => log(`could not rewrite every /etc/hosts: ${e instanceof Error ? e.message : String(e)}`));
         state.complete = true;
         writeState(state);
         Object.assign(lab, labFromState(state, lab.privateKey));
@@ -188,6 +182,15 @@ function orderedHosts(hosts: HostState[], t: LabTopology): HostState[] {
         return i < 0 ? t.hosts.length : i;
     };
     return [...hosts].sort((a, b) => rank(a) - rank(b));
+}
+
+/** The controller's and every host's /etc/hosts: the hosts of `state`. */
+async function refreshEtcHosts(state: LabState): Promise<void> {
+    await copyInto(state.controllerKeeperPid, path.join(state.controllerDir, "hosts"), "/etc/hosts", "the controller");
+    await forEachHost(state.hosts, async (h) => {
+        writeHostsFile(state, h);
+        await copyInto(h.keeperPid, path.join(h.dir, "hosts"), "/etc/hosts", h.name);
+    });
 }
 
 /** `cp <file> <dest>` inside the mount namespace of the process `pid` (a keeper). */
@@ -263,7 +266,7 @@ async function addHosts(state: LabState, topology: LabTopology, names: readonly 
     const settled = await Promise.allSettled(
         fresh.map(async (h) => {
             try {
-                await bounded(`the bring-up of ${h.name}`, HOST_ADD_TIMEOUT_MS, bringUpHost(state, h, saved, log, failAfter));
+                await bringUpHost(state, h, saved, log, failAfter); // every step of it is bounded
             } catch (e) {
                 log(`[${h.name}] bring-up failed (${e instanceof Error ? e.message : String(e)}): removing it again`);
                 await dropHost(state, h.name, log).catch((d) => log(`[${h.name}] removing it also failed: ${String(d)}`));
@@ -335,17 +338,4 @@ async function importImages(state: LabState, h: HostState): Promise<{ code: numb
         ],
         { timeoutMs: 120_000 },
     );
-}
-
-/** `p`, or a rejection after `ms` (the steps bound themselves; this bounds their sum). */
-async function bounded<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
-    });
-    try {
-        return await Promise.race([p, limit]);
-    } finally {
-        clearTimeout(timer);
-    }
 }
