@@ -10,14 +10,18 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     CONFIG_NAMESPACE,
     LabConfigError,
+    LabSpec,
     MacvlanLab,
     PlanMemory,
     REQUEST,
     controllerCaDirProblem,
+    defaultKnownHostsFile,
     parsePlanMemory,
     planLab,
+    readKnownHostsFile,
     readLab,
     readLabConfig,
+    resolveHostKeys,
     topologyMermaid,
     writeRunSshFiles,
 } from "./components";
@@ -29,7 +33,8 @@ const isConfigSecret = (require("@pulumi/pulumi/runtime/config") as { isConfigSe
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 // everything the address plan does not decide, checked before any resource is declared
-const { spec, errors } = readLab(readLabConfig(config));
+const read = readLab(readLabConfig(config));
+const errors = read.errors;
 const privateKey = config.getSecret("sshPrivateKey");
 if (privateKey === undefined) {
     errors.push({
@@ -42,6 +47,24 @@ if (privateKey === undefined) {
 function optionalPath(key: string): string | undefined {
     const value = config.get(key);
     return value === undefined || value === "" ? undefined : value;
+}
+
+// Host keys (issue 27): every host's connections verify its key, the pinned hostKey or else the one
+// sshKnownHostsFile (default ~/.ssh/known_hosts) lists for it; a host with neither is an error that
+// says how to get the key, unless it opted out (insecureIgnoreHostKey, warned on every run by MacvlanLab)
+const spec = read.spec === undefined ? undefined : withHostKeys(read.spec);
+function withHostKeys(s: LabSpec): LabSpec {
+    if (s.hosts.every((h) => h.ssh.hostKey !== undefined || h.ssh.insecureIgnoreHostKey === true)) return s;
+    let known;
+    try {
+        known = readKnownHostsFile(optionalPath("sshKnownHostsFile") ?? defaultKnownHostsFile());
+    } catch (e) {
+        errors.push({ path: "sshKnownHostsFile", message: `sshKnownHostsFile: ${(e as Error).message}; make it readable, or set it to another file` });
+        return s;
+    }
+    const keys = resolveHostKeys(s.hosts, known);
+    errors.push(...keys.errors);
+    return { ...s, hosts: keys.hosts };
 }
 
 // registry.security tls: passwords only as secrets, and the CA where the Docker provider's digest
@@ -91,8 +114,8 @@ if (traces.lean) {
 }
 
 // One key: the Docker provider's ssh uses the sshPrivateKey secret too (a 0600 file for the run,
-// removed after it), unless sshKeyFile names a key file of the user's; hosts pinned with hostKey are
-// verified against exactly that key (components/docker/sshIdentity.ts, provider.ts).
+// removed after it), unless sshKeyFile names a key file of the user's; every host is verified against
+// exactly its key (components/docker/sshIdentity.ts, provider.ts).
 const keyFile =
     optionalPath("sshKeyFile") ??
     writeRunSshFiles({
@@ -137,7 +160,7 @@ const main = (async () => {
         spec,
         plan: planned.plan,
         privateKey,
-        docker: { keyFile, knownHostsFile: optionalPath("sshKnownHostsFile") },
+        docker: { keyFile },
         controllerCaDir,
         ...requests,
         ...(requests.repair !== undefined ? { rereadTrust } : {}),

@@ -2,6 +2,7 @@
  * The contracts shared by the components, the lab and the tests: one definition of each pattern,
  * path, marker and name that more than one of them relies on. Import from here; never copy.
  */
+import { createHash } from "crypto";
 import { SAFE_ABSOLUTE_PATH } from "./spec/names";
 
 /** The config namespace of the program (the project name): every key of a stack is `macvlan-lab:<key>`. */
@@ -40,8 +41,23 @@ export const DEFAULT_IFUP_LOCAL = "/sbin/ifup-local";
 /** Where the ifcfg backend writes the systemd unit of a host shim or router leg. */
 export const DEFAULT_SYSTEMD_DIR = "/etc/systemd/system";
 
-/** The iptables chain of the inter-VLAN router's forwarding policy (at most 28 characters). */
+/**
+ * The iptables chain of the inter-VLAN router's forwarding policy when the renderer is given none
+ * (at most 28 characters). A stack's router has its own ({@link routerChain}).
+ */
 export const ROUTER_CHAIN = "MACVLAN-LAB-ROUTER";
+
+/** What every router chain's name starts with, this program's of any stack or version: router.sh tells other routers by it. */
+export const ROUTER_CHAIN_PREFIX = "MACVLAN-LAB-R";
+
+/**
+ * The iptables chain of one router (issue 27: per stack, so one stack's destroy never removes
+ * another's policy): `MACVLAN-LAB-R-<12 hex digits of sha256(id)>`, 26 characters; `id` names the
+ * router (`<project>/<stack>/<component name>`). Pure.
+ */
+export function routerChain(id: string): string {
+    return `${ROUTER_CHAIN_PREFIX}-${createHash("sha256").update(`macvlan-lab router\0${id}`).digest("hex").slice(0, 12)}`;
+}
 
 /**
  * The lab's VLAN emulation marker: a file on a lab host whose kernel has no 802.1Q, listing the

@@ -51,7 +51,8 @@ export { HostLibrary, HostLibraryArgs } from "./scripts/hostLibrary";
 // Docker: providers over ssh://, networks, registry, trust, containers, checks.
 export { dockerProvider, DockerSshOptions, insecureRegistryAuth, tlsRegistryAuth } from "./docker/provider";
 // One key for everything: the Docker provider's ssh gets the remote commands' key as a file for the run.
-export { writeRunSshFiles, RunSshFiles } from "./docker/sshIdentity";
+export { writeRunSshFiles, RunSshFiles, readKnownHostsFile, defaultKnownHostsFile } from "./docker/sshIdentity";
+export { resolveHostKeys, KnownHostsSource, hostKeyFingerprint } from "./spec/hostKey";
 export { MacvlanNetwork, MacvlanNetworkArgs, NetworkHostTarget } from "./docker/macvlanNetwork";
 export { PrivateRegistry, PrivateRegistryArgs, mirroredReference } from "./docker/registry";
 export { RegistryTrust, RegistryTrustArgs, InstalledLibrary } from "./docker/registryTrust";

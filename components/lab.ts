@@ -9,6 +9,7 @@ import * as docker from "@pulumi/docker";
 import { LabSpec } from "./spec/types";
 import { LabPlan, PlanMemory, planLab, planMemoryOf } from "./spec/plan";
 import { LabConfigError } from "./spec/validate";
+import { hostKeyHowTo, hostKeyMissing } from "./spec/hostKey";
 import { HostNetworking } from "./host/hostNetworking";
 import { HostShim } from "./host/hostShim";
 import { InterVlanRouter } from "./host/interVlanRouter";
@@ -182,7 +183,33 @@ export class MacvlanLab extends pulumi.ComponentResource {
         if (errors.length > 0) {
             throw new pulumi.ResourceError(new LabConfigError(errors).message, this);
         }
+        warnInsecure(spec, this);
         const stackId = args.stackId ?? `${pulumi.getProject()}/${pulumi.getStack()}`;
         return { name, lab: this, spec, plan, privateKey: pulumi.secret(args.privateKey), stackId, labels: [{ label: STACK_LABEL, value: stackId }] };
+    }
+}
+
+/**
+ * Every host's connections verify its key (issue 27): a host without one is refused here, before
+ * any resource, and each opt-out is said on every run: a host with `insecureIgnoreHostKey`, and an
+ * `insecure` registry (plain HTTP without users: anyone who reaches it pushes images every host runs).
+ */
+function warnInsecure(spec: LabSpec, self: pulumi.Resource): void {
+    const missing = spec.hosts.map((h) => hostKeyMissing(h.name, h.ssh)).filter((m): m is string => m !== undefined);
+    if (missing.length > 0) {
+        throw new pulumi.ResourceError(missing.join("\n"), self);
+    }
+    for (const h of spec.hosts.filter((x) => x.ssh.insecureIgnoreHostKey === true)) {
+        void pulumi.log.warn(
+            `host ${h.name} (${h.ssh.address}:${h.ssh.port}): insecureIgnoreHostKey is set, so no connection to it verifies its host key: a machine in the middle receives every command run as ${h.ssh.user}, the registry's users and CA; for throwaway labs only. Pin hostKey instead: ${hostKeyHowTo(h.ssh.address, h.ssh.port)}`,
+            self,
+        );
+    }
+    const reg = spec.registry;
+    if (reg?.security === "insecure") {
+        void pulumi.log.warn(
+            `registry ${reg.endpoint}: security insecure serves plain HTTP without users: anyone who reaches ${reg.endpoint} can push images that every host then pulls and runs, and every pull can be tampered with on the way; use security: tls with registry.users`,
+            self,
+        );
     }
 }

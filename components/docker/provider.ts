@@ -3,9 +3,10 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { HostSpec } from "../spec/types";
+import { hostKeyMissing } from "../spec/hostKey";
 import { knownHostsLine, privateDir, runFilesDir } from "./sshIdentity";
 
-/** How the Docker provider's `ssh://` connections authenticate and verify hosts. */
+/** How the Docker provider's `ssh://` connections authenticate. */
 export interface DockerSshOptions {
     /**
      * Path of the private key on the machine running Pulumi (`ssh -i`, `IdentitiesOnly=yes`). The
@@ -13,13 +14,6 @@ export interface DockerSshOptions {
      * program's file made from the `sshPrivateKey` secret). Defaults to ssh-agent and `~/.ssh/config`.
      */
     keyFile?: string;
-    /**
-     * known_hosts file to verify the host keys of hosts without a pinned `hostKey` with. Defaults to
-     * the user's. Host keys are always verified (`StrictHostKeyChecking=yes`): a host whose key is not
-     * known fails instead of being trusted on first use. A host with `hostKey` is verified against
-     * that key alone (`KnownHostsCommand`, see `dockerSshOpts`).
-     */
-    knownHostsFile?: string;
     /**
      * A private directory for the control sockets through which the ssh processes of one host share
      * one SSH connection (`ControlMaster=auto`, `ControlPersist`): the Docker provider starts an ssh
@@ -50,14 +44,14 @@ export const MAX_CONTROL_PATH = 86;
 
 /**
  * The control socket of one host's Docker provider (pure): `<dir>/<digest>`, the digest over
- * everything that makes the connection what it is (user, address, port, pinned host key, key file,
- * known_hosts file). So a socket is shared only by ssh processes that would have made the same
+ * everything that makes the connection what it is (user, address, port, the host key it
+ * checks, key file). So a socket is shared only by ssh processes that would have made the same
  * connection: two labs on one machine whose hosts have the same address behind different networks,
  * or a host whose key changed, never meet in one socket. `%` in `dir` is doubled (ssh expands `%`
  * tokens in ControlPath). Throws when the path would be too long for a socket.
  */
-export function controlPath(host: HostSpec, dir: string, opts: Pick<DockerSshOptions, "keyFile" | "knownHostsFile"> = {}): string {
-    const id = [host.ssh.user, host.ssh.address, String(host.ssh.port), host.ssh.hostKey ?? "", opts.keyFile ?? "", opts.knownHostsFile ?? ""].join("\0");
+export function controlPath(host: HostSpec, dir: string, opts: Pick<DockerSshOptions, "keyFile"> = {}): string {
+    const id = [host.ssh.user, host.ssh.address, String(host.ssh.port), host.ssh.hostKey ?? "", opts.keyFile ?? ""].join("\0");
     const digest = createHash("sha256").update("macvlan-lab docker ssh control socket\0").update(id).digest("hex").slice(0, 20);
     const p = path.join(dir, digest);
     if (Buffer.byteLength(p) > MAX_CONTROL_PATH) {
@@ -75,26 +69,30 @@ export function dockerHostUrl(host: HostSpec): string {
 
 /**
  * The ssh client options of a host's Docker provider: batch mode (never prompt), bounded connect
- * time and attempts from the host's SSH settings, strict host key checking, and, with a
- * `controlDir`, one shared connection per host ({@link controlPath}). Pure: the directory is
+ * time and attempts from the host's SSH settings, and the host's key checked strictly: the key in
+ * `host.ssh.hostKey` (pinned, or taken from known_hosts by `resolveHostKeys`) is the only one
+ * accepted, given by `KnownHostsCommand` (OpenSSH 8.5 or later; no file to keep for a later
+ * destroy, no other known_hosts file read), so the Docker provider and the remote commands verify
+ * the same key. A host with `insecureIgnoreHostKey` (labs only) is not checked and nothing is
+ * recorded for it. A host with neither throws (see `remoteConnection`).
+ * With a `controlDir`, one shared connection per host ({@link controlPath}). Pure: the directory is
  * used as given (dockerProvider makes and checks it).
  */
 export function dockerSshOpts(host: HostSpec, opts: DockerSshOptions = {}): string[] {
-    // a pinned hostKey is the only key accepted: no known_hosts file is read, ssh gets the line from
-    // KnownHostsCommand (OpenSSH 8.5 or later; no file to keep for a later destroy)
+    const missing = hostKeyMissing(host.name, host.ssh);
+    if (missing !== undefined) {
+        throw new Error(missing);
+    }
     const pinned = knownHostsLine(host);
     const knownHosts =
         pinned !== undefined
-            ? ["-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", `KnownHostsCommand=/bin/echo ${pinned}`]
-            : opts.knownHostsFile !== undefined
-              ? ["-o", `UserKnownHostsFile=${opts.knownHostsFile}`]
-              : [];
+            ? ["-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", `KnownHostsCommand=/bin/echo ${pinned}`]
+            : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"];
     return [
         "-o", "BatchMode=yes",
         "-o", `ConnectTimeout=${host.ssh.perDialTimeout}`,
         "-o", `ConnectionAttempts=${host.ssh.dialErrorLimit}`,
         "-o", "ServerAliveInterval=15",
-        "-o", "StrictHostKeyChecking=yes",
         ...knownHosts,
         ...(typeof opts.controlDir === "string"
             ? [

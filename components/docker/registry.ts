@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import { renderScript } from "../scripts";
 import { InstalledLibrary } from "./registryTrust";
+import { IPV4 } from "../contracts";
 import { RegistrySpec } from "../spec/types";
 
 export interface PrivateRegistryArgs {
@@ -66,6 +67,16 @@ export function registryTlsEnv(endpoint: string, withUsers: boolean): string[] {
     ];
 }
 
+/**
+ * The registry container's published port: on the registry's own address when that is an IPv4
+ * address (issue 27: not on every interface of its host, where anyone who reaches any of them could
+ * push); on every address when the registry is known by a DNS name (Docker publishes on addresses
+ * only), which {@link PrivateRegistry} warns about. Pure.
+ */
+export function registryPort(reg: RegistrySpec): { internal: number; external: number; ip?: string } {
+    return { internal: 5000, external: reg.port, ...(IPV4.test(reg.address) ? { ip: reg.address } : {}) };
+}
+
 /** The reference an image mirrored to the registry is pushed as: `<address>:<port>/<name>:<tag>`. */
 export function mirroredReference(registry: RegistrySpec, name: string, tag: string): string {
     return `${registry.endpoint}/${name}:${tag}`;
@@ -97,7 +108,20 @@ export class PrivateRegistry extends pulumi.ComponentResource {
 
         // keepLocally: the image may be used by others on the host; destroy leaves it
         const image = new docker.RemoteImage(`${name}-image`, { name: reg.image, keepLocally: true }, child);
-        const volume = new docker.Volume(`${name}-data`, { name: reg.volume }, { ...child, deleteBeforeReplace: true });
+        if (!IPV4.test(reg.address)) {
+            void pulumi.log.warn(
+                `registry ${reg.endpoint}: its address is a DNS name, so its port ${reg.port} is published on every address of ${reg.host}, where anyone who reaches any of them reaches the registry; set registry.address to the host's IPv4 address to publish it there alone`,
+                this,
+            );
+        }
+        // labelled like the stack's other objects, so the preflight tells it from a volume of the same
+        // name that is not the stack's (issue 27); a volume made before it was labelled keeps no label
+        // (a label change would replace it, and its images with it)
+        const volume = new docker.Volume(
+            `${name}-data`,
+            { name: reg.volume, ...(args.labels !== undefined && args.labels.length > 0 ? { labels: args.labels } : {}) },
+            { ...child, deleteBeforeReplace: true, ignoreChanges: ["labels"] },
+        );
         const tls = args.tls;
         if ((reg.security === "tls") !== (tls !== undefined)) {
             throw new pulumi.ResourceError(`PrivateRegistry ${name}: registry.security is ${reg.security}, so tls must be ${reg.security === "tls" ? "given (a RegistryTls)" : "left out"}`, this);
@@ -115,7 +139,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 restart: "always",
                 mustRun: true,
                 ...(labels.length > 0 ? { labels } : {}),
-                ports: [{ internal: 5000, external: reg.port }],
+                ports: [registryPort(reg)],
                 volumes: [
                     { volumeName: volume.name, containerPath: "/var/lib/registry" },
                     ...(tls !== undefined ? [{ hostPath: tls.tlsDir, containerPath: "/certs", readOnly: true }] : []),

@@ -71,7 +71,8 @@ export interface RegistryTrustArgs {
  * flags moved when asked. Nothing but POSIX sh and coreutils runs on the host: daemon.json is
  * decided in TypeScript (components/docker/daemonJson.ts).
  *
- * Children: `${name}-inspect` reads the files (read-only; no delete), `${name}-daemon-json` writes
+ * Children: `${name}-inspect` reads the files (read-only; no delete; its output a secret, and so the
+ * scripts made from it), `${name}-daemon-json` writes
  * what the program decided when the files are still as read, and puts the original bytes back on
  * delete when they still hold what it wrote. A change of the options re-reads (the inspect is
  * replaced, and with it the write, undone first).
@@ -122,8 +123,10 @@ export class RegistryTrust extends pulumi.ComponentResource {
                 triggers: [inspect.identity, sshEndpoint],
             },
             // never read again in place: a new library version changes the script's text only, and
-            // a second read would see the files as this trust wrote them, not as they were
-            { ...deps, ignoreChanges: ["create"] },
+            // a second read would see the files as this trust wrote them, not as they were. What it
+            // read (daemon.json and unit files, byte for byte) is host configuration: a secret in the
+            // state, and so is everything made from it (issue 27)
+            { ...deps, ignoreChanges: ["create"], additionalSecretOutputs: ["stdout"] },
         );
         const scripts = pulumi.all([this.inspect.stdout, this.inspect.urn]).apply(([stdout, urn]) => {
             // no output: only under `pulumi destroy --run-program` when the read never ran (its command
@@ -139,10 +142,13 @@ export class RegistryTrust extends pulumi.ComponentResource {
             `${name}-daemon-json`,
             {
                 connection: args.connection,
-                create: scripts.create,
-                delete: scripts.delete,
-                // what it writes and restores (not the library's version: a new library only runs create again)
-                triggers: [scripts.identity, sshEndpoint],
+                // secret, as the read they come from: they hold the files' bytes
+                create: pulumi.secret(scripts.create),
+                delete: pulumi.secret(scripts.delete),
+                // what it writes and restores (not the library's version: a new library only runs create
+                // again); a digest, kept plain so that a stack made before the read was secret sees
+                // the same trigger and is not replaced
+                triggers: [pulumi.unsecret(scripts.identity), sshEndpoint],
             },
             deps,
         );

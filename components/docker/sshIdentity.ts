@@ -8,9 +8,10 @@
  * provider's `sshOpts` (docker/cli `connhelper`); it takes no key
  * material of its own, and its process inherits the environment of the `pulumi` CLI, not the
  * program's. So the key reaches it as a file named in `sshOpts` (`-i <file>`): written here, mode
- * 0600 in a 0700 directory of the user running Pulumi, for the run, and removed when the `pulumi`
- * process that ran the program exits (a detached watcher; several runs of the same key share the
- * file and the last one removes it). Its path is the same in every run of a stack with the same key,
+ * 0600, created exclusively without following a link, in a 0700 directory of the user running Pulumi
+ * whose parent nobody else can change, for the run, and removed when the `pulumi` process that ran
+ * the program ends, however it ends (a detached watcher; several runs of the same key share the file
+ * and the last one removes it). Its path is the same in every run of a stack with the same key,
  * so the provider's inputs do not change from one run to the next.
  *
  * `pulumi destroy` and `pulumi refresh` do not run the program by default, so the file is not there
@@ -21,10 +22,11 @@
  * writes the files.
  */
 import { spawn } from "child_process";
-import { createHash } from "crypto";
+import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { KnownHostsSource } from "../spec/hostKey";
 import { HostSpec } from "../spec/types";
 
 /**
@@ -40,6 +42,25 @@ export function knownHostsLine(host: HostSpec): string | undefined {
     const [type, blob] = key.trim().split(/\s+/);
     const pattern = host.ssh.port === 22 ? host.ssh.address : `[${host.ssh.address}]:${host.ssh.port}`;
     return `${pattern} ${type} ${blob}`;
+}
+
+/** The known_hosts file the program reads when `sshKnownHostsFile` is not set: the user's, as ssh's default. */
+export function defaultKnownHostsFile(): string {
+    return path.join(os.homedir(), ".ssh", "known_hosts");
+}
+
+/**
+ * Reads a known_hosts file for `resolveHostKeys` (`~/` at the start means the home directory, as in
+ * ssh_config): its text, or no text when there is no such file. Any other failure throws.
+ */
+export function readKnownHostsFile(file: string = defaultKnownHostsFile()): KnownHostsSource {
+    const expanded = file === "~" || file.startsWith("~/") ? path.join(os.homedir(), file.slice(1)) : file;
+    try {
+        return { path: file, text: fs.readFileSync(expanded, "utf8") };
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return { path: file };
+        throw new Error(`cannot read the known_hosts file ${file}: ${(e as Error).message}`);
+    }
 }
 
 /** The private directory the run's files go to: `$XDG_RUNTIME_DIR/macvlan-lab`, else `<tmp>/macvlan-lab-<uid>`. */
@@ -65,9 +86,39 @@ export function runSshFileNames(dir: string, project: string, stack: string, pri
     return { keyFile: path.join(dir, `${safe(project)}-${safe(stack)}-${digest}.key`) };
 }
 
-/** Makes `dir` (0700) or checks that it is a directory of ours that nobody else can enter. */
+/**
+ * Why `parent` cannot hold the run's private directory, or undefined: it must be a directory (a
+ * link is followed to one) that only this user or root owns, and in which nobody else can replace
+ * entries: not writable by group or others, unless the sticky bit keeps their hands off ours (/tmp).
+ */
+export function parentDirProblem(parent: string): string | undefined {
+    let st: fs.Stats;
+    try {
+        st = fs.statSync(parent);
+    } catch (e) {
+        return `${parent} cannot be read (${(e as Error).message})`;
+    }
+    const uid = os.userInfo().uid;
+    if (!st.isDirectory()) return `${parent} is not a directory`;
+    if (st.uid !== uid && st.uid !== 0) return `${parent} belongs to uid ${st.uid}, not to this user (${uid}) or root`;
+    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `${parent} is writable by other users (mode ${(st.mode & 0o7777).toString(8)}) without the sticky bit`;
+    return undefined;
+}
+
+/**
+ * Makes `dir` (0700, not its parents) or checks that it is a directory of ours that nobody else can
+ * enter, in a parent that nobody else can change ({@link parentDirProblem}).
+ */
 export function privateDir(dir: string): void {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const problem = parentDirProblem(path.dirname(dir));
+    if (problem !== undefined) {
+        throw new Error(`the run's files (key, ssh control sockets) cannot go under ${dir}: ${problem}; set XDG_RUNTIME_DIR to a private directory of yours (or sshKeyFile to a key file)`);
+    }
+    try {
+        fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
     const st = fs.lstatSync(dir);
     const uid = os.userInfo().uid;
     if (!st.isDirectory() || st.isSymbolicLink() || st.uid !== uid || (st.mode & 0o077) !== 0) {
@@ -77,11 +128,23 @@ export function privateDir(dir: string): void {
     }
 }
 
-/** Writes `text` to `file` with mode 0600 (a temporary file renamed over it). */
+/**
+ * Writes `text` to `file` with mode 0600: a new file of a random name made exclusively and without
+ * following a link (O_CREAT | O_EXCL | O_NOFOLLOW), flushed, then renamed over `file` (a rename
+ * replaces a link there, never writes through it).
+ */
 function writePrivate(file: string, text: string): void {
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, text, { mode: 0o600 });
-    fs.chmodSync(tmp, 0o600);
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    try {
+        fs.writeFileSync(fd, text);
+        fs.fsyncSync(fd);
+    } catch (e) {
+        fs.closeSync(fd);
+        fs.rmSync(tmp, { force: true });
+        throw e;
+    }
+    fs.closeSync(fd);
     fs.renameSync(tmp, file);
 }
 
@@ -118,8 +181,9 @@ export function enginePid(): ProcessId | undefined {
 }
 
 /**
- * The watcher: waits until the engine process is gone, drops its run marker, and removes the files
- * when no other live run holds them. Bounded: it gives up waiting after 7 days. Node, run detached.
+ * The watcher: waits until the run's owner process is gone (however it ended: an exit, a signal, a
+ * crash, SIGKILL), drops its run marker, and removes the files when no other live run holds them.
+ * Bounded: it gives up waiting after 7 days. Node, run detached.
  */
 const WATCHER = `
 const fs = require("fs");
@@ -143,10 +207,39 @@ const tick = () => {
 tick();
 `;
 
+/** Key files (and run markers) this process has already arranged the removal of. */
+const armed = new Set<string>();
+
+/** This run's end, in this process: its marker goes, and the files when no other live run holds them. */
+function endRun(markerDir: string, marker: string, files: readonly string[]): void {
+    fs.rmSync(marker, { force: true });
+    let others: string[] = [];
+    try {
+        others = fs.readdirSync(markerDir);
+    } catch {
+        /* none */
+    }
+    for (const m of others) {
+        const [p, s] = m.split("-");
+        if (procStat(Number(p))?.start === s) return;
+        fs.rmSync(path.join(markerDir, m), { force: true });
+    }
+    for (const f of files) fs.rmSync(f, { force: true });
+    try {
+        fs.rmdirSync(markerDir);
+    } catch {
+        /* gone, or another run's marker came */
+    }
+}
+
 /**
- * Writes the key for this run (see the module comment) and arranges its removal after it: when the
- * `pulumi` process exits, or, with no `pulumi` above this process (tests, another runner), when this
- * process exits.
+ * Writes the key for this run (see the module comment) and arranges its removal after it. The run
+ * belongs to the `pulumi` process that runs the program, or, with no `pulumi` above this process
+ * (tests, an Automation API program), to this process. A detached watcher removes the file once
+ * that process is gone, however it ended (an exit, a signal, a crash, SIGKILL), when no other live
+ * run of the same key holds it. Without `pulumi`, this process also removes it itself on exit and on
+ * SIGINT, SIGTERM and SIGHUP (then ends as the signal would have ended it, unless the program
+ * listens for the signal itself).
  */
 export function writeRunSshFiles(args: {
     project: string;
@@ -160,24 +253,42 @@ export function writeRunSshFiles(args: {
     const files = runSshFileNames(dir, args.project, args.stack, args.privateKey);
     const all = [files.keyFile];
     const engine = enginePid();
+    const self = procStat(process.pid);
+    const owner = engine ?? (self === undefined ? undefined : { pid: process.pid, start: self.start });
     const markerDir = `${files.keyFile}.runs`;
     let marker: string | undefined;
-    if (engine !== undefined) {
+    if (owner !== undefined) {
         // the marker first: another run's watcher that ends now sees this run and keeps the files
-        fs.mkdirSync(markerDir, { recursive: true, mode: 0o700 });
-        marker = path.join(markerDir, `${engine.pid}-${engine.start}`);
-        fs.writeFileSync(marker, "");
-    } else {
-        process.on("exit", () => {
-            for (const f of all) fs.rmSync(f, { force: true });
-        });
+        try {
+            fs.mkdirSync(markerDir, { mode: 0o700 });
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        }
+        marker = path.join(markerDir, `${owner.pid}-${owner.start}`);
+        fs.closeSync(fs.openSync(marker, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600));
+    }
+    // once per file and process: a program run again in one process (tests) arms no second watcher
+    const armedKey = `${files.keyFile}\0${marker ?? ""}`;
+    const arm = !armed.has(armedKey);
+    armed.add(armedKey);
+    if (engine === undefined && arm) {
+        const end = () => (marker !== undefined ? endRun(markerDir, marker, all) : all.forEach((f) => fs.rmSync(f, { force: true })));
+        process.on("exit", end);
+        for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+            const others = process.listenerCount(sig);
+            process.once(sig, () => {
+                end();
+                // nobody else handles it: end as the signal would have (its default action)
+                if (others === 0 && process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+            });
+        }
     }
     // OpenSSH refuses a key file whose last line has no newline
     writePrivate(files.keyFile, args.privateKey.endsWith("\n") ? args.privateKey : `${args.privateKey}\n`);
-    if (engine === undefined || marker === undefined) {
+    if (owner === undefined || marker === undefined || !arm) {
         return files;
     }
-    const child = spawn(process.execPath, ["-e", WATCHER, markerDir, marker, String(engine.pid), engine.start, ...all], {
+    const child = spawn(process.execPath, ["-e", WATCHER, markerDir, marker, String(owner.pid), owner.start, ...all], {
         detached: true,
         stdio: "ignore",
     });

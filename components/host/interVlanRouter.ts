@@ -6,6 +6,7 @@ import { HostSpec, NetworkSpec, RoutedPair } from "../spec/types";
 import { HostScripts, RenderOptions } from "./render";
 import { renderRouterForwarding, renderRouterLeg } from "./routing";
 import { hostBackend } from "./backends";
+import { routerChain } from "../contracts";
 
 export interface InterVlanRouterArgs extends RenderOptions {
     /**
@@ -44,8 +45,8 @@ export interface InterVlanRouterArgs extends RenderOptions {
 /**
  * An inter-VLAN router on one host: per network a leg (`${name}-<network>-leg`, a macvlan or ipvlan
  * link on the network's parent holding its gateway, persisted like a shim), then the forwarding
- * (`${name}-forwarding`: IPv4 forwarding on and the policy in the iptables chain
- * `MACVLAN-LAB-ROUTER`, runtime only). Containers keep their network's gateway and so reach the
+ * (`${name}-forwarding`: IPv4 forwarding on and the policy in an iptables chain of its own,
+ * `MACVLAN-LAB-R-<digest>` ({@link chain}), runtime only). Containers keep their network's gateway and so reach the
  * allowed networks through it. Give it `dependsOn` the parents' readiness. Delete puts forwarding
  * back as it was and removes the chain and the legs.
  */
@@ -60,6 +61,8 @@ export class InterVlanRouter extends pulumi.ComponentResource {
     public readonly forwarding: command.remote.Command;
     /** Every script, by child name suffix (`<network>-leg`, `forwarding`). */
     public readonly scripts: Record<string, HostScripts> = {};
+    /** The iptables chain of its policy: `MACVLAN-LAB-R-<digest of project, stack and name>` (contracts `routerChain`). */
+    public readonly chain: string;
     /** How the legs are kept after a reboot (forwarding and policy are runtime only). */
     public readonly persistence: string;
     /** The resources that checks across the networks should depend on. */
@@ -77,7 +80,9 @@ export class InterVlanRouter extends pulumi.ComponentResource {
         try {
             this.persistence = hostBackend(host.backend).linkPersistence;
             for (const n of networks) this.scripts[`${n.name}-leg`] = renderRouterLeg(host, n, this.legs[n.name], o);
-            this.scripts.forwarding = renderRouterForwarding(host, { networks, allow: this.allow, legs: this.legs }, o);
+            // a chain of this router's own (per stack and component): another stack's destroy never removes it
+            this.chain = routerChain(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`);
+            this.scripts.forwarding = renderRouterForwarding(host, { networks, allow: this.allow, legs: this.legs, chain: this.chain }, o);
         } catch (e) {
             throw new pulumi.ResourceError(`InterVlanRouter ${name}: ${(e as Error).message}`, this);
         }

@@ -163,7 +163,13 @@ export function routerRules(networks: readonly NetworkSpec[], allow: readonly Ro
  */
 export function renderRouterForwarding(
     host: HostSpec,
-    router: { networks: readonly NetworkSpec[]; allow: readonly RoutedPair[]; legs: Readonly<Record<string, string>> },
+    router: {
+        networks: readonly NetworkSpec[];
+        allow: readonly RoutedPair[];
+        legs: Readonly<Record<string, string>>;
+        /** The policy's iptables chain (`routerChain`, one per stack). Defaults to `ROUTER_CHAIN`. */
+        chain?: string;
+    },
     options: RenderOptions = {},
 ): HostScripts {
     checkHost(host);
@@ -177,9 +183,12 @@ export function renderRouterForwarding(
         return `${l} (${n.name})`;
     });
     const rules = routerRules(router.networks, router.allow);
+    if (router.chain !== undefined && !/^MACVLAN-LAB-R[A-Za-z0-9-]{0,15}$/.test(router.chain)) {
+        throw new Error(`host ${host.name}, router: chain ${JSON.stringify(router.chain)} is not a router chain (MACVLAN-LAB-R..., at most 28 characters)`);
+    }
     const vars: ScriptVar[] = [
         ["host", host.name],
-        ["chain", ROUTER_CHAIN],
+        ["chain", router.chain ?? ROUTER_CHAIN],
         ["rules", rules.join("\n")],
         ["legs", legs.join(", ")],
         ...stateVars(o),

@@ -57,6 +57,12 @@ export interface PreflightFacts {
     containers: PreflightContainer[];
     /** The registry's published port, on the registry host only. */
     registryPort?: number;
+    /**
+     * The registry's named volume, on the registry host only: one that exists and is not this
+     * stack's (its label, or a container of the stack mounting it) is a problem, not adopted (a
+     * destroy would delete it with the images in it).
+     */
+    registryVolume?: string;
     /** True when the host will trust a plain-HTTP registry through daemon.json. */
     trustsInsecureRegistry: boolean;
     /** True when a `--insecure-registry` in the docker unit will be migrated (registry.migrateUnitFlag). */
@@ -114,6 +120,7 @@ export function renderPreflight(f: PreflightFacts): PreflightScript {
         ["LABEL_KEY", STACK_LABEL],
         ["STACK_ID", f.stackId],
         ["REGISTRY_PORT", f.registryPort ?? ""],
+        ["REGISTRY_VOLUME", f.registryVolume ?? ""],
         ["TRUST_INSECURE", f.trustsInsecureRegistry ? "yes" : "no"],
         ["UNIT_FLAG_OK", f.migrateUnitFlag ? "yes" : "no"],
     ];
@@ -178,6 +185,7 @@ export function preflightFactsOf(
         networks,
         containers,
         registryPort: spec.registry?.host === host.name ? spec.registry.port : undefined,
+        ...(spec.registry?.host === host.name ? { registryVolume: spec.registry.volume } : {}),
         trustsInsecureRegistry: spec.registry?.security === "insecure",
         migrateUnitFlag,
         stackId,

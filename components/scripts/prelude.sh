@@ -6,11 +6,19 @@
 # `ERROR: ...` on stderr and fails. What a run changes is undone, newest first, when it fails
 # (`undo`, `save`, `commit`): the EXIT trap runs the undo list, then removes the run's work folder.
 # Inputs read here: $state and $state_dir (state_init, state_done) when a script uses them.
+# Root writes never follow a link unchecked: a file written (stage + commit) or put back that is a
+# symbolic link is followed explicitly, only when root alone can have made the link, and its real
+# file takes the bytes with its own mode and owner; the link stays (resolve_target).
 # shellcheck disable=SC2154 # the thin script assigns the inputs before sourcing this file
 
+# files and directories made here are never group- or world-writable, whatever the caller's umask
+# (a private file gets its mode from mktemp or from the caller, as the registry's keys do)
+umask 022
 changed=0
 drifts=0
 pending=
+staged=
+target=
 saved=' '
 n=0
 work=$(mktemp -d)
@@ -44,8 +52,9 @@ finish() {
 	if [ "$rc" -ne 0 ] && [ -s "$work/undo" ]; then
 		printf 'failed (exit %s): undoing what this run changed\n' "$rc" >&2
 		sed -n '1!G;h;$p' "$work/undo" >"$work/undo.reversed"
+		# each step in a subshell: one that fails (or dies) does not stop the others
 		while IFS= read -r step; do
-			eval "$step" </dev/null || printf 'WARNING: could not undo: %s\n' "$step" >&2
+			(eval "$step") </dev/null || printf 'WARNING: could not undo: %s\n' "$step" >&2
 		done <"$work/undo.reversed"
 	fi
 	rm -rf "$work"
@@ -54,46 +63,103 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' HUP TERM
-# put_back SAVED FILE: FILE gets SAVED's bytes, mode and owner (temporary file, then rename)
+# not_root_only DIR: the first of DIR and the directories above it whose entries a user other than
+# root could change (owned by another user, or writable by group or others without the sticky bit
+# that /tmp has); nothing when root alone can
+not_root_only() {
+	nr_d=$1
+	while :; do
+		nr_u=$(stat -c %u "$nr_d" 2>/dev/null) || {
+			printf '%s' "$nr_d"
+			return 0
+		}
+		nr_m=$(stat -c %a "$nr_d")
+		if [ "$nr_u" != 0 ] || { [ $((0$nr_m & 022)) -ne 0 ] && [ $((0$nr_m & 01000)) -eq 0 ]; }; then
+			printf '%s' "$nr_d"
+			return 0
+		fi
+		if [ "$nr_d" = / ] || [ "$nr_d" = . ]; then return 0; fi
+		nr_d=$(dirname "$nr_d")
+	done
+}
+# resolve_target FILE: $target := the file that a write to FILE changes. FILE itself when it is not
+# a symbolic link. A link (a NixOS-style /etc/docker/daemon.json, a linked /sbin/ifup-local) is
+# followed explicitly (readlink -f) and only when root alone can have made it: the link belongs to
+# root, and root alone can change the directories of the link and of its target; the target is a
+# regular file or not there yet. Anything else fails, naming the link and what to do.
+resolve_target() {
+	target=$1
+	if [ ! -L "$1" ]; then return 0; fi
+	target=$(readlink -f "$1" 2>/dev/null) || target=
+	if [ -z "$target" ] || [ ! -d "$(dirname "$target")" ]; then die "$1 is a symbolic link to $(readlink "$1"), which leads to no directory; replace the link by the file (or fix it), then run again"; fi
+	if [ -e "$target" ] && [ ! -f "$target" ]; then die "$1 is a symbolic link to $target, which is not a regular file; replace the link by the file, then run again"; fi
+	rt_u=$(stat -c %u "$1")
+	[ "$rt_u" = 0 ] || die "$1 is a symbolic link that belongs to uid $rt_u, not root: writing through it as root would change $target on that user's say; replace the link by the file (or remove it), then run again"
+	for rt_d in "$(dirname "$1")" "$(dirname "$target")"; do
+		rt_bad=$(not_root_only "$rt_d")
+		[ -z "$rt_bad" ] || die "$1 is a symbolic link to $target, and $rt_bad can be changed by users other than root (owner uid $(stat -c %u "$rt_bad"), mode $(stat -c %a "$rt_bad")), so one of them could point the write anywhere root can write; make $rt_bad root's alone or replace the link by the file, then run again"
+	done
+}
+# put_back SAVED FILE: FILE (its real file, when FILE is a checked link) gets SAVED's bytes, mode
+# and owner (temporary file, then rename)
 put_back() {
-	tmp=$(mktemp "$(dirname "$2")/.$(basename "$2").XXXXXX")
+	resolve_target "$2"
+	tmp=$(mktemp "$(dirname "$target")/.$(basename "$target").XXXXXX")
 	if ! cp -p "$1" "$tmp"; then
 		rm -f "$tmp"
 		return 1
 	fi
-	mv -f "$tmp" "$2"
+	mv -f "$tmp" "$target"
 }
-# save FILE: remember FILE's bytes (or that there is none), once, to put back if this run fails
+# save FILE: remember FILE's bytes (or that there is none, or the link it is), once, to put back if
+# this run fails
 save() {
 	case "$saved" in *" $1 "*) return 0 ;; esac
 	saved="$saved$1 "
 	n=$((n + 1))
-	if [ -e "$1" ]; then
+	if [ -L "$1" ]; then
+		undo "ln -sfn $(q "$(readlink "$1")") $(q "$1")"
+		# and the file it leads to, which a later put_back may write
+		sv_real=$(readlink -f "$1" 2>/dev/null) || sv_real=
+		if [ -n "$sv_real" ] && [ -f "$sv_real" ] && [ ! -L "$sv_real" ]; then save "$sv_real"; fi
+	elif [ -e "$1" ]; then
 		cp -p "$1" "$work/$n"
 		undo "put_back $(q "$work/$n") $(q "$1")"
 	else
 		undo "rm -f $(q "$1")"
 	fi
 }
-# stage FILE: $pending names a new empty file next to FILE (hidden), to fill and then commit
-stage() { pending=$(mktemp "$(dirname "$1")/.$(basename "$1").XXXXXX"); }
-# commit FILE MODE WHAT: FILE takes $pending's bytes by rename, unless it has them already;
-# an existing FILE keeps its mode and owner, a new one gets MODE; an empty WHAT says nothing
+# stage FILE: $pending names a new empty file next to FILE's real file (hidden), to fill and then commit
+stage() {
+	resolve_target "$1"
+	staged=$target
+	pending=$(mktemp "$(dirname "$target")/.$(basename "$target").XXXXXX")
+}
+# commit FILE MODE WHAT: FILE's real file ($target: FILE, or what a checked link leads to) takes
+# $pending's bytes by rename, unless it has them already; an existing file keeps its mode and owner,
+# a new one gets MODE; a link stays a link; an empty WHAT says nothing
 commit() {
-	if [ -f "$1" ] && cmp -s "$pending" "$1"; then
+	resolve_target "$1"
+	if [ "$target" != "$staged" ]; then
+		rm -f "$pending"
+		pending=
+		die "$1 changed while this run wrote it (it leads to $target now, $staged before); run again"
+	fi
+	if [ "$target" != "$1" ]; then note "$1 is a symbolic link to $target: writing $target (the link stays)"; fi
+	if [ -f "$target" ] && cmp -s "$pending" "$target"; then
 		rm -f "$pending"
 		pending=
 		if [ -n "$3" ]; then note "unchanged: $3"; fi
 		return 0
 	fi
-	if [ -e "$1" ]; then
-		chmod "$(stat -c %a "$1")" "$pending"
-		chown "$(stat -c %u:%g "$1")" "$pending"
+	if [ -e "$target" ]; then
+		chmod "$(stat -c %a "$target")" "$pending"
+		chown "$(stat -c %u:%g "$target")" "$pending"
 	else
 		chmod "$2" "$pending"
 	fi
-	save "$1"
-	mv -f "$pending" "$1"
+	save "$target"
+	mv -f "$pending" "$target"
 	pending=
 	if [ -n "$3" ]; then did "wrote $3"; fi
 }

@@ -13,7 +13,12 @@
  * - `sk-ssh-ed25519@openssh.com`: the ed25519 key, then string, the application (`ssh:...`);
  * - `sk-ecdsa-sha2-nistp256@openssh.com`: the nistp256 fields, then the application.
  * Nothing may follow. The key type inside must be the one the line declares.
+ *
+ * Also the rest of host key verification (issue 27): where a host without `hostKey` takes its key
+ * from (a known_hosts file, {@link resolveHostKeys}) and what a host with none is told.
  */
+import { createHash, createHmac } from "crypto";
+import { HostSpec, SshSpec, ValidationError } from "./types";
 
 /** A host key that passed every check, in the form the program uses: `<type> <base64>`. */
 export interface HostKey {
@@ -35,13 +40,30 @@ const KEY_TYPES: Record<string, (r: WireReader) => string | undefined> = {
     "sk-ecdsa-sha2-nistp256@openssh.com": (r) => ecdsa(r, "nistp256", 32) ?? application(r),
 };
 
-/** The key types a hostKey may have. */
-export const HOST_KEY_TYPES: readonly string[] = Object.keys(KEY_TYPES);
-
 /** Types OpenSSH knows that cannot be pinned here, and why. */
 const REFUSED_TYPES: Record<string, string> = {
     "ssh-dss": "a DSA key, which OpenSSH disabled in 7.0 and removed in 9.8",
 };
+
+/**
+ * Why an `ssh-rsa` host key cannot be pinned, although it decodes: with a pinned key, pulumi-command
+ * v1.2.1 offers the server only that key's algorithm name (provider/pkg/provider/remote/connection.go
+ * `SSHConfig`: `HostKeyAlgorithms: []string{hostKey.Type()}`), and for an RSA key that is `ssh-rsa`,
+ * signatures with SHA-1, which OpenSSH 8.8 and later refuse by default (release notes of 8.8,
+ * `HostKeyAlgorithms` without `ssh-rsa`): every connection then fails with "ssh: handshake failed:
+ * ssh: no common algorithm for host key". The same host has an ed25519 (or ECDSA) key.
+ */
+export const RSA_HOST_KEY_PROBLEM =
+    "is an RSA key, which the command provider cannot use: pinned, it offers only the SHA-1 signature algorithm ssh-rsa, which OpenSSH 8.8 and later refuse (every connection fails with \"ssh: handshake failed: ssh: no common algorithm for host key\")";
+
+/** The key types a hostKey may have (every decodable type but `ssh-rsa`, see {@link RSA_HOST_KEY_PROBLEM}). */
+export const HOST_KEY_TYPES: readonly string[] = Object.keys(KEY_TYPES).filter((t) => t !== "ssh-rsa");
+
+/** How to get a host's ed25519 key and check it, for messages: `<address>` as given, `-p` off port 22. */
+export function hostKeyHowTo(address: string, port = 22): string {
+    const p = port === 22 ? "" : ` -p ${port}`;
+    return `get it with ssh-keyscan -t ed25519${p} ${address} and check its fingerprint (ssh-keygen -lf - on that line) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub, run on the host's console)`;
+}
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -93,7 +115,9 @@ export function parseHostKey(line: string): { key: HostKey } | { problem: string
         const known = innerType in KEY_TYPES || innerType in REFUSED_TYPES;
         return {
             problem: known
-                ? `declares ${type} but the key inside is ${innerType}; write ${innerType} ${base64}`
+                ? innerType === "ssh-rsa"
+                    ? `declares ${type} but the key inside is an RSA key (ssh-rsa), which ${RSA_HOST_KEY_PROBLEM.replace(/^is an RSA key, which /, "")}; pin the host's ed25519 key: ${hostKeyHowTo("<address>")}`
+                    : `declares ${type} but the key inside is ${innerType}; write ${innerType} ${base64}`
                 : `declares ${type} but the key inside does not name a key type (it starts with ${JSON.stringify(innerType.slice(0, 40))}); copy the key again, whole`,
         };
     }
@@ -103,6 +127,9 @@ export function parseHostKey(line: string): { key: HostKey } | { problem: string
     }
     if (r.remaining() > 0) {
         return { problem: `is a key of type ${type} with ${r.remaining()} stray bytes after it; copy the key again, whole` };
+    }
+    if (type === "ssh-rsa") {
+        return { problem: `${RSA_HOST_KEY_PROBLEM}; pin the host's ed25519 (or ECDSA) key instead: /etc/ssh/ssh_host_ed25519_key.pub on the host, or ${hostKeyHowTo("<address>")}` };
     }
     return { key: { type, base64, ...(comment !== undefined ? { comment } : {}) } };
 }
@@ -190,4 +217,163 @@ function application(r: WireReader): string | undefined {
         return "application is cut short";
     }
     return app.toString("latin1").startsWith("ssh:") ? undefined : `application is ${JSON.stringify(app.toString("latin1").slice(0, 40))}, not ssh:...`;
+}
+
+/** `SHA256:<base64 without padding>` of a key's wire format: what `ssh-keygen -lf` and ssh print. */
+export function hostKeyFingerprint(base64: string): string {
+    return `SHA256:${createHash("sha256").update(Buffer.from(base64, "base64")).digest("base64").replace(/=+$/, "")}`;
+}
+
+/*
+ * known_hosts (OpenSSH sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"; hostfile.c, match.c): one key per
+ * line, `[@cert-authority|@revoked] <hosts> <type> <base64> [comment]`; blank lines and `#` lines are
+ * skipped. <hosts> is a comma-separated list of patterns (`*`, `?`, `!` negates: a line whose
+ * negated pattern matches does not apply), compared without case, or one hashed name
+ * `|1|<base64 salt>|<base64 HMAC-SHA1(salt, name)>` (`HashKnownHosts yes`). The name looked up is the
+ * host as ssh was given it, or `[host]:port` off port 22.
+ */
+
+/** One line of a known_hosts file that names hosts and a key. */
+export interface KnownHostsEntry {
+    /** 1-based line number. */
+    line: number;
+    marker?: "@cert-authority" | "@revoked";
+    /** The hosts field as written. */
+    hosts: string;
+    type: string;
+    base64: string;
+}
+
+/** The entries of a known_hosts file's text; lines that are not entries are skipped, as ssh skips them. Pure. */
+export function parseKnownHosts(text: string): KnownHostsEntry[] {
+    const out: KnownHostsEntry[] = [];
+    text.split("\n").forEach((raw, i) => {
+        const line = raw.replace(/\r$/, "").trim();
+        if (line === "" || line.startsWith("#")) return;
+        const f = line.split(/[ \t]+/);
+        let marker: KnownHostsEntry["marker"];
+        if (f[0].startsWith("@")) {
+            if (f[0] !== "@cert-authority" && f[0] !== "@revoked") return;
+            marker = f.shift() as KnownHostsEntry["marker"];
+        }
+        if (f.length < 3) return;
+        out.push({ line: i + 1, ...(marker !== undefined ? { marker } : {}), hosts: f[0], type: f[1], base64: f[2] });
+    });
+    return out;
+}
+
+/** The name ssh looks a host up by in known_hosts: `host`, or `[host]:port` off port 22 (lower case). */
+export function knownHostsName(address: string, port: number): string {
+    const host = address.toLowerCase();
+    return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/** OpenSSH `match_pattern`: `*` any run, `?` any one character. */
+function globMatch(name: string, pattern: string): boolean {
+    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+    return re.test(name);
+}
+
+/** Whether an entry's hosts field names `name` (from {@link knownHostsName}). */
+export function knownHostsEntryMatches(hosts: string, name: string): boolean {
+    if (hosts.startsWith("|1|")) {
+        const [, , salt, hash] = hosts.split("|");
+        if (salt === undefined || hash === undefined) return false;
+        const mac = createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64");
+        return mac === hash;
+    }
+    let positive = false;
+    for (const p of hosts.split(",")) {
+        const negated = p.startsWith("!");
+        if (globMatch(name, (negated ? p.slice(1) : p).toLowerCase())) {
+            if (negated) return false;
+            positive = true;
+        }
+    }
+    return positive;
+}
+
+/** Preference among the types a host may have: the first one the host has is pinned. */
+const PREFERRED_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"];
+
+/**
+ * The key to pin for `address:port` from a known_hosts file's entries: the host's ed25519 key, else
+ * its ECDSA key (see PREFERRED_TYPES), never a revoked one; or why there is none (a sentence
+ * fragment after "<file> "). Pure.
+ */
+export function knownHostKey(entries: readonly KnownHostsEntry[], address: string, port: number): { key: string; line: number } | { problem: string } {
+    const name = knownHostsName(address, port);
+    const revoked = new Set(entries.filter((e) => e.marker === "@revoked").map((e) => `${e.type} ${e.base64}`));
+    const mine = entries.filter((e) => knownHostsEntryMatches(e.hosts, name));
+    const plain = mine.filter((e) => e.marker === undefined && !revoked.has(`${e.type} ${e.base64}`));
+    const usable = plain.filter((e) => {
+        const parsed = parseHostKey(`${e.type} ${e.base64}`);
+        return "key" in parsed;
+    });
+    for (const type of PREFERRED_TYPES) {
+        const of = usable.filter((e) => e.type === type);
+        const distinct = [...new Set(of.map((e) => e.base64))];
+        if (distinct.length === 1) return { key: `${type} ${distinct[0]}`, line: of[0].line };
+        if (distinct.length > 1) {
+            return { problem: `lists ${distinct.length} different ${type} keys for ${name} (lines ${of.map((e) => e.line).join(", ")}), so it does not say which one is the host's; remove the stale ones (ssh-keygen -R ${name} -f <file>, then add the right line)` };
+        }
+    }
+    if (plain.some((e) => e.type === "ssh-rsa")) {
+        return { problem: `has only an RSA key (ssh-rsa) for ${name}, which ${RSA_HOST_KEY_PROBLEM.replace(/^is an RSA key, which /, "")}; add the host's ed25519 key` };
+    }
+    if (mine.some((e) => e.marker === "@cert-authority")) {
+        return { problem: `has only a @cert-authority line for ${name} (host certificates), which the command provider does not check; add the host's own ed25519 key` };
+    }
+    if (mine.some((e) => e.marker === "@revoked")) {
+        return { problem: `lists the key of ${name} as @revoked and no other; add the host's current ed25519 key` };
+    }
+    if (plain.length > 0) {
+        return { problem: `has no usable key for ${name} (line${plain.length === 1 ? "" : "s"} ${plain.map((e) => e.line).join(", ")}: ${[...new Set(plain.map((e) => e.type))].join(", ")}, not decodable or not pinnable); add the host's ed25519 key` };
+    }
+    return { problem: `has no key for ${name}` };
+}
+
+/** Where the hosts without `hostKey` take theirs from: the known_hosts file's path and its text (undefined: no such file). */
+export interface KnownHostsSource {
+    path: string;
+    text?: string;
+}
+
+/**
+ * Every host with the key its connections verify (issue 27): a pinned `hostKey` stays as it is; a
+ * host without one takes its key from `knownHosts` (the file the Docker provider's ssh used, so both
+ * providers check the same key), marked `hostKeySource: "known_hosts"`; a host with
+ * `insecureIgnoreHostKey` keeps none. A host with neither is a problem at `hosts[<i>].hostKey` that
+ * says how to get the key. `hosts` in config order (a validated spec's). Pure.
+ */
+export function resolveHostKeys(hosts: readonly HostSpec[], knownHosts: KnownHostsSource): { hosts: HostSpec[]; errors: ValidationError[] } {
+    const errors: ValidationError[] = [];
+    const entries = knownHosts.text === undefined ? [] : parseKnownHosts(knownHosts.text);
+    const out = hosts.map((h, i) => {
+        if (h.ssh.hostKey !== undefined) return { ...h, ssh: { ...h.ssh, hostKeySource: h.ssh.hostKeySource ?? ("config" as const) } };
+        if (h.ssh.insecureIgnoreHostKey === true) return h;
+        const at = `hosts[${i}].hostKey`;
+        const fix = `${hostKeyHowTo(h.ssh.address, h.ssh.port)}, then set ${at} to that line (or add it to ${knownHosts.path}); for a throwaway lab only, insecureIgnoreHostKey: true turns the check off`;
+        if (knownHosts.text === undefined) {
+            errors.push({ path: at, message: `${at} is not set for ${h.name}, and there is no known_hosts file at ${knownHosts.path} to take it from (sshKnownHostsFile): nothing would verify that ${h.ssh.address} is ${h.name}; ${fix}` });
+            return h;
+        }
+        const found = knownHostKey(entries, h.ssh.address, h.ssh.port);
+        if ("problem" in found) {
+            errors.push({ path: at, message: `${at} is not set for ${h.name}, and ${knownHosts.path} ${found.problem}; ${fix}` });
+            return h;
+        }
+        return { ...h, ssh: { ...h.ssh, hostKey: found.key, hostKeySource: "known_hosts" as const } };
+    });
+    return { hosts: out, errors };
+}
+
+/**
+ * Why a host's connections would not verify its key, or undefined: it has no `hostKey` (pinned or
+ * from known_hosts, {@link resolveHostKeys}) and no `insecureIgnoreHostKey`. Pure.
+ */
+export function hostKeyMissing(name: string | undefined, ssh: SshSpec): string | undefined {
+    if (ssh.hostKey !== undefined || ssh.insecureIgnoreHostKey === true) return undefined;
+    const who = name === undefined ? `the host at ${ssh.user}@${ssh.address}:${ssh.port}` : `host ${name} (${ssh.user}@${ssh.address}:${ssh.port})`;
+    return `${who} has no host key to verify its SSH connections with: pin it as hostKey (${hostKeyHowTo(ssh.address, ssh.port)}), or take it from a known_hosts file with resolveHostKeys; insecureIgnoreHostKey: true turns the check off, for throwaway labs only`;
 }

@@ -29,8 +29,23 @@ export interface SshSpec {
     port: number;
     /** Login user. Defaults to `root`. */
     user: string;
-    /** Pinned host public key (`ssh-ed25519 AAAA...`); undefined means not pinned. */
+    /**
+     * The host's public key (`ssh-ed25519 AAAA...`) that every connection verifies: the host's
+     * `hostKey`, or the one a known_hosts file lists for it (`resolveHostKeys`). Undefined after
+     * validation means not pinned: the program then takes it from known_hosts, and a host that has
+     * none there is an error. Never an `ssh-rsa` key (the command provider cannot use one).
+     */
     hostKey?: string;
+    /** Where `hostKey` came from: the host's config, or a known_hosts file. Defaults to "config" when `hostKey` is set. */
+    hostKeySource?: "config" | "known_hosts";
+    /**
+     * Accept any host key: no connection verifies the host (the command provider's
+     * `InsecureIgnoreHostKey`, the Docker provider's ssh with `StrictHostKeyChecking=no` and no
+     * known_hosts file). For throwaway labs only: a machine in the middle gets every command, the
+     * registry's users and the trust of every host. Warned on every run. Defaults to false; not
+     * allowed together with a host's own `hostKey`.
+     */
+    insecureIgnoreHostKey?: boolean;
     /** How many failed dials before giving up. Defaults to 5. */
     dialErrorLimit: number;
     /** Seconds per dial attempt. Defaults to 10. */

@@ -39,7 +39,7 @@ import {
     ValidationError,
     VlanSpec,
 } from "./types";
-import { DNS_NAME, DOCKER_NAME, HOST_NAME, INTERFACE_NAME, parseImageReference, SAFE_ABSOLUTE_PATH, SIMPLE_NAME, USER_NAME } from "./names";
+import { DNS_NAME, DOCKER_NAME, HOST_NAME, INTERFACE_NAME, namePatternProblem, parseImageReference, SAFE_ABSOLUTE_PATH, SIMPLE_NAME, USER_NAME } from "./names";
 import { parseHostKey } from "./hostKey";
 import { closest, didYouMean, editDistance, pathKey, quote } from "./messages";
 import { LabPlan, PlanOptions, planLab } from "./plan";
@@ -192,7 +192,9 @@ class Reader {
             return this.missing(path, `write ${what}`);
         }
         if (typeof v !== "string" || !pattern.test(v)) {
-            return this.fail(path, `${path} ${quote(v)} is not ${what}`);
+            // a numeric "DNS name", an interface name iproute2 reads as an index: the specific reason
+            const why = typeof v === "string" ? namePatternProblem(pattern, v) : undefined;
+            return this.fail(path, `${path} ${quote(v)} ${why ?? `is not ${what}`}`);
         }
         return v;
     }
@@ -342,11 +344,13 @@ interface SshDefaults {
     port: number;
     dialErrorLimit: number;
     perDialTimeout: number;
+    /** Every host without its own hostKey accepts any host key (labs only). */
+    insecureIgnoreHostKey: boolean;
 }
 
-const SSH_FIELDS = ["user", "port", "dialErrorLimit", "perDialTimeout"] as const;
+const SSH_FIELDS = ["user", "port", "dialErrorLimit", "perDialTimeout", "insecureIgnoreHostKey"] as const;
 const HOST_FIELDS = [
-    "name", "address", "port", "user", "hostKey", "nic", "nicIsManagement", "backend", "configDir",
+    "name", "address", "port", "user", "hostKey", "insecureIgnoreHostKey", "nic", "nicIsManagement", "backend", "configDir",
     "dialErrorLimit", "perDialTimeout",
 ] as const;
 const VLAN_FIELDS = ["id", "parent", "addresses", "gateway", "defaultRoute"] as const;
@@ -442,7 +446,7 @@ export function looksLikeOurNamespace(namespace: string, ours: string): boolean 
 }
 
 function readSshDefaults(r: Reader, v: unknown): SshDefaults {
-    const d: SshDefaults = { user: "root", port: 22, dialErrorLimit: 5, perDialTimeout: 10 };
+    const d: SshDefaults = { user: "root", port: 22, dialErrorLimit: 5, perDialTimeout: 10, insecureIgnoreHostKey: false };
     if (v === undefined) {
         return d;
     }
@@ -461,6 +465,7 @@ function readSshDefaults(r: Reader, v: unknown): SshDefaults {
             o.perDialTimeout === undefined
                 ? d.perDialTimeout
                 : r.int(o.perDialTimeout, "ssh.perDialTimeout", 1, 600, "a number of seconds") ?? d.perDialTimeout,
+        insecureIgnoreHostKey: o.insecureIgnoreHostKey === undefined ? d.insecureIgnoreHostKey : r.bool(o.insecureIgnoreHostKey, "ssh.insecureIgnoreHostKey") ?? d.insecureIgnoreHostKey,
     };
 }
 
@@ -500,6 +505,13 @@ function readHosts(r: Reader, v: unknown, ssh: SshDefaults): HostSpec[] {
         } else if (o.hostKey !== undefined) {
             r.fail(`${p}.hostKey`, `${p}.hostKey ${quote(o.hostKey)} is not a string; write the host's public key line, like ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI...`);
         }
+        // the opt-out of host key verification: the host's own, else the ssh default, and only for a
+        // host that pins no key (a pinned key is always checked)
+        const ownInsecure = o.insecureIgnoreHostKey === undefined ? undefined : r.bool(o.insecureIgnoreHostKey, `${p}.insecureIgnoreHostKey`);
+        if (ownInsecure === true && o.hostKey !== undefined) {
+            r.fail(`${p}.insecureIgnoreHostKey`, `${p}.insecureIgnoreHostKey true and ${p}.hostKey are both set; keep hostKey (the host's key is then verified) and drop insecureIgnoreHostKey`);
+        }
+        const insecureIgnoreHostKey = o.hostKey === undefined && (ownInsecure ?? ssh.insecureIgnoreHostKey);
         const nic = r.string(o.nic, `${p}.nic`, INTERFACE_NAME, "an interface name (at most 15 characters: letters, digits, _ . -)");
         const backend = o.backend === undefined ? "ifcfg" : r.oneOf(o.backend, `${p}.backend`, NETWORK_BACKENDS);
         const configDir =
@@ -536,7 +548,15 @@ function readHosts(r: Reader, v: unknown, ssh: SshDefaults): HostSpec[] {
             if (seenNames.get(name) === i) {
                 out.push({
                     name,
-                    ssh: { address, port, user, dialErrorLimit, perDialTimeout, ...(hostKey !== undefined ? { hostKey } : {}) },
+                    ssh: {
+                        address,
+                        port,
+                        user,
+                        dialErrorLimit,
+                        perDialTimeout,
+                        ...(hostKey !== undefined ? { hostKey } : {}),
+                        ...(insecureIgnoreHostKey ? { insecureIgnoreHostKey: true } : {}),
+                    },
                     nic,
                     nicIsManagement,
                     backend,

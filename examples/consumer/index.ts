@@ -6,6 +6,9 @@
  *   npm install && pulumi stack init dev
  *   pulumi config set --secret sshPrivateKey -- < ~/.ssh/id_ed25519
  *   pulumi up
+ *
+ * Every connection verifies the host's key: the one your known_hosts lists for it (`ssh-keyscan -t
+ * ed25519 <address>`, its fingerprint checked, then added there), or `knownHostsFile` for another file.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
@@ -20,7 +23,10 @@ import {
     NetworkSpec,
     ParentInterface,
     dockerProvider,
+    defaultKnownHostsFile,
     planLab,
+    readKnownHostsFile,
+    resolveHostKeys,
     topologyMermaid,
 } from "macvlan-lab";
 
@@ -39,7 +45,12 @@ function host(name: string, address: string): HostSpec {
     };
 }
 
-const hosts = [host("app01", "10.0.0.21"), host("app02", "10.0.0.22")];
+// each host's key from known_hosts (both the remote commands and the Docker provider's ssh check it)
+const keys = resolveHostKeys([host("app01", "10.0.0.21"), host("app02", "10.0.0.22")], readKnownHostsFile(config.get("knownHostsFile") || defaultKnownHostsFile()));
+if (keys.errors.length > 0) {
+    throw new pulumi.RunError(new LabConfigError(keys.errors).message);
+}
+const hosts = keys.hosts;
 
 const lan: NetworkSpec = {
     name: "lan",

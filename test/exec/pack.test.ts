@@ -20,6 +20,7 @@ const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const EXAMPLE = path.join(REPO_ROOT, "examples", "consumer");
 const HELPERS = path.join(REPO_ROOT, "test", "helpers");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nconsumer-test-key\n-----END OPENSSH PRIVATE KEY-----";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV";
 
 /** The environment for a child npm: without the npm_* variables of an `npm test` around us (they would steer it), cache and registry kept. */
 function npmEnv(): NodeJS.ProcessEnv {
@@ -152,9 +153,12 @@ describe("exec: the npm package, packed, installed offline into a fresh project 
             });
             fs.writeFileSync(path.join(harness, f.replace(/\.ts$/, ".js")), js.outputText);
         }
-        const config = { "macvlan-lab:sshPrivateKey": KEY };
+        // the hosts' keys (issue 27: every connection verifies one), as a known_hosts the example reads
+        const knownHosts = path.join(tmp, "known_hosts");
+        fs.writeFileSync(knownHosts, `10.0.0.21 ${HOST_KEY}\n10.0.0.22 ${HOST_KEY}\n`);
+        const config = { "macvlan-lab:sshPrivateKey": KEY, "macvlan-lab:knownHostsFile": knownHosts };
         const r = timed("mocks", () =>
-            run(process.execPath, [path.join(harness, "runUnderMocks.js"), path.join(project, "bin", "index.js"), "dev", JSON.stringify(config), JSON.stringify(Object.keys(config))], project),
+            run(process.execPath, [path.join(harness, "runUnderMocks.js"), path.join(project, "bin", "index.js"), "dev", JSON.stringify(config), JSON.stringify(["macvlan-lab:sshPrivateKey"])], project),
         );
         assert.strictEqual(r.status, 0, r.stderr);
         declared = JSON.parse(r.stdout) as Declared;

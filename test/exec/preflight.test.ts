@@ -45,6 +45,15 @@ case "$*" in
         f="$FAKE/containers/$a3"
         [ -f "$f" ] || { echo "Error: No such container: $a3" >&2; exit 1; }
         cat "$f" ;;
+    "volume inspect"*)
+        f="$FAKE/volumes/$a3"
+        [ -f "$f" ] || { echo "Error: No such volume: $a3" >&2; exit 1; }
+        cat "$f" ;;
+    "ps -a volume="*)
+        case "$*" in
+            *" label="*) [ -f "$FAKE/volume-ours" ] && cat "$FAKE/volume-ours" ;;
+            *) [ -f "$FAKE/volume-users" ] && cat "$FAKE/volume-users" ;;
+        esac ;;
     "ps"*) [ -f "$FAKE/ps" ] && cat "$FAKE/ps" ;;
     *) echo "fake docker: unexpected: $*" >&2; exit 3 ;;
 esac
@@ -190,6 +199,33 @@ describe("exec: the preflight script against a fake docker", () => {
         } finally {
             server.close();
         }
+    });
+
+    describe("the registry's volume (issue 27: nothing adopted by name and then deleted on destroy)", () => {
+        const vol = () => facts({ registryVolume: "registry-data" });
+        it("no such volume, or the stack's own (labelled, or mounted by the stack's registry container): no problem", () => {
+            assert.deepEqual(run(vol()).problems, []);
+            write("volumes/registry-data", `${STACK}\n`);
+            assert.equal(run(vol()).code, 0);
+            write("volumes/registry-data", "\n");
+            write("volume-ours", "0123456789abcdef\n");
+            const r = run(vol());
+            assert.equal(r.code, 0, r.err);
+            assert.match(r.out, /^preflight docker01: volume registry-data: the stack's \(its container 0123456789ab mounts it\)$/m);
+        });
+        it("a volume of that name that is no stack's, or another stack's: a problem naming it, its users and the fix", () => {
+            write("volumes/registry-data", "\n");
+            assert.deepEqual(run(vol()).problems, [
+                "preflight docker01: PROBLEM 1: volume registry-data exists (made by no stack); the registry would take it as its own and pulumi destroy would delete it with whatever it holds. Fix: set registry.volume to a name no volume has, or remove it if it is a leftover: docker volume rm registry-data",
+            ]);
+            write("volumes/registry-data", "macvlan-lab/other\n");
+            write("volume-users", "registry\nbackup\n");
+            assert.deepEqual(run(vol()).problems, [
+                "preflight docker01: PROBLEM 1: volume registry-data exists (made by stack macvlan-lab/other, used by registry backup); the registry would take it as its own and pulumi destroy would delete it with whatever it holds. Fix: set registry.volume to a name no volume has, or remove it if it is a leftover: docker volume rm registry-data",
+            ]);
+            // not the registry host: not looked at
+            assert.deepEqual(run(facts()).problems, []);
+        });
     });
 
     it("stops with exit 2 and says so when its code does not arrive whole on stdin, checking nothing", () => {

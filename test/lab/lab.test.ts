@@ -20,7 +20,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { LabHosts, attachLab, checkPrerequisites, hostsUp, startSshd, stopSshd } from "../../lab/hosts";
 import { isAlive, run } from "../../lab/hosts/proc";
-import { EngineOutcome, EngineRunOptions, UNATTENDED_ARGS, applyOnLab, destroyOnLab, prepareEngine, pulumiOnLab } from "../../lab/run/engine";
+import { EngineOutcome, EngineRunOptions, UNATTENDED_ARGS, applyOnLab, destroyOnLab, labWorkspace, prepareEngine, pulumiOnLab } from "../../lab/run/engine";
 import { REPO_ROOT, defaultStateDir } from "../../lab/paths";
 import { downLab } from "../../lab/run/down";
 import { formatMatrix } from "../../lab/run/output";
@@ -31,6 +31,7 @@ import { ensurePackages } from "../../lab/packages";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
 import { erroredResources, resourceSummary } from "../helpers/pulumiOutput";
 import { LoadedStack, SECRET_KEY, loadStack, topologyOf } from "../../lab/topology";
+import { configKey } from "../../components/contracts";
 
 const PREFIX = "mvllt-";
 const MV = `${PREFIX}${process.pid}-mv`;
@@ -234,7 +235,7 @@ function isolated(argv: string[]): string[] {
     return ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...argv];
 }
 
-describe("lab: a fresh stack with only sshPrivateKey set previews cleanly (real engine, no hosts reachable)", function () {
+describe("lab: a fresh stack previews cleanly once its hosts' keys are known (real engine, no hosts reachable)", function () {
     let engine: Engine | undefined;
     let tmp: string | undefined;
 
@@ -258,7 +259,7 @@ describe("lab: a fresh stack with only sshPrivateKey set previews cleanly (real 
     });
 
     for (const stack of ["multi-vlan", "single-network"]) {
-        it(`${stack}: stack init, config set --secret sshPrivateKey, preview: exit 0, no errors, only creates`, async function () {
+        it(`${stack}: stack init, config set --secret sshPrivateKey, preview: refused while no host key is known; with sshKnownHostsFile: exit 0, no errors, only creates`, async function () {
             this.timeout(180_000);
             const e = engine as Engine;
             const ws = workspaceOf(path.join(tmp as string, stack));
@@ -274,8 +275,35 @@ describe("lab: a fresh stack with only sshPrivateKey set previews cleanly (real 
             // what the stack holds: the stack file's keys and the secret, nothing else
             const file = yaml.load(fs.readFileSync(path.join(ws.project, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
             assert.deepEqual(Object.keys(file.config).sort(), [...Object.keys(stackConfig), SECRET_KEY].sort());
+            assert.ok(!JSON.stringify(file.config).includes("insecureIgnoreHostKey"), "the stack opts out of nothing");
             assert.ok(typeof file.config[SECRET_KEY] === "object" && "secure" in (file.config[SECRET_KEY] as object), "sshPrivateKey is stored encrypted");
 
+            // issue 27: every host's key is verified, and nothing pins one yet: one error per host that
+            // says how to get its key (a known_hosts file of the test's: not this machine's own)
+            const knownHosts = path.join(tmp as string, `${stack}-known_hosts`);
+            const hostsOf = (stackConfig[configKey("hosts")] as Array<{ name: string; address: string }>);
+            await runPulumi(ws, e, ["config", "set", configKey("sshKnownHostsFile"), knownHosts]);
+            const refused = await runPulumi(ws, e, ["preview", "--non-interactive", "--color", "never"], { wrap: isolated, timeoutMs: 150_000, onLine: (l) => log(`preview ${stack}: ${l}`) });
+            const refusedText = `${refused.stdout}\n${refused.stderr}`;
+            assert.notEqual(refused.code, 0, "a preview with no host key known passed");
+            assert.match(refusedText, new RegExp(`the stack's config has ${hostsOf.length} problems`));
+            hostsOf.forEach((h, i) => {
+                assert.ok(
+                    refusedText.includes(`hosts[${i}].hostKey is not set for ${h.name}, and there is no known_hosts file at ${knownHosts} to take it from (sshKnownHostsFile): nothing would verify that ${h.address} is ${h.name}; get it with ssh-keyscan -t ed25519 ${h.address}`),
+                    tail(refusedText),
+                );
+            });
+            // the user adds the hosts' keys to a known_hosts file (here: keys made for the test)
+            fs.writeFileSync(
+                knownHosts,
+                hostsOf
+                    .map((h) => {
+                        const f = path.join(tmp as string, `${stack}-${h.name}-hostkey`);
+                        assert.equal(spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", f]).status, 0);
+                        return `${h.address} ${fs.readFileSync(`${f}.pub`, "utf8").trim()}\n`;
+                    })
+                    .join(""),
+            );
             const r = await runPulumi(ws, e, ["preview", "--non-interactive", "--color", "never"], { wrap: isolated, timeoutMs: 150_000, onLine: (l) => log(`preview ${stack}: ${l}`) });
             timing(`preview of a fresh ${stack} stack`, r.seconds);
             const text = `${r.stdout}\n${r.stderr}`;
@@ -553,6 +581,39 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         assertApplied(exported, "pulumi stack export");
         const resources = (JSON.parse(exported.stdout) as { deployment?: { resources?: unknown[] } }).deployment?.resources ?? [];
         assert.deepEqual(resources, []);
+    });
+
+    it("runs with every host's key verified, and refuses a host whose key does not match (issue 27): nothing is changed on any host", async function () {
+        this.timeout(300_000);
+        const l = lab as LabHosts;
+        // the lab's stack file pins each host's key (lab/topology.ts), and nothing opts out
+        const ws = labWorkspace(MV);
+        const file = yaml.load(fs.readFileSync(path.join(ws.project, `Pulumi.${stack.stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+        const pinned = file.config[configKey("hosts")] as Array<{ name: string; hostKey?: string }>;
+        assert.deepEqual(pinned.map((h) => [h.name, h.hostKey]), [["docker01", l.hostKeys.docker01], ["docker02", l.hostKeys.docker02]]);
+        assert.ok(!JSON.stringify(file.config).includes("insecureIgnoreHostKey"));
+        // docker02 pinned with another host's key: as a machine in the middle would answer (a run of its
+        // own, in a workspace of its own, so the stack above keeps its state)
+        const other = path.join(os.tmpdir(), `mvl-otherkey-${process.pid}`);
+        assert.equal(spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", other]).status, 0);
+        const wrongKey = fs.readFileSync(`${other}.pub`, "utf8").trim();
+        fs.rmSync(other, { force: true });
+        fs.rmSync(`${other}.pub`, { force: true });
+        const impostor = Object.create(l, { hostKeys: { value: { ...l.hostKeys, docker02: wrongKey } } }) as LabHosts;
+        const runName = `${MV}-hk`;
+        const before = await snapshotLab(l, { dirs: SNAPSHOT_DIRS });
+        try {
+            const refused = await applyOnLab(impostor, stack, { ...engineOpts("up with a wrong host key for docker02"), runName });
+            timing("multi-vlan: pulumi up with docker02's host key wrong (refused)", refused.seconds);
+            assert.notEqual(refused.code, 0, "pulumi up with a wrong host key succeeded");
+            const errored = erroredResources(refused.stdout).filter((r) => !r.startsWith("pulumi:pulumi:Stack "));
+            assert.ok(errored.length > 0 && errored.every((r) => /docker02/.test(r)), `errored: ${errored.join(", ")}\n${tail(refused.stdout)}`);
+            assert.match(`${refused.stdout}\n${refused.stderr}`, /ssh: handshake failed: ssh: host key mismatch/);
+            noDiff(before, await snapshotLab(l, { dirs: SNAPSHOT_DIRS }), "after the refused run");
+        } finally {
+            await destroyOnLab(l, { ...engineOpts("destroy of the refused run"), runName });
+            fs.rmSync(runPaths(runName).dir, { recursive: true, force: true });
+        }
     });
 
     it(`fails only docker02's resources, within ${UNREACHABLE_BOUND_S} s, while its sshd is stopped; once it is back, pulumi up converges and a preview shows no changes`, async function () {

@@ -265,16 +265,38 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         }
     });
 
-    it("keeps the registry's private keys on its host only: 0600 there, in no state (the password neither)", async function () {
+    it("keeps the registry's private key on its host only (0600; the CA's key is gone once it signed), nothing secret or read from a host in plain state", async function () {
         this.timeout(120_000);
-        assert.equal(await sh(l(), "docker01", "stat -c %a /var/lib/macvlan-lab/registry-5000/ca/ca.key /var/lib/macvlan-lab/registry-5000/tls/server.key"), "600\n600");
+        assert.equal(await sh(l(), "docker01", "stat -c %a /var/lib/macvlan-lab/registry-5000/tls/server.key"), "600");
+        // issue 27: the CA's key signed and is gone (test/exec/registry-tls-exec.test.ts: nor left in /dev/shm)
+        assert.equal(await sh(l(), "docker01", "ls -A /var/lib/macvlan-lab/registry-5000/ca"), "ca.crt");
         const { engine, ws } = env as { engine: Engine; ws: Workspace };
         const exported = await runPulumi(ws, engine, ["stack", "export"]);
         assert.equal(exported.code, 0, exported.stderr);
         assert.doesNotMatch(exported.stdout, /PRIVATE KEY/);
         assert.ok(!exported.stdout.includes(PASSWORD), "the password is in the state in plain text");
+        // the htpasswd hashes (random salts, made where Pulumi runs) are secret outputs too
+        const hash = (await sh(l(), "docker01", "cut -d: -f2 /var/lib/macvlan-lab/registry-5000/auth/htpasswd")).split("\n")[0];
+        assert.match(hash, /^\$2y\$10\$[./A-Za-z0-9]{53}$/);
+        assert.ok(!exported.stdout.includes(hash) && !exported.stdout.includes(hash.slice(7, 29)), "a htpasswd hash (or its salt) is in the state in plain text");
+        // what the registry trust read from the hosts (daemon.json, as its report prints it: `@conf <path>`,
+        // `@daemon-json <path> <mode> <owner> <sha256> <base64>`) is a secret: in no plain output
+        // (the shell library's own text, in the install's plain stdin, has the printf formats only)
+        const daemonJson = Buffer.from(await sh(l(), "docker02", "base64 -w0 /etc/docker/daemon.json"), "base64");
+        assert.ok(daemonJson.length > 0);
+        for (const read of ["@conf /etc/docker/daemon.json", "@daemon-json /etc/docker/daemon.json", daemonJson.toString("base64")]) {
+            assert.ok(!exported.stdout.includes(read), `the trust's read of daemon.json is in the state in plain text (${read})`);
+        }
         const stateFiles = (await sh(l(), "docker02", "ls /var/lib/macvlan-lab/registry-5000 2>/dev/null || true"));
         assert.equal(stateFiles, "", "docker02 has no copy of the registry's keys");
+    });
+
+    it("the CA vouches for the registry's address alone, and the registry listens there alone (issue 27)", async function () {
+        const text = await sh(l(), "docker01", "openssl x509 -in /var/lib/macvlan-lab/registry-5000/ca/ca.crt -noout -text");
+        assert.match(text, /X509v3 Name Constraints: critical\n\s+Permitted:\n\s+IP:192\.168\.1\.11\/255\.255\.255\.255\n\s+DNS:invalid/);
+        assert.equal(await sh(l(), "docker01", "docker inspect -f '{{json .HostConfig.PortBindings}}' registry"), '{"5000/tcp":[{"HostIp":"192.168.1.11","HostPort":"5000"}]}');
+        // the volume carries the stack's label: the preflight tells it from a volume that is not the stack's
+        assert.match(await sh(l(), "docker01", "docker volume inspect -f '{{json .Labels}}' registry-data"), /"dev\.macvlan-lab\.stack":"macvlan-lab\//);
     });
 
     it("a preview after it shows no changes (same certificates, same htpasswd bytes)", async function () {
@@ -326,7 +348,7 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         const file = "/var/lib/macvlan-lab/registry-5000/auth/htpasswd";
         // the registry's users changed behind the program's back: pusher has another password there
         await sh(l(), "docker01", `cp -p ${file} /root/htpasswd.aside`);
-        const other = await l().exec("docker01", ["sh", "-c", `cat >${file}`], { input: htpasswdText([{ name: "pusher", password: "not-the-stack-password" }], EP), timeoutMs: 30_000 });
+        const other = await l().exec("docker01", ["sh", "-c", `cat >${file}`], { input: htpasswdText([{ name: "pusher", password: "not-the-stack-password" }]), timeoutMs: 30_000 });
         assert.equal(other.code, 0, other.stderr);
         try {
             const tags0 = await sh(l(), "docker01", "docker image inspect -f '{{json .RepoDigests}}' 192.168.1.11:5000/busybox:v1");

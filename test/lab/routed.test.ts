@@ -16,6 +16,7 @@ import { downLab } from "../../lab/run/down";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
+import { routerChain } from "../../components/contracts";
 import { parseLab } from "../../components/spec/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
@@ -50,9 +51,9 @@ async function ping(lab: LabHosts, host: string, container: string | undefined, 
 }
 
 /** The packets each rule of the router's chain counted: `-s A -d B -j DROP` -> packets (`iptables -v -S` prints `-c <packets> <bytes>`). */
-async function routerCounters(lab: LabHosts): Promise<Map<string, number>> {
+async function routerCounters(lab: LabHosts, chain: string): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (const line of (await sh(lab, "docker01", "iptables -w -v -S MACVLAN-LAB-ROUTER")).stdout.split("\n")) {
+    for (const line of (await sh(lab, "docker01", `iptables -w -v -S ${chain}`)).stdout.split("\n")) {
         const m = /^-A \S+ (.*) -c (\d+) \d+ (-j .*)$/.exec(line);
         if (m) out.set(`${m[1]} ${m[3]}`, Number(m[2]));
     }
@@ -165,20 +166,22 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         assertReplied(await ping(l, "docker02", "bbox20", "172.16.10.10"), "docker02/bbox20 -> docker01/bbox10");
         assertReplied(await ping(l, "docker02", "bbox10", "172.16.20.20"), "docker02/bbox10 -> docker01/bbox20");
         // refused pairs: the ping ran, got nothing back, and the router's DROP rule counted each packet
+        // the router's own chain (issue 27: one per stack): project, stack and the router component's name
+        const chain = routerChain(`macvlan-lab/${stack.stack}/lab-router`);
         const refused: Array<[string, string, string, string]> = [
             ["docker02", "bbox30", "172.16.10.10", "-s 172.16.30.0/24 -d 172.16.10.0/24 -j DROP"],
             ["docker01", "bbox10", "172.16.30.31", "-s 172.16.10.0/24 -d 172.16.30.0/24 -j DROP"],
         ];
         for (const [host, container, ip, drop] of refused) {
-            const before = await routerCounters(l);
-            assert.ok(before.has(drop), `no rule ${drop} in MACVLAN-LAB-ROUTER: ${[...before.keys()].join(" | ")}`);
+            const before = await routerCounters(l, chain);
+            assert.ok(before.has(drop), `no rule ${drop} in ${chain}: ${[...before.keys()].join(" | ")}`);
             assertNoReply(await ping(l, host, container, ip), `${host}/${container} reached ${ip} across the refused pair`);
-            const counted = ((await routerCounters(l)).get(drop) ?? NaN) - (before.get(drop) as number);
+            const counted = ((await routerCounters(l, chain)).get(drop) ?? NaN) - (before.get(drop) as number);
             assert.ok(counted >= 2, `${drop} counted ${counted} packets of the 2 ${host}/${container} sent to ${ip}`);
         }
-        const fwd = await sh(l, "docker01", "cat /proc/sys/net/ipv4/ip_forward; iptables -S MACVLAN-LAB-ROUTER; ip -d link show rtr0");
+        const fwd = await sh(l, "docker01", `cat /proc/sys/net/ipv4/ip_forward; iptables -S ${chain}; ip -d link show rtr0`);
         assert.match(fwd.stdout, /^1\n/);
-        assert.match(fwd.stdout, /-A MACVLAN-LAB-ROUTER -s 172\.16\.10\.0\/24 -d 172\.16\.20\.0\/24 -j ACCEPT/);
+        assert.ok(fwd.stdout.includes(`-A ${chain} -s 172.16.10.0/24 -d 172.16.20.0/24 -j ACCEPT`), fwd.stdout);
         assert.match(fwd.stdout, /rtr0@ens33\.10:.*\n.*\n\s*macvlan mode bridge/);
         // only the leg answers ARP for the gateway: docker02's bbox10 holds rtr0's MAC for 172.16.10.1,
         // not that of docker01's VLAN interface (which would answer too at arp_ignore=0)

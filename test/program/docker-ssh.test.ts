@@ -1,13 +1,15 @@
 /**
  * One key (issue 9 item 5): the Docker providers' ssh uses the `sshPrivateKey` secret as a 0600 file
- * for the run, `sshKeyFile` when set; pinned host keys reach a known_hosts file per host. index.ts
- * under Pulumi's mocks.
+ * for the run, `sshKeyFile` when set. Host keys (issue 27): every host's key is verified, pinned
+ * or taken from sshKnownHostsFile, the same key in the Docker provider's ssh and in every remote
+ * command; a host with neither is an error; the labs-only opt-out is warned. index.ts under Pulumi's mocks.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { installMocks, MockState, settle, withoutSecrets } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
 import { knownHostsLine, runFilesDir, runSshFileNames } from "../../components/docker/sshIdentity";
 import { HostSpec } from "../../components/spec/types";
@@ -15,9 +17,11 @@ import { HostSpec } from "../../components/spec/types";
 const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ndocker-ssh-test-key\n-----END OPENSSH PRIVATE KEY-----";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOv4Tq5d7Zk1cJb2QwYtq0mHbJ9o0Cq3m0m0Tn3nKk0f";
+const KH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV";
+const OTHER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHCLJgE8t1M/d0DocB9DdyaT73iuyk8mulKmc86hMODs";
 
 async function run(config: Record<string, string>): Promise<MockState> {
-    const state = installMocks("multi-vlan", { ...config, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+    const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...config, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
     delete require.cache[require.resolve(PROGRAM)];
     await import(PROGRAM);
     await settle(state, 100);
@@ -59,22 +63,88 @@ describe("program: one key for the Docker providers' ssh", function () {
         assert.deepStrictEqual(o.slice(o.indexOf("-i")), ["-i", "/home/u/.ssh/id_ed25519", "-o", "IdentitiesOnly=yes"]);
     });
 
-    it("a host pinned with hostKey is verified against exactly that key (KnownHostsCommand, no file); the others against sshKnownHostsFile", async () => {
+    it("a host pinned with hostKey is verified against exactly that key; the others against the key sshKnownHostsFile lists for them, in both providers", async () => {
         const cfg = loadStackConfig("multi-vlan");
         const hosts = JSON.parse(cfg["macvlan-lab:hosts"]) as Array<Record<string, unknown>>;
         hosts[0].hostKey = HOST_KEY;
         hosts[1].port = 2222;
-        const s = await run({ ...cfg, "macvlan-lab:hosts": JSON.stringify(hosts), "macvlan-lab:sshKnownHostsFile": "/etc/lab/known_hosts" });
-        const o1 = sshOpts(s, "docker01");
-        assert.deepStrictEqual(o1.slice(8, 16), [
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "GlobalKnownHostsFile=/dev/null",
-            "-o", `KnownHostsCommand=/bin/echo 192.168.1.11 ${HOST_KEY}`,
-        ]);
-        const o2 = sshOpts(s, "docker02");
-        assert.deepStrictEqual(o2.slice(8, 12), ["-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/etc/lab/known_hosts"]);
-        assert.ok(!o2.some((x) => x.startsWith("KnownHostsCommand")));
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mvl-kh-"));
+        try {
+            const file = path.join(dir, "known_hosts");
+            // docker02 on 2222: only its [address]:port entry counts; docker01's entry is not read (pinned)
+            fs.writeFileSync(file, `192.168.1.13 ${OTHER_KEY}\n[192.168.1.13]:2222 ${KH_KEY} root@docker02\n192.168.1.11 ${OTHER_KEY}\n`);
+            const s = await run({ ...cfg, "macvlan-lab:hosts": JSON.stringify(hosts), "macvlan-lab:sshKnownHostsFile": file });
+            const o1 = sshOpts(s, "docker01");
+            assert.deepStrictEqual(o1.slice(8, 16), [
+                "-o", "StrictHostKeyChecking=yes",
+                "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", `KnownHostsCommand=/bin/echo 192.168.1.11 ${HOST_KEY}`,
+            ]);
+            const o2 = sshOpts(s, "docker02");
+            assert.deepStrictEqual(o2.slice(8, 16), [
+                "-o", "StrictHostKeyChecking=yes",
+                "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", `KnownHostsCommand=/bin/echo [192.168.1.13]:2222 ${KH_KEY}`,
+            ]);
+            const conn = (name: string) => s.byName(name).inputs.connection as { hostKey?: string };
+            assert.strictEqual(conn("lab-docker01-preflight-check").hostKey, HOST_KEY);
+            assert.strictEqual(conn("lab-docker02-preflight-check").hostKey, KH_KEY);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("a host with no hostKey and none in sshKnownHostsFile: one error per host, naming ssh-keyscan, and nothing declared", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mvl-kh-"));
+        try {
+            const file = path.join(dir, "known_hosts");
+            fs.writeFileSync(file, `192.168.1.11 ${KH_KEY}\n`);
+            const state = installMocks("multi-vlan", { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshKnownHostsFile": file, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+            delete require.cache[require.resolve(PROGRAM)];
+            await assert.rejects(import(PROGRAM), (e: Error) => {
+                assert.strictEqual(
+                    e.message,
+                    "the stack's config has 1 problem:\n" +
+                        `  - hosts[1].hostKey is not set for docker02, and ${file} has no key for 192.168.1.13; get it with ssh-keyscan -t ed25519 192.168.1.13 and check its fingerprint (ssh-keygen -lf - on that line) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub, run on the host's console), then set hosts[1].hostKey to that line (or add it to ${file}); for a throwaway lab only, insecureIgnoreHostKey: true turns the check off`,
+                );
+                return true;
+            });
+            await settle(state, 50);
+            assert.deepStrictEqual(state.resources, []);
+            // no file at all: both hosts, the file named
+            const none = path.join(dir, "missing");
+            installMocks("multi-vlan", { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshKnownHostsFile": none, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+            delete require.cache[require.resolve(PROGRAM)];
+            await assert.rejects(import(PROGRAM), (e: Error) => {
+                const lines = e.message.split("\n");
+                assert.strictEqual(lines[0], "the stack's config has 2 problems:");
+                assert.ok(lines[1].startsWith(`  - hosts[0].hostKey is not set for docker01, and there is no known_hosts file at ${none} to take it from (sshKnownHostsFile)`), lines[1]);
+                assert.ok(lines[2].startsWith("  - hosts[1].hostKey is not set for docker02"), lines[2]);
+                return true;
+            });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("insecureIgnoreHostKey (labs only): no key in either provider, and a warning on every run naming the host", async () => {
+        const warned: string[] = [];
+        const original = console.warn;
+        console.warn = (...a: unknown[]) => void warned.push(a.map(String).join(" "));
+        try {
+            const cfg = loadStackConfig("multi-vlan");
+            const s = await run({ ...cfg, "macvlan-lab:ssh": JSON.stringify({ insecureIgnoreHostKey: true }), "macvlan-lab:sshKnownHostsFile": "/nonexistent/known_hosts" });
+            const o = sshOpts(s, "docker02");
+            assert.deepStrictEqual(o.slice(8, 16), ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]);
+            assert.strictEqual((s.byName("lab-docker02-preflight-check").inputs.connection as { hostKey?: string }).hostKey, undefined);
+            for (const h of ["docker01 (192.168.1.11:22)", "docker02 (192.168.1.13:22)"]) {
+                assert.ok(warned.some((w) => w.includes(`host ${h}: insecureIgnoreHostKey is set, so no connection to it verifies its host key`)), `no warning for ${h}: ${warned.join(" | ")}`);
+            }
+        } finally {
+            console.warn = original;
+        }
     });
 });
 
@@ -124,21 +194,20 @@ describe("controlPath, dockerSshOpts and resolveControlDir", () => {
     const provider = require("../../components/docker/provider") as typeof import("../../components/docker/provider");
     const host = (over: Partial<HostSpec["ssh"]> = {}): HostSpec => ({
         name: "h", nic: "eth0", nicIsManagement: true, backend: "iproute2", configDir: "/etc/macvlan-lab",
-        ssh: { address: "10.0.0.5", port: 22, user: "root", dialErrorLimit: 5, perDialTimeout: 10, ...over },
+        ssh: { address: "10.0.0.5", port: 22, user: "root", dialErrorLimit: 5, perDialTimeout: 10, insecureIgnoreHostKey: true, ...over },
     });
 
-    it("names a socket by everything that makes the connection: user, address, port, pinned key, key file, known_hosts", () => {
+    it("names a socket by everything that makes the connection: user, address, port, the key it checks, key file", () => {
         const base = provider.controlPath(host(), "/run/x");
         assert.match(base, /^\/run\/x\/[0-9a-f]{20}$/);
         const others = [
             provider.controlPath(host({ user: "admin" }), "/run/x"),
             provider.controlPath(host({ address: "10.0.0.6" }), "/run/x"),
             provider.controlPath(host({ port: 2222 }), "/run/x"),
-            provider.controlPath(host({ hostKey: HOST_KEY }), "/run/x"),
+            provider.controlPath(host({ hostKey: HOST_KEY, insecureIgnoreHostKey: undefined }), "/run/x"),
             provider.controlPath(host(), "/run/x", { keyFile: "/k" }),
-            provider.controlPath(host(), "/run/x", { knownHostsFile: "/kh" }),
         ];
-        assert.strictEqual(new Set([base, ...others]).size, 7, "every difference gives another socket");
+        assert.strictEqual(new Set([base, ...others]).size, 6, "every difference gives another socket");
         assert.strictEqual(provider.controlPath(host(), "/run/x"), base, "and the same connection the same one");
     });
 

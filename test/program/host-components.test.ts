@@ -15,6 +15,7 @@ import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { installMocks, MockState, promiseOf, Registered, secretAlong, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
 
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nmvl-test-key-b3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV";
 
 describe("host components under Pulumi mocks", () => {
     let mocks: MockState;
@@ -40,7 +41,8 @@ describe("host components under Pulumi mocks", () => {
         registered = mocks.resources;
         host = await import("../../components/host");
         spec = loadLab(rawLabConfig(loadStackConfig("multi-vlan")) as RawLabConfig);
-        docker01 = spec.hosts[0];
+        // every connection verifies the host's key (issue 27): pinned here, as a stack's hostKey
+        docker01 = { ...spec.hosts[0], ssh: { ...spec.hosts[0].ssh, hostKey: HOST_KEY } };
         net = new host.HostNetworking("lab-docker01", {
             host: docker01,
             vlans: spec.vlans.filter((v) => v.members.some((m) => m.host === docker01.name)),
@@ -96,11 +98,19 @@ describe("host components under Pulumi mocks", () => {
                 privateKey: PRIVATE_KEY,
                 dialErrorLimit: 5,
                 perDialTimeout: 10,
+                hostKey: HOST_KEY,
             });
             // the key appears nowhere but inside its secret
             assert.ok(!JSON.stringify(withoutSecrets(r.wire)).includes("mvl-test-key"), `${name} leaks the key`);
             assert.strictEqual(r.wire.logging, "stdoutAndStderr");
         }
+    });
+
+    it("refuses a host whose key nothing verifies (no hostKey, no insecureIgnoreHostKey), naming the host and the fix", () => {
+        assert.throws(
+            () => new host.ParentInterface("nokey", { host: spec.hosts[1], privateKey: PRIVATE_KEY }),
+            /^Error: the host at root@192\.168\.1\.13:22 has no host key to verify its SSH connections with: pin it as hostKey \(get it with ssh-keyscan -t ed25519 192\.168\.1\.13 /,
+        );
     });
 
     it("runs the rendered scripts: create, delete, and triggers from their digest and the SSH endpoint", () => {

@@ -8,6 +8,7 @@ import { createHash } from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, Registered, settle, promiseOf, withoutSecrets } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS, fixtureHostKeys } from "../fixtures/hostKeys";
 import { listStacks, loadStackConfig } from "../../lab/stackFile";
 import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
 import { preflightScriptBody } from "../../components/preflight";
@@ -23,7 +24,8 @@ interface Run {
 let lastState: MockState | undefined;
 
 async function runProgram(stack: string, config: Record<string, string>, withKey = true): Promise<Run> {
-    const cfg = withKey ? { ...config, "macvlan-lab:sshPrivateKey": KEY } : config;
+    const known = { ...TEST_KNOWN_HOSTS, ...config };
+    const cfg = withKey ? { ...known, "macvlan-lab:sshPrivateKey": KEY } : known;
     const state = installMocks(stack, cfg, ["macvlan-lab:sshPrivateKey"], (args) =>
         args.type === "command:remote:Command" && args.name.startsWith("lab-checks-")
             ? { stdout: `CHECK\tfrom/${args.name}\tto/x\tnet\treachable\treachable\t10.0.0.1\n` }
@@ -225,19 +227,39 @@ describe("program: multi-vlan stack", () => {
         const p = run.state.byName("lab-docker02-docker").inputs;
         assert.strictEqual(p.host, "ssh://root@192.168.1.13:22");
         const opts = JSON.parse(p.sshOpts) as string[];
+        // the stack pins no key: docker02's comes from sshKnownHostsFile (the fixture), given to ssh
+        // as the only key it accepts
+        const key = fixtureHostKeys()["192.168.1.13"];
+        assert.match(key, /^ssh-ed25519 AAAA/);
         // no sshKeyFile in the stack: the sshPrivateKey secret as the run's key file (test/program/docker-ssh.test.ts)
-        assert.deepStrictEqual(opts.slice(0, 10), [
+        assert.deepStrictEqual(opts.slice(0, 16), [
             "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ConnectionAttempts=5",
             "-o", "ServerAliveInterval=15", "-o", "StrictHostKeyChecking=yes",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", `KnownHostsCommand=/bin/echo 192.168.1.13 ${key}`,
         ]);
         // one shared connection per host (test/program/docker-ssh.test.ts), then the run's key file
-        assert.deepStrictEqual([opts[10], opts[11], opts[12], opts[14], opts[15]], ["-o", "ControlMaster=auto", "-o", "-o", "ControlPersist=60"]);
-        assert.match(opts[13], /^ControlPath=\//);
-        assert.deepStrictEqual([opts[16], opts[18], opts[19]], ["-i", "-o", "IdentitiesOnly=yes"]);
-        assert.strictEqual(opts.length, 20);
+        assert.deepStrictEqual([opts[16], opts[17], opts[18], opts[20], opts[21]], ["-o", "ControlMaster=auto", "-o", "-o", "ControlPersist=60"]);
+        assert.match(opts[19], /^ControlPath=\//);
+        assert.deepStrictEqual([opts[22], opts[24], opts[25]], ["-i", "-o", "IdentitiesOnly=yes"]);
+        assert.strictEqual(opts.length, 26);
         for (const r of run.state.resources.filter((x) => x.type.startsWith("docker:index/"))) {
             const host = r.name.includes("docker02") ? "docker02" : "docker01";
             assert.ok(r.provider?.includes(`lab-${host}-docker`), `${r.name} should use ${host}'s provider, not ${providerOf(r)}`);
+        }
+    });
+
+    it("verifies the same host key in every remote command as in the Docker provider (issue 27): the known_hosts key of each host", async () => {
+        const keys = fixtureHostKeys();
+        const commands = run.state.resources.filter((r) => r.type === "command:remote:Command");
+        assert.ok(commands.length > 10, `${commands.length} commands`);
+        for (const r of commands) {
+            const conn = (await promiseOf(pulumi.output(r.inputs.connection as pulumi.Input<{ host: string; hostKey?: string }>))) as { host: string; hostKey?: string };
+            assert.strictEqual(conn.hostKey, keys[conn.host], `${r.name} (${conn.host})`);
+        }
+        for (const h of ["docker01", "docker02"]) {
+            const opts = JSON.parse(run.state.byName(`lab-${h}-docker`).inputs.sshOpts) as string[];
+            const address = h === "docker01" ? "192.168.1.11" : "192.168.1.13";
+            assert.ok(opts.includes(`KnownHostsCommand=/bin/echo ${address} ${keys[address]}`), `${h}: ${opts.join(" ")}`);
         }
     });
 
@@ -342,12 +364,14 @@ describe("program: multi-vlan stack", () => {
         }
     });
 
-    it("runs the registry as the tutorial does: port 5000, restart always, a named volume", () => {
+    it("runs the registry as the tutorial does: port 5000 (on the registry's address alone, issue 27), restart always, a named volume", () => {
         const c = run.state.byName("lab-registry-container").inputs;
         assert.strictEqual(c.name, "registry");
-        assert.deepStrictEqual(c.ports, [{ internal: 5000, external: 5000 }]);
+        assert.deepStrictEqual(c.ports, [{ internal: 5000, external: 5000, ip: "192.168.1.11" }]);
         assert.strictEqual(c.restart, "always");
         assert.deepStrictEqual(c.volumes, [{ volumeName: "registry-data", containerPath: "/var/lib/registry" }]);
+        // labelled with the stack, so the preflight tells it from another volume of that name (issue 27)
+        assert.deepStrictEqual(run.state.byName("lab-registry-data").inputs.labels, [{ label: "dev.macvlan-lab.stack", value: "macvlan-lab/multi-vlan" }]);
         assert.strictEqual(run.state.byName("lab-registry-busybox-v1-tag").inputs.targetImage, "192.168.1.11:5000/busybox:v1");
         assert.strictEqual(run.state.byName("lab-registry-busybox-v1-push").inputs.name, "192.168.1.11:5000/busybox:v1");
         assert.strictEqual(run.state.byName("lab-docker02-pull-192-168-1-11-5000-busybox-v1").inputs.name, "192.168.1.11:5000/busybox:v1");
@@ -525,7 +549,7 @@ describe("program: as `pulumi destroy --run-program` runs it after an interrupte
     // command's stdout is undefined, not unknown, and the program must still complete (lab:down
     // destroys a run killed mid-apply this way)
     it("completes with every command's stdout undefined, and the checks are empty", async () => {
-        const state = installMocks("multi-vlan", { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"], (args) =>
+        const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...loadStackConfig("multi-vlan"), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"], (args) =>
             args.type === "command:remote:Command" ? { stdout: undefined, stderr: undefined } : {},
         );
         delete require.cache[require.resolve(PROGRAM)];

@@ -6,15 +6,19 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import { installMocks, MOCK_CA_PEM, MOCK_CERT_PEM, MockState, settle, withoutSecrets } from "../helpers/mocks";
+import { installMocks, MockState, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS, registryTlsReport } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
-import { sha256Hex } from "../../components/docker/registryTls";
+import { htpasswdScript, htpasswdText, sha256Hex } from "../../components/docker/registryTls";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nregistry-tls-test\n-----END OPENSSH PRIVATE KEY-----";
 const PASSWORD = "tls-test-password-Zq9";
 const CA_DIR = "/tmp/mvltest-controller-ca";
 const EP = "192.168.1.11:5000";
+const TLS = registryTlsReport("a");
+const MOCK_CA_PEM = TLS.ca;
+const MOCK_CERT_PEM = TLS.cert;
 
 function tlsConfig(extra: Record<string, unknown> = {}): Record<string, string> {
     const cfg = loadStackConfig("multi-vlan");
@@ -32,7 +36,7 @@ async function run(
     const saved = process.env.SSL_CERT_DIR;
     if (sslCertDir === undefined) delete process.env.SSL_CERT_DIR;
     else process.env.SSL_CERT_DIR = sslCertDir;
-    const state = installMocks("multi-vlan", { ...config, "macvlan-lab:sshPrivateKey": KEY }, secretKeys, extraState);
+    const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...config, "macvlan-lab:sshPrivateKey": KEY }, secretKeys, (a) => ({ ...hashCommand(a), ...(extraState?.(a) ?? {}) }));
     try {
         delete require.cache[require.resolve(PROGRAM)];
         const program = (await import(PROGRAM)) as Record<string, unknown>;
@@ -44,6 +48,15 @@ async function run(
         if (saved === undefined) delete process.env.SSL_CERT_DIR;
         else process.env.SSL_CERT_DIR = saved;
     }
+}
+
+/** The hashing command's stdout as the provider would keep it: its script's result, without the last newline. */
+function hashCommand(a: Parameters<Parameters<typeof installMocks>[3] & object>[0]): Record<string, unknown> {
+    // the certificate command: a real report (parseRegistryTls checks the CA's constraints)
+    if (a.type === "command:remote:Command" && a.name.endsWith("-registry-tls-certs")) return { stdout: TLS.report };
+    if (a.type !== "command:local:Command" || !a.name.endsWith("-htpasswd-hash")) return {};
+    const { users } = JSON.parse(unwrapSecrets(a.inputs.stdin) as string) as { users: Array<{ name: string; password: string }> };
+    return { stdout: htpasswdText(users).trimEnd() };
 }
 
 const scriptVar = (script: string, name: string): string | undefined => {
@@ -72,6 +85,17 @@ describe("program: registry.security tls with users", function () {
         assert.ok(s.isSecret(h, "stdin"), "the htpasswd file travels as a secret");
         assert.match(h.inputs.stdin, /^pusher:\$2y\$10\$[./A-Za-z0-9]{53}\npuller:\$2y\$10\$[./A-Za-z0-9]{53}\n$/);
         assert.ok(h.dependencies.includes(s.byName("lab-docker01-lib-install").urn));
+        // the lines are made where Pulumi runs, by node, from the users on a secret stdin; its output
+        // (the previous lines, kept while they match) is not logged
+        const hash = s.byName("lab-registry-tls-htpasswd-hash");
+        assert.strictEqual(hash.type, "command:local:Command");
+        assert.deepStrictEqual(hash.inputs.interpreter, [process.execPath, "-e"]);
+        assert.strictEqual(hash.inputs.create, htpasswdScript());
+        assert.strictEqual(hash.inputs.logging, "stderr");
+        assert.strictEqual(hash.inputs.addPreviousOutputInEnv, true);
+        assert.ok(s.isSecret(hash, "stdin"), "the passwords travel as a secret");
+        assert.deepStrictEqual(JSON.parse(hash.inputs.stdin), { users: [{ name: "pusher", password: PASSWORD }, { name: "puller", password: `${PASSWORD}-2` }] });
+        assert.strictEqual(hash.inputs.triggers, undefined, "a new password is an update (which keeps the other lines), never a replacement");
     });
 
     it("puts no password, hash or key in any script or plain input, nor in the stack's outputs", () => {
@@ -178,9 +202,7 @@ describe("program: rotation (the certificate command reports another CA and cert
     this.timeout(120_000);
     it("changes the triggers of every host's CA trust and of the CA where Pulumi runs, and the registry container's certificate label (replacements)", async () => {
         const a = await run(tlsConfig());
-        const ca2 = "-----BEGIN CERTIFICATE-----\nTkVXIENB\n-----END CERTIFICATE-----\n";
-        const cert2 = "-----BEGIN CERTIFICATE-----\nTkVXIENFUlQ=\n-----END CERTIFICATE-----\n";
-        const report2 = `@ca ${Buffer.from(ca2).toString("base64")}\n@cert ${Buffer.from(cert2).toString("base64")}\n`;
+        const { ca: ca2, cert: cert2, report: report2 } = registryTlsReport("b");
         const b = await run(tlsConfig(), undefined, undefined, (x) => (x.name === "lab-registry-tls-certs" ? { stdout: report2 } : {}));
         assert.strictEqual(a.error ?? b.error, undefined);
         for (const hst of ["docker01", "docker02"]) {

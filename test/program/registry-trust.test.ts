@@ -6,15 +6,28 @@
 import * as assert from "assert";
 import { createHash } from "crypto";
 import * as path from "path";
-import { installMocks, MOCK_DAEMON_JSON, MockState, settle } from "../helpers/mocks";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, MOCK_DAEMON_JSON, MockState, settle, withoutSecrets } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
 import { shellLibrary } from "../../components/scripts";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nregistry-trust-test\n-----END OPENSSH PRIVATE KEY-----";
 
+/** Per resource name: the outputs it asked the engine to keep secret (`additionalSecretOutputs`). */
+let secretOutputs: Map<string, string[]>;
+
 async function run(config: Record<string, string>): Promise<MockState> {
-    const state = installMocks("multi-vlan", { ...config, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+    const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...config, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+    // the request as the engine gets it: the option is not an input, so the shared mocks do not record it
+    secretOutputs = new Map();
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): void }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const inner = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        secretOutputs.set(req.getName(), req.getAdditionalsecretoutputsList());
+        inner(req, cb);
+    };
     delete require.cache[require.resolve(PROGRAM)];
     await import(PROGRAM);
     await settle(state);
@@ -58,6 +71,19 @@ describe("program: registry trust (insecure, the multi-VLAN stack)", function ()
         assert.match(del, /^daemon_config_restore$/m);
     });
 
+    it("keeps what it read from the host out of plain state (issue 27): the read's output secret, the write's scripts (which hold the bytes) secret, its triggers a plain digest", () => {
+        for (const h of ["docker01", "docker02"]) {
+            assert.ok(secretOutputs.get(`lab-${h}-trust-inspect`)?.includes("stdout"), `${h}: ${secretOutputs.get(`lab-${h}-trust-inspect`)?.join(", ")}`);
+            assert.ok(!secretOutputs.get(`lab-${h}-trust-daemon-json`)?.includes("stdout"), "the probe: not every command asks for it");
+            const write = s.byName(`lab-${h}-trust-daemon-json`);
+            assert.ok(s.isSecret(write, "create") && s.isSecret(write, "delete"), `${h}: the scripts are not secret`);
+            assert.ok(!s.isSecret(write, "triggers"), `${h}: a secret trigger would replace the write of a stack made before`);
+            // the bytes read (daemon.json, as base64 in the delete) are nowhere in plain
+            const plain = JSON.stringify(withoutSecrets(write.wire));
+            assert.ok(!plain.includes(Buffer.from(MOCK_DAEMON_JSON).toString("base64")) && !plain.includes("log-level"), `${h}: the file's bytes in plain`);
+        }
+    });
+
     it("runs no python on any host: no script names python, nor the shell library and preflight that travel on stdin", () => {
         const commands = s.byType("command:remote:Command");
         // per host: preflight, library, trust inspect and daemon.json, promisc, 8021q, two VLANs, checks; and the registry's readiness wait
@@ -86,5 +112,22 @@ describe("program: registry trust (insecure, the multi-VLAN stack)", function ()
         assert.strictEqual(t[1], "192.168.1.11:22");
         const i = s.byName("lab-docker01-trust-inspect").inputs.triggers as string[];
         assert.match(i[0], /^sha256:/);
+    });
+});
+
+describe("program: an insecure registry is warned about on every run (issue 27)", function () {
+    this.timeout(120_000);
+    it("says that anyone who reaches it can push what every host runs, and how to fix it", async () => {
+        const warned: string[] = [];
+        const original = console.warn;
+        console.warn = (...a: unknown[]) => void warned.push(a.map(String).join(" "));
+        try {
+            await run(loadStackConfig("multi-vlan"));
+        } finally {
+            console.warn = original;
+        }
+        const line = warned.filter((w) => w.includes("registry 192.168.1.11:5000: security insecure serves plain HTTP without users"));
+        assert.strictEqual(line.length, 1, warned.join(" | "));
+        assert.match(line[0], /anyone who reaches 192\.168\.1\.11:5000 can push images that every host then pulls and runs.*; use security: tls with registry\.users/);
     });
 });

@@ -9,6 +9,8 @@ import * as path from "path";
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, promiseOf, settle } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
+import { routerChain } from "../../components/contracts";
 import { loadStackConfig } from "../../lab/stackFile";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
@@ -19,7 +21,7 @@ describe("program: multi-vlan-routed stack (host shims, inter-VLAN router)", fun
     let state: MockState;
     let program: Record<string, unknown>;
     before(async () => {
-        state = installMocks("multi-vlan-routed", { ...loadStackConfig("multi-vlan-routed"), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+        state = installMocks("multi-vlan-routed", { ...TEST_KNOWN_HOSTS, ...loadStackConfig("multi-vlan-routed"), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
         delete require.cache[require.resolve(PROGRAM)];
         program = (await import(PROGRAM)) as Record<string, unknown>;
         await settle(state, 100);
@@ -71,6 +73,9 @@ describe("program: multi-vlan-routed stack (host shims, inter-VLAN router)", fun
         const fwd = state.byName("lab-router-forwarding").inputs.create as string;
         assert.ok(fwd.includes("-s 172.16.10.0/24 -d 172.16.20.0/24 -j ACCEPT\n-s 172.16.20.0/24 -d 172.16.10.0/24 -j ACCEPT\n-s 172.16.10.0/24 -d 172.16.30.0/24 -j DROP"));
         assert.ok(fwd.endsWith("router_create\n"));
+        // the policy's chain is this stack's router's own (issue 27), never a chain another stack shares
+        assert.ok(fwd.includes(`\nchain='${routerChain("macvlan-lab/multi-vlan-routed/lab-router")}'\n`), fwd);
+        assert.ok(!fwd.includes("MACVLAN-LAB-ROUTER"));
     });
 
     it("orders: the VLAN interface before its shims and legs, the legs before forwarding, all of them before the checks", () => {
@@ -143,7 +148,7 @@ describe("program: HostShim and InterVlanRouter on their own, with their default
         const c = await import("../../components");
         const host = {
             name: "h1",
-            ssh: { address: "10.0.0.5", port: 22, user: "root", dialErrorLimit: 5, perDialTimeout: 10 },
+            ssh: { address: "10.0.0.5", port: 22, user: "root", dialErrorLimit: 5, perDialTimeout: 10, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV" },
             nic: "eth0",
             nicIsManagement: true,
             backend: "nmcli" as const,

@@ -6,6 +6,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { installMocks, settle } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
@@ -51,7 +52,7 @@ function sum(commands: CommandSize[]): ScriptSizes {
 
 /** Declares the multi-VLAN stack under mocks and measures its commands' script inputs. */
 export async function measureScripts(stack = "multi-vlan"): Promise<ScriptSizes> {
-    const state = installMocks(stack, { ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"], (args) =>
+    const state = installMocks(stack, { ...TEST_KNOWN_HOSTS, ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"], (args) =>
         args.type === "command:remote:Command" && args.name.includes("checks")
             ? { stdout: "CHECK\tdocker01/a\tdocker02/b\tnet\treachable\treachable\t10.0.0.1\n" }
             : {},

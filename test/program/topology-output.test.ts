@@ -6,6 +6,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { installMocks, promiseOf, settle } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
 import { listStacks, loadStackConfig } from "../../lab/stackFile";
 import { loadStack } from "../../lab/topology";
 
@@ -16,7 +17,7 @@ describe("program: topology output", function () {
     this.timeout(120_000); // the first import compiles the program
     for (const stack of listStacks()) {
         it(`stacks/Pulumi.${stack}.yaml: topology is the stack's Mermaid flowchart, titled with the stack, with every host, network, container and address`, async () => {
-            const state = installMocks(stack, { ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+            const state = installMocks(stack, { ...TEST_KNOWN_HOSTS, ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
             delete require.cache[require.resolve(PROGRAM)];
             const program = (await import(PROGRAM)) as Record<string, unknown>;
             await settle(state, 100);

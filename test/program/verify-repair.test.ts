@@ -9,6 +9,7 @@ import * as assert from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, promiseOf, settle } from "../helpers/mocks";
+import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
 import { STEP_END } from "../../components/verify/render";
 
@@ -16,7 +17,7 @@ const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nverify-test-key\n-----END OPENSSH PRIVATE KEY-----";
 
 async function declare(stack: string, extra: Record<string, string>, lastOutputs: Record<string, unknown> = {}): Promise<{ state: MockState; program: Record<string, unknown> }> {
-    const state = installMocks(stack, { ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY, ...extra }, ["macvlan-lab:sshPrivateKey"], (args) =>
+    const state = installMocks(stack, { ...TEST_KNOWN_HOSTS, ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY, ...extra }, ["macvlan-lab:sshPrivateKey"], (args) =>
         args.type === "pulumi:pulumi:StackReference"
             ? { outputs: lastOutputs }
             : args.type === "command:remote:Command" && args.name.endsWith("-verify-read")
@@ -127,7 +128,7 @@ describe("program: verify and repair requests", function () {
     });
 
     it("refuses a request that is not a plain word, before anything is declared", async () => {
-        const state = installMocks("multi-vlan", { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshPrivateKey": KEY, "macvlan-lab:verify": "a b;rm" }, ["macvlan-lab:sshPrivateKey"]);
+        const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...loadStackConfig("multi-vlan"), "macvlan-lab:sshPrivateKey": KEY, "macvlan-lab:verify": "a b;rm" }, ["macvlan-lab:sshPrivateKey"]);
         delete require.cache[require.resolve(PROGRAM)];
         await assert.rejects(import(PROGRAM), (e: Error) => {
             assert.strictEqual(

@@ -7,7 +7,19 @@
  * wire format, so each one is wrong in exactly one way.
  */
 import * as assert from "assert";
-import { HOST_KEY_TYPES, parseHostKey } from "../../components/spec/hostKey";
+import { createHmac } from "crypto";
+import {
+    HOST_KEY_TYPES,
+    RSA_HOST_KEY_PROBLEM,
+    hostKeyFingerprint,
+    hostKeyMissing,
+    knownHostKey,
+    knownHostsEntryMatches,
+    parseHostKey,
+    parseKnownHosts,
+    resolveHostKeys,
+} from "../../components/spec/hostKey";
+import { HostSpec } from "../../components/spec/types";
 import { closest, editDistance, pathKey, quote } from "../../components/spec/messages";
 
 const ED25519 = "AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV";
@@ -38,8 +50,6 @@ const bytes = (n: number, fill = 7): Buffer => Buffer.alloc(n, fill);
 describe("parseHostKey: real keys, with and without the .pub file's comment", () => {
     const real: Array<[string, string]> = [
         ["ssh-ed25519", ED25519],
-        ["ssh-rsa", RSA3072],
-        ["ssh-rsa", RSA1024],
         ["ecdsa-sha2-nistp256", P256],
         ["ecdsa-sha2-nistp384", P384],
         ["ecdsa-sha2-nistp521", P521],
@@ -60,7 +70,22 @@ describe("parseHostKey: real keys, with and without the .pub file's comment", ()
         const point = Buffer.concat([Buffer.from([4]), bytes(64)]);
         const skEc = b64(str("sk-ecdsa-sha2-nistp256@openssh.com"), str("nistp256"), str(point), str("ssh:lab"));
         assert.deepStrictEqual(parseHostKey(`sk-ecdsa-sha2-nistp256@openssh.com ${skEc}`), { key: { type: "sk-ecdsa-sha2-nistp256@openssh.com", base64: skEc } });
-        assert.deepStrictEqual(HOST_KEY_TYPES.length, 7);
+        assert.deepStrictEqual(HOST_KEY_TYPES.length, 6);
+    });
+
+    it("refuses real RSA keys, whole and well formed, with the reason (the command provider offers only SHA-1 ssh-rsa) and the fix", () => {
+        for (const k of [RSA3072, RSA1024]) {
+            const r = parseHostKey(`ssh-rsa ${k} root@docker01`);
+            assert.ok("problem" in r);
+            assert.strictEqual(
+                r.problem,
+                `${RSA_HOST_KEY_PROBLEM}; pin the host's ed25519 (or ECDSA) key instead: /etc/ssh/ssh_host_ed25519_key.pub on the host, or get it with ssh-keyscan -t ed25519 <address> and check its fingerprint (ssh-keygen -lf - on that line) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub, run on the host's console)`,
+            );
+            assert.match(r.problem, /OpenSSH 8\.8 and later refuse \(every connection fails with "ssh: handshake failed: ssh: no common algorithm for host key"\)/);
+        }
+        // an RSA key declared as another type says the same
+        const declared = parseHostKey(`ssh-ed25519 ${RSA1024}`);
+        assert.ok("problem" in declared && declared.problem.startsWith("declares ssh-ed25519 but the key inside is an RSA key (ssh-rsa), which the command provider cannot use"), JSON.stringify(declared));
     });
 });
 
@@ -71,7 +96,7 @@ describe("parseHostKey: what it refuses, and why", () => {
         return r.problem;
     };
     const table: Array<[string, string, string]> = [
-        ["no key type", ED25519, "does not start with a key type (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com); write the host's public key line"],
+        ["no key type", ED25519, "does not start with a key type (ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com); write the host's public key line"],
         ["a misspelt type", `ssh-ed2519 ${ED25519}`, "does not start with a key type"],
         ["a DSA key", `ssh-dss ${ED25519}`, "is a DSA key, which OpenSSH disabled in 7.0 and removed in 9.8; pin the host's ed25519 key instead (/etc/ssh/ssh_host_ed25519_key.pub)"],
         ["a certificate", `ssh-ed25519-cert-v01@openssh.com ${ED25519}`, "is a host certificate; pin the host's plain key instead (ssh-ed25519 ...)"],
@@ -174,4 +199,122 @@ describe("messages: paths and the closest name", () => {
     for (const [word, candidates, expected] of table) {
         it(`${word} among ${candidates.join(", ")} -> ${expected ?? "none"}`, () => assert.strictEqual(closest(word, candidates), expected));
     }
+});
+
+describe("known_hosts: the key a host without hostKey takes (issue 27)", () => {
+    const ed = (fill: number): string => b64(str("ssh-ed25519"), str(bytes(32, fill)));
+    const K1 = ed(1);
+    const K2 = ed(2);
+    /** `|1|salt|hash` as ssh-keygen -H writes it. */
+    const hashed = (name: string, salt = Buffer.alloc(20, 9)): string => `|1|${salt.toString("base64")}|${createHmac("sha1", salt).update(name).digest("base64")}`;
+    const host = (name: string, address: string, port = 22, extra: Partial<HostSpec["ssh"]> = {}): HostSpec => ({
+        name, nic: "ens33", nicIsManagement: true, backend: "ifcfg", configDir: "/etc/sysconfig/network-scripts",
+        ssh: { address, port, user: "root", dialErrorLimit: 5, perDialTimeout: 10, ...extra },
+    });
+
+    it("parses entries: markers, comments, blank and short lines skipped, CRLF, line numbers", () => {
+        const text = `# comment\n\n192.168.1.11 ssh-ed25519 ${K1} root@a\r\n@revoked * ssh-ed25519 ${K2}\n@cert-authority *.lab ssh-ed25519 ${K1}\n@bogus x ssh-ed25519 ${K1}\nshort line\n`;
+        assert.deepStrictEqual(parseKnownHosts(text), [
+            { line: 3, hosts: "192.168.1.11", type: "ssh-ed25519", base64: K1 },
+            { line: 4, marker: "@revoked", hosts: "*", type: "ssh-ed25519", base64: K2 },
+            { line: 5, marker: "@cert-authority", hosts: "*.lab", type: "ssh-ed25519", base64: K1 },
+        ]);
+    });
+
+    const matches: Array<[string, string, boolean]> = [
+        ["192.168.1.11", "192.168.1.11", true],
+        ["docker01,192.168.1.11", "192.168.1.11", true],
+        ["192.168.1.1", "192.168.1.11", false],
+        ["192.168.1.*", "192.168.1.11", true],
+        ["192.168.1.?", "192.168.1.11", false],
+        ["192.168.1.*,!192.168.1.11", "192.168.1.11", false],
+        ["!192.168.1.12,192.168.1.*", "192.168.1.11", true],
+        ["DOCKER01.lab", "docker01.lab", true],
+        ["[192.168.1.11]:2222", "[192.168.1.11]:2222", true],
+        ["192.168.1.11", "[192.168.1.11]:2222", false],
+        ["a.b", "axb", false], // a dot is a dot, not any character
+        [hashed("192.168.1.11"), "192.168.1.11", true],
+        [hashed("192.168.1.11"), "192.168.1.13", false],
+        [hashed("[192.168.1.11]:2222"), "[192.168.1.11]:2222", true],
+        ["|1|broken", "192.168.1.11", false],
+    ];
+    for (const [hosts, name, expected] of matches) {
+        it(`${hosts.length > 40 ? "a hashed name" : hosts} ${expected ? "names" : "does not name"} ${name}`, () => assert.strictEqual(knownHostsEntryMatches(hosts, name), expected));
+    }
+
+    it("prefers the host's ed25519 key over ECDSA, skips RSA, revoked and other hosts' keys", () => {
+        const text = [
+            `192.168.1.13 ssh-ed25519 ${K2}`,
+            `192.168.1.11 ecdsa-sha2-nistp256 ${P256}`,
+            `192.168.1.11 ssh-rsa ${RSA1024}`,
+            `192.168.1.11 ssh-ed25519 ${K1}`,
+        ].join("\n");
+        assert.deepStrictEqual(knownHostKey(parseKnownHosts(text), "192.168.1.11", 22), { key: `ssh-ed25519 ${K1}`, line: 4 });
+        assert.deepStrictEqual(knownHostKey(parseKnownHosts(`${text}\n@revoked * ssh-ed25519 ${K1}`), "192.168.1.11", 22), { key: `ecdsa-sha2-nistp256 ${P256}`, line: 2 });
+        // the same key twice (by name and by address) is one key
+        assert.deepStrictEqual(knownHostKey(parseKnownHosts(`docker01 ssh-ed25519 ${K1}\n192.168.1.11 ssh-ed25519 ${K1}\n192.168.1.11 ssh-ed25519 ${K1}`), "192.168.1.11", 22), { key: `ssh-ed25519 ${K1}`, line: 2 });
+        // off port 22 only [host]:port entries count
+        assert.deepStrictEqual(knownHostKey(parseKnownHosts(`192.168.1.11 ssh-ed25519 ${K1}\n[192.168.1.11]:2222 ssh-ed25519 ${K2}`), "192.168.1.11", 2222), { key: `ssh-ed25519 ${K2}`, line: 2 });
+    });
+
+    const problems: Array<[string, string, string]> = [
+        ["no entry for the host", `192.168.1.13 ssh-ed25519 ${K1}`, "has no key for 192.168.1.11"],
+        ["two different ed25519 keys", `192.168.1.11 ssh-ed25519 ${K1}\n192.168.1.* ssh-ed25519 ${K2}`, "lists 2 different ssh-ed25519 keys for 192.168.1.11 (lines 1, 2), so it does not say which one is the host's; remove the stale ones (ssh-keygen -R 192.168.1.11 -f <file>, then add the right line)"],
+        ["only an RSA key", `192.168.1.11 ssh-rsa ${RSA3072}`, "has only an RSA key (ssh-rsa) for 192.168.1.11, which the command provider cannot use: pinned, it offers only the SHA-1 signature algorithm ssh-rsa"],
+        ["only a certificate authority", `@cert-authority 192.168.1.* ssh-ed25519 ${K1}`, "has only a @cert-authority line for 192.168.1.11 (host certificates), which the command provider does not check"],
+        ["only a revoked key", `192.168.1.11 ssh-ed25519 ${K1}\n@revoked 192.168.1.11 ssh-ed25519 ${K1}`, "lists the key of 192.168.1.11 as @revoked and no other"],
+        ["a key that does not decode", `192.168.1.11 ssh-ed25519 AAAA`, "has no usable key for 192.168.1.11 (line 1: ssh-ed25519, not decodable or not pinnable)"],
+    ];
+    for (const [what, text, expected] of problems) {
+        it(`says why there is no key: ${what}`, () => {
+            const r = knownHostKey(parseKnownHosts(text), "192.168.1.11", 22);
+            assert.ok("problem" in r, JSON.stringify(r));
+            assert.ok(r.problem.startsWith(expected), r.problem);
+        });
+    }
+
+    it("resolveHostKeys: pinned stays (source config), known_hosts fills the others (source known_hosts), the opt-out keeps none", () => {
+        const hosts = [
+            host("docker01", "192.168.1.11", 22, { hostKey: `ssh-ed25519 ${K2}` }),
+            host("docker02", "192.168.1.13", 2222),
+            host("docker03", "192.168.1.15", 22, { insecureIgnoreHostKey: true }),
+        ];
+        const r = resolveHostKeys(hosts, { path: "/k", text: `192.168.1.11 ssh-ed25519 ${K1}\n[192.168.1.13]:2222 ssh-ed25519 ${K1}\n` });
+        assert.deepStrictEqual(r.errors, []);
+        assert.deepStrictEqual(r.hosts.map((h) => [h.ssh.hostKey, h.ssh.hostKeySource, h.ssh.insecureIgnoreHostKey]), [
+            [`ssh-ed25519 ${K2}`, "config", undefined],
+            [`ssh-ed25519 ${K1}`, "known_hosts", undefined],
+            [undefined, undefined, true],
+        ]);
+        assert.deepStrictEqual(hosts[1].ssh.hostKey, undefined, "the input is not changed");
+    });
+
+    it("resolveHostKeys: a host with neither is an error at its hostKey that names the file and how to get the key", () => {
+        const hosts = [host("docker01", "192.168.1.11"), host("docker02", "192.168.1.13", 2222)];
+        const none = resolveHostKeys(hosts, { path: "~/.ssh/known_hosts" });
+        assert.deepStrictEqual(none.errors.map((e) => e.path), ["hosts[0].hostKey", "hosts[1].hostKey"]);
+        assert.strictEqual(
+            none.errors[0].message,
+            "hosts[0].hostKey is not set for docker01, and there is no known_hosts file at ~/.ssh/known_hosts to take it from (sshKnownHostsFile): nothing would verify that 192.168.1.11 is docker01; " +
+                "get it with ssh-keyscan -t ed25519 192.168.1.11 and check its fingerprint (ssh-keygen -lf - on that line) against the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub, run on the host's console), " +
+                "then set hosts[0].hostKey to that line (or add it to ~/.ssh/known_hosts); for a throwaway lab only, insecureIgnoreHostKey: true turns the check off",
+        );
+        assert.match(none.errors[1].message, /ssh-keyscan -t ed25519 -p 2222 192\.168\.1\.13 /);
+        const other = resolveHostKeys(hosts, { path: "/k", text: `192.168.1.11 ssh-ed25519 ${K1}\n` });
+        assert.deepStrictEqual(other.errors.map((e) => e.path), ["hosts[1].hostKey"]);
+        assert.ok(other.errors[0].message.startsWith("hosts[1].hostKey is not set for docker02, and /k has no key for [192.168.1.13]:2222; get it with ssh-keyscan"), other.errors[0].message);
+    });
+
+    it("hostKeyMissing: only a host with no key and no opt-out, naming it and the fix", () => {
+        assert.strictEqual(hostKeyMissing("d", host("d", "10.0.0.5", 22, { hostKey: `ssh-ed25519 ${K1}` }).ssh), undefined);
+        assert.strictEqual(hostKeyMissing("d", host("d", "10.0.0.5", 22, { insecureIgnoreHostKey: true }).ssh), undefined);
+        assert.match(hostKeyMissing("d", host("d", "10.0.0.5").ssh) ?? "", /^host d \(root@10\.0\.0\.5:22\) has no host key to verify its SSH connections with: pin it as hostKey \(get it with ssh-keyscan -t ed25519 10\.0\.0\.5/);
+        assert.match(hostKeyMissing(undefined, host("d", "10.0.0.5").ssh) ?? "", /^the host at root@10\.0\.0\.5:22 has no host key/);
+    });
+
+    it("hostKeyFingerprint is ssh-keygen's SHA256 form", () => {
+        // `ssh-keygen -lf -` of the ED25519 line above (OpenSSH 9.2p1) printed this fingerprint
+        assert.strictEqual(hostKeyFingerprint(ED25519), "SHA256:OKvIZU/Txta0+qXHyGU/bjf1WqbRlYoZ7gI8uyOrJio");
+        assert.notStrictEqual(hostKeyFingerprint(K1), hostKeyFingerprint(K2));
+    });
 });

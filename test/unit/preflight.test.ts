@@ -49,6 +49,8 @@ describe("preflight rendering (pure)", () => {
         assert.deepEqual(f2.containers.map((c) => `${c.name} ${c.ip} ${c.importCommand}`), ["bbox10 172.16.10.11 C bbox10 {id}", "bbox20 172.16.20.21 C bbox20 {id}"]);
         assert.equal(f1.registryPort, 5000);
         assert.equal(f2.registryPort, undefined);
+        assert.equal(f1.registryVolume, "registry-data");
+        assert.equal(f2.registryVolume, undefined);
         assert.equal(f2.trustsInsecureRegistry, true);
     });
 
@@ -79,6 +81,7 @@ describe("preflight rendering (pure)", () => {
             "LABEL_KEY='dev.macvlan-lab.stack'",
             "STACK_ID='p/s'",
             "REGISTRY_PORT=''",
+            "REGISTRY_VOLUME=''",
             "TRUST_INSECURE='yes'",
             "UNIT_FLAG_OK='no'",
             "code=$(cat)",

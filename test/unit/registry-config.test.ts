@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import { loadLab, validateLab } from "../../components/spec/validate";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
+import { registryPort } from "../../components/docker/registry";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const multiVlan = (): any => structuredClone(rawLabConfig(loadStackConfig("multi-vlan")));
@@ -78,4 +79,14 @@ describe("registry config: security, users, migrateUnitFlag", () => {
             for (const e of errors) assert.ok(!e.includes(SECRET), `a message shows the password: ${e}`);
         });
     }
+});
+
+describe("registryPort (issue 27): the registry publishes on its address, not on every interface", () => {
+    const reg = (address: string) => ({ host: "docker01", address, port: 5001, image: "registry:2", volume: "registry-data", endpoint: `${address}:5001`, mirrors: [], security: "tls" as const, users: [], migrateUnitFlag: false });
+    it("an IPv4 address: published there alone", () => {
+        assert.deepStrictEqual(registryPort(reg("192.168.1.11")), { internal: 5000, external: 5001, ip: "192.168.1.11" });
+    });
+    it("a DNS name (Docker publishes on addresses only): every address, which the component warns about", () => {
+        assert.deepStrictEqual(registryPort(reg("registry.lab.example")), { internal: 5000, external: 5001 });
+    });
 });

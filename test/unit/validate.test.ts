@@ -202,7 +202,7 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         "networks[0].vlan 10 is VLAN 10 (ens33.10), but docker02 has no address on it; add docker02 to vlans[0].addresses, or leave it out of networks[0].hosts",
     ]],
     ["a misspelt field", (c) => (c.hosts[0].nics = "ens33"), [
-        "hosts[0].nics is not a field of a host; did you mean nic? the fields are name, address, port, user, hostKey, nic, nicIsManagement, backend, configDir, dialErrorLimit, perDialTimeout",
+        "hosts[0].nics is not a field of a host; did you mean nic? the fields are name, address, port, user, hostKey, insecureIgnoreHostKey, nic, nicIsManagement, backend, configDir, dialErrorLimit, perDialTimeout",
     ]],
     ["an unknown backend", (c) => (c.hosts[0].backend = "netplan"), [
         'hosts[0].backend "netplan" is not one of ifcfg, nmcli, iproute2',
@@ -253,13 +253,13 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         "sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir, verify, repair",
     ]],
     ["an unknown key in ssh", (c) => (c.ssh = { usr: "admin" }), [
-        "ssh.usr is not a field of ssh (the SSH defaults); did you mean user? the fields are user, port, dialErrorLimit, perDialTimeout",
+        "ssh.usr is not a field of ssh (the SSH defaults); did you mean user? the fields are user, port, dialErrorLimit, perDialTimeout, insecureIgnoreHostKey",
     ]],
     ["a misspelt host field that is required", (c) => {
         c.hosts[1].adress = c.hosts[1].address;
         delete c.hosts[1].address;
     }, [
-        "hosts[1].adress is not a field of a host; did you mean address? the fields are name, address, port, user, hostKey, nic, nicIsManagement, backend, configDir, dialErrorLimit, perDialTimeout",
+        "hosts[1].adress is not a field of a host; did you mean address? the fields are name, address, port, user, hostKey, insecureIgnoreHostKey, nic, nicIsManagement, backend, configDir, dialErrorLimit, perDialTimeout",
     ]],
     ["a misspelt VLAN field", (c) => {
         c.vlans[1].gateway = "192.168.20.2";
@@ -381,6 +381,36 @@ describe("validateLab", () => {
             path: "hosts[1].hostKey",
             message: `hosts[1].hostKey "ssh-rsa ${key} root@docker02" declares ssh-rsa but the key inside is ssh-ed25519; write ssh-ed25519 ${key}`,
         }]);
+    });
+
+    it("refuses an RSA host key (issue 27) with the reason and the fix, at the host's hostKey", () => {
+        // a real 1024-bit RSA .pub (ssh-keygen -t rsa -b 1024, OpenSSH 9.2): whole and well formed, still refused
+        const rsa = "AAAAB3NzaC1yc2EAAAADAQABAAAAgQDQJOZKvDlW+0AOcONxcnLbjITCuJv4GVISoXs8+5Rp4581qLjZSFVgKCkB+11LjiAunWGUzD6WKmQcQc/5vmkw9HFHbJM7wZx3pML9bK0qhwOa+1tqiq+epxt4P/6zeaH0CG5FnDhl6cBudtljHRAw+gmqKKGK7pbmA7yQpuUggw==";
+        const c = multiVlan();
+        c.hosts[0].hostKey = `ssh-rsa ${rsa}`;
+        const errors = validateLab(c);
+        assert.deepStrictEqual(errors.map((e) => e.path), ["hosts[0].hostKey"]);
+        assert.match(errors[0].message, /^hosts\[0\]\.hostKey "ssh-rsa AAAAB3[^"]+" is an RSA key, which the command provider cannot use: pinned, it offers only the SHA-1 signature algorithm ssh-rsa, which OpenSSH 8\.8 and later refuse \(every connection fails with "ssh: handshake failed: ssh: no common algorithm for host key"\); pin the host's ed25519 \(or ECDSA\) key instead: \/etc\/ssh\/ssh_host_ed25519_key\.pub on the host, or get it with ssh-keyscan -t ed25519 <address>/);
+    });
+
+    it("insecureIgnoreHostKey (labs only): per host or as the ssh default, never for a host that pins its key", () => {
+        const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV";
+        const c = multiVlan();
+        c.ssh = { insecureIgnoreHostKey: true };
+        c.hosts[0].hostKey = key;
+        let spec = loadLab(c);
+        assert.deepStrictEqual(spec.hosts.map((h) => [h.ssh.hostKey, h.ssh.insecureIgnoreHostKey]), [[key, undefined], [undefined, true]]);
+        c.hosts[1].insecureIgnoreHostKey = false;
+        spec = loadLab(c);
+        assert.deepStrictEqual(spec.hosts.map((h) => h.ssh.insecureIgnoreHostKey), [undefined, undefined], "the host's own false wins over the default");
+        c.hosts[0].insecureIgnoreHostKey = true;
+        c.hosts[1].insecureIgnoreHostKey = "yes";
+        c.ssh = { insecureIgnoreHostKey: 1 };
+        assert.deepStrictEqual(validateLab(c), [
+            { path: "ssh.insecureIgnoreHostKey", message: "ssh.insecureIgnoreHostKey 1 is not true or false" },
+            { path: "hosts[0].insecureIgnoreHostKey", message: "hosts[0].insecureIgnoreHostKey true and hosts[0].hostKey are both set; keep hostKey (the host's key is then verified) and drop insecureIgnoreHostKey" },
+            { path: "hosts[1].insecureIgnoreHostKey", message: 'hosts[1].insecureIgnoreHostKey "yes" is not true or false' },
+        ]);
     });
 
     it("allows ipvlan on a wireless parent (only macvlan needs a MAC per container)", () => {
@@ -542,4 +572,66 @@ describe("parseImageReference", () => {
     for (const [ref, expected] of table) {
         it(`${ref} -> ${JSON.stringify(expected)}`, () => assert.deepStrictEqual(parseImageReference(ref), expected));
     }
+});
+
+describe("validateLab: hostile names and addresses (issue 27)", () => {
+    // what glibc's inet_aton makes of each (getent ahostsv4 on Debian 12 printed the same addresses)
+    const numeric: Array<[string, string]> = [
+        ["010.1.1.1", "8.1.1.1"],
+        ["1.1.1", "1.1.0.1"],
+        ["2130706433", "127.0.0.1"],
+        ["0x7f.1", "127.0.0.1"],
+        ["0x7f", "0.0.0.127"],
+        ["192.168.1.011", "192.168.1.9"],
+    ];
+    for (const [address, ip] of numeric) {
+        it(`refuses the "DNS name" ${address} as a host's and the registry's address: glibc reads it as ${ip}`, () => {
+            const c = multiVlan();
+            c.hosts[1].address = address;
+            c.registry.address = address;
+            const why = `is no DNS name: glibc reads it as the IPv4 address ${ip} (inet_aton, which the Docker provider's ssh goes through), while the command provider (Go's resolver) asks DNS for it as a name, so the two could reach different machines; write the address as ${ip}, or a DNS name whose last label is not a number`;
+            assert.deepStrictEqual(validateLab(c), [
+                { path: "hosts[1].address", message: `hosts[1].address "${address}" ${why}` },
+                { path: "registry.address", message: `registry.address "${address}" ${why}` },
+            ]);
+        });
+    }
+
+    it("refuses a name whose last label is a number glibc does not read as an address (1.2.3.4.5, 0x), and keeps real names", () => {
+        for (const address of ["1.2.3.4.5", "host.0x", "256.1"]) {
+            const c = multiVlan();
+            c.hosts[1].address = address;
+            assert.deepStrictEqual(validateLab(c).map((e) => e.message), [
+                `hosts[1].address "${address}" is no DNS name: its last label is a number, which resolvers and URL parsers take for part of an IPv4 address (and no top-level domain is all digits); write an IPv4 address as four decimal numbers, or a DNS name whose last label is not a number`,
+            ]);
+        }
+        for (const address of ["docker02.lab.example", "1b", "10.example", "host-0x1g"]) {
+            const c = multiVlan();
+            c.hosts[1].address = address;
+            assert.deepStrictEqual(validateLab(c), [], address);
+        }
+    });
+
+    it("refuses interface names that iproute2 reads as an index (if4, if-1), wherever an interface is named", () => {
+        const c = multiVlan();
+        c.hosts[0].nic = "if4";
+        c.vlans[0].parent = "if2";
+        c.networks[1].parent = "if-1";
+        delete c.networks[1].vlan;
+        const errors = validateLab(c);
+        const fix = "so a command could act on another interface; pick a name that does not start with \"if\" and a digit";
+        assert.deepStrictEqual(
+            errors.filter((e) => /starts with "if"/.test(e.message)).map((e) => e.message),
+            [
+                `hosts[0].nic "if4" starts with "if" and a number, which iproute2 reads as the interface with index 4 whenever no interface has the name (ip addr show dev if1 shows lo), ${fix}`,
+                `vlans[0].parent "if2" starts with "if" and a number, which iproute2 reads as the interface with index 2 whenever no interface has the name (ip addr show dev if1 shows lo), ${fix}`,
+                `networks[1].parent "if-1" starts with "if" and a number, which iproute2 reads as the interface with index 4294967295 whenever no interface has the name (ip addr show dev if1 shows lo), ${fix}`,
+            ],
+        );
+        // names that only look alike stay valid
+        const d = multiVlan();
+        for (const h of d.hosts) h.nic = "ifb0";
+        for (const v of d.vlans) v.parent = "ifb0";
+        assert.deepStrictEqual(validateLab(d), []);
+    });
 });

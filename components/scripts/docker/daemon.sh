@@ -77,7 +77,7 @@ docker_inspect() {
 	printf '@conf %s\n' "$conf"
 	if [ -e "$conf" ]; then
 		if [ ! -f "$conf" ] || [ ! -r "$conf" ]; then die "$conf is not a readable file"; fi
-		printf '@daemon-json %s %s %s %s %s\n' "$conf" "$(stat -c %a "$conf")" "$(stat -c %u:%g "$conf")" "$(digest_of "$conf")" "$(b64 "$conf")"
+		printf '@daemon-json %s %s %s %s %s\n' "$conf" "$(stat -L -c %a "$conf")" "$(stat -L -c %u:%g "$conf")" "$(digest_of "$conf")" "$(b64 "$conf")"
 	else
 		printf '@daemon-json absent\n'
 	fi
@@ -97,7 +97,7 @@ docker_inspect() {
 				flag_refused "$f line $ln" "$text"
 			done <"$work/flags"
 			if [ "$migrate" = yes ]; then
-				printf '@unit %s %s %s %s %s\n' "$f" "$(stat -c %a "$f")" "$(stat -c %u:%g "$f")" "$(digest_of "$f")" "$(b64 "$f")"
+				printf '@unit %s %s %s %s %s\n' "$f" "$(stat -L -c %a "$f")" "$(stat -L -c %u:%g "$f")" "$(digest_of "$f")" "$(b64 "$f")"
 			fi
 		done <"$work/units"
 	else
@@ -308,8 +308,9 @@ put_original() {
 	printf '%s' "$2" | base64 -d >"$pending"
 	chmod "$3" "$pending"
 	chown "$4" "$pending" 2>/dev/null || true
-	if [ -e "$1" ]; then save "$1"; fi
-	mv -f "$pending" "$1"
+	# $target: the file stage resolved (a checked link's real file; the link stays)
+	if [ -e "$target" ]; then save "$target"; fi
+	mv -f "$pending" "$target"
 	pending=
 	did "put back the original $5"
 }

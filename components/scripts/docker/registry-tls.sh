@@ -1,23 +1,36 @@
 # shellcheck shell=sh
 # macvlan-lab: the private registry's TLS and users (registry.security tls), POSIX sh with openssl
 # and coreutils.
-#   registry_tls_make / registry_tls_remove      on the registry host: its own CA and a server
-#       certificate for the registry's address, made there so the private keys never leave it
+#   registry_tls_make / registry_tls_remove      on the registry host: its own CA, constrained to
+#       the registry's address, and a server certificate for it, made there so the private keys
+#       never leave it; the CA's key is thrown away once it has signed
 #   registry_htpasswd_write / registry_htpasswd_remove   on the registry host: the htpasswd file
 #       (bcrypt, made by the program) from stdin
 #   ca_trust_add / ca_trust_remove                on every Docker host: the CA as
 #       /etc/docker/certs.d/<host>:<port>/ca.crt (dockerd reads it at each connection: no reload)
-# Inputs: $dir (the registry's directory: ca/ with the CA, tls/ with the server key and certificate,
+# Inputs: $dir (the registry's directory: ca/ with the CA certificate, tls/ with the server key and certificate,
 # auth/ with htpasswd), $address, $san (IP:<address> or DNS:<address>), $ca_days, $cert_days
 # (make); $certs_dir, $endpoint, $ca (the CA certificate, PEM), $ca_sha (its sha256), $state and
 # $state_dir (trust).
-# Loop variables: f; the prelude's functions use n, lock_tries and holder.
+# Loop variables: f, c; the prelude's functions use n, lock_tries and holder.
 # shellcheck disable=SC2154 # the thin script assigns the inputs before sourcing this file
 
+# ca_constraints: the name constraints the CA must carry (as `openssl x509 -text` prints them): the
+# registry's address alone; for an address, DNS names only under `invalid` (RFC 6761: never a real
+# name); for a DNS name, no IP address at all. So the CA vouches for the registry and nothing
+# else, wherever it is trusted (Go's crypto/x509 and OpenSSL check a root's constraints too).
+ca_constraints() {
+	case "$san" in
+	IP:*) printf 'IP:%s/255.255.255.255\nDNS:invalid\n' "$address" ;;
+	*) printf 'DNS:%s\nIP:0.0.0.0/0.0.0.0\nIP:0:0:0:0:0:0:0:0/0:0:0:0:0:0:0:0\n' "$address" ;;
+	esac
+}
+
 # tls_usable: the CA and the server certificate are there, the certificate is the CA's, names
-# $address and is valid for a day more
+# $address and is valid for a day more, and the CA is constrained to $address (a CA of an earlier
+# version, without constraints, is made again)
 tls_usable() {
-	for f in "$dir/ca/ca.crt" "$dir/ca/ca.key" "$dir/tls/server.crt" "$dir/tls/server.key"; do
+	for f in "$dir/ca/ca.crt" "$dir/tls/server.crt" "$dir/tls/server.key"; do
 		if [ ! -s "$f" ]; then return 1; fi
 	done
 	openssl verify -CAfile "$dir/ca/ca.crt" "$dir/tls/server.crt" >/dev/null 2>&1 || return 1
@@ -26,13 +39,38 @@ tls_usable() {
 	IP:*) want="IP Address:$address" ;;
 	*) want="DNS:$address" ;;
 	esac
-	openssl x509 -in "$dir/tls/server.crt" -noout -text 2>/dev/null | grep -qF "$want"
+	openssl x509 -in "$dir/tls/server.crt" -noout -text 2>/dev/null | grep -qF "$want" || return 1
+	openssl x509 -in "$dir/ca/ca.crt" -noout -text >"$work/ca.text" 2>/dev/null || return 1
+	grep -q 'X509v3 Name Constraints: critical' "$work/ca.text" || return 1
+	ca_constraints >"$work/nc.want"
+	while IFS= read -r c; do
+		grep -qF -- "$c" "$work/ca.text" || return 1
+	done <"$work/nc.want"
 }
 
-# tls_new: a new CA and server certificate in $work/tls-new (keys mode 600)
+# tls_new: a new CA and server certificate in $w (keys mode 600). The CA's key signs the CA and the
+# server certificate and is then gone: made in memory-backed /dev/shm when there is one, removed
+# before this function returns. A rotation therefore makes a new CA, which every host and the
+# controller then trust instead (the certificate command's replacement replaces them).
 tls_new() {
 	w=$work/tls-new
 	mkdir -m 700 "$w"
+	keydir=$w
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		keydir=$(mktemp -d /dev/shm/macvlan-lab-ca.XXXXXX)
+		undo "rm -rf $(q "$keydir")"
+	fi
+	case "$san" in
+	IP:*)
+		nc="permitted;IP.0 = $address/255.255.255.255
+permitted;DNS.0 = invalid"
+		;;
+	*)
+		nc="permitted;DNS.0 = $address
+excluded;IP.0 = 0.0.0.0/0.0.0.0
+excluded;IP.1 = ::/::"
+		;;
+	esac
 	cat >"$w/openssl.cnf" <<EOF
 [req]
 distinguished_name = dn
@@ -43,6 +81,9 @@ CN = unused
 basicConstraints = critical,CA:TRUE,pathlen:0
 keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
+nameConstraints = critical,@nc
+[nc]
+$nc
 [v3_server]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
@@ -51,25 +92,32 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = $san
 EOF
+	ok=0
 	(
 		umask 077
-		openssl ecparam -name prime256v1 -genkey -noout -out "$w/ca.key"
-		openssl req -new -x509 -config "$w/openssl.cnf" -extensions v3_ca -key "$w/ca.key" -sha256 \
+		openssl ecparam -name prime256v1 -genkey -noout -out "$keydir/ca.key"
+		openssl req -new -x509 -config "$w/openssl.cnf" -extensions v3_ca -key "$keydir/ca.key" -sha256 \
 			-days "$ca_days" -subj "/CN=macvlan-lab registry CA for $address" -set_serial "0x$(openssl rand -hex 16)" -out "$w/ca.crt"
 		openssl ecparam -name prime256v1 -genkey -noout -out "$w/server.key"
-		openssl req -new -config "$w/openssl.cnf" -key "$w/server.key" -subj "/CN=$address" -out "$w/server.csr"
-		openssl x509 -req -in "$w/server.csr" -CA "$w/ca.crt" -CAkey "$w/ca.key" -sha256 -days "$cert_days" \
+		# the subject is no host name (it has a space): OpenSSL checks a dotted CN against the DNS
+		# constraints when a certificate names no DNS name; the address is in subjectAltName
+		openssl req -new -config "$w/openssl.cnf" -key "$w/server.key" -subj "/CN=macvlan-lab registry" -out "$w/server.csr"
+		openssl x509 -req -in "$w/server.csr" -CA "$w/ca.crt" -CAkey "$keydir/ca.key" -sha256 -days "$cert_days" \
 			-set_serial "0x$(openssl rand -hex 16)" -extfile "$w/openssl.cnf" -extensions v3_server -out "$w/server.crt" 2>/dev/null
-	) || die "openssl could not make the registry's CA and certificate (see above); nothing was changed"
+	) || ok=$?
+	rm -f "$keydir/ca.key"
+	if [ "$keydir" != "$w" ]; then rmdir "$keydir"; fi
+	[ "$ok" -eq 0 ] || die "openssl could not make the registry's CA and certificate (see above); nothing was changed"
 	chmod 644 "$w/ca.crt" "$w/server.crt"
 }
 
-# put FILE SOURCE MODE: FILE := SOURCE's bytes with MODE (undone if this run fails)
+# put FILE SOURCE MODE: FILE := SOURCE's bytes with MODE (undone if this run fails); the mode goes
+# to the file commit wrote ($target: a checked link's real file), never through a link
 put() {
 	stage "$1"
 	cat "$2" >"$pending"
 	commit "$1" "$3" "$1"
-	chmod "$3" "$1"
+	chmod "$3" "$target"
 }
 
 registry_tls_make() {
@@ -82,11 +130,13 @@ registry_tls_make() {
 		mkdirs "$dir/ca"
 		mkdirs "$dir/tls"
 		chmod 700 "$dir" "$dir/ca" "$dir/tls"
-		put "$dir/ca/ca.key" "$w/ca.key" 600
 		put "$dir/ca/ca.crt" "$w/ca.crt" 644
 		put "$dir/tls/server.key" "$w/server.key" 600
 		put "$dir/tls/server.crt" "$w/server.crt" 644
 	fi
+	# the CA's key is not kept: an earlier version left it here
+	drop "$dir/ca/ca.key" "removed the CA's private key $dir/ca/ca.key (it signed the certificate; nothing needs it again)"
+	note "the CA vouches only for $address (name constraints $(ca_constraints | tr '\n' ' ' | sed 's/ $//')); its private key is not kept"
 	note "CA: $(openssl x509 -in "$dir/ca/ca.crt" -noout -subject), $(openssl x509 -in "$dir/ca/ca.crt" -noout -enddate), sha256 fingerprint $(openssl x509 -in "$dir/ca/ca.crt" -noout -fingerprint -sha256 | sed 's/.*=//')"
 	note "server certificate for $san: $(openssl x509 -in "$dir/tls/server.crt" -noout -enddate)"
 	printf '@ca %s\n' "$(base64 -w0 <"$dir/ca/ca.crt")"

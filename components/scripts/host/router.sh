@@ -8,7 +8,9 @@
 # keeps them) but forwarding is off and nothing is routed until `pulumi up` runs again (fails closed).
 # Inputs: $host, $chain, $rules (one iptables rule of the chain per line: -s A -d B -j ACCEPT|DROP,
 # validated words), $legs (for people), $state_dir, $state.
-# State: $state/router.state (the forwarding setting found before create).
+# State: $state/router-$chain.state (the forwarding setting before any router turned it on): one
+# file and one chain per stack's router, so routers of several stacks on one host keep apart, and
+# the last one's delete puts forwarding back (router.state: a router of an earlier version).
 # shellcheck disable=SC2154 # the thin script assigns the inputs
 
 forward_file=/proc/sys/net/ipv4/ip_forward
@@ -21,12 +23,26 @@ chain_rules() { iptables -w -S "$chain" 2>/dev/null | sed -n "s/^-A $chain //p";
 # want_rules: the declared rules, as iptables -S prints them
 want_rules() { printf '%s\n' "$rules" | sed '/^$/d'; }
 has_jump() { iptables -w -C FORWARD -j "$chain" 2>/dev/null; }
+# rstate: this router's state file
+rstate() { echo "$state/router-$chain.state"; }
+# other_routers: the router chains of other stacks (or an earlier version) that FORWARD jumps to
+other_routers() { iptables -w -S FORWARD 2>/dev/null | sed -n 's/^-A FORWARD -j \(MACVLAN-LAB-R[A-Za-z0-9-]*\)$/\1/p' | grep -vxF "$chain" || true; }
 
 router_create() {
 	need_root "routing on $host"
 	router_need
 	state_init
-	if [ ! -e "$state/router.state" ]; then record "$state/router.state" "forward=$(cat "$forward_file")"; fi
+	if [ ! -e "$(rstate)" ]; then
+		# forwarding as it was before any router turned it on: another router's record, if there is one
+		before=$(cat "$forward_file")
+		for f in "$state"/router.state "$state"/router-*.state; do
+			if [ -f "$f" ]; then
+				before=$(state_get "$f" forward)
+				break
+			fi
+		done
+		record "$(rstate)" "forward=$before"
+	fi
 	if ! iptables -w -S "$chain" >/dev/null 2>&1; then
 		undo "iptables -w -F $(q "$chain") 2>/dev/null; iptables -w -X $(q "$chain") 2>/dev/null || true"
 		iptables -w -N "$chain"
@@ -58,11 +74,11 @@ router_create() {
 
 router_delete() {
 	need_root "removing the router on $host"
-	if [ ! -e "$state/router.state" ]; then
+	if [ ! -e "$(rstate)" ]; then
 		note "nothing changed: no record of the router in $state (create never ran here, or delete already did)"
 		exit 0
 	fi
-	before=$(state_get "$state/router.state" forward)
+	before=$(state_get "$(rstate)" forward)
 	if command -v iptables >/dev/null 2>&1; then
 		while has_jump; do iptables -w -D FORWARD -j "$chain"; did "FORWARD no longer jumps to $chain"; done
 		if iptables -w -S "$chain" >/dev/null 2>&1; then
@@ -71,11 +87,14 @@ router_delete() {
 			did "removed the iptables chain $chain"
 		fi
 	fi
-	if [ -n "$before" ] && [ "$(cat "$forward_file")" != "$before" ]; then
+	others=$(other_routers | tr '\n' ' ')
+	if [ -n "$others" ]; then
+		note "IPv4 forwarding stays on: other routers on $host forward with it (${others% })"
+	elif [ -n "$before" ] && [ "$(cat "$forward_file")" != "$before" ]; then
 		echo "$before" >"$forward_file"
 		did "IPv4 forwarding is back to $before (as before create)"
 	fi
-	forget "$state/router.state"
+	forget "$(rstate)"
 	state_done
 	report "$host no longer routes between $legs" "$host was already not routing"
 }

@@ -19,6 +19,7 @@
 #   LABEL_KEY       the label every Docker object of a stack carries
 #   STACK_ID        this stack's value of that label (<project>/<stack>)
 #   REGISTRY_PORT   the registry's published port on this host ("" when it is not the registry host)
+#   REGISTRY_VOLUME the registry's named volume on this host ("" when it is not the registry host)
 #   TRUST_INSECURE  yes when the stack makes this host trust a plain-HTTP registry in daemon.json
 #   UNIT_FLAG_OK    yes when `--insecure-registry` in the docker unit will be migrated (registry.migrateUnitFlag)
 #   NETWORKS        (stdin) one line per Docker network the stack declares here: name|driver|parent|subnet|gateway|import
@@ -27,7 +28,7 @@
 # Prints what it found on stdout and one PROBLEM line per problem on stderr, each with what was
 # found and the fix. Exit status: 0 when the stack can be applied here, 1 when there are problems,
 # 2 when the preflight itself could not run. It changes nothing: only `docker version`,
-# `docker inspect`, `docker network ls|inspect`, `docker ps`, `systemctl cat`, reads of /sys, /proc
+# `docker inspect`, `docker network ls|inspect`, `docker volume inspect`, `docker ps`, `systemctl cat`, reads of /sys, /proc
 # and /lib/modules.
 # shellcheck disable=SC2154 # the inputs are assigned before this text
 
@@ -199,6 +200,24 @@ preflight_registry_port() {
     fi
 }
 
+# preflight_registry_volume: a volume of the registry's name that is not this stack's. Docker hands
+# an existing volume to a create of the same name, so the stack would take it as its own and delete
+# it, images and all, on destroy. This stack's is labelled with it, or (made before volumes were
+# labelled) mounted by a container of the stack.
+preflight_registry_volume() {
+    if [ -n "$REGISTRY_VOLUME" ] && [ "$DOCKER_OK" = yes ]; then
+        v_label=$(docker volume inspect --format "{{index .Labels \"$LABEL_KEY\"}}" "$REGISTRY_VOLUME" 2>/dev/null) || return 0
+        [ "$v_label" = "$STACK_ID" ] && return 0
+        for v_user in $(docker ps -a -q --filter "volume=$REGISTRY_VOLUME" --filter "label=$LABEL_KEY=$STACK_ID" 2>/dev/null); do
+            info "volume $REGISTRY_VOLUME: the stack's (its container $(printf %.12s "$v_user") mounts it)"
+            return 0
+        done
+        v_users=$(docker ps -a --filter "volume=$REGISTRY_VOLUME" --format '{{.Names}}' 2>/dev/null | tr '\n' ' ')
+        v_owner=$( [ -n "$v_label" ] && echo "stack $v_label" || echo "no stack")
+        problem "volume $REGISTRY_VOLUME exists (made by $v_owner${v_users:+, used by ${v_users% }}); the registry would take it as its own and pulumi destroy would delete it with whatever it holds. Fix: set registry.volume to a name no volume has, or remove it if it is a leftover: docker volume rm $REGISTRY_VOLUME"
+    fi
+}
+
 # preflight_unit_flag: the tutorial's --insecure-registry given to dockerd outside daemon.json
 preflight_unit_flag() {
     # dockerd refuses an option given both as a flag and in daemon.json, where the trust adds the registry
@@ -225,6 +244,7 @@ preflight_run() {
     preflight_parent
     preflight_objects
     preflight_registry_port
+    preflight_registry_volume
     preflight_unit_flag
     if [ "$PROBLEMS" -gt 0 ]; then
         printf 'preflight %s: %d problem(s); nothing was changed on this or any other host\n' "$HOST" "$PROBLEMS" >&2
