@@ -7,7 +7,20 @@
  *   pulumi up
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, controllerCaDirProblem, parseLab, readLabConfig, topologyMermaid, writeRunSshFiles } from "./components";
+import {
+    CONFIG_NAMESPACE,
+    LabConfigError,
+    MacvlanLab,
+    PlanMemory,
+    REQUEST,
+    controllerCaDirProblem,
+    parsePlanMemory,
+    planLab,
+    readLab,
+    readLabConfig,
+    topologyMermaid,
+    writeRunSshFiles,
+} from "./components";
 import { StackTraceMode, stackTraceMode } from "./components/stackTraces";
 
 /** Whether a config key holds a secret: the SDK's own record of the secret keys (internal in 3.248). */
@@ -15,7 +28,8 @@ import { StackTraceMode, stackTraceMode } from "./components/stackTraces";
 const isConfigSecret = (require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
-const { spec, errors } = parseLab(readLabConfig(config));
+// everything the address plan does not decide, checked before any resource is declared
+const { spec, errors } = readLab(readLabConfig(config));
 const privateKey = config.getSecret("sshPrivateKey");
 if (privateKey === undefined) {
     errors.push({
@@ -44,6 +58,19 @@ if (spec?.registry?.security === "tls") {
     if (spec.registry.mirrors.length > 0) {
         const problem = controllerCaDirProblem(controllerCaDir);
         if (problem !== undefined) errors.push({ path: "controllerCaDir", message: problem });
+    }
+}
+// verify and repair requests (README "Verify and repair"): asked for, never implied
+const requests: { verify?: string; repair?: string } = {};
+for (const key of ["verify", "repair"] as const) {
+    const value = optionalPath(key);
+    if (value !== undefined && !REQUEST.test(value)) {
+        errors.push({
+            path: key,
+            message: `${key} ${JSON.stringify(value)} is not a request; use letters, digits and . _ : - (at most 64): pulumi up -c ${CONFIG_NAMESPACE}:${key}=$(date +%s)`,
+        });
+    } else if (value !== undefined) {
+        requests[key] = value;
     }
 }
 if (errors.length > 0 || spec === undefined || privateKey === undefined) {
@@ -75,18 +102,64 @@ const keyFile =
         privateKey: config.require("sshPrivateKey"),
     }).keyFile;
 
-const lab = new MacvlanLab("lab", {
-    spec,
-    privateKey,
-    docker: { keyFile, knownHostsFile: optionalPath("sshKnownHostsFile") },
-    controllerCaDir,
-});
+/**
+ * What the stack's last deployment left in its own outputs: the address plan (`addressPlan`, or
+ * for a stack deployed before that output existed, `hosts`), so that every host keeps the range it
+ * was given while hosts, containers and networks are added, removed or reordered around it
+ * (components/spec/plan.ts); and the hosts whose registry trust its last verify found drifted
+ * (`verification`), which a repair reads again. A read of this stack's state, nothing on any host.
+ */
+async function lastDeployment(): Promise<{ memory?: PlanMemory; trustDrifted: string[] }> {
+    const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+    const [addressPlan, hosts, verification] = await Promise.all(
+        ["addressPlan", "hosts", "verification"].map((key) => new Promise<unknown>((resolve) => self.getOutput(key).apply(resolve))),
+    );
+    const drift = (verification as { drift?: Array<{ host?: unknown; step?: unknown }> } | undefined)?.drift;
+    const trustDrifted = Array.isArray(drift) ? [...new Set(drift.filter((d) => d.step === "registry trust" && typeof d.host === "string").map((d) => d.host as string))] : [];
+    return { memory: parsePlanMemory(addressPlan, hosts), trustDrifted };
+}
+
+const main = (async () => {
+    const { memory, trustDrifted } = await lastDeployment();
+    const planned = planLab(spec, { memory });
+    if (planned.errors.length > 0) {
+        throw new pulumi.RunError(new LabConfigError(planned.errors).message);
+    }
+    const lab = new MacvlanLab("lab", {
+        spec,
+        plan: planned.plan,
+        privateKey,
+        docker: { keyFile, knownHostsFile: optionalPath("sshKnownHostsFile") },
+        controllerCaDir,
+        ...requests,
+        ...(requests.repair !== undefined ? { rereadTrust: trustDrifted } : {}),
+    });
+    return {
+        hosts: lab.summary,
+        registry: lab.registryEndpoint ?? null,
+        checks: lab.checkMatrix,
+        topology: topologyMermaid(spec, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` }),
+        addressPlan: lab.addressPlan,
+        verification: lab.verification ?? null,
+    };
+})();
 
 /** Per host: its networks (subnet, gateway, parent, planned ip-range) and containers with addresses. */
-export const hosts = lab.summary;
+export const hosts = pulumi.output(main.then((m) => m.hosts));
 /** `<address>:<port>` of the private registry; null when the stack has none. */
-export const registry = lab.registryEndpoint ?? null;
+export const registry = pulumi.output(main.then((m) => m.registry));
 /** The connectivity checks: source, target, network, expected, observed. */
-export const checks = lab.checkMatrix;
+export const checks = pulumi.output(main.then((m) => m.checks));
 /** The lab's topology as a Mermaid flowchart (`pulumi stack output topology`; `npm run diagram` draws it as SVG). */
-export const topology = topologyMermaid(spec, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` });
+export const topology = pulumi.output(main.then((m) => m.topology));
+/**
+ * Every network's subnet and each host's dynamic range. The next run reads it back, so a host keeps
+ * its range (and its network and containers stay) whatever else the stack gains or loses.
+ */
+export const addressPlan = pulumi.output(main.then((m) => m.addressPlan));
+/**
+ * With a verify request (`pulumi up -c macvlan-lab:verify=$(date +%s)`): what the read-only verify
+ * of every host found, one row per difference (`drift`: empty when every host is as declared);
+ * null when no verify was asked for.
+ */
+export const verification = pulumi.output(main.then((m) => m.verification));

@@ -241,7 +241,7 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         c.host = c.hosts;
         delete c.hosts;
     }, [
-        "host is not a config key of macvlan-lab; did you mean hosts? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir",
+        "host is not a config key of macvlan-lab; did you mean hosts? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir, verify, repair",
     ]],
     ["a top-level key in a misspelt namespace", (c) => {
         c["macvlan_lab:hosts"] = null;
@@ -250,7 +250,7 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         'macvlan_lab:hosts is in the namespace "macvlan_lab", not macvlan-lab, so the program never reads it; write it as macvlan-lab:hosts',
     ]],
     ["an unknown top-level key whose value may be a secret (never shown)", (c) => (c.sshPrivateKy = "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret"), [
-        "sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir",
+        "sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir, verify, repair",
     ]],
     ["an unknown key in ssh", (c) => (c.ssh = { usr: "admin" }), [
         "ssh.usr is not a field of ssh (the SSH defaults); did you mean user? the fields are user, port, dialErrorLimit, perDialTimeout",
@@ -271,7 +271,7 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         c.networks[0].subent = c.networks[0].subnet;
         delete c.networks[0].subnet;
     }, [
-        "networks[0].subent is not a field of a network; did you mean subnet? the fields are name, driver, mode, subnet, gateway, parent, vlan, hosts, reserved",
+        "networks[0].subent is not a field of a network; did you mean subnet? the fields are name, driver, mode, subnet, gateway, parent, vlan, hosts, reserved, ranges, replan",
     ]],
     ["a misspelt field of a network's host", (c) => (c.networks[0].hosts = ["docker01", { nmae: "docker02" }]), [
         "networks[0].hosts[1].nmae is not a field of a host of networks[0]; did you mean name? the fields are name, parent, subnet, gateway",
@@ -298,7 +298,7 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         "checks.isolation[0].form is not a field of an isolation check; did you mean from? the fields are from, to",
     ]],
     ["an unknown key that is close to nothing", (c) => (c.networks[1]["mac address"] = "x"), [
-        'networks[1]["mac address"] is not a field of a network; the fields are name, driver, mode, subnet, gateway, parent, vlan, hosts, reserved',
+        'networks[1]["mac address"] is not a field of a network; the fields are name, driver, mode, subnet, gateway, parent, vlan, hosts, reserved, ranges, replan',
     ]],
     // values shown exactly: quoted, an empty string visible, invisible characters escaped
     ["an empty host name", (c) => (c.hosts[1].name = ""), [
