@@ -263,12 +263,26 @@ async function bootInitramfs(modRoot: string, release: string): Promise<Buffer> 
     return writeCpio(entries);
 }
 
+/** The build (or cache lookup) under way in this process, if any. */
+let inFlight: Promise<UserlandImage> | undefined;
+
 /**
  * The userland image, from the cache when it is there, else built (minutes: mmdebstrap downloads
  * and installs about 170 packages). Logs what it does; throws with the reason and the fix when it
  * cannot.
  */
 export async function ensureUserlandImage(log: (s: string) => void = () => undefined): Promise<UserlandImage> {
+    // labs started at once in one process (Promise.all of startUserlandHosts) share one build
+    if (inFlight) return inFlight;
+    inFlight = findOrBuild(log);
+    try {
+        return await inFlight;
+    } finally {
+        inFlight = undefined;
+    }
+}
+
+async function findOrBuild(log: (s: string) => void): Promise<UserlandImage> {
     const started = Date.now();
     const problem = userlandBuildProblem();
     const { pkg, version } = await chooseKernel(log);
