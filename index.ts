@@ -109,18 +109,26 @@ const keyFile =
  * (components/spec/plan.ts); and the hosts whose registry trust its last verify found drifted
  * (`verification`), which a repair reads again. A read of this stack's state, nothing on any host.
  */
-async function lastDeployment(): Promise<{ memory?: PlanMemory; trustDrifted: string[] }> {
+async function lastDeployment(): Promise<{ memory?: PlanMemory; rereadTrust: string[] }> {
     const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-    const [addressPlan, hosts, verification] = await Promise.all(
-        ["addressPlan", "hosts", "verification"].map((key) => new Promise<unknown>((resolve) => self.getOutput(key).apply(resolve))),
+    const [addressPlan, hosts, verification, repair] = await Promise.all(
+        ["addressPlan", "hosts", "verification", "repair"].map((key) => new Promise<unknown>((resolve) => self.getOutput(key).apply(resolve))),
     );
-    const drift = (verification as { drift?: Array<{ host?: unknown; step?: unknown }> } | undefined)?.drift;
-    const trustDrifted = Array.isArray(drift) ? [...new Set(drift.filter((d) => d.step === "registry trust" && typeof d.host === "string").map((d) => d.host as string))] : [];
-    return { memory: parsePlanMemory(addressPlan, hosts), trustDrifted };
+    const last = repair as { request?: unknown; rereadTrust?: unknown } | null | undefined;
+    let rereadTrust: string[];
+    if (requests.repair !== undefined && last?.request === requests.repair && Array.isArray(last.rereadTrust)) {
+        // the same repair request as the last deployment: the same hosts (their trust was read again
+        // then; a later verify that finds it clean must not read it once more)
+        rereadTrust = last.rereadTrust.filter((h): h is string => typeof h === "string");
+    } else {
+        const drift = (verification as { drift?: Array<{ host?: unknown; step?: unknown }> } | null | undefined)?.drift;
+        rereadTrust = Array.isArray(drift) ? [...new Set(drift.filter((d) => d.step === "registry trust" && typeof d.host === "string").map((d) => d.host as string))].sort() : [];
+    }
+    return { memory: parsePlanMemory(addressPlan, hosts), rereadTrust };
 }
 
 const main = (async () => {
-    const { memory, trustDrifted } = await lastDeployment();
+    const { memory, rereadTrust } = await lastDeployment();
     const planned = planLab(spec, { memory });
     if (planned.errors.length > 0) {
         throw new pulumi.RunError(new LabConfigError(planned.errors).message);
@@ -132,7 +140,7 @@ const main = (async () => {
         docker: { keyFile, knownHostsFile: optionalPath("sshKnownHostsFile") },
         controllerCaDir,
         ...requests,
-        ...(requests.repair !== undefined ? { rereadTrust: trustDrifted } : {}),
+        ...(requests.repair !== undefined ? { rereadTrust } : {}),
     });
     return {
         hosts: lab.summary,
@@ -141,6 +149,7 @@ const main = (async () => {
         topology: topologyMermaid(spec, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` }),
         addressPlan: lab.addressPlan,
         verification: lab.verification ?? null,
+        repair: requests.repair !== undefined ? { request: requests.repair, rereadTrust } : null,
     };
 })();
 
@@ -163,3 +172,9 @@ export const addressPlan = pulumi.output(main.then((m) => m.addressPlan));
  * null when no verify was asked for.
  */
 export const verification = pulumi.output(main.then((m) => m.verification));
+/**
+ * With a repair request: the request and the hosts whose registry trust it read again (those its
+ * last verify found drifted), so that the same request keeps them (a later clean verify does not
+ * read them once more); null without one.
+ */
+export const repair = pulumi.output(main.then((m) => m.repair));

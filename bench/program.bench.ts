@@ -109,6 +109,9 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
                 } else if (args.type === "command:remote:Command") {
                     state.stdout = "";
                     state.stderr = "";
+                } else if (args.type === "pulumi:pulumi:StackReference") {
+                    // index.ts reads its own stack's last outputs (the plan memory): a first deployment has none
+                    state.outputs = {};
                 }
                 return { id: `${args.name}-id`, state };
             },
@@ -119,6 +122,7 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
         ns,
         `bench-${hosts}`,
         false,
+        "organization",
     );
     // how far it got, for a run that a limit stops
     const progress = setInterval(() => {
@@ -126,7 +130,11 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
     }, 2000);
     const t0 = performance.now();
     if (what === "program") {
-        await import(path.join(programRoot, "index"));
+        const program = (await import(path.join(programRoot, "index"))) as Record<string, unknown>;
+        // index.ts declares after an async step (the last deployment's plan memory, read from the
+        // stack's outputs): its exported outputs resolve once everything is declared
+        const outputs = Object.values(program).filter((v): v is import("@pulumi/pulumi").Output<unknown> => pulumi.Output.isInstance(v));
+        await Promise.all(outputs.map((o) => new Promise((resolve) => o.apply(resolve))));
     } else {
         // the floor: the lab's Docker resources with the program's inputs, and nothing else
         if (stackTraceMode(spec, env).lean) {
@@ -236,7 +244,10 @@ function run(
     const script = path.join(root.bench, "bench", "program.bench.js");
     const started = performance.now();
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, [`--max-old-space-size=${o.heapMb}`, script, "--child", what, String(hosts), root.program, o.traces], {
+        // BENCH_NODE_ARGS: extra node options for the measured process (e.g. --cpu-prof --cpu-prof-dir=DIR,
+        // which NODE_OPTIONS does not take)
+        const extra = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter((x) => x !== "");
+        const child = spawn(process.execPath, [`--max-old-space-size=${o.heapMb}`, ...extra, script, "--child", what, String(hosts), root.program, o.traces], {
             cwd: REPO_ROOT,
             stdio: ["ignore", "pipe", "pipe"],
         });

@@ -90,7 +90,7 @@ export const REQUEST = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
  * A repair request on every remote command of the lab that changes a host: its create gets a last
  * comment line naming the request, so a new request is an update and Pulumi runs the create again
  * (idempotent: only what drifted changes). Not the read-only ones (preflights, the trust's read,
- * verifies); the trust's read of `reread` hosts gets the request in its triggers instead (it is
+ * verifies, the wait for the registry); the trust's read of `reread` hosts gets the request in its triggers instead (it is
  * replaced, and the daemon.json written anew from a fresh read). Pure.
  */
 export function repairTransformation(request: string, reread: readonly string[]): pulumi.ResourceTransformation {
@@ -101,7 +101,7 @@ export function repairTransformation(request: string, reread: readonly string[])
             if (host === undefined) return undefined;
             return { props: { ...a.props, triggers: pulumi.output(a.props.triggers).apply((t: unknown[] | undefined) => [...(t ?? []), `repair ${request}`]) }, opts: a.opts };
         }
-        if (/-(preflight-check|verify-read)$/.test(a.name) || a.props.create === undefined) return undefined;
+        if (/-(preflight-check|verify-read|registry-ready)$/.test(a.name) || a.props.create === undefined) return undefined;
         const create = pulumi.output(a.props.create).apply((c: string | undefined) => (c === undefined ? c : `${c.replace(/\n?$/, "\n")}# macvlan-lab repair request ${request}\n`));
         return { props: { ...a.props, create }, opts: a.opts };
     };
@@ -265,15 +265,18 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     { parent: this, dependsOn: preflights },
                 );
             }
-            // every Docker resource of the host waits for its daemon configuration: with
-            // migrateUnitFlag the trust restarts dockerd, which no Docker call may overlap
+            // with migrateUnitFlag the trust restarts dockerd, which no Docker call may overlap: every
+            // Docker resource of the host waits for it then. Otherwise dockerd only reloads
+            // daemon.json (SIGHUP, it keeps serving): networks and containers need not wait, and what
+            // needs the trust (the pulls and pushes from the registry) waits for it by itself
             const user = reg?.users[0];
             const registryAuth = !reg ? [] : reg.security === "insecure" ? [insecureRegistryAuth(reg.endpoint)] : [tlsRegistryAuth(reg.endpoint, user)];
+            const restarts = reg?.migrateUnitFlag === true;
             this.providers[host.name] = dockerProvider(
                 `${name}-${host.name}-docker`,
                 host,
                 args.docker ?? {},
-                { parent: this, dependsOn: [...preflights, ...(this.trust[host.name]?.ready ?? [])] },
+                { parent: this, dependsOn: [...preflights, ...(restarts ? (this.trust[host.name]?.ready ?? []) : [])] },
                 registryAuth,
             );
             this.summary[host.name] = { networks: {}, containers: {} };
@@ -363,6 +366,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
                     registry,
                     labels,
                     provider: this.providers[registry.host],
+                    readiness: { connection: remoteConnection(hostOf.get(registry.host)!.ssh, privateKey), library: this.libraries[registry.host] },
                     pushDependsOn: [...this.trust[registry.host].ready, ...(this.controllerCa ? [this.controllerCa.command] : [])],
                     ...(this.registryTls
                         ? { tls: { tlsDir: this.registryTls.tlsDir, authDir: this.registryTls.authDir, fingerprint: this.registryTls.fingerprint, ready: this.registryTls.ready } }

@@ -3,7 +3,7 @@
  * namespaces with their own sshd and dockerd, see lab/hosts) and the stack's program applied to
  * them for real by the real Pulumi engine (`pulumi up`, see lab/pulumi/). Root only.
  *
- *   npm run lab -- <stack> [--name <lab>]                   up: build the hosts (or reuse them), pulumi up
+ *   npm run lab -- <stack> [--name <lab>] [--rtt <ms>]      up: build the hosts (or reuse them), pulumi up
  *   npm run lab:down [-- <stack>] [--name <lab>]            down: pulumi destroy, then remove the hosts
  *   npm run lab:pulumi -- <stack> [--name <lab>] <args...>  any pulumi command on the lab's stack
  *   npm run lab:verify -- <stack> [--name <lab>]            verify: every host against the stack, read-only
@@ -23,6 +23,7 @@
  * project and stack file, the file backend, PULUMI_HOME with the plugins, the passphrase).
  */
 import { PROFILES, Profile, isProfile } from "./profiles";
+import { RTT_MAX_MS, parseRtt } from "./rtt";
 import { listStacks } from "./stackFile";
 import { down } from "./run/down";
 import { pulumiCli } from "./run/labPulumi";
@@ -35,6 +36,8 @@ export interface CliCommand {
     name?: string;
     /** `up`: a host profile for freshly built hosts. */
     profile?: Profile;
+    /** `up`: the round trip (ms) the lab adds between the controller and the hosts (lab/rtt). */
+    rttMs?: number;
     /** `pulumi`: the arguments for pulumi. */
     args: string[];
 }
@@ -46,6 +49,7 @@ export function parseCli(argv: string[]): CliCommand | undefined {
     let stack: string | undefined;
     let name: string | undefined;
     let profile: Profile | undefined;
+    let rttMs: number | undefined;
     const args: string[] = [];
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
@@ -63,6 +67,9 @@ export function parseCli(argv: string[]): CliCommand | undefined {
             const p = rest[++i];
             if (p === undefined || !isProfile(p)) return undefined;
             profile = p;
+        } else if (a === "--rtt" && command === "up") {
+            rttMs = parseRtt(rest[++i]);
+            if (rttMs === undefined) return undefined;
         } else if (a.startsWith("-") || stack !== undefined) {
             return undefined;
         } else {
@@ -71,18 +78,19 @@ export function parseCli(argv: string[]): CliCommand | undefined {
     }
     if (command !== "down" && stack === undefined) return undefined;
     if (command === "pulumi" && args.length === 0) return undefined;
-    return { command, stack, name, args, ...(profile !== undefined ? { profile } : {}) };
+    return { command, stack, name, args, ...(profile !== undefined ? { profile } : {}), ...(rttMs !== undefined ? { rttMs } : {}) };
 }
 
 /** What a command line that {@link parseCli} refuses prints: the commands, the profiles, the stacks (`undefined`: unreadable). Pure. */
 export function usage(stacks: readonly string[] | undefined): string {
     return `usage:
-  npm run lab -- <stack> [--name <lab>] [--profile <p>]    (ts-node lab/cli.ts up <stack> ...)
+  npm run lab -- <stack> [--name <lab>] [--profile <p>] [--rtt <ms>]   (ts-node lab/cli.ts up <stack> ...)
   npm run lab:down [-- <stack>] [--name <lab>]             (ts-node lab/cli.ts down ...)
   npm run lab:pulumi -- <stack> [--name <lab>] <args...>   (ts-node lab/cli.ts pulumi <stack> ...)
   npm run lab:verify -- <stack> [--name <lab>]             (ts-node lab/cli.ts verify <stack> ...)
   npm run lab:repair -- <stack> [--name <lab>]             (ts-node lab/cli.ts repair <stack> ...)
 profiles: ${PROFILES.join(", ")} (hosts as the tutorial leaves them; see lab/profiles)
+--rtt: a round trip of 0 to ${RTT_MAX_MS} ms added between the controller and the hosts (a delaying relay; see lab/rtt)
 stacks: ${stacks === undefined ? "?" : stacks.join(", ")}`;
 }
 
@@ -101,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
     }
     if (parsed.command === "up") {
-        return up(parsed.stack as string, { name: parsed.name, profile: parsed.profile });
+        return up(parsed.stack as string, { name: parsed.name, profile: parsed.profile, rttMs: parsed.rttMs });
     }
     if (parsed.command === "pulumi") {
         return pulumiCli(parsed.stack as string, parsed.args, parsed.name);

@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
+import * as command from "@pulumi/command";
+import { renderScript } from "../scripts";
+import { InstalledLibrary } from "./registryTrust";
 import { RegistrySpec } from "../spec/types";
 
 export interface PrivateRegistryArgs {
@@ -21,6 +24,14 @@ export interface PrivateRegistryArgs {
     pushDependsOn?: pulumi.Resource[];
     /** Name of the registry container. Defaults to `registry`. */
     containerName?: string;
+    /**
+     * The registry host's SSH connection and shell library: with them, the pushes wait for a
+     * read-only command (`${name}-ready`) that waits until the registry in the container says it
+     * listens (bounded: 60 s), made again whenever the container is. Without them the pushes follow
+     * the container at once, and one that comes before the registry listens fails ("connection
+     * refused": neither Docker nor the provider tries again). Defaults to none.
+     */
+    readiness?: { connection: command.types.input.remote.ConnectionArgs; library: InstalledLibrary };
     /**
      * With `registry.security` tls: the host directories of the server key and certificate and of
      * the htpasswd file (a `RegistryTls`), mounted read-only into the container, and the
@@ -75,6 +86,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly pushes: Record<string, docker.RegistryImage> = {};
     /** `name:tag` -> full reference in the registry. */
     public readonly images: Record<string, string> = {};
+    /** With `readiness`: the wait until the registry listens, which the pushes follow. */
+    public readonly ready?: command.remote.Command;
 
     constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:docker:PrivateRegistry", name, {}, opts);
@@ -93,10 +106,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             ...(args.labels ?? []),
             ...(tls !== undefined ? [{ label: REGISTRY_CERT_LABEL, value: tls.fingerprint }] : []),
         ];
+        const containerName = args.containerName ?? "registry";
         this.container = new docker.Container(
             `${name}-container`,
             {
-                name: args.containerName ?? "registry",
+                name: containerName,
                 image: image.imageId,
                 restart: "always",
                 mustRun: true,
@@ -111,6 +125,28 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             },
             { ...child, deleteBeforeReplace: true, dependsOn: tls?.ready ?? [] },
         );
+        // the registry listens: a read-only wait on its host, made again with the container
+        if (args.readiness !== undefined) {
+            this.ready = new command.remote.Command(
+                `${name}-ready`,
+                {
+                    connection: args.readiness.connection,
+                    create: renderScript({
+                        title: `wait until the registry in ${containerName} listens (read-only)`,
+                        libraryDir: args.readiness.library.dir,
+                        vars: [
+                            ["container", containerName],
+                            ["wait_steps", 120],
+                        ],
+                        modules: ["docker/registry-ready.sh"],
+                        calls: ["registry_ready"],
+                    }),
+                    triggers: [this.container.id],
+                    logging: "stdoutAndStderr",
+                },
+                { parent: this, dependsOn: [...args.readiness.library.ready, this.container] },
+            );
+        }
         for (const m of reg.mirrors) {
             const key = `${m.name}:${m.tag}`;
             const role = `${m.name.replace(/[^a-zA-Z0-9-]/g, "-")}-${m.tag.replace(/[^a-zA-Z0-9-]/g, "-")}`;
@@ -125,7 +161,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 // same source name) pushes again; without it the push never runs again, since a
                 // RegistryImage update only reads the digest (resource_docker_registry_image_funcs.go)
                 { name: tag.targetImage, insecureSkipVerify: false, keepRemotely: true, triggers: { sourceImageId: source.imageId } },
-                { ...child, dependsOn: [this.container, ...(args.pushDependsOn ?? [])] },
+                { ...child, dependsOn: [this.container, ...(this.ready ? [this.ready] : []), ...(args.pushDependsOn ?? [])] },
             );
             this.images[key] = target;
         }

@@ -65,7 +65,7 @@ export function runSshFileNames(dir: string, project: string, stack: string, pri
 }
 
 /** Makes `dir` (0700) or checks that it is a directory of ours that nobody else can enter. */
-function privateDir(dir: string): void {
+export function privateDir(dir: string): void {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = fs.lstatSync(dir);
     const uid = os.userInfo().uid;

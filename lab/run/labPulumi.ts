@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import { selectStack, stackFileOf, writeProject } from "../pulumi";
+import { delayLine, relayStatus } from "../rtt";
 import { defaultLabName } from "../topology";
 import { prepareEngine, pulumiOnLab } from "./engine";
 import { tryAttach } from "./records";
@@ -17,6 +18,8 @@ export async function pulumiCli(stackName: string, args: string[], name: string 
         return 1;
     }
     const { engine, ws } = prepareEngine(name, (l) => console.error(l));
+    const relay = relayStatus(lab); // a lab started with --rtt: this run is delayed too, and says so
+    if (relay !== undefined) console.error(delayLine(relay.rttMs, relay.routes));
     if (!fs.existsSync(stackFileOf(ws, stackName))) {
         console.error(`lab: stack ${stackName} was never applied on lab ${name}; run npm run lab -- ${stackName} first`);
         return 1;

@@ -11,6 +11,7 @@ import { LabHosts, LabTopology, checkPrerequisites, diffTopologies, hostsUp, rec
 import { isAlive } from "../hosts/proc";
 import { ensurePackages } from "../packages";
 import { Profile, applyProfile } from "../profiles";
+import { ensureRtt, rttTargets } from "../rtt";
 import { defaultLabName, loadStack, topologyOf } from "../topology";
 import { applyOnLab, stopStaleEngine } from "./engine";
 import { downLab } from "./down";
@@ -28,6 +29,11 @@ export interface UpOptions {
      * with a profile stays up when the apply fails, so the preflight's fixes can be tried on it.
      */
     profile?: Profile;
+    /**
+     * A round trip (ms) added between the controller and the hosts by a delaying relay (lab/rtt).
+     * Defaults to none: the relay of an earlier run is stopped.
+     */
+    rttMs?: number;
     /** Where the stack files are (`Pulumi.<stack>.yaml`). Defaults to the repo's `stacks/`. */
     stacksDir?: string;
 }
@@ -169,6 +175,14 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
             }
         }
 
+        const reg = stack.spec.registry;
+        try {
+            await ensureRtt(lab, rttTargets(lab.hosts, reg && { address: reg.address, port: reg.port }), opts.rttMs, (l) => log(`  ${l}`));
+        } catch (e) {
+            err(`lab ${name}: ${e instanceof Error ? e.message : String(e)}`);
+            if (built) log(tornDownLine(name, await downLab(name, log)));
+            return 1;
+        }
         log(""); log("== pulumi up (the real engine; Pulumi's own progress output) ==");
         writeRecord({ name, stack: stackName, topology, phase: "apply" });
         const apply = await applyOnLab(lab, stack, {

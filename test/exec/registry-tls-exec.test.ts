@@ -178,23 +178,45 @@ describe("exec: the registry's TLS, users and CA trust (openssl, no python on PA
             fs.mkdirSync(path.join(dir, "etc-docker"));
             const lock = path.join(state(), "registry-trust", "lock");
             fs.mkdirSync(lock, { recursive: true });
-            // a live holder that goes away after 1.5 s (node reaps it, so kill -0 then fails)
-            const holder = spawn("sleep", ["1.5"], { stdio: "ignore" });
+            // a live holder, stopped by the test once the script is seen waiting (node reaps it, so kill -0 then fails)
+            const holder = spawn("sleep", ["600"], { stdio: "ignore" });
+            const holderGone = new Promise((resolve) => holder.on("exit", resolve));
             fs.writeFileSync(path.join(lock, "pid"), `${holder.pid}\n`);
-            const t0 = Date.now();
-            const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+            try {
                 const c = spawn("/bin/sh", ["-c", trust().create], { env: { PATH: bin, HOME: dir, LC_ALL: "C" } });
                 let stdout = "";
                 let stderr = "";
                 c.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
                 c.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-                c.on("error", reject);
-                c.on("close", (code) => resolve({ code, stdout, stderr }));
-            });
-            const waited = Date.now() - t0;
-            assert.strictEqual(r.code, 0, r.stderr);
-            assert.ok(waited >= 1000, `it did not wait for the lock (${waited} ms)`);
-            assert.match(r.stdout, new RegExp(`taking over the lock .*lock of pid ${holder.pid}, which is gone`));
+                const done = new Promise<number | null>((resolve, reject) => {
+                    c.on("error", reject);
+                    c.on("close", resolve);
+                });
+                // waiting: take_lock's `sleep 0.5` runs as a child of the script (bounded: 400 looks, 50 ms apart)
+                const sleeping = () =>
+                    fs.readFileSync(`/proc/${c.pid}/task/${c.pid}/children`, "utf8").trim().split(/\s+/).filter((p) => p !== "").some((p) => {
+                        try {
+                            return fs.readFileSync(`/proc/${p}/comm`, "utf8").trim() === "sleep";
+                        } catch {
+                            return false;
+                        }
+                    });
+                let seen = false;
+                for (let i = 0; i < 400 && !seen && c.exitCode === null; i++) {
+                    seen = sleeping();
+                    if (!seen) await new Promise((r) => setTimeout(r, 50));
+                }
+                assert.ok(seen, `the script was never seen waiting for the lock (exit ${c.exitCode}):\n${stdout}${stderr}`);
+                assert.strictEqual(c.exitCode, null, "the script ended while the lock was held");
+                assert.ok(!fs.existsSync(file()), "the script wrote while another change held the lock");
+                holder.kill();
+                await holderGone;
+                const code = await done;
+                assert.strictEqual(code, 0, stderr);
+                assert.match(stdout, new RegExp(`taking over the lock .*lock of pid ${holder.pid}, which is gone`));
+            } finally {
+                holder.kill();
+            }
             assert.strictEqual(fs.readFileSync(file(), "utf8"), CA);
             assert.ok(!fs.existsSync(lock), "the lock is released");
         });

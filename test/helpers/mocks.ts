@@ -4,6 +4,15 @@
  * provider, parent, dependencies, deleteBeforeReplace) and what the mock's newResource received,
  * and turns Outputs into Promises. Also the secret helpers tests assert with (`secretAlong`,
  * `withoutSecrets`, `unwrapSecrets`).
+ *
+ * A program that goes wrong under the mocks fails its test: `pulumi.log.error` and unhandled
+ * rejections (a failed registration, a throw in an apply: the real language host fails the
+ * deployment on both, the mocks only print or drop them) are recorded from `installMocks` on, and
+ * `settle()` throws on any the test did not say it expects. What arrives after `settle()` fails the
+ * test it arrives in (test/helpers/rootHooks.ts asks `unclaimedProblems()` after each test).
+ *
+ * Self-contained (no import of another helper): test/exec/pack.test.ts transpiles this file and
+ * runUnderMocks.ts alone into a consumer project.
  */
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -57,6 +66,11 @@ export interface Registered {
 
 export interface MockState {
     resources: Registered[];
+    /**
+     * What went wrong in the program since `installMocks` that no `settle()` has checked yet:
+     * `log.error: <message>` and `unhandled rejection: <reason>`, each once.
+     */
+    problems: string[];
     byType(type: string): Registered[];
     byName(name: string): Registered;
     /** Whether `path` (like `connection.privateKey`) of a resource's inputs is a secret on the wire. */
@@ -74,6 +88,9 @@ export function installMocks(
     /** Extra outputs a test wants a resource to have (e.g. a command's stdout). */
     extraState: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> = () => ({}),
 ): MockState {
+    watchProblems();
+    const problems: string[] = [];
+    active = problems;
     pulumi.runtime.setAllConfig(config, secretKeys);
     const resources: Registered[] = [];
     const mockInputs = new Map<string, Record<string, unknown>>();
@@ -138,6 +155,7 @@ export function installMocks(
     };
     return {
         resources,
+        problems,
         byType: (type) => resources.filter((r) => r.type === type),
         byName: (name) => {
             const found = resources.filter((r) => r.name === name);
@@ -200,16 +218,104 @@ export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply(resolve));
 }
 
-/** Waits until the program's registrations have settled (no new resource for a few ticks); throws if they do not within `maxMs`. */
-export async function settle(state: MockState, quietMs = 50, maxMs = 10000): Promise<void> {
-    const start = Date.now();
-    let count = -1;
-    while (Date.now() - start < maxMs) {
-        if (count === state.resources.length) {
-            return;
-        }
-        count = state.resources.length;
-        await new Promise((r) => setTimeout(r, quietMs));
+/** The problems list of the program installed last: where log errors and unhandled rejections go. */
+let active: string[] | undefined;
+let watching = false;
+
+function record(problem: string): void {
+    if (active !== undefined && !active.includes(problem)) active.push(problem);
+}
+
+function describeReason(reason: unknown): string {
+    return reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+}
+
+/**
+ * From the first `installMocks` on: records `pulumi.log.error` (the SDK's own callers reach it
+ * through the same module object) and the process's unhandled rejections (mocha re-emits those
+ * of user code on `process` and drops them when nobody listens).
+ */
+function watchProblems(): void {
+    if (watching) return;
+    watching = true;
+    const log = pulumi.log as unknown as { error: (msg: string, ...rest: unknown[]) => Promise<void> };
+    const original = log.error;
+    const wrapped = (msg: string, ...rest: unknown[]): Promise<void> => {
+        record(`log.error: ${msg}`);
+        return original(msg, ...rest);
+    };
+    log.error = wrapped;
+    if (log.error !== wrapped) throw new Error("mocks: cannot watch pulumi.log.error (the SDK's log module is not writable)");
+    process.on("unhandledRejection", (reason) => record(`unhandled rejection: ${describeReason(reason)}`));
+}
+
+/** The problems recorded that no `settle()` checked (a rejection after it, a program never settled); the list is emptied. */
+export function unclaimedProblems(): string[] {
+    return active === undefined ? [] : active.splice(0);
+}
+
+/** The SDK's record of outstanding RPCs (internal in 3.248: runtime/settings `waitForRPCs`, runtime/state `getStore`). */
+interface RpcRuntime {
+    waitForRPCs: () => Promise<void>;
+    getStore: () => { settings: { rpcDone: Promise<unknown> } };
+}
+
+function rpcRuntime(): RpcRuntime {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const settings = require("@pulumi/pulumi/runtime/settings") as Partial<RpcRuntime>;
+    const state = require("@pulumi/pulumi/runtime/state") as Partial<RpcRuntime>;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    if (typeof settings.waitForRPCs !== "function" || typeof state.getStore !== "function") {
+        throw new Error("mocks: this @pulumi/pulumi has no runtime/settings waitForRPCs or runtime/state getStore; settle() cannot tell when the program is done");
     }
-    throw new Error(`registrations did not settle within ${maxMs} ms (${state.resources.length} so far)`);
+    return { waitForRPCs: settings.waitForRPCs, getStore: state.getStore };
+}
+
+export interface SettleOptions {
+    /**
+     * The problems the test expects (a program meant to fail): each pattern must match at least one
+     * recorded problem, and every problem must match one. Defaults to none: any problem throws.
+     */
+    expect?: RegExp[];
+    /** How long the program may take to finish. Defaults to 60,000 ms. */
+    maxMs?: number;
+}
+
+/**
+ * Waits until the program has finished, as the language host does before it disconnects (the SDK's
+ * `waitForRPCs`: every registration, log and invoke answered, and no new one started meanwhile),
+ * then throws if the program reported a problem the test does not expect (see {@link SettleOptions}).
+ * Returns the problems it checked. `options` as a number is the quiet time of an earlier version,
+ * which this one does not need: ignored.
+ */
+export async function settle(state: MockState, options: SettleOptions | number = {}): Promise<string[]> {
+    const { expect = [], maxMs = 60_000 } = typeof options === "number" ? {} : options;
+    const rt = rpcRuntime();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the program did not finish within ${maxMs} ms (${state.resources.length} resources registered so far)`)), maxMs);
+    });
+    try {
+        for (;;) {
+            const before = rt.getStore().settings.rpcDone;
+            await Promise.race([rt.waitForRPCs(), timeout]);
+            // one turn of the event loop: unhandled rejections are reported after the microtasks
+            await new Promise((r) => setImmediate(r));
+            if (rt.getStore().settings.rpcDone === before) break;
+        }
+    } finally {
+        clearTimeout(timer);
+    }
+    const problems = state.problems.splice(0);
+    const unexpected = problems.filter((p) => !expect.some((e) => e.test(p)));
+    const missing = expect.filter((e) => !problems.some((p) => e.test(p)));
+    if (unexpected.length > 0 || missing.length > 0) {
+        throw new Error(
+            [
+                ...(unexpected.length > 0 ? [`the program reported ${unexpected.length} problem(s) this test does not expect (settle's expect):`, ...unexpected.map((p) => `  ${p}`)] : []),
+                ...(missing.length > 0 ? [`the program did not report what this test expects: ${missing.map(String).join(", ")}`] : []),
+            ].join("\n"),
+        );
+    }
+    return problems;
 }

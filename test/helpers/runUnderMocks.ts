@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<void> {
     const state = installMocks(stack, JSON.parse(config) as Record<string, string>, JSON.parse(secretKeys) as string[]);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = require(program) as Record<string, unknown>;
-    await settle(state, 100);
+    await settle(state);
     const outputs = await resolved({ ...exported });
     const resources = state.resources.map((r) => ({
         type: r.type,

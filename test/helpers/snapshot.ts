@@ -4,13 +4,34 @@
  * files instead (and removes the ones no test renders any more), so one command updates them all:
  *
  *     UPDATE_SNAPSHOTS=1 npx mocha test/unit/host-render.test.ts
+ *
+ * With `CI` set, `UPDATE_SNAPSHOTS` is refused: loading this file throws, so the run fails at once.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { ciMode } from "./pending";
 
-/** Whether this run writes snapshots instead of comparing them. */
-export const UPDATING = process.env.UPDATE_SNAPSHOTS === "1";
+/**
+ * Whether a run with `env` writes snapshots instead of comparing them: `UPDATE_SNAPSHOTS=1`. Throws
+ * on any other value but "" and "0", and on `UPDATE_SNAPSHOTS` with `CI` set: CI compares, it never
+ * writes what it is meant to check. Pure.
+ */
+export function updatingSnapshots(env: NodeJS.ProcessEnv): boolean {
+    const v = env.UPDATE_SNAPSHOTS ?? "";
+    if (v === "" || v === "0") return false;
+    if (ciMode(env)) {
+        throw new Error(
+            `UPDATE_SNAPSHOTS=${v} is refused with CI set (CI=${env.CI}): a CI run compares the snapshot files and never rewrites them. ` +
+                "Run UPDATE_SNAPSHOTS=1 without CI on your machine, review the diff and commit it.",
+        );
+    }
+    if (v !== "1") throw new Error(`UPDATE_SNAPSHOTS=${v}: set it to 1 to rewrite the snapshot files, or leave it unset`);
+    return true;
+}
+
+/** Whether this run writes snapshots instead of comparing them (throws when it must not: see {@link updatingSnapshots}). */
+export const UPDATING = updatingSnapshots(process.env);
 
 /** The snapshots of one suite: a folder `__snapshots__/<suite>` next to `testFile`. */
 export class Snapshots {

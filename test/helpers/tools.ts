@@ -1,7 +1,8 @@
 /**
  * Command-line tools from Debian that some tests need (shellcheck): found on PATH, or installed
  * with apt-get when the tests run as root, as the lab installs its packages. A test that still
- * cannot have its tool prints why and is counted as skipped, never as passed.
+ * cannot have its tool prints why and is counted as skipped, never as passed (with CI set: failed,
+ * test/helpers/rootHooks.ts).
  */
 import { spawnSync } from "child_process";
 
@@ -47,7 +48,7 @@ export function needTool(tool: string, debianPackage: string = tool): string | u
     return why;
 }
 
-/** In a mocha test: go on when `tool` can be run, else print why and skip the test. */
+/** In a mocha test: go on when `tool` can be run, else print why and skip the test (with CI set the skip fails it). */
 export function requireTool(ctx: Mocha.Context, tool: string, debianPackage: string = tool): void {
     const why = needTool(tool, debianPackage);
     if (why !== undefined) {

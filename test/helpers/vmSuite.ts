@@ -1,6 +1,7 @@
 /**
  * The VM tests' suite hooks, one home for what every file under test/vm does around its cases:
- * skip with the printed reason where qemu cannot run, start one VM per host of the stack, snapshot
+ * skip with the printed reason where qemu cannot run (with CI set the skip fails the suite:
+ * test/helpers/rootHooks.ts), start one VM per host of the stack, snapshot
  * each VM at its start, keep the run directory of a suite that failed, print the whole run's time.
  * Call inside a describe(). Also the helpers both files use on a script's result, and the same hooks
  * for userland VMs (userlandSuiteHooks).

@@ -131,7 +131,7 @@ const EXPECTED: Expected[] = [
         expect: steps({
             // the trust reads the files again and writes daemon.json without the insecure entry; the
             // registry gets its certificate; the providers their registry auth (an update)
-            replace: ["lab-docker01-trust-daemon-json", "lab-docker01-trust-inspect", "lab-docker02-trust-daemon-json", "lab-docker02-trust-inspect", "lab-registry-container"],
+            replace: ["lab-docker01-trust-daemon-json", "lab-docker01-trust-inspect", "lab-docker02-trust-daemon-json", "lab-docker02-trust-inspect", "lab-registry-container", "lab-registry-ready"],
             update: ["lab-docker01-docker", "lab-docker02-docker", ...preflights("docker01", "docker02")],
             create: ["lab-controller-ca", "lab-controller-ca-file", "lab-docker01-trust-ca", "lab-docker02-trust-ca", "lab-registry-tls", "lab-registry-tls-certs"],
         }),
@@ -151,6 +151,7 @@ const EXPECTED: Expected[] = [
                 "lab-docker01-trust-ca",
                 "lab-docker02-trust-ca",
                 "lab-registry-container",
+                "lab-registry-ready",
             ],
             update: [
                 ...BOTH_CHECKS,

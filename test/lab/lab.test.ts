@@ -37,8 +37,15 @@ const MV = `${PREFIX}${process.pid}-mv`;
 const SN = `${PREFIX}${process.pid}-sn`;
 const SNAPSHOT_DIRS = ["/etc/sysconfig/network-scripts", "/etc/modules-load.d"];
 const FIXTURE = path.join(REPO_ROOT, "test", "fixtures", "replace");
-/** The failing run with a host's sshd stopped must end within this. */
-const UNREACHABLE_BOUND_S = 120;
+/**
+ * The failing run with a host's sshd stopped must end by itself within this. Not a speed test: a
+ * bound far from any normal run. A refused dial fails at once; the most one host command can wait
+ * is its dial budget, (dialErrorLimit 5 + 1) x perDialTimeout 10 s plus the backoff (1.3 s), about
+ * 61 s (the Docker provider's ssh: ConnectionAttempts 5 x ConnectTimeout 10 s); the whole failing
+ * run took 3.2 s on the CI machine (its `time:` line). What the bound catches is a run that never gives up (dialErrorLimit -1, a
+ * provider that ignores the limit), which would otherwise show only as this test's timeout (600 s).
+ */
+const UNREACHABLE_BOUND_S = 400;
 
 function log(line: string): void {
     if (process.env.LAB_TEST_VERBOSE) console.log(`      | ${line}`);
@@ -135,7 +142,35 @@ const stopEngines = new AbortController();
 const enginePids = new Set<number>();
 /** Options of every pulumi run of the tests: its output to the log, stopped on an interrupt. */
 function engineOpts(what: string): EngineRunOptions {
-    return { log: (l: string) => log(`${what}: ${l}`), signal: stopEngines.signal, onStart: (pid: number) => enginePids.add(pid) };
+    return {
+        log: (l: string) => log(`${what}: ${l}`),
+        signal: stopEngines.signal,
+        onStart: (pid: number) => {
+            enginePids.add(pid);
+            void engineArgvOf(pid).then((argv) => engineArgv.set(what, argv));
+        },
+    };
+}
+
+/** What each pulumi the tests started really got (its /proc cmdline), by the run's label; undefined: never seen as pulumi. */
+const engineArgv = new Map<string, string[] | undefined>();
+
+/**
+ * The argv of `pid` once it is pulumi: the lab starts `setpriv ... -- nsenter --net=... -- pulumi ...`,
+ * and both exec (no fork), so the pid becomes pulumi's. Bounded: 400 looks, 50 ms apart.
+ */
+async function engineArgvOf(pid: number): Promise<string[] | undefined> {
+    for (let i = 0; i < 400; i++) {
+        let argv: string[];
+        try {
+            argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
+        } catch {
+            return undefined; // gone before it was seen as pulumi
+        }
+        if (argv.length > 0 && path.basename(argv[0]) === "pulumi") return argv;
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    return undefined;
 }
 
 /**
@@ -295,6 +330,11 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         if (lab !== undefined || fs.existsSync(runPaths(MV).dir) || namespacesOf(MV).length > 0) {
             await downLab(MV, log);
         }
+    });
+
+    it("pulumi up ran unattended: pulumi's own argv (read from /proc) has --yes --skip-preview --non-interactive --color never", () => {
+        assert.deepEqual(engineArgv.get("up 1")?.slice(1), ["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], `pulumi's argv: ${JSON.stringify(engineArgv.get("up 1"))}`);
+        assert.doesNotMatch(apply1.stdout, /Previewing update|Do you want to perform this update\?|\x1b\[/, "a preview, a prompt or colour in pulumi's output");
     });
 
     it("pulumi up created every resource and its checks passed (5 rows, all ok)", () => {
@@ -495,6 +535,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         const d = await destroyOnLab(lab as LabHosts, engineOpts("destroy 1"));
         timing("multi-vlan: pulumi destroy", d?.seconds ?? NaN);
         assertApplied(d, "pulumi destroy");
+        assert.deepEqual(engineArgv.get("destroy 1")?.slice(1), ["destroy", "--run-program", "--yes", "--skip-preview", "--non-interactive", "--color", "never"], `pulumi's argv: ${JSON.stringify(engineArgv.get("destroy 1"))}`);
         // destroy runs the program (--run-program: the Docker providers' key file): pulumi then also
         // counts the program's registrations as "unchanged"; nothing is created, updated or replaced
         const summary = resourceSummary(d?.stdout ?? "");
@@ -505,6 +546,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         for (const h of ["docker01", "docker02"]) {
             const hook = await (lab as LabHosts).exec(h, ["sh", "-c", "ls /sbin/ifup-local 2>&1"]);
             assert.notEqual(hook.code, 0, `${h}: the ifup-local hook outlived the destroy: ${hook.stdout}`);
+            assert.match(hook.stdout, /^ls: .*\/sbin\/ifup-local.*No such file or directory$/m, `${h}: the probe did not run: ${hook.stdout}${hook.stderr}`);
         }
         const { pulumi } = await labEngine(lab as LabHosts, stack.stack);
         const exported = await pulumi(["stack", "export"]);
@@ -526,7 +568,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         }
         timing("multi-vlan: pulumi up with docker02 unreachable (fails)", failed.seconds);
         assert.notEqual(failed.code, 0, "pulumi up with docker02's sshd stopped succeeded");
-        assert.ok(failed.seconds < UNREACHABLE_BOUND_S, `failed after ${failed.seconds} s`);
+        assert.ok(failed.seconds < UNREACHABLE_BOUND_S, `pulumi up with docker02 unreachable took ${failed.seconds} s to fail: does a dial retry without end?`);
         const errored = erroredResources(failed.stdout).filter((r) => !r.startsWith("pulumi:pulumi:Stack "));
         assert.ok(errored.length > 0, `no resource errored:\n${tail(failed.stdout)}`);
         assert.deepEqual(errored.filter((r) => !/docker02/.test(r)), [], `errored: ${errored.join(", ")}`);

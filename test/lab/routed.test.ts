@@ -19,6 +19,7 @@ import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { parseLab } from "../../components/spec/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { assertNoReply, assertReplied } from "../helpers/probe";
 
 const PREFIX = "mvlrt-";
 const NAME = `${PREFIX}${process.pid}`;
@@ -41,11 +42,21 @@ async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 60_00
     return lab.exec(host, ["sh", "-c", script], { timeoutMs });
 }
 
-/** Whether `ping` from `where` (a host, or `docker exec <container>` on it) reaches `ip`. */
-async function pings(lab: LabHosts, host: string, container: string | undefined, ip: string): Promise<boolean> {
+/** `ping -c 2` from `host` (or `docker exec <container>` on it) to `ip`, for assertReplied / assertNoReply. */
+async function ping(lab: LabHosts, host: string, container: string | undefined, ip: string) {
     // the lab hosts have busybox's ping (Debian's busybox-static), not iputils
     const cmd = container === undefined ? `$(command -v ping || echo busybox ping) -c 2 -W 1 ${ip}` : `docker exec ${container} ping -c 2 -W 1 ${ip}`;
-    return (await sh(lab, host, cmd)).code === 0;
+    return sh(lab, host, cmd);
+}
+
+/** The packets each rule of the router's chain counted: `-s A -d B -j DROP` -> packets (`iptables -v -S` prints `-c <packets> <bytes>`). */
+async function routerCounters(lab: LabHosts): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const line of (await sh(lab, "docker01", "iptables -w -v -S MACVLAN-LAB-ROUTER")).stdout.split("\n")) {
+        const m = /^-A \S+ (.*) -c (\d+) \d+ (-j .*)$/.exec(line);
+        if (m) out.set(`${m[1]} ${m[3]}`, Number(m[2]));
+    }
+    return out;
 }
 
 function tail(text: string, n = 40): string {
@@ -115,8 +126,8 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         const add = await sh(l, "docker02", "ip addr add 172.16.10.3/32 dev ens33.10 && ip route add 172.16.10.0/24 dev ens33.10 src 172.16.10.3");
         assert.equal(add.code, 0, add.stderr);
         try {
-            assert.equal(await pings(l, "docker02", undefined, "172.16.10.11"), false, "docker02 reached its own bbox10 without a shim");
-            assert.equal(await pings(l, "docker02", undefined, "172.16.10.10"), true, "docker02 did not reach docker01's bbox10 on the same VLAN");
+            assertNoReply(await ping(l, "docker02", undefined, "172.16.10.11"), "docker02 reached its own bbox10 without a shim");
+            assertReplied(await ping(l, "docker02", undefined, "172.16.10.10"), "docker02 did not reach docker01's bbox10 on the same VLAN");
         } finally {
             await sh(l, "docker02", "ip route del 172.16.10.0/24 dev ens33.10; ip addr del 172.16.10.3/32 dev ens33.10");
         }
@@ -124,8 +135,8 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
 
     it("without the router: bbox10 cannot reach bbox20 (on the other host or its own)", async () => {
         const l = lab as LabHosts;
-        assert.equal(await pings(l, "docker01", "bbox10", "172.16.20.21"), false);
-        assert.equal(await pings(l, "docker02", "bbox20", "172.16.10.10"), false);
+        assertNoReply(await ping(l, "docker01", "bbox10", "172.16.20.21"), "docker01/bbox10 reached docker02/bbox20 without the router");
+        assertNoReply(await ping(l, "docker02", "bbox20", "172.16.10.10"), "docker02/bbox20 reached docker01/bbox10 without the router");
     });
 
     let routed: EngineOutcome;
@@ -148,13 +159,23 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
     it("observed from outside the program: each host pings its own containers; bbox10 and bbox20 reach each other both ways; mac_net30 stays out", async () => {
         const l = lab as LabHosts;
         for (const [host, ip] of [["docker01", "172.16.10.10"], ["docker01", "172.16.20.20"], ["docker02", "172.16.10.11"], ["docker02", "172.16.20.21"], ["docker02", "172.16.30.31"]]) {
-            assert.equal(await pings(l, host, undefined, ip), true, `${host} cannot ping its own container ${ip}`);
+            assertReplied(await ping(l, host, undefined, ip), `${host} cannot ping its own container ${ip}`);
         }
-        assert.equal(await pings(l, "docker01", "bbox10", "172.16.20.21"), true, "docker01/bbox10 -> docker02/bbox20");
-        assert.equal(await pings(l, "docker02", "bbox20", "172.16.10.10"), true, "docker02/bbox20 -> docker01/bbox10");
-        assert.equal(await pings(l, "docker02", "bbox10", "172.16.20.20"), true, "docker02/bbox10 -> docker01/bbox20");
-        assert.equal(await pings(l, "docker02", "bbox30", "172.16.10.10"), false, "mac_net30 reached mac_net10");
-        assert.equal(await pings(l, "docker01", "bbox10", "172.16.30.31"), false, "mac_net10 reached mac_net30");
+        assertReplied(await ping(l, "docker01", "bbox10", "172.16.20.21"), "docker01/bbox10 -> docker02/bbox20");
+        assertReplied(await ping(l, "docker02", "bbox20", "172.16.10.10"), "docker02/bbox20 -> docker01/bbox10");
+        assertReplied(await ping(l, "docker02", "bbox10", "172.16.20.20"), "docker02/bbox10 -> docker01/bbox20");
+        // refused pairs: the ping ran, got nothing back, and the router's DROP rule counted each packet
+        const refused: Array<[string, string, string, string]> = [
+            ["docker02", "bbox30", "172.16.10.10", "-s 172.16.30.0/24 -d 172.16.10.0/24 -j DROP"],
+            ["docker01", "bbox10", "172.16.30.31", "-s 172.16.10.0/24 -d 172.16.30.0/24 -j DROP"],
+        ];
+        for (const [host, container, ip, drop] of refused) {
+            const before = await routerCounters(l);
+            assert.ok(before.has(drop), `no rule ${drop} in MACVLAN-LAB-ROUTER: ${[...before.keys()].join(" | ")}`);
+            assertNoReply(await ping(l, host, container, ip), `${host}/${container} reached ${ip} across the refused pair`);
+            const counted = ((await routerCounters(l)).get(drop) ?? NaN) - (before.get(drop) as number);
+            assert.ok(counted >= 2, `${drop} counted ${counted} packets of the 2 ${host}/${container} sent to ${ip}`);
+        }
         const fwd = await sh(l, "docker01", "cat /proc/sys/net/ipv4/ip_forward; iptables -S MACVLAN-LAB-ROUTER; ip -d link show rtr0");
         assert.match(fwd.stdout, /^1\n/);
         assert.match(fwd.stdout, /-A MACVLAN-LAB-ROUTER -s 172\.16\.10\.0\/24 -d 172\.16\.20\.0\/24 -j ACCEPT/);
@@ -164,7 +185,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         const macs = await sh(l, "docker01", "cat /sys/class/net/rtr0/address /sys/class/net/ens33.10/address /proc/sys/net/ipv4/conf/ens33.10/arp_ignore");
         const [rtr0, ens, arpIgnore] = macs.stdout.trim().split("\n");
         assert.equal(arpIgnore, "1", "ens33.10 on the router host answers ARP for every address of the host");
-        assert.equal(await pings(l, "docker02", "bbox10", "172.16.10.1"), true, "docker02/bbox10 -> its gateway on docker01");
+        assertReplied(await ping(l, "docker02", "bbox10", "172.16.10.1"), "docker02/bbox10 -> its gateway on docker01");
         const neigh = await sh(l, "docker02", "docker exec bbox10 cat /proc/net/arp");
         const gw = neigh.stdout.split("\n").find((x) => x.startsWith("172.16.10.1 "));
         assert.ok(gw?.includes(rtr0) && !gw.includes(ens), `docker02/bbox10's ARP entry for its gateway is not rtr0's ${rtr0}:\n${neigh.stdout}`);
@@ -178,7 +199,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         const l = lab as LabHosts;
         const mac = async () => (await sh(l, "docker01", "cat /sys/class/net/rtr1/address")).stdout.trim();
         // docker02's bbox20 holds the leg's MAC for its gateway (it just routed through it)
-        assert.equal(await pings(l, "docker02", "bbox20", "172.16.10.10"), true);
+        assertReplied(await ping(l, "docker02", "bbox20", "172.16.10.10"), "docker02/bbox20 -> docker01/bbox10 before the leg is replaced");
         const before = await mac();
         const urn = `urn:pulumi:${stack.stack}::macvlan-lab::macvlan-lab:index:MacvlanLab$macvlan-lab:host:InterVlanRouter$command:remote:Command::lab-router-mac_net20-leg`;
         const o = await applyOnLab(l, stack, { log: (x) => log(`up --replace leg: ${x}`), extraArgs: ["--replace", urn] });
@@ -187,7 +208,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         const after = await mac();
         assert.notEqual(after, before, "the replaced leg kept its MAC: the probe proves nothing");
         // no wait: without the announcement the entry holds the old MAC and these pings are lost
-        assert.equal(await pings(l, "docker02", "bbox20", "172.16.10.10"), true, "docker02/bbox20 -> docker01/bbox10 right after the leg was replaced");
+        assertReplied(await ping(l, "docker02", "bbox20", "172.16.10.10"), "docker02/bbox20 -> docker01/bbox10 right after the leg was replaced");
         const neigh = await sh(l, "docker02", "docker exec bbox20 cat /proc/net/arp");
         assert.ok(neigh.stdout.split("\n").some((x) => x.startsWith("172.16.20.1 ") && x.includes(after)), neigh.stdout);
     });

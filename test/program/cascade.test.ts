@@ -26,7 +26,7 @@ async function declare(stack: string): Promise<MockState> {
     );
     delete require.cache[require.resolve(PROGRAM)];
     await import(PROGRAM);
-    await settle(state, 100);
+    await settle(state);
     return state;
 }
 
@@ -80,14 +80,19 @@ describe("program: replacements cascade from a VLAN interface to its networks, c
     }
 
     it("host commands are triggered by what they act on and the SSH endpoint; no trigger holds a script", () => {
-        for (const c of s.byType("command:remote:Command").filter((r) => /-(promisc|load|config)$/.test(r.name))) {
+        const hostCommands = s.byType("command:remote:Command").filter((r) => /-(promisc|load|config)$/.test(r.name));
+        // per host: promisc, 8021q load, the config of ens33.10 and ens33.20
+        assert.strictEqual(hostCommands.length, 2 * 4, hostCommands.map((c) => c.name).join(", "));
+        for (const c of hostCommands) {
             const [identity, endpoint, ...rest] = c.inputs.triggers as string[];
             assert.match(identity, /^sha256:[0-9a-f]{64}$/, c.name);
             assert.match(endpoint, /^192\.168\.1\.1[13]:22$/, c.name);
             assert.deepStrictEqual(rest, []);
         }
         // (the registry trust's commands are the registry component's own)
-        for (const c of s.byType("command:remote:Command").filter((r) => !r.name.includes("-trust-"))) {
+        const others = s.byType("command:remote:Command").filter((r) => !r.name.includes("-trust-"));
+        assert.ok(others.length > hostCommands.length, others.map((c) => c.name).join(", "));
+        for (const c of others) {
             for (const t of (c.inputs.triggers ?? []) as unknown[]) {
                 assert.ok(!String(t).includes("\n"), `${c.name}: a trigger holds a script`);
             }

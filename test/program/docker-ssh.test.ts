@@ -93,3 +93,84 @@ describe("knownHostsLine", () => {
         assert.strictEqual(runFilesDir({}), path.join(os.tmpdir(), `macvlan-lab-${os.userInfo().uid}`));
     });
 });
+
+describe("program: the Docker providers' ssh shares one connection per host (ControlMaster)", function () {
+    this.timeout(60_000);
+    const controlPathOf = (o: string[]) => o.find((x) => x.startsWith("ControlPath="))?.slice("ControlPath=".length);
+
+    it("by default: ControlMaster=auto, ControlPersist=60, a socket per host in <runFilesDir>/ssh-mux, made 0700", async () => {
+        const s = await run(loadStackConfig("multi-vlan"));
+        const o1 = sshOpts(s, "docker01");
+        const o2 = sshOpts(s, "docker02");
+        for (const o of [o1, o2]) {
+            assert.strictEqual(optAfter(o, "-o"), "BatchMode=yes", "the provider's other options stay first");
+            assert.ok(o.includes("ControlMaster=auto") && o.includes("ControlPersist=60"), o.join(" "));
+        }
+        const p1 = controlPathOf(o1);
+        const p2 = controlPathOf(o2);
+        assert.ok(p1 !== undefined && p2 !== undefined);
+        assert.strictEqual(path.dirname(p1), path.join(runFilesDir(), "ssh-mux"));
+        assert.strictEqual(path.dirname(p2), path.dirname(p1));
+        assert.notStrictEqual(p1, p2, "one socket per host");
+        assert.strictEqual(fs.statSync(path.dirname(p1)).mode & 0o777, 0o700);
+        const again = await run(loadStackConfig("multi-vlan"));
+        assert.strictEqual(controlPathOf(sshOpts(again, "docker01")), p1, "the same path in every run: the provider's inputs do not change");
+    });
+});
+
+describe("controlPath, dockerSshOpts and resolveControlDir", () => {
+    // imported here: the module is the program's, loaded under the mocks above too
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const provider = require("../../components/docker/provider") as typeof import("../../components/docker/provider");
+    const host = (over: Partial<HostSpec["ssh"]> = {}): HostSpec => ({
+        name: "h", nic: "eth0", nicIsManagement: true, backend: "iproute2", configDir: "/etc/macvlan-lab",
+        ssh: { address: "10.0.0.5", port: 22, user: "root", dialErrorLimit: 5, perDialTimeout: 10, ...over },
+    });
+
+    it("names a socket by everything that makes the connection: user, address, port, pinned key, key file, known_hosts", () => {
+        const base = provider.controlPath(host(), "/run/x");
+        assert.match(base, /^\/run\/x\/[0-9a-f]{20}$/);
+        const others = [
+            provider.controlPath(host({ user: "admin" }), "/run/x"),
+            provider.controlPath(host({ address: "10.0.0.6" }), "/run/x"),
+            provider.controlPath(host({ port: 2222 }), "/run/x"),
+            provider.controlPath(host({ hostKey: HOST_KEY }), "/run/x"),
+            provider.controlPath(host(), "/run/x", { keyFile: "/k" }),
+            provider.controlPath(host(), "/run/x", { knownHostsFile: "/kh" }),
+        ];
+        assert.strictEqual(new Set([base, ...others]).size, 7, "every difference gives another socket");
+        assert.strictEqual(provider.controlPath(host(), "/run/x"), base, "and the same connection the same one");
+    });
+
+    it("doubles % (ssh expands % tokens in ControlPath) and refuses a path too long for a socket", () => {
+        assert.match(provider.controlPath(host(), "/run/50%"), /^\/run\/50%%\/[0-9a-f]{20}$/);
+        assert.throws(() => provider.controlPath(host(), `/${"d".repeat(80)}`), /longer than 86 bytes .* give docker.controlDir a shorter private directory/);
+    });
+
+    it("adds no Control option without a control directory (controlDir false or unset in the pure function)", () => {
+        for (const o of [provider.dockerSshOpts(host()), provider.dockerSshOpts(host(), { controlDir: false })]) {
+            assert.ok(!o.some((x) => x.startsWith("Control")), o.join(" "));
+        }
+        const o = provider.dockerSshOpts(host(), { controlDir: "/run/x", controlPersistSeconds: 5 });
+        assert.ok(o.includes("ControlPersist=5"));
+    });
+
+    it("makes a missing control directory 0700 and refuses one that others can enter", () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mvl-mux-"));
+        try {
+            const mine = path.join(tmp, "mine");
+            assert.strictEqual(provider.resolveControlDir({ controlDir: mine }), mine);
+            assert.strictEqual(fs.statSync(mine).mode & 0o777, 0o700);
+            const open = path.join(tmp, "open");
+            fs.mkdirSync(open, { mode: 0o755 });
+            fs.chmodSync(open, 0o755);
+            assert.throws(() => provider.resolveControlDir({ controlDir: open }), /is not a private directory of this user/);
+            const link = path.join(tmp, "link");
+            fs.symlinkSync(mine, link);
+            assert.throws(() => provider.resolveControlDir({ controlDir: link }), /is not a private directory of this user/);
+            assert.strictEqual(provider.resolveControlDir({ controlDir: false }), false);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+});

@@ -83,7 +83,9 @@ describe("host components under Pulumi mocks", () => {
     });
 
     it("connects with the spec's SSH settings; the private key is a secret, in the engine's request and in the mock's inputs", () => {
-        for (const name of commandsUnder("lab-docker01")) {
+        const names = commandsUnder("lab-docker01");
+        assert.deepStrictEqual(names.slice().sort(), ["lab-docker01-8021q-load", "lab-docker01-ens33.10-config", "lab-docker01-ens33.20-config", "lab-docker01-lib-install", "lab-docker01-parent-promisc"]);
+        for (const name of names) {
             const r = byName(name);
             assert.ok(secretAlong(r.wire, "connection.privateKey"), `${name}: connection.privateKey is not inside a secret on the wire`);
             assert.ok(secretAlong(r.mockInputs, "connection.privateKey"), `${name}: the mock saw a plain key`);

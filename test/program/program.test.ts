@@ -58,10 +58,10 @@ describe("program: every stack file loads and declares resources", function () {
     // the first run compiles the program with ts-node: over 20 s on a busy 2-core machine
     this.timeout(120_000);
     for (const stack of listStacks()) {
-        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks, topology, addressPlan and verification`, async () => {
+        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks, topology, addressPlan, verification and repair`, async () => {
             const { state, program } = await runProgram(stack, loadStackConfig(stack));
             assert.ok(state.resources.length > 10);
-            assert.deepStrictEqual(Object.keys(program).sort(), ["addressPlan", "checks", "hosts", "registry", "topology", "verification"]);
+            assert.deepStrictEqual(Object.keys(program).sort(), ["addressPlan", "checks", "hosts", "registry", "repair", "topology", "verification"]);
         });
     }
 });
@@ -171,6 +171,16 @@ describe("program: lan stack (containers on the hosts' LAN, no VLAN)", () => {
     });
 });
 
+describe("program: multi-vlan stack with registry.migrateUnitFlag (dockerd restarts)", function () {
+    this.timeout(120_000);
+    it("makes every host's Docker provider, and so every Docker resource there, wait for the trust: no Docker call may overlap the restart", async () => {
+        const config = loadStackConfig("multi-vlan");
+        const registry = JSON.parse(config["macvlan-lab:registry"]);
+        const { state } = await runProgram("multi-vlan", { ...config, "macvlan-lab:registry": JSON.stringify({ ...registry, migrateUnitFlag: true }) });
+        for (const h of ["docker01", "docker02"]) dependsOn(state, `lab-${h}-docker`, `lab-${h}-trust-daemon-json`);
+    });
+});
+
 describe("program: multi-vlan stack", () => {
     let run: Run;
     before(async () => {
@@ -200,6 +210,7 @@ describe("program: multi-vlan stack", () => {
             [
                 ...perHost("docker01"),
                 ...perHost("docker02"),
+                "command:remote:Command lab-registry-ready",
                 "docker:index/container:Container lab-registry-container",
                 "docker:index/registryImage:RegistryImage lab-registry-busybox-v1-push",
                 "docker:index/remoteImage:RemoteImage lab-registry-busybox-v1-source",
@@ -219,8 +230,11 @@ describe("program: multi-vlan stack", () => {
             "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ConnectionAttempts=5",
             "-o", "ServerAliveInterval=15", "-o", "StrictHostKeyChecking=yes",
         ]);
-        assert.deepStrictEqual([opts[10], opts[12], opts[13]], ["-i", "-o", "IdentitiesOnly=yes"]);
-        assert.strictEqual(opts.length, 14);
+        // one shared connection per host (test/program/docker-ssh.test.ts), then the run's key file
+        assert.deepStrictEqual([opts[10], opts[11], opts[12], opts[14], opts[15]], ["-o", "ControlMaster=auto", "-o", "-o", "ControlPersist=60"]);
+        assert.match(opts[13], /^ControlPath=\//);
+        assert.deepStrictEqual([opts[16], opts[18], opts[19]], ["-i", "-o", "IdentitiesOnly=yes"]);
+        assert.strictEqual(opts.length, 20);
         for (const r of run.state.resources.filter((x) => x.type.startsWith("docker:index/"))) {
             const host = r.name.includes("docker02") ? "docker02" : "docker01";
             assert.ok(r.provider?.includes(`lab-${host}-docker`), `${r.name} should use ${host}'s provider, not ${providerOf(r)}`);
@@ -267,11 +281,19 @@ describe("program: multi-vlan stack", () => {
             dependsOn(s, `lab-${h}-pull-192-168-1-11-5000-busybox-v1`, "lab-registry-busybox-v1-push", `lab-${h}-trust-daemon-json`);
             dependsOn(s, `lab-${h}-bbox10-container`, `lab-${h}-pull-192-168-1-11-5000-busybox-v1`, `lab-mac_net10-${h}`);
             dependsOn(s, `lab-${h}-bbox20-container`, `lab-mac_net20-${h}`);
+            // dockerd only reloads daemon.json (no migrateUnitFlag): the provider, and so the networks
+            // and containers, do not wait for the trust; the preflights, yes
+            const provider = s.byName(`lab-${h}-docker`);
+            assert.ok(!provider.dependencies.includes(s.byName(`lab-${h}-trust-daemon-json`).urn), `lab-${h}-docker waits for the trust`);
+            dependsOn(s, `lab-${h}-docker`, "lab-docker01-preflight-check", "lab-docker02-preflight-check");
         }
     });
 
     it("gives every host command a delete script and triggers", () => {
-        for (const c of run.state.byType("command:remote:Command")) {
+        const commands = run.state.byType("command:remote:Command");
+        // per host: preflight, library, trust inspect and daemon.json, promisc, 8021q, two VLANs, checks; and the registry's readiness wait
+        assert.strictEqual(commands.length, 2 * 9 + 1, commands.map((c) => c.name).join(", "));
+        for (const c of commands) {
             if (c.name.endsWith("-preflight-check")) {
                 assert.strictEqual(c.inputs.delete, undefined, `${c.name}: the preflight only reads, so has nothing to delete`);
                 continue;
@@ -286,6 +308,11 @@ describe("program: multi-vlan stack", () => {
             assert.ok(Array.isArray(c.inputs.triggers) && c.inputs.triggers.length > 0, `${c.name} has no triggers`);
             if (c.name.endsWith("-trust-inspect")) {
                 assert.strictEqual(c.inputs.delete, undefined, `${c.name}: a read changes nothing, so has nothing to delete`);
+            } else if (c.name === "lab-registry-ready") {
+                assert.strictEqual(c.inputs.delete, undefined, `${c.name}: a wait changes nothing, so has nothing to delete`);
+                // made again with the registry container: it waits for that container's registry
+                assert.deepStrictEqual(c.inputs.triggers, [run.state.byName("lab-registry-container").id]);
+                assert.match(String(c.inputs.create), /\nregistry_ready\n$/);
             } else {
                 assert.match(c.inputs.delete, /^set -eu$/m, `${c.name} has no delete script`);
                 assert.match(c.inputs.create, /^set -eu$/m);
@@ -307,7 +334,10 @@ describe("program: multi-vlan stack", () => {
     });
 
     it("deletes fixed-name resources before replacing them", () => {
-        for (const r of run.state.resources.filter((x) => /network:Network|container:Container|volume:Volume/.test(x.type))) {
+        const fixedNames = run.state.resources.filter((x) => /network:Network|container:Container|volume:Volume/.test(x.type));
+        // mac_net10 and mac_net20 on each host, bbox10 and bbox20 on each host, the registry and its volume
+        assert.strictEqual(fixedNames.length, 4 + 4 + 2, fixedNames.map((r) => r.name).join(", "));
+        for (const r of fixedNames) {
             assert.strictEqual(r.deleteBeforeReplace, true, `${r.name} has a fixed name`);
         }
     });
@@ -325,7 +355,7 @@ describe("program: multi-vlan stack", () => {
 
     it("keeps the SSH key a secret: in every connection, and nowhere in plain inputs", () => {
         const commands = run.state.byType("command:remote:Command");
-        assert.strictEqual(commands.length, 18);
+        assert.strictEqual(commands.length, 19);
         for (const c of commands) {
             assert.ok(run.state.isSecret(c, "connection.privateKey"), `${c.name}: connection.privateKey is not secret`);
             assert.strictEqual(c.inputs.connection.privateKey, KEY);

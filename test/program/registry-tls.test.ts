@@ -214,7 +214,8 @@ describe("program: registry.security tls without users", function () {
                 `no warning in: ${warned.join(" | ")}`,
             );
             warned.length = 0;
-            await run(tlsConfig());
+            const withUsers = await run(tlsConfig());
+            assert.strictEqual(withUsers.error, undefined, withUsers.error?.message);
             assert.ok(!warned.some((w) => w.includes("without users")), "a warning with users");
         } finally {
             console.warn = original;

@@ -8,6 +8,7 @@ import { createHash } from "crypto";
 import * as path from "path";
 import { installMocks, MOCK_DAEMON_JSON, MockState, settle } from "../helpers/mocks";
 import { loadStackConfig } from "../../lab/stackFile";
+import { shellLibrary } from "../../components/scripts";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nregistry-trust-test\n-----END OPENSSH PRIVATE KEY-----";
@@ -16,7 +17,7 @@ async function run(config: Record<string, string>): Promise<MockState> {
     const state = installMocks("multi-vlan", { ...config, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
     delete require.cache[require.resolve(PROGRAM)];
     await import(PROGRAM);
-    await settle(state, 100);
+    await settle(state);
     return state;
 }
 
@@ -57,9 +58,24 @@ describe("program: registry trust (insecure, the multi-VLAN stack)", function ()
         assert.match(del, /^daemon_config_restore$/m);
     });
 
-    it("runs no python on any host: no script names python", () => {
-        for (const c of s.byType("command:remote:Command")) {
-            assert.ok(!/python/.test(`${c.inputs.create}\n${c.inputs.delete ?? ""}`), `${c.name} mentions python`);
+    it("runs no python on any host: no script names python, nor the shell library and preflight that travel on stdin", () => {
+        const commands = s.byType("command:remote:Command");
+        // per host: preflight, library, trust inspect and daemon.json, promisc, 8021q, two VLANs, checks; and the registry's readiness wait
+        assert.strictEqual(commands.length, 2 * 9 + 1, commands.map((c) => c.name).join(", "));
+        // what runs: every line but comments (daemon.sh's header says it needs no python)
+        const code = (text: unknown) => String(text ?? "").split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+        for (const c of commands) {
+            for (const part of ["create", "update", "delete", "stdin"]) {
+                assert.doesNotMatch(code(c.inputs[part]), /python/i, `${c.name} ${part} names python`);
+            }
+        }
+        // what travels on stdin was read: the whole library with daemon.sh (which edits daemon.json), and preflight.sh
+        for (const h of ["docker01", "docker02"]) {
+            const lib = String(s.byName(`lab-${h}-lib-install`).inputs.stdin);
+            assert.strictEqual(lib, shellLibrary().bundle, `${h}: the library on stdin`);
+            assert.match(lib, /^#@file docker\/daemon\.sh$/m);
+            assert.match(code(lib), /^daemon_config_restore\(\) \{$/m);
+            assert.match(code(s.byName(`lab-${h}-preflight-check`).inputs.stdin), /\S/);
         }
     });
 

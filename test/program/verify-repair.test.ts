@@ -89,8 +89,14 @@ describe("program: verify and repair requests", function () {
     it("repair: every command that changes a host carries the request at the end of its create; the read-only ones do not", async () => {
         const { state } = await declare("multi-vlan", { "macvlan-lab:repair": "r1" });
         const all = commands(state);
-        const readOnly = all.filter((c) => /-(preflight-check|trust-inspect|verify-read)$/.test(c.name));
-        assert.deepStrictEqual(readOnly.map((c) => c.name).sort(), ["lab-docker01-preflight-check", "lab-docker01-trust-inspect", "lab-docker02-preflight-check", "lab-docker02-trust-inspect"]);
+        const readOnly = all.filter((c) => /-(preflight-check|trust-inspect|verify-read|registry-ready)$/.test(c.name));
+        assert.deepStrictEqual(readOnly.map((c) => c.name).sort(), [
+            "lab-docker01-preflight-check",
+            "lab-docker01-trust-inspect",
+            "lab-docker02-preflight-check",
+            "lab-docker02-trust-inspect",
+            "lab-registry-ready",
+        ]);
         for (const c of readOnly) assert.ok(!String(c.inputs.create).includes("repair request"), c.name);
         const changing = all.filter((c) => !readOnly.includes(c));
         // the libraries, promisc, 8021q and the four VLAN interfaces, daemon.json and the checks of both hosts
@@ -108,6 +114,16 @@ describe("program: verify and repair requests", function () {
         const { state } = await declare("multi-vlan", { "macvlan-lab:repair": "r2" }, last);
         assert.deepStrictEqual(state.byName("lab-docker02-trust-inspect").inputs.triggers.slice(-1), ["repair r2"]);
         assert.ok(!JSON.stringify(state.byName("lab-docker01-trust-inspect").inputs.triggers).includes("r2"));
+    });
+
+    it("the same repair request keeps the hosts it read again, whatever a later verify found (a repaired stack's next up stays a no-op)", async () => {
+        const last = { verification: { request: "v2", hosts: {}, drift: [] }, repair: { request: "r2", rereadTrust: ["docker02"] } };
+        const { state, program } = await declare("multi-vlan", { "macvlan-lab:repair": "r2" }, last);
+        assert.deepStrictEqual(state.byName("lab-docker02-trust-inspect").inputs.triggers.slice(-1), ["repair r2"]);
+        assert.deepStrictEqual(await promiseOf(pulumi.output(program.repair)), { request: "r2", rereadTrust: ["docker02"] });
+        // a new request takes the hosts from the last verify: none drifted
+        const next = await declare("multi-vlan", { "macvlan-lab:repair": "r3" }, last);
+        assert.ok(!JSON.stringify(next.state.byName("lab-docker02-trust-inspect").inputs.triggers).includes("repair"));
     });
 
     it("refuses a request that is not a plain word, before anything is declared", async () => {

@@ -104,6 +104,7 @@ describe("connectivity check matrix", () => {
         const raw = rawLabConfig(loadStackConfig("multi-vlan")) as RawLabConfig & { checks: { isolation: unknown[] } };
         const spec = loadLab(raw);
         const keys = spec.containers.map(containerKey);
+        assert.strictEqual(keys.length, 4, keys.join(", "));
         for (const from of keys) {
             for (const to of keys) {
                 const cfg = structuredClone(raw);

@@ -122,7 +122,9 @@ describe("host networking renderers", () => {
     });
 
     it("a thin script stays small: at most 1,000 bytes each", () => {
-        for (const s of allScripts()) assert.ok(s.script.length <= 1000, `${s.name}: ${s.script.length} bytes`);
+        const scripts = allScripts();
+        assert.strictEqual(scripts.length, ALL_SCRIPTS);
+        for (const s of scripts) assert.ok(s.script.length <= 1000, `${s.name}: ${s.script.length} bytes`);
     });
 
     it("ifcfg files (cfg_text of the library): the tutorial's keys, no GATEWAY by default, one per host and VLAN", () => {
@@ -214,7 +216,9 @@ describe("host networking renderers", () => {
     });
 
     it("every variable line is one single-quoted word, and the last line one call", () => {
-        for (const s of allScripts()) {
+        const scripts = allScripts();
+        assert.strictEqual(scripts.length, ALL_SCRIPTS);
+        for (const s of scripts) {
             const lines = s.script.split("\n");
             const end = lines.findIndex((l) => l.startsWith("if [ ! -r "));
             assert.ok(end > 3, s.name);
@@ -292,6 +296,13 @@ describe("host networking renderers", () => {
             assert.strictEqual(r.status, 0);
         });
     });
+
+    /**
+     * How many scripts allScripts() renders: per backend, host (2) and options (2) the parent and 8021q,
+     * and per VLAN (2) plain and with a gateway, plus with a default route where the backend has
+     * persistent config (not iproute2): (8 + 8 + 6) x 2 x 2 renders of create, delete and check.
+     */
+    const ALL_SCRIPTS = (8 + 8 + 6) * 2 * 2 * 3;
 
     /** Every variant: both hosts, every backend, with and without gateway, default and test options. */
     function allScripts(): Array<{ name: string; script: string }> {

@@ -231,8 +231,8 @@ describe("lab: stack -> lab topology, stack config and command line (pure)", () 
 
     it("prints the usage with the commands, the profiles and the stacks (? when they cannot be listed)", () => {
         const text = usage(["lan", "multi-vlan"]);
-        assert.match(text, /^usage:\n  npm run lab -- <stack> \[--name <lab>\] \[--profile <p>\]    \(ts-node lab\/cli\.ts up <stack> \.\.\.\)\n/);
-        assert.match(text, /\nprofiles: tutorial-leftovers \(hosts as the tutorial leaves them; see lab\/profiles\)\nstacks: lan, multi-vlan$/);
+        assert.match(text, /^usage:\n  npm run lab -- <stack> \[--name <lab>\] \[--profile <p>\] \[--rtt <ms>\]   \(ts-node lab\/cli\.ts up <stack> \.\.\.\)\n/);
+        assert.match(text, /\nprofiles: tutorial-leftovers \(hosts as the tutorial leaves them; see lab\/profiles\)\n--rtt: .*\nstacks: lan, multi-vlan$/);
         assert.match(usage(undefined), /\nstacks: \?$/);
     });
 

@@ -317,18 +317,21 @@ describe("address plan over generated labs", function () {
     });
 
     it("gives every host of a network a range inside the subnet, disjoint from the other hosts' ranges and free of every fixed address", function () {
+        assert.strictEqual(cases.length, SEEDS.length);
         for (const c of cases) {
             checkRanges(c.seed, c.spec, c.plan);
         }
     });
 
     it("gives ranges as large as the subnet allows", function () {
+        assert.strictEqual(cases.length, SEEDS.length);
         for (const c of cases) {
             checkRangesAreLargest(c.seed, c.spec, c.plan);
         }
     });
 
     it("lists as aux addresses the reserved ones and what the host's own range holds, never the gateway or the host's own statics", function () {
+        assert.strictEqual(cases.length, SEEDS.length);
         for (const c of cases) {
             checkAux(c.seed, c.spec, c.plan);
         }

@@ -149,6 +149,11 @@ describe("exec: command provider stand-in over a real sshd on loopback", functio
             return true;
         });
         assert.deepStrictEqual(logger.lines.map((l) => l.message), ["Dial 1/2 failed: retrying", "Dial 2/2 failed: retrying"]);
-        assert.ok(Date.now() - t0 < 10_000);
+        // Not a speed test: a bound far from any normal run. Three refused dials and the two waits
+        // between them (100 ms, 150 ms: dialPolicy) take about 0.3 s; dials that waited out
+        // perDialTimeout (15 s by default) instead of failing on the refusal would take 45 s. 30 s
+        // tells the two apart on the busiest machine.
+        const took = Date.now() - t0;
+        assert.ok(took < 30_000, `three refused dials took ${took} ms: did a dial wait out perDialTimeout instead of failing on the refusal?`);
     });
 });
