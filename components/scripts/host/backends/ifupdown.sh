@@ -24,12 +24,14 @@ ifu_vlan_file() { printf '%s/interfaces.d/macvlan-lab-1-vlan-%s' "$ifu_dir" "$(i
 ifu_link_file() { printf '%s/interfaces.d/macvlan-lab-2-link-%s' "$ifu_dir" "$(ifu_name "$dev")"; }
 ifu_hook() { printf '%s/if-up.d/macvlan-lab-promisc-%s' "$ifu_dir" "$(ifu_name "$nic")"; }
 
-# ifu_value VALUE: VALUE, when it is a word a stanza can hold (else the run fails)
-ifu_value() {
-	case "$1" in
-	'' | *[!A-Za-z0-9_.:/-]*) die "refusing to write '$1' into an ifupdown stanza: not an interface name, address, number or mode" ;;
-	esac
-	printf '%s' "$1"
+# ifu_words VALUE...: fails unless every VALUE is a word a stanza can hold (checked in the running
+# shell before a stanza is printed)
+ifu_words() {
+	for w in "$@"; do
+		case "$w" in
+		'' | *[!A-Za-z0-9_.:/-]*) die "refusing to write '$w' into an ifupdown stanza: not an interface name, address, number or mode" ;;
+		esac
+	done
 }
 
 ifu_ip() {
@@ -112,10 +114,11 @@ backend_parent_check() {
 # ---- VLAN interface
 
 vlan_stanza() {
+	ifu_words "$dev" "$vlan_id" "$parent" "$address" ${gateway:+"$gateway"}
 	printf '# macvlan-lab: VLAN %s on %s of %s, written by pulumi (delete removes it)\n' "$vlan_id" "$parent" "$host"
-	printf 'auto %s\niface %s inet static\n' "$(ifu_value "$dev")" "$(ifu_value "$dev")"
-	printf '\taddress %s\n' "$(ifu_value "$address")"
-	if [ -n "$gateway" ] && [ "$defroute" = yes ]; then printf '\tgateway %s\n' "$(ifu_value "$gateway")"; fi
+	printf 'auto %s\niface %s inet static\n' "$dev" "$dev"
+	printf '\taddress %s\n' "$address"
+	if [ -n "$gateway" ] && [ "$defroute" = yes ]; then printf '\tgateway %s\n' "$gateway"; fi
 }
 
 backend_vlan_ready() {
@@ -187,15 +190,17 @@ backend_vlan_check() {
 
 link_stanza() {
 	ip_cmd=$(ifu_ip)
+	# shellcheck disable=SC2086 # the routes, one word each
+	ifu_words "$dev" "$address" "$ip" "$ip_cmd" "$parent" "$kind" "$mode" $routes
 	printf '# macvlan-lab: %s, written by pulumi (delete removes it)\n' "$role"
-	printf 'auto %s\niface %s inet static\n' "$(ifu_value "$dev")" "$(ifu_value "$dev")"
-	printf '\taddress %s\n' "$(ifu_value "$address")"
+	printf 'auto %s\niface %s inet static\n' "$dev" "$dev"
+	printf '\taddress %s\n' "$address"
 	printf '\tpre-up [ -e /sys/class/net/%s ] || %s link add link %s name %s type %s mode %s\n' \
-		"$(ifu_value "$dev")" "$(ifu_value "$ip_cmd")" "$(ifu_value "$parent")" "$(ifu_value "$dev")" "$(ifu_value "$kind")" "$(ifu_value "$mode")"
+		"$dev" "$ip_cmd" "$parent" "$dev" "$kind" "$mode"
 	for r in $routes; do
-		printf '\tup %s route replace %s dev %s src %s\n' "$(ifu_value "$ip_cmd")" "$(ifu_value "$r")" "$(ifu_value "$dev")" "$(ifu_value "$ip")"
+		printf '\tup %s route replace %s dev %s src %s\n' "$ip_cmd" "$r" "$dev" "$ip"
 	done
-	printf '\tpost-down %s link delete dev %s\n' "$(ifu_value "$ip_cmd")" "$(ifu_value "$dev")"
+	printf '\tpost-down %s link delete dev %s\n' "$ip_cmd" "$dev"
 }
 
 backend_link_ready() {

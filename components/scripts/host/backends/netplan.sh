@@ -25,17 +25,19 @@ np_id_of() {
 	esac
 }
 
-# np_yaml: the VLAN's netplan file (values checked by nd_value, then double-quoted)
+# np_yaml: the VLAN's netplan file (values checked by nd_words, then double-quoted)
 np_yaml() {
+	np_link=$(state_get "$state/vlan-$dev.state" np_link)
+	nd_words "$dev" "$vlan_id" "$np_link" "$address" ${gateway:+"$gateway"}
 	printf '# macvlan-lab: VLAN %s on %s of %s, written by pulumi (delete removes it)\n' "$vlan_id" "$parent" "$host"
 	printf 'network:\n  version: 2\n  vlans:\n'
-	printf '    "%s":\n' "$(nd_value "$dev")"
+	printf '    "%s":\n' "$dev"
 	printf '      renderer: networkd\n'
-	printf '      id: %s\n' "$(nd_value "$vlan_id")"
-	printf '      link: "%s"\n' "$(nd_value "$(state_get "$state/vlan-$dev.state" np_link)")"
-	printf '      addresses:\n        - "%s"\n' "$(nd_value "$address")"
+	printf '      id: %s\n' "$vlan_id"
+	printf '      link: "%s"\n' "$np_link"
+	printf '      addresses:\n        - "%s"\n' "$address"
 	if [ -n "$gateway" ] && [ "$defroute" = yes ]; then
-		printf '      routes:\n        - to: "default"\n          via: "%s"\n' "$(nd_value "$gateway")"
+		printf '      routes:\n        - to: "default"\n          via: "%s"\n' "$gateway"
 	fi
 }
 

@@ -15,7 +15,7 @@
 #   [Route] sections and MACVLAN=/IPVLAN= in a drop-in of its parent's .network.
 # Sourced after detect.sh (nd_file_of: the .network file networkd applies to a link).
 # Every value written into a file was validated by the renderer and is checked here again against
-# the characters such a value can have (nd_value): no line break or section can be slipped in.
+# the characters such a value can have (nd_words): no line break or section can be slipped in.
 # Inputs: $nd_dir; parent: $nic. VLAN: $dev, $parent, $vlan_id, $address, $gateway ('' for none),
 # $defroute (yes: the gateway is the default route). Link: $dev, $parent, $kind, $mode, $address,
 # $ip, $routes, $role.
@@ -28,12 +28,14 @@ nd_running() { [ -d /run/systemd/system ] && command -v networkctl >/dev/null 2>
 # nd_setup_of LINK: networkd's setup state of LINK (configured, configuring, unmanaged, failed, ...)
 nd_setup_of() { networkctl list --no-pager --no-legend "$1" 2>/dev/null | awk '{ print $NF; exit }'; }
 
-# nd_value VALUE: VALUE, when it is a word such a file can hold (else the run fails)
-nd_value() {
-	case "$1" in
-	'' | *[!A-Za-z0-9_.:/-]*) die "refusing to write '$1' into a systemd-networkd file: not an interface name, address, number or mode" ;;
-	esac
-	printf '%s' "$1"
+# nd_words VALUE...: fails unless every VALUE is a word such a file can hold (an interface name,
+# an address, a number, a mode): a check in the running shell before a file's text is printed
+nd_words() {
+	for w in "$@"; do
+		case "$w" in
+		'' | *[!A-Za-z0-9_.:/-]*) die "refusing to write '$w' into a systemd-networkd file: not an interface name, address, number or mode" ;;
+		esac
+	done
 }
 
 nd_need() {
@@ -170,23 +172,26 @@ nd_netdev() { printf '%s/10-macvlan-lab-%s.netdev' "$nd_dir" "$dev"; }
 nd_network() { printf '%s/10-macvlan-lab-%s.network' "$nd_dir" "$dev"; }
 
 vlan_netdev_text() {
+	nd_words "$dev" "$vlan_id" "$parent"
 	printf '# macvlan-lab: VLAN %s on %s of %s, written by pulumi (delete removes it)\n' "$vlan_id" "$parent" "$host"
-	printf '[NetDev]\nName=%s\nKind=vlan\n\n[VLAN]\nId=%s\n' "$(nd_value "$dev")" "$(nd_value "$vlan_id")"
+	printf '[NetDev]\nName=%s\nKind=vlan\n\n[VLAN]\nId=%s\n' "$dev" "$vlan_id"
 }
 
 vlan_network_text() {
+	nd_words "$dev" "$address" ${gateway:+"$gateway"}
 	printf '# macvlan-lab: VLAN %s on %s of %s, written by pulumi (delete removes it)\n' "$vlan_id" "$parent" "$host"
-	printf '[Match]\nName=%s\n\n[Network]\nAddress=%s\n' "$(nd_value "$dev")" "$(nd_value "$address")"
+	printf '[Match]\nName=%s\n\n[Network]\nAddress=%s\n' "$dev" "$address"
 	if [ -n "$gateway" ] && [ "$defroute" = yes ]; then
-		printf 'Gateway=%s\n' "$(nd_value "$gateway")"
+		printf 'Gateway=%s\n' "$gateway"
 	elif [ -n "$gateway" ]; then
-		printf '# gateway %s is not made the default route (defaultRoute is off)\n' "$(nd_value "$gateway")"
+		printf '# gateway %s is not made the default route (defaultRoute is off)\n' "$gateway"
 	fi
 }
 
 vlan_dropin_text() {
+	nd_words "$dev"
 	printf '# macvlan-lab: VLAN %s on %s, created by systemd-networkd from here; written by pulumi, delete removes it\n' "$vlan_id" "$parent"
-	printf '[Network]\nVLAN=%s\n' "$(nd_value "$dev")"
+	printf '[Network]\nVLAN=%s\n' "$dev"
 }
 
 backend_vlan_ready() {
@@ -261,28 +266,32 @@ backend_vlan_check() {
 # ---- host shim or router leg (host/link.sh)
 
 link_netdev_text() {
+	nd_words "$dev" "$kind" "$mode"
 	printf '# macvlan-lab: %s, written by pulumi (delete removes it)\n' "$role"
-	printf '[NetDev]\nName=%s\nKind=%s\n\n' "$(nd_value "$dev")" "$(nd_value "$kind")"
+	printf '[NetDev]\nName=%s\nKind=%s\n\n' "$dev" "$kind"
 	# networkd's names of the modes: MACVLAN Mode=bridge, IPVLAN Mode=L2|L3|L3S (systemd.netdev(5))
 	case $kind in
-	macvlan) printf '[MACVLAN]\nMode=%s\n' "$(nd_value "$mode")" ;;
-	*) printf '[IPVLAN]\nMode=%s\n' "$(nd_value "$mode" | tr '[:lower:]' '[:upper:]')" ;;
+	macvlan) printf '[MACVLAN]\nMode=%s\n' "$mode" ;;
+	*) printf '[IPVLAN]\nMode=%s\n' "$(printf '%s' "$mode" | tr '[:lower:]' '[:upper:]')" ;;
 	esac
 }
 
 link_network_text() {
+	# shellcheck disable=SC2086 # the routes, one word each
+	nd_words "$dev" "$address" "$ip" $routes
 	printf '# macvlan-lab: %s, written by pulumi (delete removes it)\n' "$role"
-	printf '[Match]\nName=%s\n\n[Network]\nAddress=%s\n' "$(nd_value "$dev")" "$(nd_value "$address")"
+	printf '[Match]\nName=%s\n\n[Network]\nAddress=%s\n' "$dev" "$address"
 	for r in $routes; do
-		printf '\n[Route]\nDestination=%s\nPreferredSource=%s\nScope=link\n' "$(nd_value "$r")" "$(nd_value "$ip")"
+		printf '\n[Route]\nDestination=%s\nPreferredSource=%s\nScope=link\n' "$r" "$ip"
 	done
 }
 
 link_dropin_text() {
+	nd_words "$dev"
 	printf '# macvlan-lab: %s, created by systemd-networkd from here; written by pulumi, delete removes it\n' "$role"
 	case $kind in
-	macvlan) printf '[Network]\nMACVLAN=%s\n' "$(nd_value "$dev")" ;;
-	*) printf '[Network]\nIPVLAN=%s\n' "$(nd_value "$dev")" ;;
+	macvlan) printf '[Network]\nMACVLAN=%s\n' "$dev" ;;
+	*) printf '[Network]\nIPVLAN=%s\n' "$dev" ;;
 	esac
 }
 
