@@ -92,7 +92,11 @@ preflight_backends() {
                     fi ;;
             esac ;;
         iproute2)
-            info "backend iproute2 (runtime only)${detected:+; $NIC is managed by $detected ($detected_why), which keeps configuration across a reboot: backend auto would use it}"
+            if [ -n "$detected" ]; then
+                info "backend iproute2 (runtime only: nothing is kept across a reboot); backend auto would use $detected, because $detected_why"
+            else
+                info "backend iproute2 (runtime only: nothing is kept across a reboot); backend auto would find nothing: $detected_why"
+            fi
             command -v ip >/dev/null 2>&1 || problem "backend iproute2: no ip command here. Fix: install iproute (yum install iproute)" ;;
         *)
             if [ -n "$detected" ] && [ "$detected" != "$BACKEND" ]; then
