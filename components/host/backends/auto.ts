@@ -14,7 +14,8 @@ import { BackendPaths, HostBackend, ScriptVar } from "./types";
 export function autoBackend(picks: readonly HostBackend[]): HostBackend {
     const each = (host: HostSpec, f: (b: HostBackend, h: HostSpec) => ScriptVar[], record: string, o: BackendPaths): ScriptVar[] =>
         union([
-            ...picks.flatMap((b) => f(b, { ...host, backend: b.name as NetworkBackend, configDir: DEFAULT_CONFIG_DIRS[b.name as NetworkBackend] })),
+            // each with its default directory (networkd's: the render options' networkdDir, where netplan writes too)
+            ...picks.flatMap((b) => f(b, { ...host, backend: b.name as NetworkBackend, configDir: b.name === "networkd" ? o.networkdDir : DEFAULT_CONFIG_DIRS[b.name as NetworkBackend] })),
             // what detect.sh reads
             ["cfg_dir", DEFAULT_CONFIG_DIRS.ifcfg],
             ["ifu_dir", DEFAULT_CONFIG_DIRS.ifupdown],
