@@ -7,7 +7,19 @@
  *   pulumi up
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, LabConfigError, MacvlanLab, controllerCaDirProblem, parseLab, readLabConfig, topologyMermaid, writeRunSshFiles } from "./components";
+import {
+    CONFIG_NAMESPACE,
+    LabConfigError,
+    MacvlanLab,
+    PlanMemory,
+    controllerCaDirProblem,
+    parsePlanMemory,
+    planLab,
+    readLab,
+    readLabConfig,
+    topologyMermaid,
+    writeRunSshFiles,
+} from "./components";
 import { StackTraceMode, stackTraceMode } from "./components/stackTraces";
 
 /** Whether a config key holds a secret: the SDK's own record of the secret keys (internal in 3.248). */
@@ -15,7 +27,8 @@ import { StackTraceMode, stackTraceMode } from "./components/stackTraces";
 const isConfigSecret = (require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
-const { spec, errors } = parseLab(readLabConfig(config));
+// everything the address plan does not decide, checked before any resource is declared
+const { spec, errors } = readLab(readLabConfig(config));
 const privateKey = config.getSecret("sshPrivateKey");
 if (privateKey === undefined) {
     errors.push({
@@ -75,18 +88,50 @@ const keyFile =
         privateKey: config.require("sshPrivateKey"),
     }).keyFile;
 
-const lab = new MacvlanLab("lab", {
-    spec,
-    privateKey,
-    docker: { keyFile, knownHostsFile: optionalPath("sshKnownHostsFile") },
-    controllerCaDir,
-});
+/**
+ * The address plan of the stack's last deployment, read back from its own `addressPlan` output
+ * (or, for a stack deployed before that output existed, from `hosts`): every host keeps the range
+ * it was given while hosts, containers and networks are added, removed or reordered around it
+ * (components/spec/plan.ts). A read of this stack's state, nothing on any host.
+ */
+async function lastDeployment(): Promise<PlanMemory | undefined> {
+    const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+    const [addressPlan, hosts] = await Promise.all(["addressPlan", "hosts"].map((key) => new Promise<unknown>((resolve) => self.getOutput(key).apply(resolve))));
+    return parsePlanMemory(addressPlan, hosts);
+}
+
+const main = (async () => {
+    const memory = await lastDeployment();
+    const planned = planLab(spec, { memory });
+    if (planned.errors.length > 0) {
+        throw new pulumi.RunError(new LabConfigError(planned.errors).message);
+    }
+    const lab = new MacvlanLab("lab", {
+        spec,
+        plan: planned.plan,
+        privateKey,
+        docker: { keyFile, knownHostsFile: optionalPath("sshKnownHostsFile") },
+        controllerCaDir,
+    });
+    return {
+        hosts: lab.summary,
+        registry: lab.registryEndpoint ?? null,
+        checks: lab.checkMatrix,
+        topology: topologyMermaid(spec, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` }),
+        addressPlan: lab.addressPlan,
+    };
+})();
 
 /** Per host: its networks (subnet, gateway, parent, planned ip-range) and containers with addresses. */
-export const hosts = lab.summary;
+export const hosts = pulumi.output(main.then((m) => m.hosts));
 /** `<address>:<port>` of the private registry; null when the stack has none. */
-export const registry = lab.registryEndpoint ?? null;
+export const registry = pulumi.output(main.then((m) => m.registry));
 /** The connectivity checks: source, target, network, expected, observed. */
-export const checks = lab.checkMatrix;
+export const checks = pulumi.output(main.then((m) => m.checks));
 /** The lab's topology as a Mermaid flowchart (`pulumi stack output topology`; `npm run diagram` draws it as SVG). */
-export const topology = topologyMermaid(spec, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` });
+export const topology = pulumi.output(main.then((m) => m.topology));
+/**
+ * Every network's subnet and each host's dynamic range. The next run reads it back, so a host keeps
+ * its range (and its network and containers stay) whatever else the stack gains or loses.
+ */
+export const addressPlan = pulumi.output(main.then((m) => m.addressPlan));

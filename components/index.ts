@@ -12,9 +12,9 @@
 // The typed model of a lab, plain data (no Pulumi types).
 export * from "./spec/types";
 // Validation: raw config -> spec, every problem at once.
-export { parseLab, validateLab, loadLab, LabConfigError, RawLabConfig, DEFAULT_CONFIG_DIRS, routedPair } from "./spec/validate";
+export { parseLab, readLab, validateLab, loadLab, LabConfigError, RawLabConfig, DEFAULT_CONFIG_DIRS, routedPair } from "./spec/validate";
 // The address plan: each host's dynamic range and the aux addresses its Docker must not hand out.
-export { planLab, auxAddresses, LabPlan, NetworkPlan, FixedAddress } from "./spec/plan";
+export { planLab, auxAddresses, parsePlanMemory, planMemoryOf, LabPlan, NetworkPlan, FixedAddress, PlanMemory, PlanOptions, RangeOrigin } from "./spec/plan";
 export { parseImageReference, ImageReference } from "./spec/names";
 // Reading a stack's config (the program's way in).
 export { readLabConfig } from "./spec/config";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { LabSpec, ContainerSpec } from "./spec/types";
-import { LabPlan, planLab } from "./spec/plan";
+import { LabPlan, PlanMemory, planLab, planMemoryOf } from "./spec/plan";
 import { LabConfigError } from "./spec/validate";
 import { parseImageReference } from "./spec/names";
 import { remoteConnection } from "./connection";
@@ -40,6 +40,18 @@ export interface MacvlanLabArgs {
      * provider's digest check (see `ControllerCaTrust`). Required then; unused otherwise.
      */
     controllerCaDir?: string;
+    /**
+     * The address plan (`planLab(spec, { memory })`), when the caller has made it already. Defaults
+     * to `planLab(spec, { memory })`.
+     */
+    plan?: LabPlan;
+    /**
+     * The ranges of the stack's last deployment (`parsePlanMemory` of its `addressPlan` output):
+     * with it, every host keeps its dynamic range on every network while hosts, containers, shims
+     * and networks are added, removed or reordered around it. Unused when `plan` is given. Defaults
+     * to none: a fresh plan, which moves ranges when the hosts of a network change.
+     */
+    memory?: PlanMemory;
 }
 
 /** What a user wants to see of one host after `pulumi up`. */
@@ -60,6 +72,8 @@ export interface HostSummary {
  */
 export class MacvlanLab extends pulumi.ComponentResource {
     public readonly plan: LabPlan;
+    /** Every network's subnet and ranges: export it as `addressPlan` and pass it back as `memory`. */
+    public readonly addressPlan: PlanMemory;
     /** Per host: the shell library every remote script of that host sources (installed first). */
     public readonly libraries: Record<string, HostLibrary> = {};
     public readonly hostNetworking: Record<string, HostNetworking> = {};
@@ -90,11 +104,12 @@ export class MacvlanLab extends pulumi.ComponentResource {
     constructor(name: string, args: MacvlanLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:index:MacvlanLab", name, {}, opts);
         const spec = args.spec;
-        const { plan, errors } = planLab(spec);
+        const { plan, errors } = args.plan !== undefined ? { plan: args.plan, errors: [] } : planLab(spec, { memory: args.memory });
         if (errors.length > 0) {
             throw new pulumi.ResourceError(new LabConfigError(errors).message, this);
         }
         this.plan = plan;
+        this.addressPlan = planMemoryOf(plan);
         const privateKey = pulumi.secret(args.privateKey);
         const stackId = args.stackId ?? `${pulumi.getProject()}/${pulumi.getStack()}`;
         const labels = [{ label: STACK_LABEL, value: stackId }];
@@ -304,12 +319,22 @@ export class MacvlanLab extends pulumi.ComponentResource {
                 const push = fromRegistry ? this.registry?.pushes[`${ref.repository}:${ref.tag ?? "latest"}`] : undefined;
                 pull = new docker.RemoteImage(
                     `${name}-${c.host}-pull-${slug(c.image)}`,
-                    // images from the lab's registry are the lab's own: removed on destroy
-                    { name: c.image, keepLocally: !fromRegistry },
+                    {
+                        name: c.image,
+                        // images from the lab's registry are the lab's own: removed on destroy
+                        keepLocally: !fromRegistry,
+                        // a mirror pushed again (another source) is pulled again, and the containers
+                        // on it follow (their image is this pull's id)
+                        ...(push ? { pullTriggers: [push.sha256Digest] } : {}),
+                    },
                     {
                         parent: this,
                         provider: this.providers[c.host],
                         dependsOn: fromRegistry ? [...(push ? [push] : []), ...this.trust[c.host].ready] : [],
+                        // the provider removes an image by the id its name points to: made anew
+                        // first, the old pull's delete would find the new image (same name) in use by
+                        // the new containers and fail; so the containers and the old image go first
+                        ...(push ? { deleteBeforeReplace: true } : {}),
                     },
                 );
                 pulls.set(key, pull);
@@ -354,6 +379,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
             summary: this.summary,
             registryEndpoint: this.registryEndpoint,
             checkMatrix: this.checkMatrix,
+            addressPlan: this.addressPlan,
         });
     }
 }

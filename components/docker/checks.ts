@@ -85,9 +85,13 @@ export interface PingCheckOptions {
      * the default state directory, `/var/lib/macvlan-lab/lib/<id>`.
      */
     libraryDir?: string;
+    /**
+     * What the pings are checking, beyond their cases: `ConnectivityCheck` passes a digest of the
+     * ids of the containers they involve, so a container made anew changes the script and the
+     * command's update runs the pings again. Written into the script as `checked`. Defaults to none.
+     */
+    revision?: string;
 }
-
-
 
 /** What routing the checks know of: host shims and the router's policy. */
 export interface RoutingChecks {
@@ -228,6 +232,9 @@ const NETWORK_LABEL = /^[a-zA-Z0-9_.>-]{1,128}$/;
 /** Every problem with the cases and options, one sentence each; empty when they can be rendered. */
 export function validatePingCheck(cases: readonly PingCase[], opts: PingCheckOptions = {}): string[] {
     const errors: string[] = [];
+    if (opts.revision !== undefined && !/^[0-9a-f]{1,64}$/.test(opts.revision)) {
+        errors.push(`revision ${JSON.stringify(opts.revision)} is not a hex digest`);
+    }
     const hosts = new Set(cases.map((c) => c.sourceHost));
     if (hosts.size > 1) {
         errors.push(`the cases come from several hosts (${[...hosts].join(", ")}); render one script per source host`);
@@ -301,6 +308,7 @@ export function renderPingCheck(cases: readonly PingCase[], opts: PingCheckOptio
             ["limit", count + wait + 10],
             // shell words, split again by ping.sh (plain words need no quotes)
             ["docker_argv", argv.every((a) => PLAIN_WORD.test(a)) ? argv.join(" ") : shellJoin(argv)],
+            ...(opts.revision !== undefined ? [["checked", opts.revision] as [string, string]] : []),
         ],
         modules: ["checks/ping.sh"],
         quotedLines: cases.map(

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { LabSpec } from "../spec/types";
@@ -28,8 +29,9 @@ export interface ConnectivityCheckArgs {
  * pings its own containers through them; with a router, containers ping across the routed networks
  * (reachable where the policy allows the pair, unreachable elsewhere). Any result other than the
  * expected one fails the update with a message naming source, target and network. It runs again
- * whenever a container is made anew (its id is a trigger: the command is replaced) or the script
- * changes (an update runs it again).
+ * (an update) whenever its script changes: other cases, settings, or a container its pings involve
+ * made anew (a digest of their ids is in the script). Adding a host or a container elsewhere adds
+ * rows where they concern this host and changes nothing else; a check is never replaced.
  */
 export class ConnectivityCheck extends pulumi.ComponentResource {
     /** Host name -> the check command run there. */
@@ -49,27 +51,35 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
             .all(Object.entries(args.containers).map(([key, c]) => c.address.apply((a) => [key, a] as const)))
             .apply((pairs) => Object.fromEntries(pairs));
         const everyContainer = Object.values(args.containers).map((c) => c.container);
-        const ids = everyContainer.map((c) => c.id);
         for (const [host, cases] of casesBySourceHost(planned)) {
+            // the containers this host's pings involve (sources here, targets anywhere): a digest of
+            // their ids goes into the script, so one made anew is an update that pings again, and a
+            // container elsewhere that these pings do not touch changes nothing here
+            const involved = [...new Set(cases.flatMap((c) => [`${c.sourceHost}/${c.source}`, `${c.targetHost}/${c.target}`]))]
+                .sort()
+                .flatMap((key) => (args.containers[key] ? [args.containers[key].container.id] : []));
+            const revision = pulumi
+                .all(involved)
+                .apply((ids) => createHash("sha256").update(ids.join("\n")).digest("hex").slice(0, 16));
             const library = args.libraries[host];
             if (library === undefined || args.connections[host] === undefined) {
                 throw new pulumi.ResourceError(`ConnectivityCheck ${name}: no connection or shell library was given for ${host}`, this);
             }
-            const script = addresses.apply((a) =>
+            const script = pulumi.all([addresses, revision]).apply(([a, rev]) =>
                 renderPingCheck(resolveCheckCases(cases, a), {
                     count: spec.checks.count,
                     timeoutSeconds: spec.checks.timeoutSeconds,
                     libraryDir: library.dir,
+                    revision: rev,
                 }),
             );
             this.commands[host] = new command.remote.Command(
                 `${name}-${host}`,
                 {
                     connection: args.connections[host],
-                    // another script (cases, settings, library) is an update: the pings run again
+                    // another script (cases, settings, library, a container made anew) is an
+                    // update: the pings run again; nothing replaces a check (it has nothing to undo)
                     create: script,
-                    // a container made anew (its id) makes a new check: the pings run again
-                    triggers: ids,
                     logging: "stdoutAndStderr",
                 },
                 { parent: this, dependsOn: [...library.ready, ...everyContainer, ...(args.after ?? [])] },

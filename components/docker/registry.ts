@@ -63,7 +63,9 @@ export function mirroredReference(registry: RegistrySpec, name: string, tag: str
 /**
  * A private registry on one host: the registry image (`registry:2` by default), a named volume for
  * its data, a container publishing the port with restart=always, and every mirror pulled, tagged
- * `<registry>:<port>/<name>:<tag>` and pushed (busybox -> busybox:v1 in the tutorial).
+ * `<registry>:<port>/<name>:<tag>` and pushed (busybox -> busybox:v1 in the tutorial). A mirror
+ * whose source changes is pushed again (the push's triggers hold the source image's id); its
+ * consumers pull again through `pushes[...].sha256Digest` (see `MacvlanLab`).
  */
 export class PrivateRegistry extends pulumi.ComponentResource {
     /** `<address>:<port>`, what daemons trust and image references start with. */
@@ -118,8 +120,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             this.pushes[key] = new docker.RegistryImage(
                 `${name}-${role}-push`,
                 // tls: the digest check verifies the registry's certificate (the CA must be trusted
-                // where Pulumi runs: ControllerCaTrust); insecure: plain http://, nothing to verify
-                { name: tag.targetImage, insecureSkipVerify: false, keepRemotely: true },
+                // where Pulumi runs: ControllerCaTrust); insecure: plain http://, nothing to verify.
+                // The source image's id in the triggers: another source (or new content under the
+                // same source name) pushes again; without it the push never runs again, since a
+                // RegistryImage update only reads the digest (resource_docker_registry_image_funcs.go)
+                { name: tag.targetImage, insecureSkipVerify: false, keepRemotely: true, triggers: { sourceImageId: source.imageId } },
                 { ...child, dependsOn: [this.container, ...(args.pushDependsOn ?? [])] },
             );
             this.images[key] = target;

@@ -100,6 +100,17 @@ export interface NetworkSpec {
     hosts: string[];
     /** Addresses no Docker host may hand out (shims, routers), by name. */
     reserved: Record<string, string>;
+    /**
+     * Host -> the dynamic range pinned for it in the stack (`networks[i].ranges`): an aligned block
+     * of the subnet that the plan gives that host whatever else changes. Defaults to none.
+     */
+    pinnedRanges?: Record<string, string>;
+    /**
+     * Plan the network's ranges anew instead of keeping those of the stack's last deployment
+     * (`networks[i].replan`). Replaces the network and its containers on every host whose range
+     * moves. Defaults to false.
+     */
+    replan?: boolean;
 }
 
 /** An image the registry mirrors: `source` is pulled on the registry host, pushed as `name:tag`. */

@@ -42,7 +42,7 @@ import {
 import { DNS_NAME, DOCKER_NAME, HOST_NAME, INTERFACE_NAME, parseImageReference, SAFE_ABSOLUTE_PATH, SIMPLE_NAME, USER_NAME } from "./names";
 import { parseHostKey } from "./hostKey";
 import { closest, didYouMean, editDistance, pathKey, quote } from "./messages";
-import { planLab } from "./plan";
+import { LabPlan, PlanOptions, planLab } from "./plan";
 
 /**
  * The config of the `macvlan-lab` namespace as raw JSON values: the keys that describe the lab,
@@ -360,7 +360,7 @@ const HOST_FIELDS = [
     "dialErrorLimit", "perDialTimeout",
 ] as const;
 const VLAN_FIELDS = ["id", "parent", "addresses", "gateway", "defaultRoute"] as const;
-const NETWORK_FIELDS = ["name", "driver", "mode", "subnet", "gateway", "parent", "vlan", "hosts", "reserved"] as const;
+const NETWORK_FIELDS = ["name", "driver", "mode", "subnet", "gateway", "parent", "vlan", "hosts", "reserved", "ranges", "replan"] as const;
 const NETWORK_HOST_FIELDS = ["name", "parent", "subnet", "gateway"] as const;
 const REGISTRY_FIELDS = ["host", "address", "port", "image", "volume", "mirrors", "security", "users", "migrateUnitFlag"] as const;
 const REGISTRY_USER_FIELDS = ["name", "password"] as const;
@@ -373,8 +373,25 @@ const ISOLATION_FIELDS = ["from", "to"] as const;
 const SHIM_FIELDS = ["host", "network", "address", "name"] as const;
 const ROUTER_FIELDS = ["host", "networks", "allow", "legs"] as const;
 
-/** Parses and validates; `spec` is set only when there is no error. */
-export function parseLab(raw: RawLabConfig): { spec?: LabSpec; errors: ValidationError[] } {
+/**
+ * Parses, validates and plans; `spec` and `plan` are set only when there is no error. With
+ * `options.memory` (the stack's last deployment), hosts keep their ranges ({@link planLab}).
+ */
+export function parseLab(raw: RawLabConfig, options: PlanOptions = {}): { spec?: LabSpec; plan?: LabPlan; errors: ValidationError[] } {
+    const read = readLab(raw);
+    if (read.spec === undefined) {
+        return read;
+    }
+    const { plan, errors } = planLab(read.spec, options);
+    return errors.length > 0 ? { errors } : { spec: read.spec, plan, errors: [] };
+}
+
+/**
+ * Parses and validates everything that does not depend on the address plan; `spec` is set only
+ * when there is no error. The program reads the config with it before it asks for the stack's
+ * last deployment, then plans ({@link planLab}).
+ */
+export function readLab(raw: RawLabConfig): { spec?: LabSpec; errors: ValidationError[] } {
     const r = new Reader(declaredNames(raw));
     checkConfigKeys(r, raw);
     const ssh = readSshDefaults(r, raw.ssh);
@@ -393,8 +410,7 @@ export function parseLab(raw: RawLabConfig): { spec?: LabSpec; errors: Validatio
         return { errors: r.errors };
     }
     const spec: LabSpec = { hosts, vlans: vlans.specs, networks: networks.specs, registry, containers, checks, shims, ...(router ? { router } : {}) };
-    const { errors } = planLab(spec);
-    return errors.length > 0 ? { errors } : { spec, errors: [] };
+    return { spec, errors: [] };
 }
 
 /**
@@ -854,6 +870,29 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
                 }
             }
         }
+        // day 2: ranges pinned by the stack, and a deliberate re-plan (the planner checks the blocks)
+        const pinnedRanges: Record<string, string> = {};
+        if (o.ranges !== undefined) {
+            const ro = r.object(o.ranges, `${p}.ranges`, undefined, `${p}.ranges (host: dynamic range)`);
+            for (const [h, cidr] of Object.entries(ro ?? {})) {
+                const rp = pathKey(`${p}.ranges`, h);
+                if (!hostNames.includes(h)) {
+                    if (!attachmentsFailed) {
+                        r.fail(rp, `${rp}: ${quote(h)} is not a host of ${name ?? p}; ${didYouMean(h, hostNames)}pin ranges of its hosts only (${hostNames.join(", ") || "none"})`);
+                    }
+                    continue;
+                }
+                const m = typeof cidr === "string" ? /^([0-9.]+)\/([0-9]{1,2})$/.exec(cidr) : null;
+                if (!m || !IPV4.test(m[1]) || Number(m[2]) > 32 || boundsOf(m[1], Number(m[2])).cidr !== cidr) {
+                    r.fail(rp, `${rp} ${quote(cidr)} is not a CIDR block; write the host's dynamic range like 172.16.10.64/26 (no host bits set)`);
+                } else if (subnet !== undefined && !subnet.contains(IPv4CidrRange.fromCidr(cidr))) {
+                    r.fail(rp, `${rp} ${quote(cidr)} is not inside ${subnet.toCidrString()}; pin a block of the network's subnet`);
+                } else {
+                    pinnedRanges[h] = cidr;
+                }
+            }
+        }
+        const replan = o.replan === undefined ? false : r.bool(o.replan, `${p}.replan`);
         if (name !== undefined && driver !== undefined && mode !== undefined && subnet !== undefined && gateway !== undefined && names.get(name) === i && !attachmentsFailed) {
             result.specs.push({
                 name,
@@ -865,6 +904,8 @@ function readNetworks(r: Reader, v: unknown, hosts: Map<string, HostSpec>, vlans
                 hosts: hostNames,
                 reserved,
                 ...(vlanIds.size === 1 && [...vlanIds][0] !== undefined ? { vlan: [...vlanIds][0] } : {}),
+                ...(Object.keys(pinnedRanges).length > 0 ? { pinnedRanges } : {}),
+                ...(replan === true ? { replan: true } : {}),
             });
             result.index.set(name, i);
         }

@@ -89,6 +89,10 @@ export function installMocks(
                 if (args.type === "docker:index/container:Container") {
                     state.networkDatas = [{ ipAddress: args.inputs.networksAdvanced?.[0]?.ipv4Address ?? "10.99.0.2" }];
                 }
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    // the program reads its own stack's last outputs (index.ts lastDeployment): none by default
+                    state.outputs = {};
+                }
                 if (args.type === "command:remote:Command") {
                     state.stdout = args.name.endsWith("-trust-inspect") ? MOCK_INSPECT_REPORT : args.name.endsWith("-registry-tls-certs") ? MOCK_TLS_REPORT : "";
                     state.stderr = "";
@@ -102,6 +106,7 @@ export function installMocks(
         "macvlan-lab",
         stack,
         false,
+        "organization",
     );
     // Wrap the mock monitor to see the whole request, as the engine would.
     const monitor = pulumi.runtime.getMonitor() as unknown as {

@@ -58,10 +58,10 @@ describe("program: every stack file loads and declares resources", function () {
     // the first run compiles the program with ts-node: over 20 s on a busy 2-core machine
     this.timeout(120_000);
     for (const stack of listStacks()) {
-        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks and topology`, async () => {
+        it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks, topology and addressPlan`, async () => {
             const { state, program } = await runProgram(stack, loadStackConfig(stack));
             assert.ok(state.resources.length > 10);
-            assert.deepStrictEqual(Object.keys(program).sort(), ["checks", "hosts", "registry", "topology"]);
+            assert.deepStrictEqual(Object.keys(program).sort(), ["addressPlan", "checks", "hosts", "registry", "topology"]);
         });
     }
 });
@@ -334,7 +334,7 @@ describe("program: multi-vlan stack", () => {
     });
 
     it("exports the registry endpoint and the check matrix", async () => {
-        assert.strictEqual(run.program.registry, "192.168.1.11:5000");
+        assert.strictEqual(await promiseOf(pulumi.output(run.program.registry)), "192.168.1.11:5000");
         const checks = await promiseOf(run.program.checks as never);
         assert.deepStrictEqual(JSON.parse(JSON.stringify(checks)).map((r: { source: string }) => r.source), [
             "from/lab-checks-docker01",

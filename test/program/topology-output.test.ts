@@ -3,8 +3,9 @@
  * the stack it ran, under Pulumi's mocks.
  */
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { installMocks, settle } from "../helpers/mocks";
+import { installMocks, promiseOf, settle } from "../helpers/mocks";
 import { listStacks, loadStackConfig } from "../../lab/stackFile";
 import { loadStack } from "../../lab/topology";
 
@@ -19,8 +20,8 @@ describe("program: topology output", function () {
             delete require.cache[require.resolve(PROGRAM)];
             const program = (await import(PROGRAM)) as Record<string, unknown>;
             await settle(state, 100);
-            const topology = program.topology;
-            assert.strictEqual(typeof topology, "string", "topology is plain text, not an Output");
+            const topology = await promiseOf(pulumi.output(program.topology));
+            assert.strictEqual(typeof topology, "string", "topology resolves to plain text");
             const text = topology as string;
             assert.ok(text.startsWith(`---\ntitle: "macvlan-lab: ${stack}"\n---\nflowchart TB\n`), text.slice(0, 80));
             const spec = loadStack(stack).stack?.spec;

@@ -543,12 +543,12 @@ describe("the property checks themselves", () => {
             p.networks.mac_net10.ranges.docker01 = "172.16.10.0/28";
             p.networks.mac_net10.fixed = p.networks.mac_net10.fixed.filter((f) => f.owner !== "bbox10@docker02");
         }, checkAux, /aux of docker01: misses docker02's static 172\.16\.10\.11 \(bbox10\), inside its range 172\.16\.10\.0\/28/],
-        ["aux holding the gateway", (p) => (p.networks.mac_net20.reserved.gw = "172.16.20.1"), checkAux, /holds the gateway 172\.16\.20\.1/],
+        ["aux holding the gateway", (p) => (p.networks.mac_net20.declaredReserved.gw = "172.16.20.1"), checkAux, /holds the gateway 172\.16\.20\.1/],
         ["aux holding the host's own static", (p) => {
             p.networks.mac_net10.ranges.docker01 = "172.16.10.0/28";
             p.networks.mac_net10.fixed.forEach((f) => f.kind === "static" && delete f.host);
         }, checkAux, /aux of docker01: holds docker01's own static 172\.16\.10\.10/],
-        ["aux missing a reserved address", (p) => (p.networks.mac_net10.reserved = {}), checkAux, /aux of docker01: misses reserved shim 172\.16\.10\.250/],
+        ["aux missing a reserved address", (p) => (p.networks.mac_net10.declaredReserved = {}), checkAux, /aux of docker01: misses reserved shim 172\.16\.10\.250/],
     ];
     for (const [what, breakIt, check, message] of broken) {
         it(`rejects ${what}`, () => {

@@ -283,7 +283,7 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         c.networks[0].subent = c.networks[0].subnet;
         delete c.networks[0].subnet;
     }, [
-        "networks[0].subent is not a field of a network; did you mean subnet? the fields are name, driver, mode, subnet, gateway, parent, vlan, hosts, reserved",
+        "networks[0].subent is not a field of a network; did you mean subnet? the fields are name, driver, mode, subnet, gateway, parent, vlan, hosts, reserved, ranges, replan",
     ]],
     ["a misspelt field of a network's host", (c) => (c.networks[0].hosts = ["docker01", { nmae: "docker02" }]), [
         "networks[0].hosts[1].nmae is not a field of a host of networks[0]; did you mean name? the fields are name, parent, subnet, gateway",
@@ -310,7 +310,7 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         "checks.isolation[0].form is not a field of an isolation check; did you mean from? the fields are from, to",
     ]],
     ["an unknown key that is close to nothing", (c) => (c.networks[1]["mac address"] = "x"), [
-        'networks[1]["mac address"] is not a field of a network; the fields are name, driver, mode, subnet, gateway, parent, vlan, hosts, reserved',
+        'networks[1]["mac address"] is not a field of a network; the fields are name, driver, mode, subnet, gateway, parent, vlan, hosts, reserved, ranges, replan',
     ]],
     // values shown exactly: quoted, an empty string visible, invisible characters escaped
     ["an empty host name", (c) => (c.hosts[1].name = ""), [
