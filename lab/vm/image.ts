@@ -107,7 +107,7 @@ export function parseKernelDepends(showText: string): { pkg: string; version: st
 
 const NAME_OK = /^[a-z0-9][a-z0-9.+:~-]*$/;
 
-async function chooseKernel(log: (s: string) => void): Promise<{ pkg: string; version: string }> {
+export async function chooseKernel(log: (s: string) => void): Promise<{ pkg: string; version: string }> {
     const show = await run(["apt-cache", "show", "--no-all-versions", KERNEL_META_PACKAGE], { timeoutMs: 60_000 });
     const found = show.code === 0 ? parseKernelDepends(show.stdout) : undefined;
     if (found && NAME_OK.test(found.pkg) && NAME_OK.test(found.version)) {
@@ -139,7 +139,7 @@ function listCachedKernels(): Array<{ pkg: string; version: string }> {
 }
 
 /** The kernel package, downloaded once per version into the cache (kept: a new module list needs no download). */
-async function kernelDeb(pkg: string, version: string, log: (s: string) => void): Promise<string> {
+export async function kernelDeb(pkg: string, version: string, log: (s: string) => void): Promise<string> {
     const deb = path.join(vmCacheDir(), "kernels", `${pkg}_${version.replace(/:/g, "%3a")}.deb`);
     if (fs.existsSync(deb)) return deb;
     fs.mkdirSync(path.dirname(deb), { recursive: true });
@@ -212,7 +212,7 @@ async function kernelTree(log: (s: string) => void): Promise<KernelTree> {
 }
 
 /** The shared libraries `ldd` names for `binary` (absolute paths, the loader included). */
-async function sharedLibraries(binary: string): Promise<string[]> {
+export async function sharedLibraries(binary: string): Promise<string[]> {
     const r = await run(["ldd", binary], { timeoutMs: 30_000 });
     if (r.code !== 0) {
         // "not a dynamic executable" (busybox-static) exits 1
@@ -228,7 +228,7 @@ async function sharedLibraries(binary: string): Promise<string[]> {
     return libs;
 }
 
-async function which(tool: string): Promise<string> {
+export async function which(tool: string): Promise<string> {
     const r = await run(["sh", "-c", 'command -v "$1"', "sh", tool], { timeoutMs: 10_000 });
     const p = r.stdout.trim();
     if (r.code !== 0 || !p.startsWith("/")) {
@@ -237,7 +237,7 @@ async function which(tool: string): Promise<string> {
     return fs.realpathSync(p);
 }
 
-async function packageVersion(pkg: string): Promise<string> {
+export async function packageVersion(pkg: string): Promise<string> {
     const r = await run(["dpkg-query", "-W", "-f", "${Version}", pkg], { timeoutMs: 10_000 });
     return r.code === 0 ? r.stdout.trim() : "unknown";
 }

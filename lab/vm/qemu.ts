@@ -22,7 +22,8 @@ import { VmImage } from "./image";
 export interface VmOptions {
     /** Name of the VM (the stack's host name): files in the run directory are named after it. */
     name: string;
-    image: VmImage;
+    /** The kernel and the initramfs qemu boots (a VmImage, or a userland image's boot pair). */
+    image: Pick<VmImage, "kernel" | "initrd">;
     runDir: string;
     /** The trunk's TCP port on 127.0.0.1. */
     trunkPort: number;
@@ -32,6 +33,19 @@ export interface VmOptions {
     memoryMb?: number;
     /** How long the guest may take from qemu's start to its agent saying it is ready. Defaults to 120 s. */
     bootTimeoutMs?: number;
+    /**
+     * A qcow2 file qemu gives the guest as its virtio disk (`/dev/vda`), written in place (give each
+     * VM its own copy-on-write overlay). Defaults to none: the initramfs is the whole system.
+     */
+    disk?: string;
+    /** The guest kernel's command line. Defaults to KERNEL_COMMAND_LINE. */
+    commandLine?: string;
+    /**
+     * Whether a guest reboot restarts the guest inside the same qemu (the disk, the trunk connection
+     * and the control channel stay; the agent says ready again with a new boot id). Defaults to
+     * false: `-no-reboot`, a guest reboot (or a panic) ends qemu.
+     */
+    allowReboot?: boolean;
 }
 
 export interface GuestResult {
@@ -50,6 +64,45 @@ export interface GuestResult {
  */
 export const KERNEL_COMMAND_LINE =
     "console=ttyS0 panic=-1 ipv6.disable=1 quiet cryptomgr.notests mitigations=off no_timer_check tsc=reliable";
+
+/**
+ * What every VM of the lab runs with, the NIC and the control channel aside: TCG, one CPU, no
+ * default devices, no display, the kernel and initramfs given, the console appended to a file,
+ * `-no-reboot` unless asked otherwise, the disk when there is one. Pure.
+ */
+export function baseQemuArgs(o: Pick<VmOptions, "image" | "memoryMb" | "disk" | "commandLine" | "allowReboot"> & { consoleLog: string }): string[] {
+    for (const [what, v] of [
+        ["disk", o.disk],
+        ["console log", o.consoleLog],
+    ] as const) {
+        if (v !== undefined && v.includes(",")) throw new Error(`VM ${what} ${JSON.stringify(v)}: qemu's options cannot take a comma`);
+    }
+    return [
+        "-machine",
+        "pc,accel=tcg",
+        "-m",
+        String(o.memoryMb ?? 256),
+        "-smp",
+        "1",
+        "-nodefaults",
+        "-display",
+        "none",
+        ...(o.allowReboot === true ? [] : ["-no-reboot"]),
+        "-kernel",
+        o.image.kernel,
+        "-initrd",
+        o.image.initrd,
+        "-append",
+        o.commandLine ?? KERNEL_COMMAND_LINE,
+        // append: a guest rebooted in the same qemu keeps its earlier boots' lines
+        "-chardev",
+        `file,id=con,path=${o.consoleLog},append=on`,
+        "-serial",
+        "chardev:con",
+        // cache=unsafe: the guest's flushes are not forced to the host's disk (the overlay dies with the run)
+        ...(o.disk !== undefined ? ["-drive", `file=${o.disk},if=virtio,format=qcow2,cache=unsafe`] : []),
+    ];
+}
 
 /** Exit status the guest's `timeout` gives a script it had to stop (busybox: killed by SIGTERM). */
 export const GUEST_TIMEOUT_STATUS = 143;
@@ -70,6 +123,9 @@ function killAllOnExit(): void {
         }
     });
 }
+
+/** A command that the agent never answered because it started again (the guest rebooted). */
+export class LostInReboot extends Error {}
 
 interface Pending {
     id: number;
@@ -93,12 +149,18 @@ export class Vm {
     private exited?: string;
     private readyWaiter?: (err?: Error) => void;
     private ready = false;
+    /** The guest kernel's boot id (/proc/sys/kernel/random/boot_id) from the agent's last ready line. */
+    public bootId = "";
+    /** Called with each new boot id the agent announces (a reboot in the same qemu). */
+    private bootWaiter?: (bootId: string) => void;
     private readonly stderrLog: string;
+    private exitWaiter?: (why: string) => void;
 
     private constructor(
         public readonly name: string,
         private readonly child: ChildProcess,
         runDir: string,
+        private readonly allowReboot: boolean,
     ) {
         this.consoleLog = path.join(runDir, `${name}.console.log`);
         this.stderrLog = path.join(runDir, `${name}.qemu.log`);
@@ -107,26 +169,7 @@ export class Vm {
     /** The qemu command line of a VM (without the setpriv prefix). Pure. */
     static qemuArgs(o: VmOptions, consoleLog: string, controlSocket: string): string[] {
         return [
-            "-machine",
-            "pc,accel=tcg",
-            "-m",
-            String(o.memoryMb ?? 256),
-            "-smp",
-            "1",
-            "-nodefaults",
-            "-display",
-            "none",
-            "-no-reboot",
-            "-kernel",
-            o.image.kernel,
-            "-initrd",
-            o.image.initrd,
-            "-append",
-            KERNEL_COMMAND_LINE,
-            "-chardev",
-            `file,id=con,path=${consoleLog}`,
-            "-serial",
-            "chardev:con",
+            ...baseQemuArgs({ ...o, consoleLog }),
             "-netdev",
             `socket,id=trunk,connect=127.0.0.1:${o.trunkPort}`,
             "-device",
@@ -160,7 +203,7 @@ export class Vm {
         });
         fs.closeSync(stderrFd);
         live.add(child);
-        const vm = new Vm(o.name, child, o.runDir);
+        const vm = new Vm(o.name, child, o.runDir, o.allowReboot === true);
         child.on("exit", (code, sig) => {
             live.delete(child);
             vm.onExit(`qemu exited (${sig ?? `code ${code}`})`);
@@ -231,8 +274,23 @@ export class Vm {
 
     private onLine(line: string): void {
         if (line.startsWith("@@MVL-READY ")) {
+            const bootId = line.slice("@@MVL-READY ".length).trim();
+            const previous = this.bootId;
+            this.bootId = bootId;
             this.ready = true;
+            // a command sent before the agent (re)started will never be answered
+            const p = this.pending;
+            if (p) {
+                clearTimeout(p.timer);
+                this.pending = undefined;
+                p.reject(
+                    new LostInReboot(
+                        `VM ${this.name}: command ${p.id} got no answer: the agent started again (${bootId === previous ? "same boot: the agent restarted" : `new boot ${bootId}`})`,
+                    ),
+                );
+            }
             this.readyWaiter?.();
+            if (bootId !== previous) this.bootWaiter?.(bootId);
             return;
         }
         const p = this.pending;
@@ -264,6 +322,7 @@ export class Vm {
 
     private onExit(why: string): void {
         if (this.exited === undefined) this.exited = why;
+        this.exitWaiter?.(why);
         this.readyWaiter?.(this.failure(`the VM ended while booting: ${why}`));
         const p = this.pending;
         if (p) {
@@ -323,6 +382,51 @@ export class Vm {
         });
     }
 
+    /**
+     * Reboots the guest the way its root would: `command` (default `systemctl reboot`) sent to the
+     * agent, whose answer may or may not come back before the agent is stopped; then waits until
+     * the agent says ready with a boot id other than the current one (bounded by `timeoutMs`,
+     * failing with the console's last lines). Needs a VM started with allowReboot. Returns the
+     * seconds from the command to the agent's ready line.
+     */
+    async reboot(command = "systemctl reboot", timeoutMs = 300_000): Promise<number> {
+        if (!this.allowReboot) throw new Error(`VM ${this.name}: started without allowReboot (qemu -no-reboot would end at the guest's reboot)`);
+        const previous = this.bootId;
+        const started = Date.now();
+        const rebooted = new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.bootWaiter = undefined;
+                reject(this.failure(`the guest did not come back from its reboot within ${timeoutMs / 1000} s (boot id still ${previous})`));
+            }, timeoutMs);
+            this.bootWaiter = () => {
+                clearTimeout(timer);
+                this.bootWaiter = undefined;
+                resolve();
+            };
+            this.exitWaiter = (why) => {
+                clearTimeout(timer);
+                this.bootWaiter = undefined;
+                reject(this.failure(`the VM ended during its reboot: ${why}`));
+            };
+        });
+        // the command's own limit is the whole wait: its answer may only be the agent's next ready line
+        const sent = this.run(command, Math.max(1, Math.ceil(timeoutMs / 1000))).then(
+            (r) => {
+                if (r.status !== 0) throw new Error(`VM ${this.name}: ${command} exited ${r.status}: ${r.stderr.trim()}`);
+            },
+            (e: unknown) => {
+                // the agent stopped before it answered: the reboot is under way
+                if (!(e instanceof LostInReboot)) throw e;
+            },
+        );
+        try {
+            await Promise.all([rebooted, sent]);
+        } finally {
+            this.exitWaiter = undefined;
+        }
+        return (Date.now() - started) / 1000;
+    }
+
     /** Like run, but rejects unless the script exits 0 (with its output in the message). */
     async ok(script: string, timeoutSeconds = 300): Promise<string> {
         const r = await this.run(script, timeoutSeconds);
@@ -345,4 +449,62 @@ export class Vm {
             this.child.kill("SIGKILL");
         });
     }
+}
+
+/**
+ * Runs a VM without NIC or control channel until its guest powers off (qemu with `-no-reboot`
+ * ends then), for work done before a VM's first boot (lab/vm/userland.ts prepares a disk this
+ * way). Killed after `timeoutMs` (an error with the console's last lines). Returns the console
+ * lines this run wrote (the log is appended to, `<runDir>/<name>.console.log`).
+ */
+export async function runUntilPowerOff(o: {
+    name: string;
+    runDir: string;
+    image: Pick<VmImage, "kernel" | "initrd">;
+    disk?: string;
+    commandLine: string;
+    memoryMb?: number;
+    timeoutMs: number;
+}): Promise<string> {
+    const consoleLog = path.join(o.runDir, `${o.name}.console.log`);
+    const before = fs.existsSync(consoleLog) ? fs.statSync(consoleLog).size : 0;
+    const stderrFile = path.join(o.runDir, `${o.name}.qemu.log`);
+    const stderrFd = fs.openSync(stderrFile, "a");
+    killAllOnExit();
+    const args = baseQemuArgs({ image: o.image, memoryMb: o.memoryMb, disk: o.disk, commandLine: o.commandLine, consoleLog, allowReboot: false });
+    const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", "qemu-system-x86_64", ...args], { stdio: ["ignore", stderrFd, stderrFd] });
+    fs.closeSync(stderrFd);
+    live.add(child);
+    const outcome = await new Promise<string | undefined>((resolve) => {
+        const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            resolve(`did not power off within ${o.timeoutMs / 1000} s`);
+        }, o.timeoutMs);
+        child.on("exit", (code, sig) => {
+            clearTimeout(timer);
+            resolve(code === 0 ? undefined : `qemu exited (${sig ?? `code ${code}`})`);
+        });
+        child.on("error", (e) => {
+            clearTimeout(timer);
+            resolve(`qemu could not be started: ${e.message}`);
+        });
+    });
+    live.delete(child);
+    let text = "";
+    try {
+        text = fs.readFileSync(consoleLog).subarray(before).toString("utf8");
+    } catch {
+        // no console
+    }
+    if (outcome !== undefined) {
+        const tail = text.split("\n").filter((l) => l.trim() !== "").slice(-15).join("\n    ");
+        let qemuErr = "";
+        try {
+            qemuErr = fs.readFileSync(stderrFile, "utf8").trim();
+        } catch {
+            // none
+        }
+        throw new Error(`VM ${o.name}: ${outcome}\n  last console lines (${consoleLog}):\n    ${tail || "(none)"}${qemuErr ? `\n  qemu said: ${qemuErr.split("\n").slice(-5).join("\n    ")}` : ""}`);
+    }
+    return text;
 }
