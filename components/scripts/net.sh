@@ -13,12 +13,12 @@ link_gone() {
 		die "could not remove $1 (ip link delete: $err)"
 	fi
 }
-# wait_link_gone DEV SECONDS: waits up to SECONDS for DEV to disappear (polled every 0.2 s); 1 when it is still there
+# wait_link_gone DEV SECONDS: waits up to SECONDS (by the clock) for DEV to disappear, polled every
+# 0.2 s; 1 when it is still there
 wait_link_gone() {
-	tries=$(($2 * 5))
+	deadline=$(($(date +%s) + $2))
 	while link_exists "$1"; do
-		[ "$tries" -gt 0 ] || return 1
-		tries=$((tries - 1))
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
 		sleep 0.2
 	done
 }

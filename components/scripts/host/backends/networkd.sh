@@ -86,23 +86,21 @@ nd_reload() {
 	did "systemd-networkd read its files again (networkctl reload)"
 }
 
-# nd_wait_configured LINK: waits (30 s at most) until LINK exists and networkd has configured it;
-# fails when LINK does not appear, notes when networkd is still busy with it
+# nd_wait_configured LINK: waits (30 s at most, by the clock: under load a poll itself takes long)
+# until LINK exists and networkd has configured it; fails when LINK does not appear, notes when
+# networkd is still busy with it
 nd_wait_configured() {
-	tries=150
+	deadline=$(($(date +%s) + 30))
 	while ! link_exists "$1"; do
-		[ "$tries" -gt 0 ] || die "systemd-networkd did not create $1 within 30 s of networkctl reload (networkctl status $1: $(networkctl status --no-pager "$1" 2>&1 | tr '\n' ' ' | cut -c1-300))"
-		tries=$((tries - 1))
+		[ "$(date +%s)" -lt "$deadline" ] || die "systemd-networkd did not create $1 within 30 s of networkctl reload (networkctl status $1: $(networkctl status --no-pager "$1" 2>&1 | tr '\n' ' ' | cut -c1-300))"
 		sleep 0.2
 	done
-	tries=150
-	while [ "$(nd_setup_of "$1")" != configured ]; do
-		if [ "$tries" -le 0 ]; then
-			note "systemd-networkd has not finished configuring $1 within 30 s (setup state: $(nd_setup_of "$1")); setting it with ip"
+	while setup=$(nd_setup_of "$1") && [ "$setup" != configured ]; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			note "systemd-networkd has not finished configuring $1 within 30 s (setup state: $setup); setting it with ip"
 			return 0
 		fi
-		tries=$((tries - 1))
-		sleep 0.2
+		sleep 0.5
 	done
 }
 
