@@ -12,6 +12,7 @@ import {
     LabConfigError,
     MacvlanLab,
     PlanMemory,
+    REQUEST,
     controllerCaDirProblem,
     parsePlanMemory,
     planLab,
@@ -59,6 +60,19 @@ if (spec?.registry?.security === "tls") {
         if (problem !== undefined) errors.push({ path: "controllerCaDir", message: problem });
     }
 }
+// verify and repair requests (README "Verify and repair"): asked for, never implied
+const requests: { verify?: string; repair?: string } = {};
+for (const key of ["verify", "repair"] as const) {
+    const value = optionalPath(key);
+    if (value !== undefined && !REQUEST.test(value)) {
+        errors.push({
+            path: key,
+            message: `${key} ${JSON.stringify(value)} is not a request; use letters, digits and . _ : - (at most 64): pulumi up -c ${CONFIG_NAMESPACE}:${key}=$(date +%s)`,
+        });
+    } else if (value !== undefined) {
+        requests[key] = value;
+    }
+}
 if (errors.length > 0 || spec === undefined || privateKey === undefined) {
     // RunError: Pulumi prints the message alone, without a stack trace
     throw new pulumi.RunError(new LabConfigError(errors).message);
@@ -89,19 +103,24 @@ const keyFile =
     }).keyFile;
 
 /**
- * The address plan of the stack's last deployment, read back from its own `addressPlan` output
- * (or, for a stack deployed before that output existed, from `hosts`): every host keeps the range
- * it was given while hosts, containers and networks are added, removed or reordered around it
- * (components/spec/plan.ts). A read of this stack's state, nothing on any host.
+ * What the stack's last deployment left in its own outputs: the address plan (`addressPlan`, or
+ * for a stack deployed before that output existed, `hosts`), so that every host keeps the range it
+ * was given while hosts, containers and networks are added, removed or reordered around it
+ * (components/spec/plan.ts); and the hosts whose registry trust its last verify found drifted
+ * (`verification`), which a repair reads again. A read of this stack's state, nothing on any host.
  */
-async function lastDeployment(): Promise<PlanMemory | undefined> {
+async function lastDeployment(): Promise<{ memory?: PlanMemory; trustDrifted: string[] }> {
     const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-    const [addressPlan, hosts] = await Promise.all(["addressPlan", "hosts"].map((key) => new Promise<unknown>((resolve) => self.getOutput(key).apply(resolve))));
-    return parsePlanMemory(addressPlan, hosts);
+    const [addressPlan, hosts, verification] = await Promise.all(
+        ["addressPlan", "hosts", "verification"].map((key) => new Promise<unknown>((resolve) => self.getOutput(key).apply(resolve))),
+    );
+    const drift = (verification as { drift?: Array<{ host?: unknown; step?: unknown }> } | undefined)?.drift;
+    const trustDrifted = Array.isArray(drift) ? [...new Set(drift.filter((d) => d.step === "registry trust" && typeof d.host === "string").map((d) => d.host as string))] : [];
+    return { memory: parsePlanMemory(addressPlan, hosts), trustDrifted };
 }
 
 const main = (async () => {
-    const memory = await lastDeployment();
+    const { memory, trustDrifted } = await lastDeployment();
     const planned = planLab(spec, { memory });
     if (planned.errors.length > 0) {
         throw new pulumi.RunError(new LabConfigError(planned.errors).message);
@@ -112,6 +131,8 @@ const main = (async () => {
         privateKey,
         docker: { keyFile, knownHostsFile: optionalPath("sshKnownHostsFile") },
         controllerCaDir,
+        ...requests,
+        ...(requests.repair !== undefined ? { rereadTrust: trustDrifted } : {}),
     });
     return {
         hosts: lab.summary,
@@ -119,6 +140,7 @@ const main = (async () => {
         checks: lab.checkMatrix,
         topology: topologyMermaid(spec, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` }),
         addressPlan: lab.addressPlan,
+        verification: lab.verification ?? null,
     };
 })();
 
@@ -135,3 +157,9 @@ export const topology = pulumi.output(main.then((m) => m.topology));
  * its range (and its network and containers stay) whatever else the stack gains or loses.
  */
 export const addressPlan = pulumi.output(main.then((m) => m.addressPlan));
+/**
+ * With a verify request (`pulumi up -c macvlan-lab:verify=$(date +%s)`): what the read-only verify
+ * of every host found, one row per difference (`drift`: empty when every host is as declared);
+ * null when no verify was asked for.
+ */
+export const verification = pulumi.output(main.then((m) => m.verification));

@@ -64,7 +64,9 @@ export { ConnectivityCheck, ConnectivityCheckArgs } from "./docker/connectivityC
 export { CheckRow, Reachability, Observed, HOST_SOURCE } from "./docker/checks";
 
 // The whole lab as one component.
-export { MacvlanLab, MacvlanLabArgs, HostSummary } from "./lab";
+export { MacvlanLab, MacvlanLabArgs, HostSummary, Verification, REQUEST, repairTransformation, verifyExpectations } from "./lab";
+export { HostVerify, HostVerifyArgs } from "./verify/hostVerify";
+export { HostVerifyInput, DriftRow, VerifyNetwork, VerifyContainer } from "./verify/render";
 
 // the read-only preflight: a component another program can put before its own changes, the facts
 // it checks a host against, and the label that tells a stack's own Docker objects from leftovers

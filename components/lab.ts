@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { LabSpec, ContainerSpec } from "./spec/types";
@@ -20,6 +21,8 @@ import { RegistryTrust } from "./docker/registryTrust";
 import { ConnectivityCheck } from "./docker/connectivityCheck";
 import { CheckRow } from "./docker/checks";
 import { HostPreflight, STACK_LABEL, childUrn, importCommand, preflightFactsOf } from "./preflight";
+import { HostVerify } from "./verify/hostVerify";
+import { DriftRow, HostVerifyInput } from "./verify/render";
 
 export interface MacvlanLabArgs {
     /** The validated lab (from `loadLab`). Decides which resources exist and how they are named. */
@@ -52,6 +55,56 @@ export interface MacvlanLabArgs {
      * to none: a fresh plan, which moves ranges when the hosts of a network change.
      */
     memory?: PlanMemory;
+    /**
+     * A verify request (`macvlan-lab:verify`): each host gets a read-only `HostVerify` that runs
+     * every check of the host's steps and reads its Docker objects and registry trust when it is
+     * made and whenever this value changes, never otherwise. Its findings are `verification`.
+     * Defaults to none: no verify.
+     */
+    verify?: string;
+    /**
+     * A repair request (`macvlan-lab:repair`): a new value runs the idempotent create of every
+     * command that changes a host again (each says `nothing changed` or `changed: ...`), so what
+     * drifted is put back and nothing else changes; the checks run again too. Defaults to none.
+     */
+    repair?: string;
+    /**
+     * With `repair`: the hosts whose registry trust must be read again (their daemon.json changed
+     * under the stack; a re-run alone would refuse to write over that change): the program passes
+     * the hosts where the last verify found the trust drifted. Defaults to none.
+     */
+    rereadTrust?: string[];
+}
+
+/** What a verify found: the request, per host how many checks ran, and every finding. */
+export interface Verification {
+    request: string;
+    hosts: Record<string, { steps: number; complete: boolean }>;
+    drift: DriftRow[];
+}
+
+/** The values a verify or repair request may have: what `date +%s` or a short word gives. */
+export const REQUEST = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/**
+ * A repair request on every remote command of the lab that changes a host: its create gets a last
+ * comment line naming the request, so a new request is an update and Pulumi runs the create again
+ * (idempotent: only what drifted changes). Not the read-only ones (preflights, the trust's read,
+ * verifies); the trust's read of `reread` hosts gets the request in its triggers instead (it is
+ * replaced, and the daemon.json written anew from a fresh read). Pure.
+ */
+export function repairTransformation(request: string, reread: readonly string[]): pulumi.ResourceTransformation {
+    return (a) => {
+        if (a.type !== "command:remote:Command") return undefined;
+        if (/-trust-inspect$/.test(a.name)) {
+            const host = reread.find((h) => a.name.endsWith(`-${h}-trust-inspect`));
+            if (host === undefined) return undefined;
+            return { props: { ...a.props, triggers: pulumi.output(a.props.triggers).apply((t: unknown[] | undefined) => [...(t ?? []), `repair ${request}`]) }, opts: a.opts };
+        }
+        if (/-(preflight-check|verify-read)$/.test(a.name) || a.props.create === undefined) return undefined;
+        const create = pulumi.output(a.props.create).apply((c: string | undefined) => (c === undefined ? c : `${c.replace(/\n?$/, "\n")}# macvlan-lab repair request ${request}\n`));
+        return { props: { ...a.props, create }, opts: a.opts };
+    };
 }
 
 /** What a user wants to see of one host after `pulumi up`. */
@@ -100,9 +153,20 @@ export class MacvlanLab extends pulumi.ComponentResource {
     public readonly shims: Record<string, HostShim> = {};
     /** The inter-VLAN router, when the lab has one. */
     public readonly router?: InterVlanRouter;
+    /** With `verify`: what the verify of every host found (read-only). */
+    public readonly verification?: pulumi.Output<Verification>;
 
     constructor(name: string, args: MacvlanLabArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("macvlan-lab:index:MacvlanLab", name, {}, opts);
+        for (const [key, value] of [["verify", args.verify], ["repair", args.repair]] as const) {
+            if (value !== undefined && !REQUEST.test(value)) {
+                throw new Error(`MacvlanLab ${name}: ${key} ${JSON.stringify(value)} is not a request; use letters, digits and . _ : - (at most 64), such as $(date +%s)`);
+            }
+        }
+        super("macvlan-lab:index:MacvlanLab", name, {}, {
+            ...opts,
+            // children inherit it: every command of the lab, in every component
+            transformations: [...(opts?.transformations ?? []), ...(args.repair ? [repairTransformation(args.repair, args.rereadTrust ?? [])] : [])],
+        });
         const spec = args.spec;
         const { plan, errors } = args.plan !== undefined ? { plan: args.plan, errors: [] } : planLab(spec, { memory: args.memory });
         if (errors.length > 0) {
@@ -375,13 +439,86 @@ export class MacvlanLab extends pulumi.ComponentResource {
             this.checkMatrix = pulumi.output([]);
         }
 
+        if (args.verify) {
+            this.verification = this.declareVerify(name, args.verify, spec, plan, privateKey, stackId);
+        }
+
         this.registerOutputs({
+            verification: this.verification,
             summary: this.summary,
             registryEndpoint: this.registryEndpoint,
             checkMatrix: this.checkMatrix,
             addressPlan: this.addressPlan,
         });
     }
+
+    /** A read-only verify per host (see `MacvlanArgs.verify`), after everything on it; their findings together. */
+    private declareVerify(name: string, request: string, spec: LabSpec, plan: LabPlan, privateKey: pulumi.Output<string>, stackId: string): pulumi.Output<Verification> {
+        const verifies: Record<string, HostVerify> = {};
+        for (const host of spec.hosts) {
+            const net = this.hostNetworking[host.name];
+            const steps: Array<{ name: string; check: string }> = [
+                { name: `${name}-${host.name}-parent-promisc`, check: net.parentInterface.scripts.check },
+                ...(net.kernelModule ? [{ name: `${name}-${host.name}-8021q-load`, check: net.kernelModule.scripts.check }] : []),
+                ...Object.values(net.vlanInterfaces).map((v) => ({ name: `${name}-${host.name}-${v.interfaceName}-config`, check: v.scripts.check })),
+                ...Object.entries(this.shims)
+                    .filter(([key]) => key.startsWith(`${host.name}/`))
+                    .map(([key, shim]) => ({ name: `${name}-${host.name}-shim-${key.split("/")[1]}-link`, check: shim.scripts.check })),
+                ...(this.router && this.router.host === host.name
+                    ? Object.entries(this.router.scripts).map(([step, scripts]) => ({ name: `${name}-router-${step}`, check: scripts.check }))
+                    : []),
+            ];
+            const reg = spec.registry;
+            const trust: pulumi.Input<HostVerifyInput["trust"]> = !reg
+                ? undefined
+                : reg.security === "insecure"
+                  ? { kind: "insecure" as const, daemonJson: "/etc/docker/daemon.json", endpoint: reg.endpoint }
+                  : this.registryTls!.caCertificate.apply((pem) => ({ kind: "ca" as const, file: `/etc/docker/certs.d/${reg.endpoint}/ca.crt`, sha256: createHash("sha256").update(pem).digest("hex") }));
+            const after = [
+                ...net.ready,
+                ...Object.values(this.containers).map((c) => c.container),
+                ...(this.trust[host.name]?.ready ?? []),
+                ...Object.entries(this.shims).filter(([key]) => key.startsWith(`${host.name}/`)).flatMap(([, x]) => x.ready),
+                ...(this.router?.host === host.name ? this.router.ready : []),
+                ...(this.registry ? [this.registry.container] : []),
+            ];
+            verifies[host.name] = new HostVerify(
+                `${name}-${host.name}-verify`,
+                {
+                    connection: remoteConnection(host.ssh, privateKey),
+                    library: this.libraries[host.name],
+                    request,
+                    input: pulumi.output(trust).apply((t) => ({
+                        host: host.name,
+                        steps,
+                        ...verifyExpectations(spec, plan, host.name),
+                        stackLabel: { key: STACK_LABEL, value: stackId },
+                        ...(t !== undefined ? { trust: t } : {}),
+                    })),
+                    after,
+                },
+                { parent: this },
+            );
+        }
+        return pulumi
+            .all(Object.entries(verifies).map(([h, v]) => pulumi.all([v.rows, v.summary]).apply(([rows, summary]) => ({ h, rows, summary }))))
+            .apply((all) => ({
+                request,
+                hosts: Object.fromEntries(all.map((x) => [x.h, x.summary])),
+                drift: all.flatMap((x) => x.rows),
+            }));
+    }
+}
+
+/** The Docker expectations and steps of one host, for its verify. Pure. */
+export function verifyExpectations(spec: LabSpec, plan: LabPlan, host: string): Pick<HostVerifyInput, "networks" | "containers" | "running"> {
+    return {
+        networks: spec.networks
+            .filter((n) => n.hosts.includes(host))
+            .map((n) => ({ name: n.name, driver: n.driver, parent: n.parents[host], subnet: n.subnet, gateway: n.gateway, range: plan.networks[n.name].ranges[host] })),
+        containers: spec.containers.filter((c) => c.host === host).map((c) => ({ name: c.name, network: c.network, ...(c.ip !== undefined ? { ip: c.ip } : {}) })),
+        running: spec.registry?.host === host ? ["registry"] : [],
+    };
 }
 
 /** A resource-name-safe form of an image reference. */

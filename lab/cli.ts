@@ -6,6 +6,8 @@
  *   npm run lab -- <stack> [--name <lab>]                   up: build the hosts (or reuse them), pulumi up
  *   npm run lab:down [-- <stack>] [--name <lab>]            down: pulumi destroy, then remove the hosts
  *   npm run lab:pulumi -- <stack> [--name <lab>] <args...>  any pulumi command on the lab's stack
+ *   npm run lab:verify -- <stack> [--name <lab>]            verify: every host against the stack, read-only
+ *   npm run lab:repair -- <stack> [--name <lab>]            repair: refresh, re-run every host step, verify
  *
  * This file reads the command line and hands it on; what each command does is in lab/run:
  * `up.ts`, `down.ts`, `labPulumi.ts`, with the run record (`records.ts`), the engine on a lab
@@ -25,9 +27,10 @@ import { listStacks } from "./stackFile";
 import { down } from "./run/down";
 import { pulumiCli } from "./run/labPulumi";
 import { up } from "./run/up";
+import { repairLab, repairReport, verifyLab, verifyReport } from "./run/verify";
 
 export interface CliCommand {
-    command: "up" | "down" | "pulumi";
+    command: "up" | "down" | "pulumi" | "verify" | "repair";
     stack?: string;
     name?: string;
     /** `up`: a host profile for freshly built hosts. */
@@ -39,7 +42,7 @@ export interface CliCommand {
 /** argv after the script -> what to do; undefined when it is not a valid command line. Pure. */
 export function parseCli(argv: string[]): CliCommand | undefined {
     const [command, ...rest] = argv;
-    if (command !== "up" && command !== "down" && command !== "pulumi") return undefined;
+    if (command !== "up" && command !== "down" && command !== "pulumi" && command !== "verify" && command !== "repair") return undefined;
     let stack: string | undefined;
     let name: string | undefined;
     let profile: Profile | undefined;
@@ -66,7 +69,7 @@ export function parseCli(argv: string[]): CliCommand | undefined {
             stack = a;
         }
     }
-    if ((command === "up" || command === "pulumi") && stack === undefined) return undefined;
+    if (command !== "down" && stack === undefined) return undefined;
     if (command === "pulumi" && args.length === 0) return undefined;
     return { command, stack, name, args, ...(profile !== undefined ? { profile } : {}) };
 }
@@ -77,6 +80,8 @@ export function usage(stacks: readonly string[] | undefined): string {
   npm run lab -- <stack> [--name <lab>] [--profile <p>]    (ts-node lab/cli.ts up <stack> ...)
   npm run lab:down [-- <stack>] [--name <lab>]             (ts-node lab/cli.ts down ...)
   npm run lab:pulumi -- <stack> [--name <lab>] <args...>   (ts-node lab/cli.ts pulumi <stack> ...)
+  npm run lab:verify -- <stack> [--name <lab>]             (ts-node lab/cli.ts verify <stack> ...)
+  npm run lab:repair -- <stack> [--name <lab>]             (ts-node lab/cli.ts repair <stack> ...)
 profiles: ${PROFILES.join(", ")} (hosts as the tutorial leaves them; see lab/profiles)
 stacks: ${stacks === undefined ? "?" : stacks.join(", ")}`;
 }
@@ -100,6 +105,16 @@ async function main(argv: string[]): Promise<number> {
     }
     if (parsed.command === "pulumi") {
         return pulumiCli(parsed.stack as string, parsed.args, parsed.name);
+    }
+    if (parsed.command === "verify") {
+        const v = await verifyLab(parsed.stack as string, { name: parsed.name, log: (l) => console.log(`  ${l}`) });
+        for (const l of verifyReport(v)) console.log(l);
+        return v.code;
+    }
+    if (parsed.command === "repair") {
+        const r = await repairLab(parsed.stack as string, { name: parsed.name, log: (l) => console.log(`  ${l}`) });
+        for (const l of repairReport(r)) console.log(l);
+        return r.code;
     }
     return down({ stack: parsed.stack, name: parsed.name });
 }

@@ -75,7 +75,7 @@ export const LAB_CONFIG_KEYS: ReadonlyArray<"hosts" | "ssh" | "vlans" | "network
 ];
 
 /** Keys of the namespace the program reads itself (index.ts): known, but not part of the lab's model. */
-export const PROGRAM_CONFIG_KEYS: readonly string[] = ["sshPrivateKey", "sshKeyFile", "sshKnownHostsFile", "controllerCaDir"];
+export const PROGRAM_CONFIG_KEYS: readonly string[] = ["sshPrivateKey", "sshKeyFile", "sshKnownHostsFile", "controllerCaDir", "verify", "repair"];
 
 /** Every key the `macvlan-lab` namespace may hold. */
 export const CONFIG_KEYS: readonly string[] = [...LAB_CONFIG_KEYS, ...PROGRAM_CONFIG_KEYS];

@@ -2,6 +2,7 @@
  * Manual use of the local lab's hosts. Run from the repository root as root:
  *
  *   npx ts-node lab/hosts/cli.ts up <topology.json> [--emulate-vlans] [--keep-on-failure]
+ *   npx ts-node lab/hosts/cli.ts reconcile <name> <topology.json> [--defer-removals] [--no-rebuild]
  *   npx ts-node lab/hosts/cli.ts status <name>
  *   npx ts-node lab/hosts/cli.ts exec <name> <host> -- <command> [args...]
  *   npx ts-node lab/hosts/cli.ts ssh <name> <host> -- <command line>
@@ -11,11 +12,12 @@
  * `--state-dir DIR` (any command) overrides the default `<repo>/.lab/<name>`.
  */
 import * as fs from "fs";
-import { LabTopology, attachLab, describeLab, detectVlanSupport, hostsDown, hostsUp } from "./index";
+import { LabTopology, attachLab, describeLab, detectVlanSupport, hostsDown, hostsUp, reconcileHosts } from "./index";
 import { run } from "./proc";
 
 const USAGE = `usage:
   cli.ts up <topology.json> [--emulate-vlans] [--keep-on-failure] [--state-dir DIR]
+  cli.ts reconcile <name> <topology.json> [--defer-removals] [--no-rebuild] [--state-dir DIR]
   cli.ts status <name> [--state-dir DIR]
   cli.ts exec <name> <host> [--state-dir DIR] -- <command> [args...]
   cli.ts ssh <name> <host> [--state-dir DIR] -- <command line>
@@ -47,6 +49,17 @@ async function main(argv: string[]): Promise<number> {
             });
             console.log(describeLab(lab));
             console.log(`driver: nsenter -t ${lab.controllerKeeperPid} -m -u -n <command>   (or nsenter --net=/run/netns/${lab.controllerNetns} <command>)`);
+            return 0;
+        }
+        case "reconcile": {
+            if (a1 === undefined || a2 === undefined) break;
+            const topology = JSON.parse(fs.readFileSync(a2, "utf8")) as LabTopology;
+            const r = await reconcileHosts(attachLab(a1, { stateDir }), topology, {
+                log: stamp,
+                deferRemovals: flag("--defer-removals"),
+                rebuild: !flag("--no-rebuild"),
+            });
+            console.log(describeLab(r.lab));
             return 0;
         }
         case "status": {

@@ -13,17 +13,61 @@ import { initialDaemonJson, renderEtcHosts, renderKnownHosts, renderNicIfcfg, re
 export async function generateKeys(state: LabState, log: (l: string) => void): Promise<void> {
     await runOk(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `macvlan-lab@${state.name}`, "-f", state.privateKeyPath]);
     fs.chmodSync(state.privateKeyPath, 0o600);
-    const pub = fs.readFileSync(`${state.privateKeyPath}.pub`, "utf8");
-    await forEachHost(state.hosts, async (h) => {
-        prepareHostFiles(state, h, pub);
-        const key = path.join(h.dir, "fs", "etc", "ssh", "ssh_host_ed25519_key");
-        await runOk(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `root@${h.name}`, "-f", key]);
-        const [type, body] = fs.readFileSync(`${key}.pub`, "utf8").trim().split(/\s+/);
-        state.hostKeys[h.name] = `${type} ${body}`;
-    });
-    fs.writeFileSync(state.knownHostsPath, renderKnownHosts(state.hosts, state.hostKeys), { mode: 0o600 });
-    fs.writeFileSync(state.sshConfigPath, renderSshConfig(state.hosts, state.privateKeyPath, state.knownHostsPath), { mode: 0o600 });
+    await forEachHost(state.hosts, (h) => prepareHost(state, h));
+    writeSshFiles(state);
     log(`keys: client key ${state.privateKeyPath}, host keys of ${state.hosts.map((h) => h.name).join(", ")}, ${state.knownHostsPath}`);
+}
+
+/**
+ * Host `h`'s private directories (below) and its own SSH host key (into `state.hostKeys`); the
+ * lab's client key must exist.
+ */
+export async function prepareHost(state: LabState, h: HostState): Promise<void> {
+    prepareHostFiles(state, h, fs.readFileSync(`${state.privateKeyPath}.pub`, "utf8"));
+    const key = path.join(h.dir, "fs", "etc", "ssh", "ssh_host_ed25519_key");
+    await runOk(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", `root@${h.name}`, "-f", key]);
+    const [type, body] = fs.readFileSync(`${key}.pub`, "utf8").trim().split(/\s+/);
+    state.hostKeys[h.name] = `${type} ${body}`;
+}
+
+/** Writes `file` atomically (a temporary file renamed over it). */
+function writeAtomic(file: string, text: string, mode: number): void {
+    fs.writeFileSync(`${file}.tmp`, text, { mode });
+    fs.renameSync(`${file}.tmp`, file);
+}
+
+/** The lab's known_hosts and ssh_config for the hosts of `state` that have a host key (atomically). */
+export function writeSshFiles(state: LabState): void {
+    const hosts = state.hosts.filter((h) => state.hostKeys[h.name] !== undefined);
+    writeAtomic(state.knownHostsPath, renderKnownHosts(hosts, state.hostKeys), 0o600);
+    writeAtomic(state.sshConfigPath, renderSshConfig(hosts, state.privateKeyPath, state.knownHostsPath), 0o600);
+}
+
+/**
+ * After the hosts changed: the lab's known_hosts and ssh_config, the controller's copies in its
+ * /root/.ssh and its hosts file (the caller copies it to the running controller's /etc/hosts).
+ */
+export function refreshSshFiles(state: LabState): void {
+    writeSshFiles(state);
+    const dotSsh = path.join(state.controllerDir, "fs", "root", ".ssh");
+    const hosts = state.hosts.filter((h) => state.hostKeys[h.name] !== undefined);
+    writeAtomic(path.join(dotSsh, "known_hosts"), fs.readFileSync(state.knownHostsPath, "utf8"), 0o600);
+    writeAtomic(path.join(dotSsh, "config"), renderSshConfig(hosts, "/root/.ssh/id_ed25519", "/root/.ssh/known_hosts"), 0o600);
+    fs.writeFileSync(path.join(state.controllerDir, "hosts"), renderEtcHosts(`${state.name}-controller`, state.hosts));
+}
+
+/** Rewrites `<host dir>/hosts` (what the caller copies to the host's /etc/hosts): every host of `state`. */
+export function writeHostsFile(state: LabState, h: HostState): void {
+    fs.writeFileSync(path.join(h.dir, "hosts"), renderEtcHosts(h.name, state.hosts));
+}
+
+/** Rewrites host `h`'s list of emulated VLAN links (`/run/macvlan-lab/vlan-emulation`, in its own /run) from `state.topology`. */
+export function writeEmulationMarker(state: LabState, h: HostState): void {
+    if (state.vlanMode !== "emulated") return;
+    const mine = state.topology.vlans.filter((v) => v.hosts.includes(h.name)).map((v) => v.interfaceName);
+    const file = path.join(h.dir, "fs", DEFAULT_EMULATION_MARKER.slice(1));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeAtomic(file, mine.map((n) => `${n}\n`).join(""), 0o644);
 }
 
 /** The directories a host gets instead of the real machine's (bind-mounted by host-keeper.sh). */
@@ -60,11 +104,7 @@ function prepareHostFiles(state: LabState, h: HostState, authorizedKey: string):
     mk("run/lock", 0o1777);
     fs.writeFileSync(path.join(h.dir, "hosts"), renderEtcHosts(h.name, state.hosts));
     fs.writeFileSync(path.join(h.dir, "resolv.conf"), "# macvlan-lab host: no DNS server (the lab has no route out)\n");
-    if (state.vlanMode === "emulated") {
-        const mine = state.topology.vlans.filter((v) => v.hosts.includes(h.name)).map((v) => v.interfaceName);
-        mk(path.dirname(DEFAULT_EMULATION_MARKER).slice(1));
-        fs.writeFileSync(path.join(root, DEFAULT_EMULATION_MARKER.slice(1)), mine.map((n) => `${n}\n`).join(""));
-    }
+    writeEmulationMarker(state, h);
 }
 
 /**

@@ -11,7 +11,8 @@
  * This file brings a lab up and attaches to a running one; the parts are by concern: state.ts (the
  * saved state and what every part shares), prerequisites.ts, files.ts (keys and the hosts' private
  * directories), network.ts (namespaces and links), daemons.ts (keepers, sshd, dockerd, images),
- * teardown.ts, topology.ts (pure: names, addresses, rendered config files), proc.ts (processes).
+ * teardown.ts, topology.ts (pure: names, addresses, rendered config files), proc.ts (processes),
+ * reconcile.ts (a running lab taken to another topology in place) and diff.ts (pure: what that takes).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -46,6 +47,10 @@ export { REQUIRED_BINARIES, checkPrerequisites, detectVlanSupport } from "./prer
 export { writeRootHome } from "./files";
 export { startSshd, stopSshd } from "./daemons";
 export { hostsDown } from "./teardown";
+export { reconcileHosts } from "./reconcile";
+export type { ReconcileOptions, ReconcileResult } from "./reconcile";
+export { diffTopologies, describeDiff, isEmptyDiff, hasLaterRemovals } from "./diff";
+export type { TopologyDiff, VlanLink, HostChange } from "./diff";
 
 /**
  * Brings the lab up: cleans leftovers of a lab with the same name, then creates the switch,
@@ -88,7 +93,7 @@ export async function hostsUp(topology: LabTopology, opts: HostsUpOptions = {}):
         knownHostsPath: path.join(stateDir, "ssh", "known_hosts"),
         sshConfigPath: path.join(stateDir, "ssh", "config"),
         hostKeys: {},
-        hosts: topology.hosts.map((h) => ({
+        hosts: topology.hosts.map((h, i) => ({
             name: h.name,
             netns: ns.hosts[h.name],
             address: h.address,
@@ -99,6 +104,7 @@ export async function hostsUp(topology: LabTopology, opts: HostsUpOptions = {}):
             keeperPid: 0,
             pidOfSshd: 0,
             pidOfDockerd: 0,
+            switchIndex: i + 1,
         })),
         timings: {},
     };
@@ -202,7 +208,8 @@ function collectDiagnostics(state: LabState): string {
     return parts.length > 0 ? `\n${parts.join("\n")}` : "";
 }
 
-function labFromState(state: LabState, privateKey: string): LabHosts {
+/** The lab of `state` as drivers use it (`privateKey`: the lab's key's text). */
+export function labFromState(state: LabState, privateKey: string): LabHosts {
     const find = (host: string): HostState => {
         const h = state.hosts.find((x) => x.name === host);
         if (h === undefined) throw new Error(`lab ${state.name} has no host ${JSON.stringify(host)}; it has ${state.hosts.map((x) => x.name).join(", ")}`);
@@ -222,6 +229,7 @@ function labFromState(state: LabState, privateKey: string): LabHosts {
         hostKeys: { ...state.hostKeys },
         vlanMode: state.vlanMode,
         hosts: state.hosts, // shared with the state: startSshd updates pidOfSshd
+        topology: JSON.parse(JSON.stringify(state.topology)) as LabTopology,
         timings: { ...state.timings },
         exec: (host, argv, opts) => execIn(find(host), argv, opts),
         sshArgv: (host, command) => {

@@ -42,6 +42,12 @@ export interface HostState {
     keeperPid: number;
     pidOfSshd: number;
     pidOfDockerd: number;
+    /**
+     * Its number on the switch: its ports are `h<n>-mgmt` and `h<n>-v<id>` (lab/hosts/network.ts).
+     * Kept while the host lives, whatever hosts come and go; absent in older state files, where it
+     * is the host's position + 1.
+     */
+    switchIndex?: number;
 }
 
 export interface LabState {

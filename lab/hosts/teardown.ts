@@ -76,6 +76,28 @@ export async function hostsDown(name: string, opts: HostsDownOptions = {}): Prom
     log(`lab ${name}: down in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+/**
+ * Removes one host of a running lab and everything of it: its containers, dockerd, sshd, keeper
+ * and every other process, its namespace, its containers' cgroups, stray processes that still see
+ * its mounts, and its directory `dir`. The switch ports and the saved state are the caller's.
+ * Throws when a process of it survives.
+ */
+export async function removeHost(lab: string, host: string, netns: string, dir: string, log: (l: string) => void): Promise<void> {
+    const self = selfAndAncestors();
+    await stopHost(lab, host, netns, self, log);
+    const strays = findStrays(lab, dir, self, host);
+    if (strays.length > 0) {
+        log(`[${host}] stopping ${strays.length} stray process(es) ${strays.join(", ")}`);
+        const left = await terminate(strays, 10_000);
+        if (left.length > 0) throw new Error(`[${host}] processes ${left.join(", ")} did not exit`);
+    }
+    await removeCgroups(lab, log, host);
+    for (const m of mountsUnder(dir)) await run(["umount", "-l", m]);
+    if (fs.existsSync(`/run/netns/${netns}`)) throw new Error(`[${host}] netns ${netns} could not be deleted`);
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    log(`[${host}] removed (${dir} deleted)`);
+}
+
 /** Containers, dockerd, sshd and the keeper of one host, then its namespace. */
 async function stopHost(lab: string, host: string, netns: string, self: Set<number>, log: (l: string) => void): Promise<void> {
     const inNs = () => pidsInNetns(netns).filter((p) => !self.has(p));
@@ -150,9 +172,10 @@ async function killCgroups(name: string, host: string | undefined, log: (l: stri
     await terminate([...pids], 0);
 }
 
-async function removeCgroups(name: string, log: (l: string) => void): Promise<void> {
+/** Removes the cgroup directories of lab `name` (or of one of its hosts), waiting a little for busy ones. */
+async function removeCgroups(name: string, log: (l: string) => void, host?: string): Promise<void> {
     for (let attempt = 0; attempt < 20; attempt++) {
-        const dirs = cgroupDirs(name);
+        const dirs = cgroupDirs(name, host);
         if (dirs.length === 0) break;
         for (const d of dirs) {
             try {
@@ -161,11 +184,12 @@ async function removeCgroups(name: string, log: (l: string) => void): Promise<vo
                 /* busy for a moment after its processes exit */
             }
         }
-        if (cgroupDirs(name).length === 0) break;
+        if (cgroupDirs(name, host).length === 0) break;
         await sleep(250);
     }
-    const left = cgroupDirs(name);
-    if (left.length > 0) log(`lab ${name}: could not remove cgroups ${left.join(", ")}`);
+    const left = cgroupDirs(name, host);
+    if (left.length > 0) log(`${host === undefined ? `lab ${name}` : `[${host}]`}: could not remove cgroups ${left.join(", ")}`);
+    if (host !== undefined) return;
     for (const hier of fs.existsSync(CGROUP_ROOT) ? fs.readdirSync(CGROUP_ROOT) : []) {
         try {
             fs.rmdirSync(path.join(CGROUP_ROOT, hier, "macvlan-lab")); // only when no other lab uses it
@@ -178,16 +202,18 @@ async function removeCgroups(name: string, log: (l: string) => void): Promise<vo
 /**
  * Processes of lab `name` that are outside its namespaces (a namespace deleted between steps of a
  * killed run): keepers by their argv[0], sshd by its log path in the state directory, and anything
- * whose mount table holds the state directory's bind mounts (every process of a host's mount namespace).
+ * whose mount table holds the state directory's bind mounts (every process of a host's mount
+ * namespace). With `host`: only that host's (`stateDir` is then its directory).
  */
-function findStrays(name: string, stateDir: string, self: Set<number>): number[] {
+function findStrays(name: string, stateDir: string, self: Set<number>, host?: string): number[] {
     const out: number[] = [];
     const mark = `${stateDir}/`;
     for (const pid of allPids()) {
         if (self.has(pid) || !isAlive(pid)) continue;
         const c = cmdline(pid);
         if (c === "") continue; // kernel threads
-        let hit = c.startsWith(keeperMark(name, "")) || (comm(pid) === "sshd" && c.includes(mark));
+        const keeper = host === undefined ? c.startsWith(keeperMark(name, "")) : isKeeper(pid, name, host);
+        let hit = keeper || (comm(pid) === "sshd" && c.includes(mark));
         if (!hit) {
             try {
                 hit = fs.readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n").some((l) => (l.split(" ")[3] ?? "").startsWith(mark));

@@ -3,6 +3,7 @@
  * files of this folder and the lab's drivers share.
  */
 import type { RunResult } from "./proc";
+import type { LabTopology } from "./topology";
 
 /** One running lab host. */
 export interface LabHost {
@@ -50,6 +51,8 @@ export interface LabHosts {
     /** What was done for VLANs: links emulating them, or nothing (the NIC is a trunk). */
     vlanMode: "emulated" | "8021q";
     hosts: LabHost[];
+    /** The topology the lab has now (its saved state's; reconcileHosts changes it). */
+    topology: LabTopology;
     /** Milliseconds per phase of the bring-up. */
     timings: Record<string, number>;
     /** Runs a command inside a host's namespaces (net + mount + UTS) as root. */

@@ -52,6 +52,8 @@ export interface EngineRunOptions {
     runName?: string;
     /** Extra arguments for `pulumi up` / `pulumi destroy`. */
     extraArgs?: string[];
+    /** Another build of the program to run (lab/build.ts layout). Defaults to the repo's, built when it changed. */
+    programDir?: string;
 }
 
 /** The Pulumi workspace of run `runName`, under `.lab/_runs/<runName>/pulumi/`. */
@@ -97,15 +99,9 @@ function outcomeOf(r: PulumiRun): EngineOutcome {
  * a secret, runs `pulumi up`, then reads the outputs.
  */
 export async function applyOnLab(lab: LabHosts, stack: LoadedStack, opts: EngineRunOptions = {}): Promise<EngineOutcome> {
-    const log = opts.log ?? (() => undefined);
-    const runName = opts.runName ?? lab.name;
-    const { engine, ws } = prepareEngine(runName, log);
-    writeWorkspace(ws, stack.stack, labStackConfig(stack.config, lab, controllerCaDirOf(ws)));
-    // neither contacts a host: they run outside the controller, their output only in the logs
-    await selectStack(ws, engine, stack.stack);
-    await setSecret(ws, engine, SECRET_KEY, lab.privateKey);
+    const { engine, ws } = await stackOnLab(lab, stack, opts);
     const r = await pulumiOnLab(lab, ws, engine, ["up", ...UNATTENDED_ARGS, ...(opts.extraArgs ?? [])], {
-        onLine: log,
+        onLine: opts.log,
         signal: opts.signal,
         timeoutMs: opts.timeoutMs ?? APPLY_TIMEOUT_MS,
         onStart: opts.onStart,
@@ -116,6 +112,31 @@ export async function applyOnLab(lab: LabHosts, stack: LoadedStack, opts: Engine
         if (o.code === 0) out.outputs = JSON.parse(o.stdout) as EngineOutcome["outputs"];
     }
     return out;
+}
+
+/** The lab's workspace written for `stack` (host keys pinned, the lab's key as a secret), the stack selected. */
+async function stackOnLab(lab: LabHosts, stack: LoadedStack, opts: EngineRunOptions): Promise<{ engine: Engine; ws: Workspace }> {
+    const log = opts.log ?? (() => undefined);
+    const { engine, ws } = prepareEngine(opts.runName ?? lab.name, log);
+    writeWorkspace(ws, stack.stack, labStackConfig(stack.config, lab, controllerCaDirOf(ws)), opts.programDir);
+    // neither contacts a host: they run outside the controller, their output only in the logs
+    await selectStack(ws, engine, stack.stack);
+    await setSecret(ws, engine, SECRET_KEY, lab.privateKey);
+    return { engine, ws };
+}
+
+/**
+ * `pulumi preview --json` of `stack` on `lab` (the engine's plan of what an `up` would do), in the
+ * controller; `stdout` holds the JSON.
+ */
+export async function previewOnLab(lab: LabHosts, stack: LoadedStack, opts: EngineRunOptions = {}): Promise<EngineOutcome> {
+    const { engine, ws } = await stackOnLab(lab, stack, opts);
+    const r = await pulumiOnLab(lab, ws, engine, ["preview", "--json", "--non-interactive", ...(opts.extraArgs ?? [])], {
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs ?? APPLY_TIMEOUT_MS,
+        onStart: opts.onStart,
+    });
+    return outcomeOf(r);
 }
 
 /** `pulumi destroy` of run `runName` (defaults to the lab's name); undefined when nothing was applied. */

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { LabHosts, LabTopology, attachLab, labOfNamespace } from "../hosts";
+import { LabHosts, LabTopology, TopologyDiff, attachLab, diffTopologies, isEmptyDiff, labOfNamespace } from "../hosts";
 import { labNameProblem } from "../topology";
 import { RUNS_DIR } from "../paths";
 
@@ -14,6 +14,7 @@ import { RUNS_DIR } from "../paths";
 export interface RunRecord {
     name: string;
     stack: string;
+    /** The stack's lab topology, what the run takes the hosts to (the hosts as they are: the lab's state.json, `LabHosts.topology`). */
     topology: LabTopology;
     /** The process that last worked on the lab. */
     pid: number;
@@ -78,9 +79,28 @@ export function busyWith(record: RunRecord | undefined, self: number, isAlive: (
     return record !== undefined && (record.phase === "hosts" || record.phase === "apply") && record.pid !== self && isAlive(record.pid);
 }
 
-/** Whether the record is of the same stack and the same hosts (topology), so the running hosts can be reused. Pure. */
-export function sameHosts(record: RunRecord | undefined, stack: string, topology: LabTopology): boolean {
-    return record !== undefined && record.stack === stack && JSON.stringify(record.topology) === JSON.stringify(topology);
+/** What `up` does with a lab's hosts before the apply. */
+export type HostsPlan =
+    /** Nothing is up and nothing is recorded: build the hosts. */
+    | { kind: "build" }
+    /** The running hosts are the stack's: apply again on them. */
+    | { kind: "reuse" }
+    /** The running hosts are the stack's earlier ones: change them in place (reconcileHosts), then apply. */
+    | { kind: "reconcile"; diff: TopologyDiff }
+    /** Tear down what is there (`why`), then build the hosts. */
+    | { kind: "rebuild"; why: string };
+
+/**
+ * What `up` does with lab hosts of topology `running` (undefined when they are not up), recorded by
+ * `record`, for stack `stack` whose lab topology is `topology`. Pure.
+ */
+export function hostsPlan(record: RunRecord | undefined, stack: string, running: LabTopology | undefined, topology: LabTopology): HostsPlan {
+    if (running === undefined) return record === undefined ? { kind: "build" } : { kind: "rebuild", why: "left over from an earlier run" };
+    if (record === undefined) return { kind: "rebuild", why: "up, but not started by this command" };
+    if (record.stack !== stack) return { kind: "rebuild", why: `up with stack ${record.stack}` };
+    const diff = diffTopologies(running, topology);
+    if (diff.rebuild !== undefined) return { kind: "rebuild", why: `up with hosts it cannot change in place (${diff.rebuild})` };
+    return isEmptyDiff(diff) ? { kind: "reuse" } : { kind: "reconcile", diff };
 }
 
 /** The labs `up` has records of. */

@@ -1,11 +1,13 @@
 /**
  * `npm run lab -- <stack>`: validates the stack, installs missing packages, brings the hosts up (or
- * reuses them, or rebuilds them when the stack's hosts changed), runs `pulumi up` and explains the
- * result. A run that built the hosts and fails or is interrupted (SIGINT, SIGTERM) destroys what the
- * apply made and removes the hosts; the run record (lab/run/records.ts) says what it is doing.
+ * reuses them, or changes them in place when the stack's hosts changed: lab/hosts/reconcile.ts,
+ * removing what the stack no longer has after the apply; or rebuilds them when that cannot be done
+ * in place), runs `pulumi up` and explains the result. A run that built the hosts and fails or is
+ * interrupted (SIGINT, SIGTERM) destroys what the apply made and removes the hosts; the run record
+ * (lab/run/records.ts) says what it is doing.
  */
 import * as fs from "fs";
-import { checkPrerequisites, hostsUp } from "../hosts";
+import { LabHosts, LabTopology, checkPrerequisites, diffTopologies, hostsUp, reconcileHosts } from "../hosts";
 import { isAlive } from "../hosts/proc";
 import { ensurePackages } from "../packages";
 import { Profile, applyProfile } from "../profiles";
@@ -13,7 +15,7 @@ import { defaultLabName, loadStack, topologyOf } from "../topology";
 import { applyOnLab, stopStaleEngine } from "./engine";
 import { downLab } from "./down";
 import { downCommand, explainLab, preflightProblems, runHeadline, secs, tornDownLine, upCommand } from "./output";
-import { busyWith, readRecord, runPaths, sameHosts, tryAttach, writeRecord } from "./records";
+import { busyWith, hostsPlan, readRecord, runPaths, tryAttach, writeRecord } from "./records";
 
 export interface UpOptions {
     /** Lab name; defaults to the stack's name. */
@@ -26,6 +28,8 @@ export interface UpOptions {
      * with a profile stays up when the apply fails, so the preflight's fixes can be tried on it.
      */
     profile?: Profile;
+    /** Where the stack files are (`Pulumi.<stack>.yaml`). Defaults to the repo's `stacks/`. */
+    stacksDir?: string;
 }
 
 /**
@@ -36,7 +40,7 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
     const log = opts.log ?? ((l: string) => console.log(l));
     const err = opts.log ?? ((l: string) => console.error(l));
     const name = opts.name ?? defaultLabName(stackName);
-    const loaded = loadStack(stackName);
+    const loaded = loadStack(stackName, opts.stacksDir);
     const topo = loaded.stack ? topologyOf(name, loaded.stack.spec) : { errors: loaded.errors };
     if (loaded.stack === undefined || topo.topology === undefined) {
         err(`lab: stack ${stackName} cannot be run (nothing was built):`);
@@ -98,12 +102,43 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
         let lab = tryAttach(name);
         let hostsMs: number | undefined;
         let built = false;
-        if (lab !== undefined && sameHosts(record, stackName, topology)) {
+        /** Hosts, links or segments the stack no longer has: removed after the apply deleted what it made on them. */
+        let removeAfterApply = false;
+        const plan = hostsPlan(record, stackName, lab?.topology, topology);
+        if (lab !== undefined && plan.kind === "reuse") {
             await stopStaleEngine(record, log);
             log(`lab ${name} is up already: applying the stack again (converge; what did not change stays as it is)`);
+        } else if (lab !== undefined && plan.kind === "reconcile") {
+            await stopStaleEngine(record, log);
+            log(""); log(`== hosts: lab ${name} is up; the stack's hosts changed: changing only what changed, in place ==`);
+            if (opts.profile !== undefined) log(`  (profile ${opts.profile} is applied to freshly built labs only, not to hosts added in place)`);
+            writeRecord({ name, stack: stackName, topology, phase: "hosts" });
+            const t = Date.now();
+            try {
+                const r = await reconcileHosts(lab, topology, {
+                    log: (l) => log(`  ${l}`),
+                    deferRemovals: true,
+                    deferredNote: "after the apply (it deletes what the stack made there over SSH)",
+                    rebuild: false,
+                });
+                removeAfterApply = r.pending;
+            } catch (e) {
+                err(`lab ${name}: changing the hosts in place failed: ${e instanceof Error ? e.message : String(e)}`);
+                writeRecord({ name, stack: stackName, topology, phase: "failed" });
+                const now = tryAttach(name)?.topology.hosts.map((h) => h.name).join(", ") ?? "see the state";
+                log(`lab ${name}: the hosts stay up as they are now (${now}); fix the cause and run again, or ${downCommand(name, stackName)}`);
+                return interrupted !== undefined ? 130 : 1;
+            }
+            hostsMs = Date.now() - t;
+            lab.timings = { "changed in place": hostsMs };
+            if (interrupted !== undefined) {
+                writeRecord({ name, stack: stackName, topology, phase: "failed" });
+                log(`lab ${name}: ${interrupted}: the hosts stay up as they are now; run again, or ${downCommand(name, stackName)}`);
+                return 130;
+            }
         } else {
-            if (lab !== undefined || record !== undefined) {
-                log(`lab ${name}: ${lab === undefined ? "left over from an earlier run" : record === undefined ? "up, but not started by this command" : "up with other hosts or another stack"}: tearing it down first`);
+            if (plan.kind === "rebuild") {
+                log(`lab ${name}: ${plan.why}: tearing it down first`);
                 tearingDown = true;
                 await downLab(name, log);
                 tearingDown = false;
@@ -161,8 +196,23 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
             } else {
                 writeRecord({ name, stack: stackName, topology, phase: "failed" });
                 log(`lab ${name}: the hosts were up before this run and stay up (with what the apply did so far); fix the stack and run again, or ${downCommand(name, stackName)}`);
+                if (removeAfterApply) log(`lab ${name}: what the stack no longer has (${pendingRemovals(lab, topology)}) stays until an apply succeeds`);
             }
             return interrupted !== undefined ? 130 : 1;
+        }
+        if (removeAfterApply) {
+            log(""); log(`== hosts: removing what the stack no longer has (${pendingRemovals(lab, topology)}), now that the apply deleted what it made there ==`);
+            const t = Date.now();
+            try {
+                await reconcileHosts(lab, topology, { log: (l) => log(`  ${l}`), rebuild: false });
+            } catch (e) {
+                err(`lab ${name}: the stack is applied, but removing what it no longer has failed: ${e instanceof Error ? e.message : String(e)}`);
+                writeRecord({ name, stack: stackName, topology, phase: "failed" });
+                log(`lab ${name}: the hosts stay up as they are now; run again, or ${downCommand(name, stackName)}`);
+                return 1;
+            }
+            hostsMs = (hostsMs ?? 0) + (Date.now() - t);
+            lab.timings = { "changed in place": hostsMs };
         }
         writeRecord({ name, stack: stackName, topology, phase: "up" });
         for (const l of explainLab(lab, stack, apply, hostsMs)) log(l);
@@ -171,4 +221,14 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
     } finally {
         cleanup();
     }
+}
+
+/** What waits to be removed from `lab` to reach `topology` (`lab.topology` is the one in between), for people. */
+function pendingRemovals(lab: LabHosts, topology: LabTopology): string {
+    const d = diffTopologies(lab.topology, topology);
+    return [
+        ...d.removeHosts.map((h) => `host ${h}`),
+        ...d.removeLinks.map((l) => `${l.interfaceName} on ${l.host}`),
+        ...d.removeSegments.map((id) => `VLAN ${id}`),
+    ].join(", ");
 }

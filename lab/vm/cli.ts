@@ -1,9 +1,11 @@
 /**
  * The qemu lab's command line: `ts-node lab/vm/cli.ts image` builds the VM image (or finds it in the
- * cache) and prints where it is and what it holds; .ci/run calls it as an install step so the
- * download and build time is visible on its own line.
+ * cache) and prints where it is and what it holds; `userland-image` does the same for the userland
+ * VMs' disk (lab/vm/userland-image.ts). .ci/run calls both as install steps so the download and
+ * build times are visible on their own lines.
  */
 import { ensureImage } from "./image";
+import { ensureUserlandImage, USERLAND_PACKAGES } from "./userland-image";
 
 async function main(argv: string[]): Promise<number> {
     const [command] = argv;
@@ -17,8 +19,17 @@ async function main(argv: string[]): Promise<number> {
             );
             return 0;
         }
+        case "userland-image": {
+            const im = await ensureUserlandImage((s) => console.log(`vm: ${s}`));
+            console.log(
+                `vm: userland image ${im.dir} (${im.built ? "built" : "cached"} in ${im.seconds.toFixed(1)} s): kernel ${im.kernelRelease} from ${im.kernelPackage}; ` +
+                    `${Object.keys(im.packages).length} packages (${USERLAND_PACKAGES.map((p) => `${p} ${im.packages[p]}`).join(", ")}); ` +
+                    `root ${(im.rootBytes / 1e6).toFixed(0)} MB, disk ${(im.diskBytes / 1e6).toFixed(0)} MB`,
+            );
+            return 0;
+        }
         default:
-            console.error("usage: ts-node lab/vm/cli.ts image");
+            console.error("usage: ts-node lab/vm/cli.ts image|userland-image");
             return 2;
     }
 }

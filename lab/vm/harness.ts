@@ -120,6 +120,11 @@ export interface VmSnapshot {
     sysctls: string[];
     /** `-t <table>` then `iptables -S` of it, for each table the kernel has (none before ip_tables is loaded). */
     iptables: string[];
+    /**
+     * Userland VMs only (lab/vm/userland.ts): `iptables-nft-save` of Debian's default iptables backend
+     * when nf_tables is loaded (empty when it is not), comments dropped and counters zeroed.
+     */
+    nft?: string[];
     files: string[];
 }
 
@@ -144,6 +149,7 @@ export function parseSnapshot(text: string): VmSnapshot {
         modules: lines(parts.modules),
         sysctls: lines(parts.sysctls),
         iptables: lines(parts.iptables),
+        ...(parts.nft !== undefined ? { nft: lines(parts.nft) } : {}),
         files: lines(parts.files),
     };
 }

@@ -46,6 +46,12 @@ export interface VmOptions {
      * false: `-no-reboot`, a guest reboot (or a panic) ends qemu.
      */
     allowReboot?: boolean;
+    /**
+     * The size of TCG's translation cache (MB). qemu 7.2 reserves 1 GiB by default, and a VM that
+     * runs long enough (a systemd userland does) fills it: each such qemu then holds its guest's
+     * memory plus up to 1 GiB. Defaults to qemu's default.
+     */
+    tbSizeMb?: number;
 }
 
 export interface GuestResult {
@@ -70,16 +76,16 @@ export const KERNEL_COMMAND_LINE =
  * default devices, no display, the kernel and initramfs given, the console appended to a file,
  * `-no-reboot` unless asked otherwise, the disk when there is one. Pure.
  */
-export function baseQemuArgs(o: Pick<VmOptions, "image" | "memoryMb" | "disk" | "commandLine" | "allowReboot"> & { consoleLog: string }): string[] {
+export function baseQemuArgs(o: Pick<VmOptions, "image" | "memoryMb" | "disk" | "commandLine" | "allowReboot" | "tbSizeMb"> & { consoleLog: string }): string[] {
     for (const [what, v] of [
         ["disk", o.disk],
         ["console log", o.consoleLog],
     ] as const) {
         if (v !== undefined && v.includes(",")) throw new Error(`VM ${what} ${JSON.stringify(v)}: qemu's options cannot take a comma`);
     }
+    if (o.tbSizeMb !== undefined && (!Number.isInteger(o.tbSizeMb) || o.tbSizeMb < 16)) throw new Error(`tbSizeMb ${o.tbSizeMb} is not an integer of at least 16`);
     return [
-        "-machine",
-        "pc,accel=tcg",
+        ...(o.tbSizeMb === undefined ? ["-machine", "pc,accel=tcg"] : ["-machine", "pc", "-accel", `tcg,tb-size=${o.tbSizeMb}`]),
         "-m",
         String(o.memoryMb ?? 256),
         "-smp",
@@ -464,6 +470,7 @@ export async function runUntilPowerOff(o: {
     disk?: string;
     commandLine: string;
     memoryMb?: number;
+    tbSizeMb?: number;
     timeoutMs: number;
 }): Promise<string> {
     const consoleLog = path.join(o.runDir, `${o.name}.console.log`);
@@ -471,7 +478,7 @@ export async function runUntilPowerOff(o: {
     const stderrFile = path.join(o.runDir, `${o.name}.qemu.log`);
     const stderrFd = fs.openSync(stderrFile, "a");
     killAllOnExit();
-    const args = baseQemuArgs({ image: o.image, memoryMb: o.memoryMb, disk: o.disk, commandLine: o.commandLine, consoleLog, allowReboot: false });
+    const args = baseQemuArgs({ image: o.image, memoryMb: o.memoryMb, disk: o.disk, commandLine: o.commandLine, consoleLog, allowReboot: false, tbSizeMb: o.tbSizeMb });
     const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", "qemu-system-x86_64", ...args], { stdio: ["ignore", stderrFd, stderrFd] });
     fs.closeSync(stderrFd);
     live.add(child);

@@ -70,10 +70,20 @@ export const MMDEBSTRAP_OPTIONS = [
 /**
  * The kernel's module directories the disk gets (with what they depend on): all of networking
  * (8021q, macvlan, ipvlan, bridge, netfilter with nf_tables and ip_tables, ...), the virtio drivers
- * and the network device drivers, the block and character drivers, crypto and lib. The rest of
+ * and the network device drivers, the block and character drivers, crypto and lib, autofs. The rest of
  * the cloud kernel's 91 MB of modules (file systems, InfiniBand, SCSI, ...) has no use here.
  */
-export const USERLAND_MODULE_DIRS = ["kernel/net", "kernel/drivers/net", "kernel/drivers/virtio", "kernel/drivers/block", "kernel/drivers/char", "kernel/crypto", "kernel/lib"] as const;
+export const USERLAND_MODULE_DIRS = [
+    "kernel/net",
+    "kernel/drivers/net",
+    "kernel/drivers/virtio",
+    "kernel/drivers/block",
+    "kernel/drivers/char",
+    "kernel/crypto",
+    "kernel/lib",
+    // autofs4: systemd loads it at boot (for its automount units) and says so when it is missing
+    "kernel/fs/autofs",
+] as const;
 
 /** Modules the tests and the product load in these VMs: the build fails when one is missing. */
 export const USERLAND_REQUIRED_MODULES = [

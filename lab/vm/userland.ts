@@ -23,7 +23,7 @@ import * as path from "path";
 import { IPV4 } from "../../components/contracts";
 import { shellJoin } from "../../components/shell";
 import { HostSpec, LabSpec } from "../../components/spec/types";
-import { run, runOk } from "../hosts/proc";
+import { runOk } from "../hosts/proc";
 import { ensurePackages } from "../packages";
 import { managementPrefixLength } from "../topology";
 import { CpioEntry, writeCpio } from "./cpio";
@@ -258,6 +258,7 @@ export function settleScript(h: UserlandHost, waitSeconds: number): string {
         `state=$(timeout ${waitSeconds} systemctl is-system-running --wait)`,
         'echo "state $state"',
         "systemctl list-units --failed --plain --no-legend --no-pager | sed 's/^/failed /'",
+        "systemd-analyze time 2>/dev/null | sed -n '1s/^/startup /p'",
         wait,
         `ip -4 -o addr show dev ${shellJoin([h.nic])} | grep -q ${shellJoin([` ${h.address}/${h.prefixLength} `])} || { echo "${h.nic} has not got ${h.address}/${h.prefixLength} after the boot:" >&2; ip addr >&2; exit 1; }`,
     ].join("\n");
@@ -274,14 +275,17 @@ export interface BootReport {
     state: string;
     /** The units that failed (`systemctl list-units --failed`), by name. */
     failed: string[];
+    /** systemd's own account of the boot: `Startup finished in 3.4s (kernel) + 22.3s (userspace) = 25.7s`. */
+    startup: string;
 }
 
 /** Parses settleScript's output. Pure. */
-export function parseSettle(stdout: string): { state: string; failed: string[] } {
+export function parseSettle(stdout: string): { state: string; failed: string[]; startup: string } {
     const lines = stdout.split("\n");
     const state = lines.find((l) => l.startsWith("state "))?.slice("state ".length).trim() ?? "";
     const failed = lines.filter((l) => l.startsWith("failed ")).map((l) => l.slice("failed ".length).trim().split(/\s+/)[0]);
-    return { state, failed };
+    const startup = lines.find((l) => l.startsWith("startup "))?.slice("startup ".length).trim() ?? "";
+    return { state, failed, startup };
 }
 
 export interface UserlandOptions {
@@ -292,6 +296,11 @@ export interface UserlandOptions {
     keep?: boolean;
     /** Memory of each VM. Defaults to 384 MB (systemd, udev, D-Bus and NetworkManager fit with room). */
     memoryMb?: number;
+    /**
+     * TCG's translation cache of each VM (MB; lab/vm/qemu.ts VmOptions.tbSizeMb). Defaults to 256:
+     * with qemu's default of 1 GiB a userland VM that runs for half an hour holds about 1.5 GB.
+     */
+    tbSizeMb?: number;
     /**
      * How long a boot (or a reboot) may take to the agent's ready line, and then to its end (each).
      * Defaults to 600 s: a ceiling for a busy 2-core machine under TCG, not an expectation.
@@ -316,10 +325,12 @@ export async function userlandUnavailable(log: (line: string) => void = () => un
 
 /** The hosts of `hosts` (a stack's, or its spec) as UserlandHosts. Throws on what a VM cannot take. */
 export function userlandHosts(hosts: readonly HostSpec[], stack: UserlandOptions["stack"]): UserlandHost[] {
+    for (const h of hosts) {
+        if (!IPV4.test(h.ssh.address)) throw new Error(`host ${h.name}: address ${h.ssh.address} is not an IPv4 address (a VM needs one)`);
+    }
     const prefix = managementPrefixLength(hosts.map((h) => h.ssh.address));
     if (prefix === undefined) throw new Error(`the hosts' addresses (${hosts.map((h) => h.ssh.address).join(", ")}) share no subnet`);
     return hosts.map((h, i) => {
-        if (!IPV4.test(h.ssh.address)) throw new Error(`host ${h.name}: address ${h.ssh.address} is not an IPv4 address (a VM needs one)`);
         if (!/^[a-z][a-z0-9-]{0,62}$/.test(h.name)) throw new Error(`host ${h.name}: not a host name the VM can take ([a-z][a-z0-9-]*)`);
         if (!/^[a-z][a-z0-9_]{0,14}$/.test(h.nic)) throw new Error(`host ${h.name}: NIC ${h.nic} is not a name the VM can give its NIC ([a-z][a-z0-9_]*, at most 15 characters)`);
         const s = typeof stack === "string" ? stack : stack[h.name];
@@ -360,9 +371,13 @@ export class UserlandLab {
         const lab = new UserlandLab(list, image, trunk, vms, runDir, opts.keep ?? false, bootTimeoutMs, new Map(), log);
         try {
             const started = Date.now();
-            const booted = await Promise.allSettled(list.map((h) => lab.bootOne(h, opts.memoryMb ?? 384)));
+            const booted = await Promise.allSettled(list.map((h) => lab.bootOne(h, opts.memoryMb ?? 384, opts.tbSizeMb ?? 256)));
             const failed = booted.find((b): b is PromiseRejectedResult => b.status === "rejected");
             if (failed) throw failed.reason;
+            // in the hosts' order, whichever booted first
+            const inOrder = list.map((h) => [h.name, vms.get(h.name)!] as const);
+            vms.clear();
+            for (const [name, vm] of inOrder) vms.set(name, vm);
             log(
                 `${vms.size} userland VM(s) up in ${((Date.now() - started) / 1000).toFixed(1)} s (${list
                     .map((h) => {
@@ -378,7 +393,7 @@ export class UserlandLab {
         }
     }
 
-    private async bootOne(h: UserlandHost, memoryMb: number): Promise<void> {
+    private async bootOne(h: UserlandHost, memoryMb: number, tbSizeMb: number): Promise<void> {
         const overlay = path.join(this.runDir, `${h.name}.qcow2`);
         await runOk(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", this.image.disk, overlay], { timeoutMs: 60_000 });
         const prepInitrd = path.join(this.runDir, `${h.name}.prepare.cpio`);
@@ -391,6 +406,7 @@ export class UserlandLab {
             disk: overlay,
             commandLine: PREPARE_COMMAND_LINE,
             memoryMb,
+            tbSizeMb,
             timeoutMs: this.bootTimeoutMs,
         });
         if (!said.includes("macvlan-lab initramfs: prepare: done")) {
@@ -404,6 +420,7 @@ export class UserlandLab {
             trunkPort: this.trunk.port,
             mac: h.mac,
             memoryMb,
+            tbSizeMb,
             disk: overlay,
             commandLine: USERLAND_COMMAND_LINE,
             allowReboot: true,
@@ -418,13 +435,13 @@ export class UserlandLab {
         const vm = this.vm(h.name);
         const waitSeconds = Math.ceil(this.bootTimeoutMs / 1000);
         const r = await vm.run(settleScript(h, waitSeconds), waitSeconds * 2 + 30);
-        const { state, failed } = parseSettle(r.stdout);
+        const { state, failed, startup } = parseSettle(r.stdout);
         if (r.status !== 0) {
             throw new Error(
                 `VM ${h.name} (${h.stack}): after its boot (systemd: ${state || "no state"}${failed.length > 0 ? `, failed: ${failed.join(" ")}` : ""}) the host is not as its config says (exit ${r.status}):\n${r.stderr}\n  last console lines (${vm.consoleLog}):\n    ${vm.consoleTail().split("\n").join("\n    ")}`,
             );
         }
-        const report: BootReport = { seconds: bootSeconds, settleSeconds: r.seconds, bootId: vm.bootId, state, failed };
+        const report: BootReport = { seconds: bootSeconds, settleSeconds: r.seconds, bootId: vm.bootId, state, failed, startup };
         this.boots.set(h.name, report);
         return report;
     }
@@ -505,8 +522,22 @@ export async function stackUnitStates(lab: UserlandLab, host: string): Promise<R
     return out;
 }
 
-/** `qemu-img` and the image's packages, for the README's and the tests' lines. */
-export async function qemuImgVersion(): Promise<string> {
-    const r = await run(["qemu-img", "--version"], { timeoutMs: 10_000 });
-    return r.stdout.split("\n")[0] ?? "";
+/**
+ * What every boot of a userland VM changes by itself, as snapshot file lines (lab/vm/guest/
+ * snapshot.sh) match them: the seed systemd-random-seed saves at shutdown and refreshes at boot, the
+ * private /tmp directories of services with PrivateTmp= (systemd-logind), named by the boot, and on
+ * a NetworkManager host its state files (the profiles' activation times in `timestamps`, and
+ * `NetworkManager.state` and `seen-bssids`, written when it first stops).
+ * Observed in the reboot test (test/vm/userland.test.ts), where anything else that moves fails it.
+ */
+export const REBOOT_CHURN: readonly RegExp[] = [
+    /[ ']\/var\/lib\/systemd\/random-seed'?$/,
+    /'\/tmp\/systemd-private-[0-9a-f]{32}-/,
+    // NetworkManager's own state: when each profile was last activated, and what it saves at its stop
+    /[ ']\/var\/lib\/NetworkManager\/(timestamps|NetworkManager\.state|seen-bssids)'?$/,
+];
+
+/** `s` without the file lines of REBOOT_CHURN: compare two snapshots across a reboot. Pure. */
+export function withoutChurn(s: VmSnapshot): VmSnapshot {
+    return { ...s, files: s.files.filter((l) => !REBOOT_CHURN.some((re) => re.test(l))) };
 }

@@ -11,7 +11,7 @@ import { UNATTENDED_ARGS, errorLines } from "../../lab/run/engine";
 import {
     ExplainedLab, downCommand, downLine, explainLab, formatTable, pulumiCommand, runHeadline, secs, tornDownLine, upCommand,
 } from "../../lab/run/output";
-import { RunRecord, busyWith, parseRecord, recordText, runPaths, sameHosts } from "../../lab/run/records";
+import { RunRecord, busyWith, hostsPlan, parseRecord, recordText, runPaths } from "../../lab/run/records";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { Snapshots } from "../helpers/snapshot";
 import { twoHostTopology } from "../helpers/labTopology";
@@ -54,12 +54,22 @@ describe("lab/run: the run record (pure)", () => {
         assert.equal(busyWith(rec("failed", 7), 1, alive), false);
     });
 
-    it("reuses the running hosts only for the same stack and the same topology", () => {
+    it("reuses the running hosts for the same stack and topology, changes them in place when the stack's hosts changed, else rebuilds", () => {
         const r: RunRecord = { name: "x1", stack: "multi-vlan", topology, phase: "up", pid: 1, updatedAt: "t" };
-        assert.equal(sameHosts(r, "multi-vlan", twoHostTopology("x1")), true);
-        assert.equal(sameHosts(r, "single-network", topology), false);
-        assert.equal(sameHosts(r, "multi-vlan", { ...topology, hosts: [topology.hosts[0]] }), false);
-        assert.equal(sameHosts(undefined, "multi-vlan", topology), false);
+        const one = { ...topology, hosts: [topology.hosts[0]], vlans: topology.vlans.map((v) => ({ ...v, hosts: ["docker01"] })) };
+        assert.deepEqual(hostsPlan(r, "multi-vlan", twoHostTopology("x1"), twoHostTopology("x1")), { kind: "reuse" });
+        const change = hostsPlan(r, "multi-vlan", topology, one);
+        assert.equal(change.kind, "reconcile");
+        assert.deepEqual(change.kind === "reconcile" ? [change.diff.removeHosts, change.diff.keepHosts] : [], [["docker02"], ["docker01"]]);
+        assert.deepEqual(hostsPlan(r, "single-network", topology, topology), { kind: "rebuild", why: "up with stack multi-vlan" });
+        const moved = { ...topology, hosts: topology.hosts.map((h, i) => ({ ...h, address: `10.9.0.${11 + i}` })) };
+        assert.deepEqual(hostsPlan(r, "multi-vlan", topology, moved), {
+            kind: "rebuild",
+            why: "up with hosts it cannot change in place (the management subnet changes (192.168.1.0/24 -> 10.9.0.0/24): every host's address and the controller's are on it)",
+        });
+        assert.deepEqual(hostsPlan(undefined, "multi-vlan", topology, topology), { kind: "rebuild", why: "up, but not started by this command" });
+        assert.deepEqual(hostsPlan(r, "multi-vlan", undefined, topology), { kind: "rebuild", why: "left over from an earlier run" });
+        assert.deepEqual(hostsPlan(undefined, "multi-vlan", undefined, topology), { kind: "build" });
     });
 });
 

@@ -253,7 +253,7 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         c.host = c.hosts;
         delete c.hosts;
     }, [
-        "host is not a config key of macvlan-lab; did you mean hosts? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir",
+        "host is not a config key of macvlan-lab; did you mean hosts? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir, verify, repair",
     ]],
     ["a top-level key in a misspelt namespace", (c) => {
         c["macvlan_lab:hosts"] = null;
@@ -262,7 +262,7 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
         'macvlan_lab:hosts is in the namespace "macvlan_lab", not macvlan-lab, so the program never reads it; write it as macvlan-lab:hosts',
     ]],
     ["an unknown top-level key whose value may be a secret (never shown)", (c) => (c.sshPrivateKy = "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret"), [
-        "sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir",
+        "sshPrivateKy is not a config key of macvlan-lab; did you mean sshPrivateKey? the keys are hosts, ssh, vlans, networks, registry, containers, checks, shims, router, sshPrivateKey, sshKeyFile, sshKnownHostsFile, controllerCaDir, verify, repair",
     ]],
     ["an unknown key in ssh", (c) => (c.ssh = { usr: "admin" }), [
         "ssh.usr is not a field of ssh (the SSH defaults); did you mean user? the fields are user, port, dialErrorLimit, perDialTimeout",
