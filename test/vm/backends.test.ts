@@ -13,8 +13,8 @@
  *    20); a second create changes nothing;
  * 3. both VMs REBOOTED (`systemctl reboot`); after the boot, with nothing run by us but reads: the
  *    VLAN devices (802.1Q id on ens33, up, the stack's address), ens33 promiscuous, 8021q loaded,
- *    every check script without drift, and each VM pings the other on each VLAN, every frame of
- *    those pings tagged with that VLAN's id on the trunk;
+ *    and each VM pings the other on each VLAN, every frame of those pings tagged with that VLAN's
+ *    id on the trunk (the check scripts run after the second boot, over everything);
  * 4. day 2: the routed stack (stacks/Pulumi.multi-vlan-routed.yaml: VLAN 30, a host shim per host
  *    and network, the inter-VLAN router on docker01) created on top, as `pulumi up` of the changed
  *    stack would (what did not change says so);
@@ -28,7 +28,7 @@
  *    the ones it refuses), each as expected;
  * 6. delete in reverse order: each VM as at its start (its snapshot: links, addresses, routes,
  *    sysctls, iptables, every file under /etc, /var/lib, /root, /tmp), but for what the system
- *    itself rewrites at every boot (SYSTEM_CHURN) and NetworkManager's keyfile of the NIC, which
+ *    itself rewrites at every boot (the harness's REBOOT_CHURN) and NetworkManager's keyfile of the NIC, which
  *    NetworkManager rewrites on every modify: compared by its settings, not its bytes; a second
  *    delete changes nothing.
  *
@@ -50,7 +50,7 @@ import { HostStep, hostSteps, routerSteps, VmSnapshot } from "../../lab/vm/harne
 import { Attachment, attachmentsOf, containerCommands, containerRemoval } from "../../lab/vm/networks";
 import { countByVlan, echoes, framesOf, readPcap } from "../../lab/vm/pcap";
 import { GuestResult } from "../../lab/vm/qemu";
-import { startUserlandHosts, UserlandLab, userlandUnavailable, UserlandStack } from "../../lab/vm/userland";
+import { startUserlandHosts, UserlandLab, userlandUnavailable, UserlandStack, withoutChurn } from "../../lab/vm/userland";
 import { changes, succeeded } from "../helpers/vmSuite";
 
 /** The backends, each with the network stack its VMs run. */
@@ -64,13 +64,6 @@ const CASES: ReadonlyArray<{ backend: NetworkBackend; stack: UserlandStack }> = 
 /** The host that runs every script with backend auto; the other names its backend. */
 const AUTO_HOST = "docker01";
 
-/**
- * Files the system rewrites by itself across boots, whatever the product does (observed in these
- * VMs): systemd's random seed and its timer stamps, NetworkManager's own state and timestamps,
- * the journal's, udev's and the resolver's runtime leftovers under /var/lib. Left out of the
- * end-of-run comparison; everything else under /etc, /var/lib, /root and /tmp must be as at start.
- */
-const SYSTEM_CHURN = [/^\/var\/lib\/systemd\//, /^\/var\/lib\/NetworkManager\//, /^\/var\/lib\/dhcp\//, /^\/tmp\//];
 
 /** Modules the run loads that nothing unloads (as the other VM tests observe: 8021q's stp and llc, macvlan, the firewall's). */
 const MAY_STAY_LOADED = /^(llc|stp|macvlan|ip_tables|iptable_filter|x_tables|nf_tables|nft_compat|nft_chain_nat|nfnetlink|nf_conntrack|nf_defrag_ipv4|nf_defrag_ipv6|libcrc32c|xt_.*|nft_.*)$/;
@@ -145,17 +138,26 @@ describe("vm: the persistent backends on real Debian userlands, rebooted (nmcli,
     const since = Date.now();
     let failed = false;
 
-    /** Runs `f` for every case at once; prints each case's time. */
+    /**
+     * Runs `f` for every case at once and waits for all of them (a case that failed must not leave a
+     * VM rebooting under the next step); prints each case's time; fails with every case's error.
+     */
     async function each(what: string, f: (c: Case, lab: UserlandLab) => Promise<string | void>): Promise<void> {
         const t0 = Date.now();
-        const notes = await Promise.all(
+        const done = await Promise.allSettled(
             cases.map(async (c) => {
                 const t = Date.now();
-                const note = await f(c, c.lab!);
-                return `${c.backend} ${((Date.now() - t) / 1000).toFixed(1)} s${note ? ` (${note})` : ""}`;
+                try {
+                    const note = await f(c, c.lab!);
+                    return `${c.backend} ${((Date.now() - t) / 1000).toFixed(1)} s${note ? ` (${note})` : ""}`;
+                } catch (e) {
+                    throw new Error(`${c.backend} (after ${((Date.now() - t) / 1000).toFixed(1)} s): ${(e as Error).message}`);
+                }
             }),
         );
-        log(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s: ${notes.join("; ")}`);
+        log(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s: ${done.map((d, i) => (d.status === "fulfilled" ? d.value : `${cases[i].backend} FAILED`)).join("; ")}`);
+        const errors = done.filter((d): d is PromiseRejectedResult => d.status === "rejected").map((d) => (d.reason as Error).message);
+        if (errors.length > 0) throw new Error(errors.join("\n\n"));
     }
 
     /** Runs a rendered script on `host` as an SSH session runs it (the text to /bin/sh, its stdin given). */
@@ -179,10 +181,20 @@ describe("vm: the persistent backends on real Debian userlands, rebooted (nmcli,
         }
     }
 
-    /** `host` pings `ip` (busybox's ping: the image has no iputils) from the host or a container's namespace. */
-    function ping(c: Case, host: string, ip: string, opts: { netns?: string; reachable: boolean }): Promise<GuestResult> {
+    /** busybox's ping (the image has no iputils) of `ip`, from the host or a container's namespace: 3 replies within 20 s, or 2 requests within 4 s for a ping expected to fail. */
+    function pingCommand(ip: string, opts: { netns?: string; reachable: boolean }): string[] {
         const cmd = ["busybox", "ping", "-c", opts.reachable ? "3" : "2", "-W", opts.reachable ? "5" : "1", "-w", opts.reachable ? "20" : "4", ip];
-        return c.lab!.exec(host, shellJoin(opts.netns ? ["ip", "netns", "exec", opts.netns, ...cmd] : cmd), { timeoutSeconds: 120 });
+        return opts.netns ? ["ip", "netns", "exec", opts.netns, ...cmd] : cmd;
+    }
+    function ping(c: Case, host: string, ip: string, opts: { netns?: string; reachable: boolean }): Promise<GuestResult> {
+        return c.lab!.exec(host, shellJoin(pingCommand(ip, opts)), { timeoutSeconds: 120 });
+    }
+    /** Several pings from `host` at once (one script, each in the background): the exit status of each, in order. */
+    async function pings(c: Case, host: string, list: Array<{ ip: string; netns?: string; reachable: boolean }>): Promise<number[]> {
+        const lines = list.map((p, i) => `( ${shellJoin(pingCommand(p.ip, p))} >/dev/null 2>&1; echo "${i} $?" >"$d/${i}" ) &`);
+        const out = await c.lab!.vm(host).ok(['d=$(mktemp -d)', ...lines, "wait", 'cat "$d"/*; rm -rf "$d"'].join("\n"), 180);
+        const status = new Map(out.trim().split("\n").filter((l) => l !== "").map((l) => l.split(" ").map(Number) as [number, number]));
+        return list.map((_, i) => status.get(i) ?? -1);
     }
 
     /** What a VM shows of the stack's host networking after a boot: VLANs, addresses, promiscuous NIC. */
@@ -244,6 +256,20 @@ describe("vm: the persistent backends on real Debian userlands, rebooted (nmcli,
         const bad = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
         if (bad) throw bad.reason;
         log(`VMs: ${cases.length * hosts.length} userland VMs (${cases.map((c) => c.stack).join(", ")}) up in ${((Date.now() - t0) / 1000).toFixed(1)} s; image ${cases[0].lab!.image.dir}`);
+        // The harness names the trunk NIC with a .link file that matches its MAC address alone; a
+        // VLAN device has its parent's MAC, so udev took every VLAN for the NIC and tried to rename it
+        // (File exists): systemd-networkd then kept the VLAN `pending` for ever, and no udev rule
+        // (systemd-sysctl's included) ran for it. A host's own .link file would match the NIC's type
+        // too: Type=ether here (a VLAN's is vlan), udev told to read its files again.
+        await each("the NIC's .link file matches ether only", async (c, lab) => {
+            for (const h of hosts) {
+                const file = `/etc/systemd/network/10-${routed.hosts.find((x) => x.name === h)!.nic}.link`;
+                const text = await lab.vm(h).ok(shellJoin(["cat", file]));
+                assert.match(text, /^\[Match\]\nMACAddress=\S+\n/, `${c.backend} ${h}: the harness's ${file}`);
+                await lab.vm(h).ok(`${shellJoin(["sed", "-i", "s/^\\(MACAddress=.*\\)$/\\1\\nType=ether/", file])} && udevadm control --reload`);
+                assert.match(await lab.vm(h).ok(shellJoin(["cat", file])), /^\[Match\]\nMACAddress=\S+\nType=ether\n/);
+            }
+        });
         for (const c of cases) {
             for (const h of hosts) {
                 c.start.set(h, await c.lab!.snapshot(h));
@@ -303,13 +329,12 @@ describe("vm: the persistent backends on real Debian userlands, rebooted (nmcli,
         });
     });
 
-    it("REBOOTED: with nothing run by us, the VLANs are back tagged on the trunk with their addresses, the NIC promiscuous, no drift", async () => {
+    it("REBOOTED: with nothing run by us, the VLANs are back tagged on the trunk with their addresses, the NIC promiscuous, 8021q loaded", async () => {
         await each("reboot + multi-vlan observed", async (c, lab) => {
             const boots = await Promise.all(hosts.map((h) => lab.reboot(h)));
             for (const host of hosts) {
                 await vlansUp(c, multi, host);
                 assert.match(await lab.vm(host).ok("cut -d ' ' -f 1 /proc/modules"), /^8021q$/m, `${c.backend} ${host}: 8021q is not loaded after the boot`);
-                await checks(c, host);
             }
             return `reboots ${boots.map((b) => `${(b.seconds + b.settleSeconds).toFixed(1)} s ${b.state}`).join(", ")}; ${await vlanPings(c, multi)}`;
         });
@@ -372,18 +397,23 @@ describe("vm: the persistent backends on real Debian userlands, rebooted (nmcli,
             }
             const matrix = checkCases(routed.containers, routed.checks.isolation, { shims: routed.shims, router: routed.router });
             assert.ok(matrix.length >= 25, `${matrix.length} checks`);
-            let reached = 0;
-            let refused = 0;
-            for (const m of matrix) {
-                const src = c.containers.find((a) => a.host === m.sourceHost && a.container === m.source);
-                assert.ok(m.source === HOST_SOURCE || src, `${m.sourceHost}/${m.source}`);
-                const r = await ping(c, m.sourceHost, m.targetIp!, { netns: src?.netns, reachable: m.expect === "reachable" });
-                const observed = r.status === 0 ? "reachable" : "unreachable";
-                assert.strictEqual(observed, m.expect, `${c.backend}: ${m.sourceHost}/${m.source} -> ${m.targetHost}/${m.target} ${m.targetIp} (${m.network}) after the boot:\n${r.stdout}${r.stderr}`);
-                if (observed === "reachable") reached++;
-                else refused++;
+            const wrong: string[] = [];
+            for (const host of hosts) {
+                const mine = matrix.filter((m) => m.sourceHost === host);
+                const list = mine.map((m) => {
+                    const src = c.containers.find((a) => a.host === m.sourceHost && a.container === m.source);
+                    assert.ok(m.source === HOST_SOURCE || src, `${m.sourceHost}/${m.source}`);
+                    return { ip: m.targetIp!, netns: src?.netns, reachable: m.expect === "reachable" };
+                });
+                (await pings(c, host, list)).forEach((status, i) => {
+                    const m = mine[i];
+                    const observed = status === 0 ? "reachable" : "unreachable";
+                    if (observed !== m.expect) wrong.push(`${m.sourceHost}/${m.source} -> ${m.targetHost}/${m.target} ${m.targetIp} (${m.network}): ${observed}, expected ${m.expect} (exit ${status})`);
+                });
             }
-            return `${matrix.length} pings as the checks expect: ${reached} reachable, ${refused} refused`;
+            assert.deepStrictEqual(wrong, [], `${c.backend}: pings of the check matrix after the boot`);
+            const reachable = matrix.filter((m) => m.expect === "reachable").length;
+            return `${matrix.length} pings as the checks expect: ${reachable} reachable, ${matrix.length - reachable} refused`;
         });
     });
 
@@ -400,10 +430,9 @@ describe("vm: the persistent backends on real Debian userlands, rebooted (nmcli,
                 }
                 const start = c.start.get(host)!;
                 const now = await lab.snapshot(host);
-                const pathOf = (f: string) => (f.startsWith("md5 ") ? f.replace(/^md5 \S+ +/, "") : (/'([^']*)'/.exec(f)?.[1] ?? f));
-                const churn = (f: string) => SYSTEM_CHURN.some((re) => re.test(pathOf(f)));
                 const keyfile = "/etc/NetworkManager/system-connections/ens33.nmconnection";
-                const files = (s: VmSnapshot) => s.files.filter((f) => !churn(f) && !(c.backend === "nmcli" && f.startsWith("md5 ") && f.endsWith(keyfile)));
+                // what a reboot changes by itself (the harness's REBOOT_CHURN), and the keyfile's bytes (its settings below)
+                const files = (s: VmSnapshot) => withoutChurn(s).files.filter((f) => !(c.backend === "nmcli" && f.startsWith("md5 ") && f.endsWith(keyfile)));
                 assert.deepStrictEqual(files(now), files(start), `${c.backend} ${host}: files`);
                 if (c.backend === "nmcli") {
                     const text = await lab.vm(host).ok(`cat ${keyfile}`);
