@@ -2,7 +2,7 @@
  * Host networking: pure renderers of the thin scripts that `remote.Command` runs on a host to make
  * the parent NIC promiscuous, load 802.1Q support (8021q) and bring up VLAN interfaces
  * (`<parent>.<id>`) with their addresses, through the host's backend (./backends: ifcfg, nmcli,
- * iproute2). The steps are shell files of the library (components/scripts/host/*.sh and the
+ * networkd, netplan, ifupdown, iproute2, or auto: the one the host runs). The steps are shell files of the library (components/scripts/host/*.sh and the
  * backend's module), installed once per host; a rendered script names its inputs as single-quoted
  * variables, sources the modules it uses and calls one function.
  *
@@ -241,7 +241,9 @@ export const stateVars = (o: ResolvedRenderOptions): ScriptVar[] => [
  * Scripts that make `host.nic` promiscuous now (`ip link set <nic> promisc on`) and after a reboot
  * through the backend (ifcfg: `PROMISC=yes` in an existing `<configDir>/ifcfg-<nic>` and a block in
  * the ifup-local hook, which initscripts run at boot; nmcli: `802-3-ethernet.accept-all-mac-addresses`
- * on the NIC's active connection; iproute2: runtime only, and says so). They never touch the NIC's
+ * on the NIC's active connection, or a dispatcher script where it cannot keep it; networkd and
+ * netplan: a drop-in with `Promiscuous=yes` for the NIC's .network file; ifupdown: an if-up.d
+ * hook; iproute2: runtime only, and says so). They never touch the NIC's
  * addresses or routes. Delete puts back the previous flag, the file's bytes and the hook.
  */
 export function renderParentInterface(host: HostSpec, options: RenderOptions = {}): HostScripts {
@@ -279,7 +281,12 @@ export function renderKernelModule(host: HostSpec, options: RenderOptions = {}):
  *   defaultRoute), reloads NetworkManager's connections when it runs and reads ifcfg files, `ifup`;
  * - nmcli: a VLAN connection profile named `<parent>.<id>` (`nmcli connection add type vlan`),
  *   brought up with `nmcli connection up`;
- * - iproute2: `ip link add link <parent> name <parent>.<id> type vlan id <id>`, runtime only.
+ * - networkd: `.netdev` and `.network` files and `VLAN=` in a drop-in of the parent's .network,
+ *   `networkctl reload`;
+ * - netplan: a YAML file of our own in /etc/netplan, `netplan generate`, `networkctl reload`;
+ * - ifupdown: a stanza in /etc/network/interfaces.d, `ifup`;
+ * - iproute2: `ip link add link <parent> name <parent>.<id> type vlan id <id>`, runtime only;
+ * - auto: the backend the host runs, picked on the host (host/backends/detect.sh) and recorded.
  * Then the address (`ip addr replace`) and the link up, whatever the backend left undone.
  */
 export function renderVlanInterface(host: HostSpec, vlan: VlanSpec, options: RenderOptions = {}): HostScripts {
