@@ -53,7 +53,7 @@ export interface PreflightContainer {
 /** Everything the preflight of one host compares the host with. */
 export interface PreflightFacts {
     host: HostSpec;
-    /** The host's entry in the config, `hosts[0]`: the fixes name it. */
+    /** The host's entry in the config, `hosts[name=docker01]`: the fixes name it (by name, not position). */
     hostPath: string;
     /** The VLAN ids this host gets. */
     vlanIds: number[];
@@ -173,20 +173,24 @@ export function preflightFactsOf(
     imports: { network: (network: string) => string; container: (container: string) => string; registry?: () => string },
     migrateUnitFlag = false,
 ): PreflightFacts {
-    const vlanIds = spec.vlans.filter((v) => v.members.some((m) => m.host === host.name)).map((v) => v.id);
+    const vlanIds = spec.vlans.filter((v) => v.members.some((m) => m.host === host.name)).map((v) => v.id).sort((a, b) => a - b);
     const networks = spec.networks
         .filter((n) => n.hosts.includes(host.name))
-        .map((n) => ({ name: n.name, driver: n.driver, parent: n.parents[host.name], subnet: n.subnet, gateway: n.gateway, importCommand: imports.network(n.name) }));
+        .map((n) => ({ name: n.name, driver: n.driver, parent: n.parents[host.name], subnet: n.subnet, gateway: n.gateway, importCommand: imports.network(n.name) }))
+        // by name: the order of the stack's lists must not change a host's preflight
+        .sort((a, b) => a.name.localeCompare(b.name));
     const containers = spec.containers
         .filter((c) => c.host === host.name)
-        .map((c): PreflightContainer => ({ name: c.name, network: c.network, ip: c.ip, image: c.image, importCommand: imports.container(c.name) }));
+        .map((c): PreflightContainer => ({ name: c.name, network: c.network, ip: c.ip, image: c.image, importCommand: imports.container(c.name) }))
+        .sort((a, b) => a.name.localeCompare(b.name));
     // the registry runs as a container of its own on Docker's default bridge network
     if (spec.registry?.host === host.name && imports.registry !== undefined) {
         containers.push({ name: REGISTRY_CONTAINER, network: "bridge", image: spec.registry.image, importCommand: imports.registry() });
     }
     return {
         host,
-        hostPath: `hosts[${spec.hosts.indexOf(host)}]`,
+        // by name, not position: reordering the hosts must not change a host's preflight (its script)
+        hostPath: `hosts[name=${host.name}]`,
         vlanIds,
         networks,
         containers,

@@ -469,7 +469,7 @@ describe("program: the read-only preflight holds every change on every host", ()
         const script = run.state.byName("lab-docker02-preflight-check").inputs.create as string;
         const stdin = run.state.byName("lab-docker02-preflight-check").inputs.stdin as string;
         assert.match(script, /^HOST='docker02'$/m);
-        assert.match(script, /^HOST_PATH='hosts\[1\]'$/m);
+        assert.match(script, /^HOST_PATH='hosts\[name=docker02\]'$/m);
         assert.match(script, /^VLAN_IDS='10 20'$/m);
         assert.match(script, /^STACK_ID='macvlan-lab\/multi-vlan'$/m);
         assert.match(script, /^REGISTRY_PORT=''$/m, "docker02 is not the registry host");

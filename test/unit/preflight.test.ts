@@ -43,8 +43,8 @@ describe("preflight rendering (pure)", () => {
         const f1 = preflightFactsOf(spec, spec.hosts[0], "p/s", imports);
         const f2 = preflightFactsOf(spec, spec.hosts[1], "p/s", imports);
         assert.deepEqual(f1.vlanIds, [10, 20]);
-        assert.equal(f1.hostPath, "hosts[0]");
-        assert.equal(f2.hostPath, "hosts[1]");
+        assert.equal(f1.hostPath, "hosts[name=docker01]");
+        assert.equal(f2.hostPath, "hosts[name=docker02]");
         assert.deepEqual(f1.networks.map((n) => `${n.name} ${n.parent} ${n.subnet}`), ["mac_net10 ens33.10 172.16.10.0/24", "mac_net20 ens33.20 172.16.20.0/24"]);
         assert.deepEqual(f2.containers.map((c) => `${c.name} ${c.ip} ${c.importCommand}`), ["bbox10 172.16.10.11 C bbox10 {id}", "bbox20 172.16.20.21 C bbox20 {id}"]);
         assert.equal(f1.registryPort, 5000);
@@ -69,7 +69,7 @@ describe("preflight rendering (pure)", () => {
             "set -u",
             "# macvlan-lab: preflight of docker02 (read-only); its code (preflight/preflight.sh) and the stack's objects here arrive on stdin",
             "HOST='docker02'",
-            "HOST_PATH='hosts[1]'",
+            "HOST_PATH='hosts[name=docker02]'",
             "BACKEND='ifcfg'",
             "CONFIG_DIR='/etc/sysconfig/network-scripts'",
             "NIC='ens33'",

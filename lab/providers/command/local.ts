@@ -8,6 +8,7 @@
 import { spawn } from "child_process";
 import { CheckFailure, PULUMI_COMMAND_STDERR, PULUMI_COMMAND_STDOUT, loggingFlags, runErrorText, trimOutput } from "./rules";
 import { Wire, WireMap, isObject, isUnknown, reveal, unwrapSecret } from "./values";
+import { OutputLog, longLineError, longLineWarning } from "./logOutput";
 
 export const LOCAL_TYPE_TOKEN = "command:local:Command";
 
@@ -98,38 +99,60 @@ export function localEnv(base: NodeJS.ProcessEnv, spec: LocalRunSpec): NodeJS.Pr
 
 /**
  * Runs `cmd` as local/commandOutputs.go `run`: `<interpreter...> <cmd>` in `dir`, stdin when not
- * empty, lines logged as they come; a failure is `exit status N: running "<cmd>":\n<output>` (Go's
- * exec.ExitError, then upstream's wrapping); outputs without one trailing newline.
+ * empty, the logged lines read as LogOutput reads them (one pipe for the logged streams, a 64 KiB
+ * line limit: logOutput.ts; where upstream would hang the run fails); a failure is `exit status N:
+ * running "<cmd>":\n<output>` (Go's exec.ExitError, then upstream's wrapping); outputs without one
+ * trailing newline. `onWarning` gets the note when the output ended with an over-long line.
  */
-export function runLocal(cmd: string, spec: LocalRunSpec, onLine: (line: string) => void, signal: AbortSignal): Promise<{ stdout: string; stderr: string }> {
+export function runLocal(
+    cmd: string,
+    spec: LocalRunSpec,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+    onWarning: (text: string) => void = () => undefined,
+    onDone: (o: { stdout: string; stderr: string; longestLogged: number; failed: boolean }) => void = () => undefined,
+): Promise<{ stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
+        const hang = new AbortController();
+        const onOuterAbort = (): void => hang.abort();
+        signal.addEventListener("abort", onOuterAbort, { once: true });
         const child = spawn(spec.interpreter[0], [...spec.interpreter.slice(1), cmd], {
             cwd: spec.dir ?? process.cwd(),
             env: localEnv(process.env, spec),
             stdio: ["pipe", "pipe", "pipe"],
-            signal,
+            signal: hang.signal,
         });
-        let stdout = "";
-        let stderr = "";
-        let both = "";
-        const lines = (chunk: string, log: boolean) => {
-            if (log) for (const l of chunk.split("\n")) if (l !== "") onLine(l);
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        const both: Buffer[] = [];
+        const log = new OutputLog(onLine);
+        const take = (b: Buffer, into: Buffer[], logged: boolean): void => {
+            into.push(b);
+            both.push(b);
+            if (logged && log.push(b) === "hang") hang.abort();
         };
-        child.stdout.on("data", (b: Buffer) => {
-            stdout += b.toString();
-            both += b.toString();
-            lines(b.toString(), spec.logStdout);
+        child.stdout.on("data", (b: Buffer) => take(b, out, spec.logStdout));
+        child.stderr.on("data", (b: Buffer) => take(b, err, spec.logStderr));
+        child.on("error", (e) => {
+            if (hang.signal.aborted && !signal.aborted && log.stopped) return; // reported at close
+            signal.removeEventListener("abort", onOuterAbort);
+            reject(new Error(`${e.message}: running ${JSON.stringify(cmd)}`));
         });
-        child.stderr.on("data", (b: Buffer) => {
-            stderr += b.toString();
-            both += b.toString();
-            lines(b.toString(), spec.logStderr);
-        });
-        child.on("error", (e) => reject(new Error(`${e.message}: running ${JSON.stringify(cmd)}`)));
         child.on("close", (code, sig) => {
-            if (code === 0) resolve({ stdout: trimOutput(stdout), stderr: trimOutput(stderr) });
-            else reject(new Error(runErrorText(code !== null ? `exit status ${code}` : `signal: ${sig}`, cmd, both)));
+            signal.removeEventListener("abort", onOuterAbort);
+            const text = (b: Buffer[]): string => Buffer.concat(b).toString("utf8");
+            if (hang.signal.aborted && !signal.aborted && log.stopped) {
+                onDone({ stdout: text(out), stderr: text(err), longestLogged: log.longest, failed: true });
+                reject(new Error(longLineError(cmd, log.stoppedAt)));
+                return;
+            }
+            log.end();
+            onDone({ stdout: text(out), stderr: text(err), longestLogged: log.longest, failed: code !== 0 });
+            if (log.stopped) onWarning(longLineWarning(log.stoppedAt));
+            if (code === 0) resolve({ stdout: trimOutput(text(out)), stderr: trimOutput(text(err)) });
+            else reject(new Error(runErrorText(code !== null ? `exit status ${code}` : `signal: ${sig}`, cmd, text(both))));
         });
+        child.stdin.on("error", () => undefined);
         if (spec.stdin !== undefined && spec.stdin.length > 0) child.stdin.end(spec.stdin);
         else child.stdin.end();
     });

@@ -28,7 +28,9 @@ import {
     trimOutput,
     urnName,
 } from "./rules";
-import { Cancelled, LineSplitter, ParsedHostKey, SshConnection, acceptedNames, killAll, parseHostKey, sendableName } from "./ssh";
+import { Cancelled, ParsedHostKey, SshConnection, acceptedNames, killAll, parseHostKey, sendableName } from "./ssh";
+import { agentSocketOf, dialAgent } from "./agent";
+import { OutputLog, longLineError, longLineWarning, recordOutput } from "./logOutput";
 import { WireMap, isObject } from "./values";
 import { LOCAL_INPUT_KEYS, LOCAL_TYPE_TOKEN, checkLocal, localRunSpecOf, runLocal } from "./local";
 
@@ -62,8 +64,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Which variable names sshd accepted, per user@host:port (sshd's AcceptEnv does not change during a run). */
 const acceptCache = new Map<string, Map<string, boolean>>();
 
-/** The ssh runner: dial with upstream's retries, the variables as upstream sets them, one session, output logged as status lines. */
-export function sshRunner(logger: Logger): Runner {
+/**
+ * The ssh runner: the agent dialled first when there is one (agent.ts), the host dialled with
+ * upstream's retries, the variables as upstream sets them, one session, the logged output read as
+ * upstream's LogOutput reads it (logOutput.ts: where upstream would hang, the run fails).
+ * `env`: the provider's environment (SSH_AUTH_SOCK). Defaults to process.env.
+ */
+export function sshRunner(logger: Logger, env: NodeJS.ProcessEnv = process.env): Runner {
     return async (urn, cmd, spec, signal) => {
         let hostKey: ParsedHostKey | undefined;
         if (spec.connection.hostKey !== undefined) {
@@ -71,10 +78,15 @@ export function sshRunner(logger: Logger): Runner {
             if ("error" in parsed) throw new Error(parsed.error);
             hostKey = parsed;
         }
+        const agent = agentSocketOf(spec.connection.agentSocketPath, env);
+        if (agent !== undefined) {
+            const agentError = await dialAgent(agent);
+            if (agentError !== undefined) throw new Error(agentError);
+        }
         const conn = SshConnection.prepare(spec.connection, hostKey);
         try {
             for (let dials = 1; ; dials++) {
-                const err = await conn.dialOnce(hostKey, signal);
+                const err = await conn.dialOnce(hostKey, signal, agent);
                 if (err === undefined) break;
                 const p = dialPolicy(dials, spec.connection.dialErrorLimit);
                 if (p.stop) throw new Error(p.error(err));
@@ -107,21 +119,37 @@ export function sshRunner(logger: Logger): Runner {
             }
 
             const pending: Array<Promise<void>> = [];
-            const status = (line: string): void => {
-                pending.push(logger.log("info", line, urn, true));
-            };
-            const outLines = new LineSplitter(status);
-            const errLines = new LineSplitter(status);
-            const r = await conn.session(cmd, {
-                env: send,
-                stdin: spec.stdin !== undefined && spec.stdin.length > 0 ? spec.stdin : undefined,
-                onStdout: spec.logStdout ? (d) => outLines.push(d) : undefined,
-                onStderr: spec.logStderr ? (d) => errLines.push(d) : undefined,
-                signal,
-            });
-            outLines.end();
-            errLines.end();
+            const log = new OutputLog((line) => pending.push(logger.log("info", line, urn, true)));
+            const hang = new AbortController();
+            const onOuterAbort = (): void => hang.abort();
+            signal.addEventListener("abort", onOuterAbort, { once: true });
+            let r;
+            try {
+                r = await conn.session(cmd, {
+                    env: send,
+                    stdin: spec.stdin !== undefined && spec.stdin.length > 0 ? spec.stdin : undefined,
+                    onChunk: (stream, chunk) => {
+                        const logged = stream === "stdout" ? spec.logStdout : spec.logStderr;
+                        if (logged && log.push(chunk) === "hang") hang.abort();
+                    },
+                    signal: hang.signal,
+                });
+            } catch (e) {
+                if (e instanceof Cancelled && !signal.aborted && log.stopped) {
+                    recordOutput(env, { urn, kind: "remote", stdout: "", stderr: "", longestLogged: log.longest, failed: true });
+                    await Promise.all(pending);
+                    const text = longLineError(cmd, log.stoppedAt);
+                    await logger.log("error", text, urn, false);
+                    throw new Error(text);
+                }
+                throw e;
+            } finally {
+                signal.removeEventListener("abort", onOuterAbort);
+            }
+            log.end();
+            recordOutput(env, { urn, kind: "remote", stdout: r.stdout, stderr: r.stderr, longestLogged: log.longest, failed: r.code !== 0 });
             await Promise.all(pending);
+            if (log.stopped) await logger.log("warning", longLineWarning(log.stoppedAt), urn, false);
             if (r.code !== 0) throw new Error(runErrorText(exitText(r.code), cmd, r.combined));
             return { stdout: trimOutput(r.stdout), stderr: trimOutput(r.stderr) };
         } finally {
@@ -166,7 +194,17 @@ export function makeProvider(deps: ProviderDeps): provider.Provider {
     const runLocalFor = async (urn: string, cmd: string, props: WireMap, prev: { stdout: string; stderr: string }) => {
         const pending: Array<Promise<void>> = [];
         try {
-            return await runLocal(cmd, localRunSpecOf(props, prev), (line) => pending.push(deps.logger.log("info", line, urn, true)), controller.signal);
+            return await runLocal(
+                cmd,
+                localRunSpecOf(props, prev),
+                (line) => pending.push(deps.logger.log("info", line, urn, true)),
+                controller.signal,
+                (warning) => pending.push(deps.logger.log("warning", warning, urn, false)),
+                (o) => recordOutput(process.env, { urn, kind: "local", ...o }),
+            );
+        } catch (e) {
+            if ((e as Error).message.startsWith("STAND-IN")) pending.push(deps.logger.log("error", (e as Error).message, urn, false));
+            throw e;
         } finally {
             await Promise.all(pending);
         }

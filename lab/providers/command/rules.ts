@@ -19,7 +19,7 @@ export const INPUT_KEYS = ["triggers", "create", "update", "delete", "stdin", "l
 /** Connection fields of v1.2.1 (remote/connection.go connectionBase + Connection.Proxy). */
 const CONNECTION_KEYS = ["user", "password", "host", "port", "privateKey", "privateKeyPassword", "agentSocketPath", "dialErrorLimit", "perDialTimeout", "hostKey", "proxy"];
 /** Fields v1.2.1 has that this stand-in refuses at Check, rather than ignore. */
-const CONNECTION_UNSUPPORTED = ["password", "privateKeyPassword", "agentSocketPath", "proxy"];
+const CONNECTION_UNSUPPORTED = ["password", "privateKeyPassword", "proxy"];
 /** `provider:"secret"` fields of the connection (remote/connection.go connectionBase). */
 const CONNECTION_SECRETS = ["password", "privateKey", "privateKeyPassword"];
 
@@ -92,7 +92,7 @@ export function check(news: WireMap): { inputs: WireMap; failures: CheckFailure[
             if (fixed[k] !== undefined) {
                 failures.push({
                     property: `connection.${k}`,
-                    reason: `pulumi-command v1.2.1 supports it, but this stand-in does not (it logs in with privateKey only, through the system ssh client)`,
+                    reason: `pulumi-command v1.2.1 supports it, but this stand-in does not (it logs in with privateKey or the SSH agent only, through the system ssh client)`,
                 });
             }
         }
@@ -222,6 +222,8 @@ export interface ConnectionSpec {
     user: string;
     privateKey?: string;
     hostKey?: string;
+    /** `agentSocketPath`: the agent socket; without it, SSH_AUTH_SOCK (agent.ts). */
+    agentSocketPath?: string;
     dialErrorLimit: number;
     perDialTimeout: number;
 }
@@ -250,6 +252,7 @@ export function connectionOf(props: WireMap): ConnectionSpec {
         user: typeof c.user === "string" ? c.user : "root",
         privateKey: typeof c.privateKey === "string" ? c.privateKey : undefined,
         hostKey: typeof c.hostKey === "string" ? c.hostKey : undefined,
+        agentSocketPath: typeof c.agentSocketPath === "string" ? c.agentSocketPath : undefined,
         dialErrorLimit: num(c.dialErrorLimit, 10),
         perDialTimeout: num(c.perDialTimeout, 15),
     };

@@ -6,8 +6,9 @@
  * command never runs twice; the sessions are multiplexed clients of that master.
  *
  * `-F none` (x/crypto reads no ssh config), BatchMode, the private key in a 0600 file of a 0700 temp
- * directory removed after the run, no agent, host key pinned when `hostKey` is given and ignored
- * otherwise (as upstream: `ssh.InsecureIgnoreHostKey()`).
+ * directory removed after the run, host key pinned when `hostKey` is given (offering only that key's
+ * type, as upstream) and ignored otherwise (as upstream: `ssh.InsecureIgnoreHostKey()`), the SSH agent
+ * dialled as upstream dials it (agent.ts).
  *
  * Argv builders and error mapping are pure and exported for tests; `SshConnection` does the I/O.
  */
@@ -47,9 +48,15 @@ export function parseHostKey(text: string): ParsedHostKey | { error: string } {
     return { error: "failed to parse host key: ssh: no key found" };
 }
 
-/** HostKeyAlgorithms for a pinned key (upstream: `[]string{publicKey.Type()}`; RSA keys sign with SHA-2 on OpenSSH). */
+/**
+ * HostKeyAlgorithms for a pinned key: exactly the key's type (remote/connection.go line 94,
+ * `hostKeyAlgorithms = []string{publicKey.Type()}`). For an RSA key that is `ssh-rsa`, the SHA-1
+ * signature algorithm, which OpenSSH 8.8 and later servers no longer offer: x/crypto then finds no
+ * common host key algorithm (x/crypto v0.48.0 ssh/common.go `findCommon`, lines 390-408) and every
+ * dial fails. The OpenSSH client, told the same, fails the same way.
+ */
 export function hostKeyAlgorithms(type: string): string {
-    return type === "ssh-rsa" ? "rsa-sha2-512,rsa-sha2-256,ssh-rsa" : type;
+    return type;
 }
 
 /** The known_hosts line pinning `key` for host:port. */
@@ -58,8 +65,8 @@ export function knownHostsLine(host: string, port: number, key: ParsedHostKey): 
 }
 
 /** Options every invocation shares. */
-function common(c: ConnectionSpec): string[] {
-    return ["-F", "none", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-p", String(c.port), "-l", c.user];
+function common(c: ConnectionSpec, logLevel = "ERROR"): string[] {
+    return ["-F", "none", "-o", "BatchMode=yes", "-o", `LogLevel=${logLevel}`, "-p", String(c.port), "-l", c.user];
 }
 
 /**
@@ -68,15 +75,22 @@ function common(c: ConnectionSpec): string[] {
  * errors go to `files.masterLog`. `SendEnv=*`: the master forwards whatever variables a session client
  * sends (each session client names its own). ControlPersist bounds a master whose owner died.
  */
-export function masterArgv(c: ConnectionSpec, files: ConnectionFiles, hostKey?: ParsedHostKey): string[] {
-    const argv = ["ssh", ...common(c), "-M", "-S", files.controlPath, "-o", "ControlPersist=60", "-f", "-N", "-T", "-E", files.masterLog];
-    argv.push("-o", "SendEnv=*", "-o", "IdentityAgent=none", "-o", "ConnectionAttempts=1", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4");
+export function masterArgv(c: ConnectionSpec, files: ConnectionFiles, hostKey?: ParsedHostKey, agentSocket?: string): string[] {
+    // LogLevel INFO: OpenSSH says why a negotiation failed ("no matching host key type found") at INFO
+    const argv = ["ssh", ...common(c, "INFO"), "-M", "-S", files.controlPath, "-o", "ControlPersist=60", "-f", "-N", "-T", "-E", files.masterLog];
+    argv.push("-o", "SendEnv=*", "-o", "ConnectionAttempts=1", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4");
     if (c.perDialTimeout > 0) argv.push("-o", `ConnectTimeout=${c.perDialTimeout}`);
     if (files.keyFile !== undefined) {
-        argv.push("-i", files.keyFile, "-o", "IdentitiesOnly=yes");
+        // x/crypto tries the privateKey first; its "publickey" method is then tried, so the agent's
+        // keys (the same method, later in config.Auth) are never offered (x/crypto v0.48.0
+        // ssh/client_auth.go lines 86-110): only the key
+        argv.push("-i", files.keyFile, "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none");
+    } else if (agentSocket !== undefined) {
+        // no privateKey: the agent's keys, in the agent's order (remote/connection.go lines 131-145)
+        argv.push("-o", "IdentityFile=none", "-o", "IdentitiesOnly=no", "-o", `IdentityAgent=${agentSocket}`);
     } else {
-        // upstream offers no key at all without privateKey (and no agent unless SSH_AUTH_SOCK is set)
-        argv.push("-o", "PubkeyAuthentication=no");
+        // upstream offers no key at all without privateKey and without an agent
+        argv.push("-o", "IdentityAgent=none", "-o", "PubkeyAuthentication=no");
     }
     argv.push("-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no");
     if (hostKey !== undefined && files.knownHosts !== undefined) {
@@ -116,14 +130,22 @@ export function sendableName(name: string): boolean {
  * What x/crypto/ssh's Dial would have said for a failed OpenSSH dial (its error texts: `dial tcp
  * HOST:PORT: connect: connection refused`, `ssh: handshake failed: ...`), from the client's log. Pure.
  */
-export function dialErrorText(host: string, port: number, log: string): string {
+export function dialErrorText(host: string, port: number, log: string, offeredHostKeyAlgorithms?: string): string {
     const hp = joinHostPort(host, port);
     const last = log.split("\n").map((l) => l.trim()).filter((l) => l.length > 0).slice(-1)[0] ?? "no output from ssh";
+    // OpenSSH: "Unable to negotiate with H port P: no matching host key type found. Their offer: a,b".
+    // x/crypto: AlgorithmNegotiationError (ssh/common.go lines 410-424), wrapped by NewClientConn
+    // ("ssh: handshake failed: %w", ssh/client.go line 86), lists go in Go's %v form.
+    const noHostKey = /no matching host key type found\. Their offer: (\S+)/.exec(log);
+    if (noHostKey) {
+        const ours = (offeredHostKeyAlgorithms ?? "").split(",").filter((a) => a !== "");
+        return `ssh: handshake failed: ssh: no common algorithm for host key; we offered: [${ours.join(" ")}], peer offered: [${noHostKey[1].split(",").join(" ")}]`;
+    }
     if (/Connection refused/i.test(log)) return `dial tcp ${hp}: connect: connection refused`;
     if (/No route to host/i.test(log)) return `dial tcp ${hp}: connect: no route to host`;
     if (/Network is unreachable/i.test(log)) return `dial tcp ${hp}: connect: network is unreachable`;
     if (/Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(log)) return `dial tcp: lookup ${host}: no such host`;
-    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed|no matching host key type/i.test(log)) {
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed/i.test(log)) {
         return "ssh: handshake failed: ssh: host key mismatch";
     }
     if (/Permission denied|Too many authentication failures/i.test(log)) {
@@ -148,21 +170,6 @@ export function acceptedNames(envOutput: string, names: string[]): Set<string> {
     return got;
 }
 
-/** Splits a stream into lines as bufio.Scanner does (line without "\n" or "\r\n"; a last line without newline counts at the end). */
-export class LineSplitter {
-    private rest = "";
-    constructor(private readonly onLine: (line: string) => void) {}
-    push(chunk: string): void {
-        const parts = (this.rest + chunk).split("\n");
-        this.rest = parts.pop() ?? "";
-        for (const p of parts) this.onLine(p.endsWith("\r") ? p.slice(0, -1) : p);
-    }
-    end(): void {
-        if (this.rest.length > 0) this.onLine(this.rest.endsWith("\r") ? this.rest.slice(0, -1) : this.rest);
-        this.rest = "";
-    }
-}
-
 export interface SessionResult {
     code: number;
     signal?: string;
@@ -171,6 +178,9 @@ export interface SessionResult {
     /** Both streams as they arrived, for the error text. */
     combined: string;
 }
+
+/** A chunk of the command's stdout or stderr, as it arrived. */
+export type OnChunk = (stream: "stdout" | "stderr", chunk: Buffer) => void;
 
 /** A run that was cancelled (the engine's Cancel, or the provider stopping). */
 export class Cancelled extends Error {}
@@ -226,11 +236,11 @@ export class SshConnection {
     }
 
     /** One dial attempt: undefined when connected, else the x/crypto-style error text. */
-    async dialOnce(hostKey: ParsedHostKey | undefined, signal: AbortSignal): Promise<string | undefined> {
+    async dialOnce(hostKey: ParsedHostKey | undefined, signal: AbortSignal, agentSocket?: string): Promise<string | undefined> {
         if (signal.aborted) throw new Cancelled("cancelled");
         fs.rmSync(this.files.masterLog, { force: true });
         fs.rmSync(this.files.controlPath, { force: true });
-        const argv = masterArgv(this.spec, this.files, hostKey);
+        const argv = masterArgv(this.spec, this.files, hostKey, agentSocket);
         const code = await new Promise<number>((resolve) => {
             const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "ignore"], env: clientEnv({}) });
             live.add(child);
@@ -248,38 +258,39 @@ export class SshConnection {
         if (signal.aborted) throw new Cancelled("cancelled");
         if (code === 0) return undefined;
         const log = fs.existsSync(this.files.masterLog) ? fs.readFileSync(this.files.masterLog, "utf8") : "";
-        return dialErrorText(this.spec.host, this.spec.port, code === -1 ? "ssh: could not start the ssh client" : log);
+        return dialErrorText(this.spec.host, this.spec.port, code === -1 ? "ssh: could not start the ssh client" : log, hostKey === undefined ? undefined : hostKeyAlgorithms(hostKey.type));
     }
 
-    /** A session over the master. `env`: variables sent with SendEnv (values from the client's environment, so any bytes but NUL). */
-    session(
-        command: string,
-        opts: { env: Record<string, string>; stdin?: string; onStdout?: (chunk: string) => void; onStderr?: (chunk: string) => void; signal: AbortSignal },
-    ): Promise<SessionResult> {
+    /**
+     * A session over the master. `env`: variables sent with SendEnv (values from the client's
+     * environment, so any bytes but NUL). `onChunk` sees every chunk of stdout and stderr as it
+     * arrives (raw bytes).
+     */
+    session(command: string, opts: { env: Record<string, string>; stdin?: string; onChunk?: OnChunk; signal: AbortSignal }): Promise<SessionResult> {
         const argv = sessionArgv(this.spec, this.files, Object.keys(opts.env), command);
         return new Promise((resolve, reject) => {
             if (opts.signal.aborted) {
                 reject(new Cancelled("cancelled"));
                 return;
             }
-            let stdout = "";
-            let stderr = "";
-            let combined = "";
+            const out: Buffer[] = [];
+            const err: Buffer[] = [];
+            const both: Buffer[] = [];
             const child = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: clientEnv(opts.env) });
             live.add(child);
             const onAbort = (): void => {
                 child.kill("SIGKILL");
             };
             opts.signal.addEventListener("abort", onAbort, { once: true });
-            child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-                stdout += d;
-                combined += d;
-                opts.onStdout?.(d);
+            child.stdout!.on("data", (d: Buffer) => {
+                out.push(d);
+                both.push(d);
+                opts.onChunk?.("stdout", d);
             });
-            child.stderr!.setEncoding("utf8").on("data", (d: string) => {
-                stderr += d;
-                combined += d;
-                opts.onStderr?.(d);
+            child.stderr!.on("data", (d: Buffer) => {
+                err.push(d);
+                both.push(d);
+                opts.onChunk?.("stderr", d);
             });
             child.on("error", (e) => {
                 live.delete(child);
@@ -292,7 +303,8 @@ export class SshConnection {
                     reject(new Cancelled("cancelled"));
                     return;
                 }
-                resolve({ code: code ?? 255, signal: sig ?? undefined, stdout, stderr, combined });
+                const text = (b: Buffer[]): string => Buffer.concat(b).toString("utf8");
+                resolve({ code: code ?? 255, signal: sig ?? undefined, stdout: text(out), stderr: text(err), combined: text(both) });
             });
             child.stdin!.on("error", () => undefined);
             child.stdin!.end(opts.stdin ?? "");

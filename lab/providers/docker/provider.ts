@@ -8,7 +8,7 @@ import * as provider from "@pulumi/pulumi/provider";
 import { AuthConfig, registryAuthConfigs } from "./auth";
 import { DockerApi } from "./dockerApi";
 import * as R from "./resources";
-import { TOKENS, Token, applyDefaults, diffProperties, isToken, typeOfUrn, unknownProperties, SCHEMAS, PROVIDER, diffProviderConfig } from "./rules";
+import { TOKENS, Token, applyDefaults, diffProperties, isToken, typeOfUrn, unknownProperties, validateInputs, SCHEMAS, PROVIDER, diffProviderConfig } from "./rules";
 import { SshStdioConnection, sshArgv } from "./ssh";
 import { Json, JsonObject, isObject, resecret, unwrapSecrets } from "./values";
 
@@ -98,7 +98,10 @@ export class DockerStandInProvider implements provider.Provider {
 
     async check(urn: string, _olds: JsonObject, news: JsonObject): Promise<provider.CheckResult> {
         const t = this.token(urn);
-        const failures = unknownProperties(SCHEMAS[t], news).map((reason) => ({ property: reason.split(":")[0], reason }));
+        const failures = [
+            ...unknownProperties(SCHEMAS[t], news).map((reason) => ({ property: reason.split(":")[0], reason })),
+            ...validateInputs(SCHEMAS[t], urn, news),
+        ];
         return { inputs: applyDefaults(SCHEMAS[t], news), failures };
     }
 
@@ -148,7 +151,7 @@ export class DockerStandInProvider implements provider.Provider {
             switch (t) {
                 case TOKENS.container: return R.containerUpdate(ctx, id, olds, news, changed);
                 case TOKENS.remoteImage: return R.remoteImageUpdate(ctx, news);
-                case TOKENS.registryImage: return (await R.registryImageRead(ctx, news)) ?? news;
+                case TOKENS.registryImage: return R.registryImageUpdate(ctx, urn, news);
                 case TOKENS.volume: return { ...olds, ...news }; // only `cluster` is updatable upstream
                 default: throw new Error(`${t} has no update upstream: every argument forces replacement`);
             }

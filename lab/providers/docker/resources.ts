@@ -3,9 +3,9 @@
  * README.md. Request bodies are built by pure functions (exported for tests); the operations are
  * thin I/O over DockerApi and, for RegistryImage's digest, HTTP(S) from this machine.
  */
-import * as http from "http";
-import * as https from "https";
-import { systemRoots } from "./tlsRoots";
+import { createHash } from "crypto";
+import { ProxyConfig } from "./proxy";
+import { HttpResult, registryRequest } from "./registryHttp";
 import { AuthConfig, digestRequest, parseImageOptions, pushName, pushRegistryAuthHeader, registryImageAuth } from "./auth";
 import { DockerApi, isNotFound } from "./dockerApi";
 import { Fields, Json, JsonObject, isObject, unwrapSecrets } from "./values";
@@ -15,6 +15,8 @@ export interface OpContext {
     api: DockerApi;
     authConfigs: ReadonlyMap<string, AuthConfig>;
     log: (msg: string) => void;
+    /** Proxy settings for registry requests; defaults to the process's (read once, as Go does). */
+    proxies?: ProxyConfig;
 }
 
 /** A create that left something on the host: the engine records it as partially created. */
@@ -344,58 +346,52 @@ export async function tagCreate(ctx: OpContext, inputs: JsonObject): Promise<{ i
 }
 
 // ------------------------------------------------------------------------------------------------
-// RegistryImage: resource_docker_registry_image_funcs.go
+// RegistryImage: resource_docker_registry_image_funcs.go (kreuzwerker v4.6.0), the digest request of
+// data_source_docker_registry_image.go `getImageDigest`; the HTTP client in registryHttp.ts
 
-/** getDigestFromResponse's header, or sha256 of the body. */
-type HttpResult = { status: number; headers: http.IncomingHttpHeaders; body: Buffer };
-
-function httpRequest(method: string, url: string, headers: Record<string, string>, insecureSkipVerify: boolean): Promise<HttpResult> {
-    const u = new URL(url);
-    const mod = u.protocol === "https:" ? https : http;
-    return new Promise((resolve, reject) => {
-        const req = mod.request(
-            url,
-            // https: verified against Go's system roots (tlsRoots.ts), unless insecureSkipVerify
-            { method, headers, timeout: 30_000, ...(u.protocol === "https:" ? (insecureSkipVerify ? { rejectUnauthorized: false } : { ca: systemRoots() }) : {}) },
-            (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-                res.on("error", reject);
-            },
-        );
-        req.on("timeout", () => req.destroy(new Error("timeout after 30 s")));
-        req.on("error", (e) => reject(new Error(`Error during registry request: ${e.message}`)));
-        req.end();
-    });
+/** The process's proxy settings unless a test gives its own (registryHttp.ts reads them once, as Go does). */
+export interface RegistryHttpOptions {
+    proxies?: ProxyConfig;
 }
 
-async function getImageDigest(name: string, auth: AuthConfig, insecureSkipVerify: boolean, fallback: boolean): Promise<string> {
+/** getDigestFromResponse: the Docker-Content-Digest header, or sha256 of the body. */
+function digestFromResponse(res: HttpResult): string {
+    const h = res.headers["docker-content-digest"];
+    if (typeof h === "string" && h !== "") return h;
+    if (res.body.length === 0) throw new Error("error reading registry response body: %!s(<nil>)");
+    return `sha256:${createHash("sha256").update(res.body).digest("hex")}`;
+}
+
+/** A 401: parseAuthHeader fails on anything but a Bearer challenge (htpasswd's Basic realm): "bad credentials". */
+function unauthorized(res: HttpResult): Error {
+    const challenge = String(res.headers["www-authenticate"] ?? "");
+    if (challenge.startsWith("Bearer")) {
+        return new Error(`STAND-IN (Docker provider): the registry asks for a token (WWW-Authenticate: Bearer), which the stand-in does not fetch (the real provider would, getAuthToken)`);
+    }
+    return new Error(`bad credentials: ${res.statusLine}`);
+}
+
+/** data_source_docker_registry_image.go getImageDigest (lines 71-128): HEAD the manifest; 200 -> the digest. */
+async function getImageDigest(name: string, auth: AuthConfig, insecureSkipVerify: boolean, fallback: boolean, o: RegistryHttpOptions): Promise<string> {
     const r = digestRequest(name, auth, fallback);
-    const res = await httpRequest(r.method, r.url, r.headers, insecureSkipVerify);
-    if (res.status === 200) {
-        const h = res.headers["docker-content-digest"];
-        if (typeof h === "string" && h !== "") return h;
-        if (res.body.length === 0) throw new Error("error reading registry response body: ");
-        const { createHash } = await import("crypto");
-        return `sha256:${createHash("sha256").update(res.body).digest("hex")}`;
+    let res: HttpResult;
+    try {
+        res = await registryRequest(r.method, r.url, r.headers, insecureSkipVerify, o.proxies);
+    } catch (e) {
+        throw new Error(`Error during registry request: ${(e as Error).message}`);
     }
-    if (res.status === 401) {
-        // parseAuthHeader fails on anything but a Bearer challenge (a Basic realm: htpasswd)
-        const challenge = String(res.headers["www-authenticate"] ?? "");
-        if (challenge.startsWith("Bearer")) throw new Error(`bad credentials: 401 Unauthorized (token auth is not served by this stand-in)`);
-        throw new Error(`bad credentials: 401 Unauthorized`);
-    }
-    throw new Error(`got bad response from registry: ${res.status} ${http.STATUS_CODES[res.status] ?? ""}`.trim());
+    if (res.status === 200) return digestFromResponse(res);
+    if (res.status === 401) throw unauthorized(res);
+    throw new Error(`got bad response from registry: ${res.statusLine}`);
 }
 
-/** getImageDigestWithFallback: v2 manifests first, then the v1 Accept header. */
-export async function imageDigestWithFallback(name: string, auth: AuthConfig, insecureSkipVerify: boolean): Promise<string> {
+/** getImageDigestWithFallback (lines 372-381): v2 manifests first, then the v1 Accept header. */
+export async function imageDigestWithFallback(name: string, auth: AuthConfig, insecureSkipVerify: boolean, o: RegistryHttpOptions = {}): Promise<string> {
     try {
-        return await getImageDigest(name, auth, insecureSkipVerify, false);
+        return await getImageDigest(name, auth, insecureSkipVerify, false, o);
     } catch {
         try {
-            return await getImageDigest(name, auth, insecureSkipVerify, true);
+            return await getImageDigest(name, auth, insecureSkipVerify, true, o);
         } catch (e) {
             throw new Error(`unable to get digest: ${(e as Error).message}`);
         }
@@ -423,44 +419,86 @@ export async function registryImageCreate(ctx: OpContext, inputs: JsonObject): P
     }
     let digest: string;
     try {
-        digest = await imageDigestWithFallback(name, auth, f.bool("insecureSkipVerify", false));
+        digest = await imageDigestWithFallback(name, auth, f.bool("insecureSkipVerify", false), ctx);
     } catch (e) {
         throw new Error(`Got error getting registry image digest inside resourceDockerRegistryImageCreate: ${(e as Error).message}`);
     }
     return { id: digest, outs: { ...inputs, sha256Digest: digest } };
 }
 
-/** resourceDockerRegistryImageRead (Update is Read): the digest again; an error means gone. */
+/** resourceDockerRegistryImageRead (lines 90-115): the digest again; an error clears the id (the resource is gone). */
 export async function registryImageRead(ctx: OpContext, state: JsonObject): Promise<JsonObject | undefined> {
     const i = plain(state);
     const f = new Fields(i);
     const name = f.reqStr("name");
     const auth = registryImageAuth(name, i.authConfig, ctx.authConfigs, "resourceDockerRegistryImageRead");
     try {
-        return { ...state, sha256Digest: await imageDigestWithFallback(name, auth, f.bool("insecureSkipVerify", false)) };
+        return { ...state, sha256Digest: await imageDigestWithFallback(name, auth, f.bool("insecureSkipVerify", false), ctx) };
     } catch (e) {
         ctx.log(`Got error getting registry image digest: ${(e as Error).message}`);
         return undefined;
     }
 }
 
-/** resourceDockerRegistryImageDelete: nothing when keepRemotely; else DELETE the manifest in the registry. */
+/**
+ * The bridge's Update error when the provider's Update cleared the id (pulumi-terraform-bridge
+ * pkg/tfbridge/provider.go `Update`, lines 1743-1751, at 59de6c66): a nil new state with no error.
+ */
+export function updateGoneError(urn: string): string {
+    return (
+        `Resource provider reported that the resource did not exist while updating ${urn}.\n\n` +
+        "This is usually a result of the resource having been deleted outside of Pulumi, and can often be " +
+        "fixed by running `pulumi refresh` before updating."
+    );
+}
+
+/**
+ * resourceDockerRegistryImageUpdate (lines 147-149) is only the Read: nothing is pushed; the new
+ * inputs are stored with the digest read now. A failed read clears the id (line 110), so the
+ * SDK's Apply returns no state (terraform-plugin-sdk helper/schema/resource.go `Apply` line 994,
+ * resource_data.go `State` line 430) and the bridge fails the update (`updateGoneError`).
+ */
+export async function registryImageUpdate(ctx: OpContext, urn: string, news: JsonObject): Promise<JsonObject> {
+    const outs = await registryImageRead(ctx, news);
+    if (outs === undefined) throw new Error(updateGoneError(urn));
+    return outs;
+}
+
+/** deleteDockerRegistryImage (lines 325-370): one DELETE of the manifest; 200, 202 and 404 are success. */
+async function deleteManifest(name: string, auth: AuthConfig, ref: string, fallback: boolean, o: RegistryHttpOptions): Promise<void> {
+    const img = parseImageOptions(name);
+    const r = digestRequest(name, auth, fallback);
+    const url = `${auth.serverAddress}/v2/${img.repository}/manifests/${ref}`;
+    let res: HttpResult;
+    try {
+        // always insecureSkipVerify: resourceDockerRegistryImageDelete passes `true` (lines 137, 139)
+        res = await registryRequest("DELETE", url, r.headers, true, o.proxies);
+    } catch (e) {
+        throw new Error(`Error during registry request: ${(e as Error).message}`);
+    }
+    if ([200, 202, 404].includes(res.status)) return;
+    if (res.status === 401) throw unauthorized(res);
+    throw new Error(`got bad response from registry: ${res.statusLine}`);
+}
+
+/**
+ * resourceDockerRegistryImageDelete (lines 117-145): nothing when keepRemotely; else DELETE the
+ * manifest by its digest, and when that fails by its tag (with the v1 Accept header), TLS not
+ * verified either way.
+ */
 export async function registryImageDelete(ctx: OpContext, state: JsonObject): Promise<void> {
     const i = plain(state);
     const f = new Fields(i);
     if (f.bool("keepRemotely", false)) return;
     const name = f.reqStr("name");
     const auth = registryImageAuth(name, i.authConfig, ctx.authConfigs, "resourceDockerRegistryImageDelete");
-    const o = parseImageOptions(name);
-    for (const ref of [f.str("sha256Digest") ?? "", o.tag]) {
-        const r = digestRequest(name, auth, ref === o.tag);
-        const url = `${auth.serverAddress}/v2/${o.repository}/manifests/${ref}`;
+    try {
+        await deleteManifest(name, auth, f.str("sha256Digest") ?? "", false, ctx);
+    } catch {
         try {
-            const res = await httpRequest("DELETE", url, r.headers, f.bool("insecureSkipVerify", false));
-            if ([200, 202, 404].includes(res.status)) return;
-            if (ref === o.tag) throw new Error(`got bad response from registry: ${res.status}`);
+            await deleteManifest(name, auth, parseImageOptions(name).tag, true, ctx);
         } catch (e) {
-            if (ref === o.tag) throw new Error(`Got error deleting registry image: ${(e as Error).message}`);
+            throw new Error(`Got error deleting registry image: ${(e as Error).message}`);
         }
     }
 }
@@ -641,7 +679,7 @@ export async function containerCreate(ctx: OpContext, inputs: JsonObject): Promi
     } catch (e) {
         throw new Error(`Unable to create container with image ${image}: ${(e as Error).message}`);
     }
-    for (const k of ["uploads", "mounts", "healthcheck", "capabilities", "devices", "hosts", "ulimits"]) {
+    for (const k of ["uploads", "mounts", "healthcheck", "capabilities", "devices", "deviceCgroupRules", "hosts", "ulimits"]) {
         if (Array.isArray(i[k]) && (i[k] as Json[]).length > 0) throw new Error(`${k}: not served by this stand-in`);
     }
     let id: string;

@@ -1,7 +1,7 @@
 /**
  * The upstream provider's schema rules that decide Check defaults and Diff results, as tables
- * (kreuzwerker/terraform-provider-docker v4.5.0, the `upstream` submodule of pulumi-docker at
- * v5.2.0; see README.md for the file of every table), and the pure Check/Diff functions over them.
+ * (kreuzwerker/terraform-provider-docker v4.6.0, the version @pulumi/docker 5.2.0 bridges; see
+ * README.md for the file and line of every rule), and the pure Check/Diff functions over them.
  *
  * How the bridge turns a Terraform plan into a Pulumi diff: a property whose planned value differs
  * from the prior state is a change; a change of a `ForceNew` property is a replacement; an input
@@ -25,11 +25,29 @@ export interface Prop {
     set?: boolean;
     /** Defaults of the fields of each element of a list/set of objects. */
     elemDefaults?: JsonObject;
+    /**
+     * The DiffSuppressFunc "treat \"\" as a no-op": an empty (or absent) new value keeps the old one
+     * (resource_docker_container.go `user` lines 181-193, `working_dir` lines 243-254).
+     */
+    emptyKeepsOld?: boolean;
+    /** The schema's ValidateDiagFunc, run at Check (so at preview): the failure's Summary, or undefined. */
+    validate?: (v: Json) => string | undefined;
 }
 
 export type Schema = Record<string, Prop>;
 
 const F = { forceNew: true } as const;
+
+/** validators.go `validateStringMatchesPattern` (lines 117-142): Summary `'<v>' doesn't match the pattern '<p>'`. */
+function matchesPattern(pattern: string): (v: Json) => string | undefined {
+    const re = new RegExp(pattern);
+    return (v) => (typeof v === "string" && !re.test(v) ? `'${v}' doesn't match the pattern '${pattern}'` : undefined);
+}
+
+/** validators.go `validateIntegerGeqThan`: Summary `'<v>' cannot be lower than <n>`. */
+function atLeast(n: number): (v: Json) => string | undefined {
+    return (v) => (typeof v === "number" && v < n ? `'${v}' cannot be lower than ${n}` : undefined);
+}
 const FC = { forceNew: true, computed: true } as const;
 const FS = { forceNew: true, set: true } as const;
 const OUT = { output: true } as const;
@@ -110,14 +128,14 @@ export const CONTAINER: Schema = {
     domainname: F,
     command: FC,
     entrypoints: FC,
-    user: F,
+    user: { forceNew: true, emptyKeepsOld: true },
     dns: FS,
     dnsOpts: FS,
     dnsSearches: FS,
     publishAllPorts: F,
-    restart: { dflt: "no" },
+    restart: { dflt: "no", validate: matchesPattern("^(no|on-failure|always|unless-stopped)$") },
     maxRetryCount: {},
-    workingDir: F,
+    workingDir: { forceNew: true, emptyKeepsOld: true },
     removeVolumes: { dflt: true },
     capabilities: FS,
     securityOpts: { forceNew: true, computed: true, set: true },
@@ -136,6 +154,7 @@ export const CONTAINER: Schema = {
     networkDatas: OUT,
     privileged: F,
     devices: FS,
+    deviceCgroupRules: FS, // new in v4.6.0 (#976)
     deviceReadBps: { set: true },
     deviceReadIops: { set: true },
     deviceWriteBps: { set: true },
@@ -143,12 +162,12 @@ export const CONTAINER: Schema = {
     deviceRequests: FS,
     destroyGraceSeconds: {},
     labels: { forceNew: true, computed: true, set: true },
-    memory: {},
-    memoryReservation: { dflt: 0 },
-    memorySwap: {},
-    shmSize: FC,
-    cpuShares: {},
-    cpuSet: {},
+    memory: { validate: atLeast(0) },
+    memoryReservation: { dflt: 0, validate: atLeast(0) },
+    memorySwap: { validate: atLeast(-1) },
+    shmSize: { forceNew: true, computed: true, validate: atLeast(0) },
+    cpuShares: { validate: atLeast(0) },
+    cpuSet: { validate: matchesPattern("^\\d+([,-]\\d+)*$") },
     logDriver: FC,
     logOpts: F,
     networkMode: { forceNew: true, dflt: "bridge" },
@@ -156,7 +175,7 @@ export const CONTAINER: Schema = {
     pidMode: F,
     usernsMode: F,
     uploads: FS,
-    healthcheck: { computed: true },
+    healthcheck: FC, // ForceNew since v4.6.0 (#989)
     containerReadRefreshTimeoutMilliseconds: { dflt: 15000 },
     sysctls: F,
     ipcMode: FC,
@@ -167,8 +186,8 @@ export const CONTAINER: Schema = {
     storageOpts: F,
     gpus: F,
     cpus: F,
-    cpuPeriod: {},
-    cpuQuota: {},
+    cpuPeriod: { validate: atLeast(0) },
+    cpuQuota: { validate: atLeast(0) },
     cgroupnsMode: F,
     cgroupParent: F,
 };
@@ -242,6 +261,31 @@ export function unknownProperties(schema: Schema, news: JsonObject): string[] {
 function withElemDefaults(v: Json, d: JsonObject | undefined): Json {
     if (d === undefined || !Array.isArray(v)) return v;
     return v.map((e) => (isObject(e) ? { ...d, ...Object.fromEntries(Object.entries(e).filter(([, x]) => x !== null)) } : e));
+}
+
+/** The resource name of a URN (`...::name`), as the bridge's check failures name it. */
+export function nameOfUrn(urn: string): string {
+    const i = urn.lastIndexOf("::");
+    return i < 0 ? urn : urn.slice(i + 2);
+}
+
+/**
+ * The schema's validators at Check (Terraform's ValidateResource, which the bridge runs in Check,
+ * pulumi-terraform-bridge pkg/tfbridge/provider.go line 1056), each failure worded as the bridge
+ * words it: Summary, ". ", Detail (the same text for these validators), then "Examine values at
+ * '<resource name>.<property>'." (adapt_check_failures.go lines 78-82, check_failures.go line 193),
+ * with no property set. Unknown values are not validated. Top-level properties only.
+ */
+export function validateInputs(schema: Schema, urn: string, news: JsonObject): Array<{ property: string; reason: string }> {
+    const out: Array<{ property: string; reason: string }> = [];
+    for (const [k, p] of Object.entries(schema)) {
+        if (p.validate === undefined || p.output) continue;
+        const raw = news[k] ?? p.dflt;
+        if (raw === undefined || raw === null || containsUnknown(raw)) continue;
+        const summary = p.validate(unwrapSecrets(raw));
+        if (summary !== undefined) out.push({ property: "", reason: `${summary}. ${summary}. Examine values at '${nameOfUrn(urn)}.${k}'.` });
+    }
+    return out;
 }
 
 /** Check: the inputs with the schema defaults applied (secret wrappers and unknowns kept as they are). */
@@ -344,7 +388,8 @@ export function diffProperties(token: Token, olds: JsonObject, news: JsonObject)
         const absent = nu === undefined || nu === null;
         if (absent && p.computed) continue; // Optional+Computed, not set: the state's value stays
         let same: boolean;
-        if (!absent && containsUnknown(nu)) same = false;
+        if (p.emptyKeepsOld && (absent || unwrapSecrets(nu) === "")) same = true;
+        else if (!absent && containsUnknown(nu)) same = false;
         else if (token === TOKENS.container && k === "ports") {
             same = (isEmpty(old) && isEmpty(nu)) || portsUnchanged(old === undefined ? undefined : unwrapSecrets(old), nu === undefined ? undefined : unwrapSecrets(nu));
         } else same = sameValue(p, old, absent ? p.dflt : nu);

@@ -1,7 +1,7 @@
 /**
  * ssh:// Docker hosts the way the real provider reaches them: docker/cli's connhelper
  * (cli/connhelper/connhelper.go getConnectionHelper, cli/connhelper/ssh/ssh.go NewSpec/Command, as
- * vendored by terraform-provider-docker v4.5.0 through docker/cli v28.5.2) runs the system `ssh`
+ * used by terraform-provider-docker v4.6.0 through docker/cli v28.5.2) runs the system `ssh`
  * client with `docker system dial-stdio` on the host and speaks HTTP over its stdin/stdout.
  * The argv builder and URL parser are pure; SshStdioConnection is the I/O.
  */

@@ -21,6 +21,10 @@ import {
     trimOutput,
 } from "../../../lab/providers/command/rules";
 import { acceptedNames, dialErrorText, masterArgv, parseHostKey, sessionArgv } from "../../../lab/providers/command/ssh";
+import { recordOutput } from "../../../lab/providers/command/logOutput";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { SECRET_SIG, SIG_KEY, UNKNOWN, Wire, WireMap, isSecret, makeSecret, reveal } from "../../../lab/providers/command/values";
 
 const URN = "urn:pulumi:dev::proj::command:remote:Command::hello";
@@ -260,9 +264,30 @@ describe("command provider stand-in: provider operations", () => {
         assert.strictEqual(notes.length, 1);
         assert.ok(/engine is real/.test(notes[0].message));
     });
+    it("read: none of its own, so the SDK's server returns the state as it is (infer's Read without CustomRead)", () => {
+        const p = makeProvider({ logger: new MemoryLogger() });
+        assert.strictEqual(p.read, undefined);
+    });
     it("refuses other resource types", async () => {
         const p = makeProvider({ logger: new MemoryLogger() });
         // command:local:Command is served too (test/unit/providers/command-local.test.ts)
         await assert.rejects(p.check!("urn:pulumi:dev::proj::command:remote:CopyToRemote::x", {}, {}), /only command:remote:Command and command:local:Command/);
+    });
+});
+
+describe("command provider stand-in: the lab's record of output lines", () => {
+    it("MACVLAN_LAB_COMMAND_OUTPUT_LOG gets one JSON line per run with its longest line in bytes; nothing without it", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cmdp-record-"));
+        try {
+            const file = path.join(dir, "runs.jsonl");
+            recordOutput({}, { urn: URN, kind: "remote", stdout: "x", stderr: "", longestLogged: 1, failed: false });
+            assert.ok(!fs.existsSync(file));
+            recordOutput({ MACVLAN_LAB_COMMAND_OUTPUT_LOG: file }, { urn: URN, kind: "remote", stdout: "ab\n\u00e9\u00e9\u00e9\n", stderr: "e", longestLogged: 3, failed: false });
+            recordOutput({ MACVLAN_LAB_COMMAND_OUTPUT_LOG: file }, { urn: URN, kind: "local", stdout: "", stderr: "", longestLogged: 70000, failed: true });
+            const lines = fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { longestLine: number; kind: string; failed: boolean });
+            assert.deepStrictEqual(lines.map((l) => [l.kind, l.longestLine, l.failed]), [["remote", 6, false], ["local", 70000, true]]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
