@@ -279,8 +279,11 @@ export class Vm {
     }
 
     private onLine(line: string): void {
-        if (line.startsWith("@@MVL-READY ")) {
-            const bootId = line.slice("@@MVL-READY ".length).trim();
+        // anywhere in the line: an agent stopped in the middle of a line (a reboot) leaves its start
+        // in front of the next agent's ready line
+        const readyAt = line.indexOf("@@MVL-READY ");
+        if (readyAt >= 0) {
+            const bootId = line.slice(readyAt + "@@MVL-READY ".length).trim();
             const previous = this.bootId;
             this.bootId = bootId;
             this.ready = true;

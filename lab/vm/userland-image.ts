@@ -70,7 +70,8 @@ export const MMDEBSTRAP_OPTIONS = [
 /**
  * The kernel's module directories the disk gets (with what they depend on): all of networking
  * (8021q, macvlan, ipvlan, bridge, netfilter with nf_tables and ip_tables, ...), the virtio drivers
- * and the network device drivers, the block and character drivers, crypto and lib, autofs. The rest of
+ * and the network device drivers, the block and character drivers, crypto and lib, autofs and
+ * binfmt_misc (what systemd mounts at boot). The rest of
  * the cloud kernel's 91 MB of modules (file systems, InfiniBand, SCSI, ...) has no use here.
  */
 export const USERLAND_MODULE_DIRS = [
@@ -81,8 +82,10 @@ export const USERLAND_MODULE_DIRS = [
     "kernel/drivers/char",
     "kernel/crypto",
     "kernel/lib",
-    // autofs4: systemd loads it at boot (for its automount units) and says so when it is missing
+    // autofs4: systemd loads it at boot (for its automount units) and says so when it is missing;
+    // then binfmt_misc, which its proc-sys-fs-binfmt_misc automount mounts at boot
     "kernel/fs/autofs",
+    "kernel/fs/binfmt_misc.ko",
 ] as const;
 
 /** Modules the tests and the product load in these VMs: the build fails when one is missing. */
@@ -207,7 +210,7 @@ function duBytes(dir: string): number {
 }
 
 /**
- * The modules of `modRoot` under `dirs` and every module they depend on (modules.dep), as paths
+ * The modules of `modRoot` under `dirs` (directories, or single modules' paths) and every module they depend on (modules.dep), as paths
  * relative to `modRoot`. Pure but for reading the tree.
  */
 export function moduleClosure(modRoot: string, dirs: readonly string[]): string[] {
@@ -223,7 +226,7 @@ export function moduleClosure(modRoot: string, dirs: readonly string[]): string[
         for (const d of deps.get(mod) ?? []) add(d);
     };
     for (const mod of deps.keys()) {
-        if (dirs.some((d) => mod.startsWith(`${d}/`))) add(mod);
+        if (dirs.some((d) => mod === d || mod.startsWith(`${d}/`))) add(mod);
     }
     return [...kept].sort();
 }

@@ -172,6 +172,7 @@ describe("vm userland: pure parts", function () {
                 "kernel/net/8021q/8021q.ko: kernel/net/802/garp.ko kernel/net/802/mrp.ko\nkernel/net/802/garp.ko: kernel/net/llc/llc.ko\nkernel/net/802/mrp.ko:\nkernel/net/llc/llc.ko:\nkernel/drivers/scsi/sd.ko: kernel/lib/crc-t10dif.ko\nkernel/lib/crc-t10dif.ko:\nkernel/fs/nfs/nfs.ko: kernel/net/sunrpc/sunrpc.ko\nkernel/net/sunrpc/sunrpc.ko:\n",
             );
             assert.deepStrictEqual(moduleClosure(dir, ["kernel/net/8021q", "kernel/net/802"]), ["kernel/net/802/garp.ko", "kernel/net/802/mrp.ko", "kernel/net/8021q/8021q.ko", "kernel/net/llc/llc.ko"]);
+            assert.deepStrictEqual(moduleClosure(dir, ["kernel/fs/nfs/nfs.ko", "kernel/drivers/sc"]), ["kernel/fs/nfs/nfs.ko", "kernel/net/sunrpc/sunrpc.ko"]);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
