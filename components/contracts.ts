@@ -38,8 +38,20 @@ export const DEFAULT_MODULES_LOAD_DIR = "/etc/modules-load.d";
  */
 export const DEFAULT_IFUP_LOCAL = "/sbin/ifup-local";
 
-/** Where the ifcfg backend writes the systemd unit of a host shim or router leg. */
+/**
+ * Where systemd units of ours go: the ifcfg backend's unit of a host shim or router leg, the
+ * router's unit that restores its forwarding policy at boot.
+ */
 export const DEFAULT_SYSTEMD_DIR = "/etc/systemd/system";
+
+/** The sysctl.d directory: the router's IPv4 forwarding and a host link's ARP settings at boot. */
+export const DEFAULT_SYSCTL_DIR = "/etc/sysctl.d";
+
+/** NetworkManager's dispatcher.d: where the ifcfg and nmcli backends keep a NIC promiscuous when its connection cannot. */
+export const DEFAULT_NM_DISPATCHER_DIR = "/etc/NetworkManager/dispatcher.d";
+
+/** systemd-networkd's directory for files of the administrator: the netplan backend's drop-ins go there. */
+export const DEFAULT_NETWORKD_DIR = "/etc/systemd/network";
 
 /**
  * The iptables chain of the inter-VLAN router's forwarding policy when the renderer is given none

@@ -11,7 +11,8 @@ export interface HostShimArgs extends RenderOptions {
     /**
      * The host, from the validated spec: SSH settings and the `backend` that keeps the shim after a
      * reboot (nmcli: a NetworkManager profile; ifcfg: a systemd unit, since network-scripts have no
-     * macvlan type; iproute2: runtime only, and every run says so). Required. Plain data.
+     * macvlan type; networkd and netplan: systemd-networkd files; ifupdown: a stanza; auto: the way
+     * of the backend it finds; iproute2: runtime only, and every run says so). Required. Plain data.
      */
     host: HostSpec;
     /**
@@ -68,7 +69,10 @@ export class HostShim extends pulumi.ComponentResource {
     public readonly address: string;
     /** What it routes. */
     public readonly routes: string[];
-    /** How it is kept after a reboot: `NetworkManager profile`, `systemd unit` or `runtime only`. */
+    /**
+     * How it is kept after a reboot: `NetworkManager profile`, `systemd unit`, `systemd-networkd
+     * files`, `ifupdown stanza`, `chosen on the host` (auto) or `runtime only`.
+     */
     public readonly persistence: string;
     /** The rendered create, delete and check scripts (run `check` on the host to see drift). */
     public readonly scripts: HostScripts;

@@ -46,7 +46,8 @@ export interface InterVlanRouterArgs extends RenderOptions {
  * An inter-VLAN router on one host: per network a leg (`${name}-<network>-leg`, a macvlan or ipvlan
  * link on the network's parent holding its gateway, persisted like a shim), then the forwarding
  * (`${name}-forwarding`: IPv4 forwarding on and the policy in an iptables chain of its own,
- * `MACVLAN-LAB-R-<digest>` ({@link chain}), runtime only). Containers keep their network's gateway and so reach the
+ * `MACVLAN-LAB-R-<digest>` ({@link chain}); kept for the next boot by a sysctl.d file and a systemd
+ * unit of ours, named after the chain, on every backend but iproute2). Containers keep their network's gateway and so reach the
  * allowed networks through it. Give it `dependsOn` the parents' readiness. Delete puts forwarding
  * back as it was and removes the chain and the legs.
  */
@@ -63,7 +64,10 @@ export class InterVlanRouter extends pulumi.ComponentResource {
     public readonly scripts: Record<string, HostScripts> = {};
     /** The iptables chain of its policy: `MACVLAN-LAB-R-<digest of project, stack and name>` (contracts `routerChain`). */
     public readonly chain: string;
-    /** How the legs are kept after a reboot (forwarding and policy are runtime only). */
+    /**
+     * How the legs are kept after a reboot (the forwarding and the policy: a sysctl.d file and a unit
+     * of ours on every backend but iproute2, where they are runtime only).
+     */
     public readonly persistence: string;
     /** The resources that checks across the networks should depend on. */
     public readonly ready: pulumi.Resource[];

@@ -2,7 +2,7 @@
  * Host networking: pure renderers of the thin scripts that `remote.Command` runs on a host to make
  * the parent NIC promiscuous, load 802.1Q support (8021q) and bring up VLAN interfaces
  * (`<parent>.<id>`) with their addresses, through the host's backend (./backends: ifcfg, nmcli,
- * iproute2). The steps are shell files of the library (components/scripts/host/*.sh and the
+ * networkd, netplan, ifupdown, iproute2, or auto: the one the host runs). The steps are shell files of the library (components/scripts/host/*.sh and the
  * backend's module), installed once per host; a rendered script names its inputs as single-quoted
  * variables, sources the modules it uses and calls one function.
  *
@@ -27,7 +27,10 @@ import {
     DEFAULT_EMULATION_MARKER,
     DEFAULT_IFUP_LOCAL,
     DEFAULT_MODULES_LOAD_DIR,
+    DEFAULT_NETWORKD_DIR,
+    DEFAULT_NM_DISPATCHER_DIR,
     DEFAULT_STATE_DIR,
+    DEFAULT_SYSCTL_DIR,
     DEFAULT_SYSTEMD_DIR,
     IPV4,
     checkStatePath,
@@ -36,7 +39,8 @@ import {
 import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
 import { HOST_NAME, INTERFACE_NAME } from "../spec/names";
 import { HostSpec, VlanSpec } from "../spec/types";
-import { HostBackend, ScriptVar, VlanFacts, hostBackend } from "./backends";
+import { HostBackend, ScriptAction, ScriptVar, VlanFacts, hostBackend } from "./backends";
+import { union } from "./backends/auto";
 
 export { DEFAULT_EMULATION_MARKER, DEFAULT_IFUP_LOCAL, DEFAULT_MODULES_LOAD_DIR, DEFAULT_STATE_DIR, emulatedVlanLinkAlias };
 
@@ -63,10 +67,26 @@ export interface RenderOptions {
      */
     ifupLocal?: string;
     /**
-     * Where the ifcfg backend writes the systemd unit that brings a host shim or router leg back
-     * at boot (network-scripts have no macvlan type). Defaults to `/etc/systemd/system`.
+     * Where systemd units of ours go: the ifcfg backend's unit that brings a host shim or router
+     * leg back at boot (network-scripts have no macvlan type), the router's unit that restores its
+     * forwarding policy at boot. Defaults to `/etc/systemd/system`.
      */
     systemdDir?: string;
+    /**
+     * The sysctl.d directory: the router's IPv4 forwarding at boot, a host link's ARP settings
+     * (every persistent backend but ifcfg, whose unit sets them). Defaults to `/etc/sysctl.d`.
+     */
+    sysctlDir?: string;
+    /**
+     * NetworkManager's dispatcher.d, where the ifcfg and nmcli backends keep the NIC promiscuous
+     * when its connection cannot. Defaults to `/etc/NetworkManager/dispatcher.d`.
+     */
+    nmDispatcherDir?: string;
+    /**
+     * systemd-networkd's directory, where the netplan backend writes what netplan cannot say (the
+     * networkd backend uses the host's `configDir`). Defaults to `/etc/systemd/network`.
+     */
+    networkdDir?: string;
     /**
      * Where the scripts find the shell library. Defaults to where `HostLibrary` installs it for
      * `stateDir`: `<stateDir>/lib/<id>`. Tests point it at components/scripts.
@@ -96,6 +116,9 @@ export interface ResolvedRenderOptions {
     emulationMarker: string;
     ifupLocal: string;
     systemdDir: string;
+    sysctlDir: string;
+    nmDispatcherDir: string;
+    networkdDir: string;
     libraryDir: string;
 }
 
@@ -109,6 +132,9 @@ export function resolveRenderOptions(opts: RenderOptions = {}): ResolvedRenderOp
         emulationMarker: opts.emulationMarker ?? DEFAULT_EMULATION_MARKER,
         ifupLocal: opts.ifupLocal ?? DEFAULT_IFUP_LOCAL,
         systemdDir: opts.systemdDir ?? DEFAULT_SYSTEMD_DIR,
+        sysctlDir: opts.sysctlDir ?? DEFAULT_SYSCTL_DIR,
+        nmDispatcherDir: opts.nmDispatcherDir ?? DEFAULT_NM_DISPATCHER_DIR,
+        networkdDir: opts.networkdDir ?? DEFAULT_NETWORKD_DIR,
         libraryDir: opts.libraryDir ?? installedLibraryDir(stateDir),
     };
     for (const [key, value] of Object.entries(resolved)) {
@@ -131,12 +157,15 @@ export function checkHost(host: HostSpec): HostBackend {
         throw new Error(`host name ${JSON.stringify(host.name)} is not a valid host name`);
     }
     checkInterface(`host ${host.name}: nic`, host.nic);
-    checkStatePath(`host ${host.name}: configDir`, host.configDir);
+    let backend: HostBackend;
     try {
-        return hostBackend(host.backend);
+        backend = hostBackend(host.backend);
     } catch (e) {
         throw new Error(`host ${host.name}: ${(e as Error).message}`);
     }
+    // auto has no directory of its own (each backend it may pick uses its default)
+    if (backend.name !== "auto" || host.configDir !== "") checkStatePath(`host ${host.name}: configDir`, host.configDir);
+    return backend;
 }
 
 function vlanFacts(host: HostSpec, backend: HostBackend, vlan: VlanSpec): VlanFacts {
@@ -184,16 +213,22 @@ function vlanFacts(host: HostSpec, backend: HostBackend, vlan: VlanSpec): VlanFa
 // ---------------------------------------------------------------------------------------------
 // assembly
 
-/** create, delete and check of one piece: the same inputs and modules, one call each. */
+/**
+ * create, delete and check of one piece: the same inputs and modules, one call each (with the
+ * calls `backend` makes around it: backend auto picks the host's backend first).
+ */
 export function scripts(
     title: string,
     o: ResolvedRenderOptions,
     vars: readonly ScriptVar[],
     modules: readonly string[],
     fn: string,
+    backend?: HostBackend,
 ): HostScripts {
-    const one = (action: string) =>
-        renderScript({ title: `${title}: ${action}`, libraryDir: o.libraryDir, vars, modules, calls: [`${fn}_${action}`] });
+    const one = (action: ScriptAction) => {
+        const around = backend?.around?.(action) ?? { before: [], after: [] };
+        return renderScript({ title: `${title}: ${action}`, libraryDir: o.libraryDir, vars, modules, calls: [...around.before, `${fn}_${action}`, ...around.after] });
+    };
     return { create: one("create"), delete: one("delete"), check: one("check"), identity: scriptIdentity(title, vars) };
 }
 
@@ -206,14 +241,16 @@ export const stateVars = (o: ResolvedRenderOptions): ScriptVar[] => [
  * Scripts that make `host.nic` promiscuous now (`ip link set <nic> promisc on`) and after a reboot
  * through the backend (ifcfg: `PROMISC=yes` in an existing `<configDir>/ifcfg-<nic>` and a block in
  * the ifup-local hook, which initscripts run at boot; nmcli: `802-3-ethernet.accept-all-mac-addresses`
- * on the NIC's active connection; iproute2: runtime only, and says so). They never touch the NIC's
+ * on the NIC's active connection, or a dispatcher script where it cannot keep it; networkd and
+ * netplan: a drop-in with `Promiscuous=yes` for the NIC's .network file; ifupdown: an if-up.d
+ * hook; iproute2: runtime only, and says so). They never touch the NIC's
  * addresses or routes. Delete puts back the previous flag, the file's bytes and the hook.
  */
 export function renderParentInterface(host: HostSpec, options: RenderOptions = {}): HostScripts {
     const backend = checkHost(host);
     const o = resolveRenderOptions(options);
-    const vars: ScriptVar[] = [["host", host.name], ["nic", host.nic], ...stateVars(o), ...backend.parentVars(host, o)];
-    return scripts(`parent interface ${host.nic} of ${host.name}, promiscuous (${backend.name})`, o, vars, ["net.sh", backend.module, "host/parent.sh"], "parent");
+    const vars = union([["host", host.name], ["nic", host.nic], ...stateVars(o), ...backend.parentVars(host, o)]);
+    return scripts(`parent interface ${host.nic} of ${host.name}, promiscuous (${backend.name})`, o, vars, ["net.sh", ...backend.modules, "host/parent.sh"], "parent", backend);
 }
 
 /**
@@ -244,7 +281,12 @@ export function renderKernelModule(host: HostSpec, options: RenderOptions = {}):
  *   defaultRoute), reloads NetworkManager's connections when it runs and reads ifcfg files, `ifup`;
  * - nmcli: a VLAN connection profile named `<parent>.<id>` (`nmcli connection add type vlan`),
  *   brought up with `nmcli connection up`;
- * - iproute2: `ip link add link <parent> name <parent>.<id> type vlan id <id>`, runtime only.
+ * - networkd: `.netdev` and `.network` files and `VLAN=` in a drop-in of the parent's .network,
+ *   `networkctl reload`;
+ * - netplan: a YAML file of our own in /etc/netplan, `netplan generate`, `networkctl reload`;
+ * - ifupdown: a stanza in /etc/network/interfaces.d, `ifup`;
+ * - iproute2: `ip link add link <parent> name <parent>.<id> type vlan id <id>`, runtime only;
+ * - auto: the backend the host runs, picked on the host (host/backends/detect.sh) and recorded.
  * Then the address (`ip addr replace`) and the link up, whatever the backend left undone.
  */
 export function renderVlanInterface(host: HostSpec, vlan: VlanSpec, options: RenderOptions = {}): HostScripts {
@@ -257,7 +299,7 @@ export function renderVlanInterface(host: HostSpec, vlan: VlanSpec, options: Ren
         ["parent", v.parent],
         ["vlan_id", v.id],
         ["address", v.address],
-        ...backend.vlanVars(host, v),
+        ...backend.vlanVars(host, v, o),
         ...stateVars(o),
         ["marker", o.emulationMarker],
         ["lab_alias", emulatedVlanLinkAlias(v.id, v.parent)],
@@ -265,8 +307,9 @@ export function renderVlanInterface(host: HostSpec, vlan: VlanSpec, options: Ren
     return scripts(
         `VLAN interface ${v.dev} (VLAN ${v.id} on ${v.parent}) of ${host.name} with ${v.address} (${backend.name})`,
         o,
-        vars,
-        ["net.sh", backend.module, "host/vlan.sh"],
+        union(vars),
+        ["net.sh", ...backend.modules, "host/vlan.sh"],
         "vlan",
+        backend,
     );
 }

@@ -12,8 +12,10 @@
  *
  * The link steps are components/scripts/host/link.sh plus the backend's `backend_link_*` functions
  * (nmcli: a connection profile; ifcfg: a systemd unit, network-scripts have no macvlan type;
- * iproute2: runtime only, and says so). The forwarding is components/scripts/host/router.sh,
- * runtime only on every backend (fails closed after a reboot: forwarding off).
+ * networkd and netplan: networkd files; ifupdown: a stanza; iproute2: runtime only, and says so).
+ * The forwarding is components/scripts/host/router.sh, kept for the next boot by a sysctl.d file and
+ * a systemd unit on every persistent backend (runtime only with iproute2: after a reboot it fails
+ * closed, forwarding off).
  */
 import { IPv4, IPv4CidrRange } from "ip-num";
 import { IPV4, ROUTER_CHAIN } from "../contracts";
@@ -22,6 +24,7 @@ import { ContainerSpec, NetworkSpec, HostSpec, RoutedPair } from "../spec/types"
 import { ScriptVar } from "./backends";
 import { LinkFacts } from "./backends/types";
 import { HostScripts, RenderOptions, checkHost, checkInterface, resolveRenderOptions, scripts, stateVars } from "./render";
+import { union } from "./backends/auto";
 
 /** A subnet in canonical CIDR form. */
 function checkCidr(what: string, value: string): void {
@@ -89,10 +92,19 @@ function renderLink(host: HostSpec, l: LinkFacts, options: RenderOptions): HostS
         ["ip", l.ip],
         ["routes", l.routes.join(" ")],
         ["role", l.role],
+        // the ARP settings after a reboot, where the backend keeps the link but not them
+        ["arp_conf", backend.persistent && backend.linkPersistence !== "systemd unit" ? `${o.sysctlDir}/90-macvlan-lab-link-${l.dev}.conf` : ""],
         ...stateVars(o),
         ...backend.linkVars(host, l, o),
     ];
-    return scripts(`${l.role}: ${l.dev}@${l.parent} (${l.kind} ${l.mode}) with ${l.address} (${backend.name}, ${backend.linkPersistence})`, o, vars, ["net.sh", backend.module, "host/link.sh"], "link");
+    return scripts(
+        `${l.role}: ${l.dev}@${l.parent} (${l.kind} ${l.mode}) with ${l.address} (${backend.name}, ${backend.linkPersistence})`,
+        o,
+        union(vars),
+        ["net.sh", ...backend.modules, "host/link.sh"],
+        "link",
+        backend,
+    );
 }
 
 /** A host shim as its renderer needs it. */
@@ -157,9 +169,26 @@ export function routerRules(networks: readonly NetworkSpec[], allow: readonly Ro
 }
 
 /**
+ * Where the router's forwarding is kept for the next boot, named after its chain (`MACVLAN-LAB-ROUTER`
+ * -> `/etc/sysctl.d/90-macvlan-lab-router.conf`, `/etc/systemd/system/macvlan-lab-router.service`
+ * and its `multi-user.target.wants` link); all empty on a backend that keeps nothing (iproute2).
+ */
+export function routerPersistenceVars(persistent: boolean, chain: string, o: { sysctlDir: string; systemdDir: string }): ScriptVar[] {
+    const name = chain.toLowerCase();
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) throw new Error(`router chain ${JSON.stringify(chain)} cannot name a file`);
+    return [
+        ["fwd_conf", persistent ? `${o.sysctlDir}/90-${name}.conf` : ""],
+        ["unit", persistent ? `${o.systemdDir}/${name}.service` : ""],
+        ["unit_wants", persistent ? `${o.systemdDir}/multi-user.target.wants/${name}.service` : ""],
+    ];
+}
+
+/**
  * Scripts for the router's forwarding on `host`: IPv4 forwarding on (the value found is put back by
- * delete) and the policy ({@link routerRules}) in the iptables chain `MACVLAN-LAB-ROUTER`, jumped to
- * first from FORWARD. Runtime only on every backend, and said so.
+ * delete) and the policy ({@link routerRules}) in the router's iptables chain (`routerChain`, one per
+ * stack; `MACVLAN-LAB-ROUTER` when none is given), jumped to first from FORWARD. Kept for the next boot on every persistent backend (a sysctl.d file and a
+ * systemd unit of ours that restores the chain before network-pre.target,
+ * {@link routerPersistenceVars}); runtime only with iproute2, and said so.
  */
 export function renderRouterForwarding(
     host: HostSpec,
@@ -172,7 +201,7 @@ export function renderRouterForwarding(
     },
     options: RenderOptions = {},
 ): HostScripts {
-    checkHost(host);
+    const backend = checkHost(host);
     const o = resolveRenderOptions(options);
     if (router.networks.length < 2) throw new Error(`host ${host.name}, router: it joins ${router.networks.length} network(s); a router joins at least two`);
     router.networks.forEach((n) => checkCidr(`host ${host.name}, router: subnet of ${n.name}`, n.subnet));
@@ -191,6 +220,7 @@ export function renderRouterForwarding(
         ["chain", router.chain ?? ROUTER_CHAIN],
         ["rules", rules.join("\n")],
         ["legs", legs.join(", ")],
+        ...routerPersistenceVars(backend.persistent, router.chain ?? ROUTER_CHAIN, o),
         ...stateVars(o),
     ];
     return scripts(`router forwarding on ${host.name} between ${router.networks.map((n) => n.name).join(", ")}`, o, vars, ["host/router.sh"], "router");

@@ -8,7 +8,8 @@ import { HostScripts, RenderOptions, renderVlanInterface } from "./render";
 
 export interface VlanInterfaceArgs extends RenderOptions {
     /**
-     * The host, from the validated spec: SSH settings, `backend` (ifcfg, nmcli or iproute2) and
+     * The host, from the validated spec: SSH settings, `backend` (ifcfg, nmcli, networkd, netplan,
+     * ifupdown, iproute2 or auto) and
      * its `configDir`. Required. Plain data: it decides the script.
      */
     host: HostSpec;

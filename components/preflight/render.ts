@@ -8,8 +8,12 @@
  */
 import { shellQuote } from "../shell";
 import { HostSpec, LabSpec } from "../spec/types";
-import { DEFAULT_EMULATION_MARKER } from "../contracts";
+import { DEFAULT_EMULATION_MARKER, DEFAULT_STATE_DIR } from "../contracts";
 import { PREFLIGHT_SCRIPT, scriptFile } from "../scripts";
+import { DEFAULT_CONFIG_DIRS } from "../spec/validate";
+
+/** The library file with the rules that tell which network stack manages a NIC (backend auto). */
+export const DETECT_SCRIPT = "host/backends/detect.sh";
 
 /** The name of the registry's container (`PrivateRegistry`'s default, the tutorial's). */
 export const REGISTRY_CONTAINER = "registry";
@@ -71,13 +75,21 @@ export interface PreflightFacts {
     stackId: string;
     /** The local lab's VLAN emulation marker. Defaults to the lab's path. */
     emulationMarker?: string;
+    /**
+     * The host scripts' state directory (`stateDir` of the host components), where backend auto
+     * records the backend each component was made with. Defaults to `/var/lib/macvlan-lab`.
+     */
+    stateDir?: string;
 }
 
 let scriptText: string | undefined;
 
-/** preflight.sh as it is in the repo (read once). */
+/**
+ * What the preflight runs, as it is in the repo (read once): the network stack rules of backend
+ * auto (host/backends/detect.sh, the one definition the host scripts use too), then preflight.sh.
+ */
 export function preflightScriptBody(): string {
-    scriptText ??= scriptFile(PREFLIGHT_SCRIPT);
+    scriptText ??= `${scriptFile(DETECT_SCRIPT)}${scriptFile(PREFLIGHT_SCRIPT)}`;
     return scriptText;
 }
 
@@ -123,6 +135,11 @@ export function renderPreflight(f: PreflightFacts): PreflightScript {
         ["REGISTRY_VOLUME", f.registryVolume ?? ""],
         ["TRUST_INSECURE", f.trustsInsecureRegistry ? "yes" : "no"],
         ["UNIT_FLAG_OK", f.migrateUnitFlag ? "yes" : "no"],
+        ["STATE_HOST", `${f.stateDir ?? DEFAULT_STATE_DIR}/host`],
+        // what detect.sh reads: where ifcfg files and ifupdown's interfaces are, the lab's marker
+        ["cfg_dir", f.host.backend === "ifcfg" ? f.host.configDir : DEFAULT_CONFIG_DIRS.ifcfg],
+        ["ifu_dir", f.host.backend === "ifupdown" ? f.host.configDir : DEFAULT_CONFIG_DIRS.ifupdown],
+        ["marker", f.emulationMarker ?? DEFAULT_EMULATION_MARKER],
     ];
     if (/[\n\r]/.test(f.host.name)) throw new Error(`preflight: host name ${JSON.stringify(f.host.name)} has a line break`);
     const create = [

@@ -1,8 +1,27 @@
 # shellcheck shell=sh
-# macvlan-lab: what a host's links, addresses and NetworkManager are (read-only helpers, POSIX sh).
-# Sourced after prelude.sh by the host scripts and their backends.
+# macvlan-lab: what a host's links, addresses and NetworkManager are (read-only helpers, POSIX sh),
+# and link_gone, the one way the scripts remove a link. Sourced after prelude.sh by the host scripts
+# and their backends.
 
 link_exists() { ip link show dev "$1" >/dev/null 2>&1; }
+# link_gone DEV: DEV is removed (`ip link delete`), or was already gone: another process (a network
+# manager that removes it asynchronously after its profile went, such as NetworkManager after
+# `nmcli connection delete`) may remove it between our look and our delete, and then `ip link delete`
+# fails with "Cannot find device"; that is done, not an error. Fails only when DEV is still there.
+link_gone() {
+	if link_exists "$1" && ! err=$(ip link delete dev "$1" 2>&1) && link_exists "$1"; then
+		die "could not remove $1 (ip link delete: $err)"
+	fi
+}
+# wait_link_gone DEV SECONDS: waits up to SECONDS (by the clock) for DEV to disappear, polled every
+# 0.2 s; 1 when it is still there
+wait_link_gone() {
+	deadline=$(($(date +%s) + $2))
+	while link_exists "$1"; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
 # has_flag DEV FLAG: FLAG (PROMISC, UP) is among DEV's link flags
 has_flag() {
 	case ",$(ip -o link show dev "$1" 2>/dev/null | sed -n 's/^[0-9]*: [^<]*<\([^>]*\)>.*/\1/p')," in

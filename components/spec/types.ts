@@ -3,9 +3,15 @@
  * validated. Everything here is plain data (no Pulumi types), so validation and planning are pure.
  */
 
-/** How a host keeps its network configuration across reboots. */
-export type NetworkBackend = "ifcfg" | "nmcli" | "iproute2";
-export const NETWORK_BACKENDS: readonly NetworkBackend[] = ["ifcfg", "nmcli", "iproute2"];
+/**
+ * How a host keeps its network configuration across reboots: ifcfg (network-scripts), nmcli
+ * (NetworkManager), networkd (systemd-networkd), netplan (netplan rendering to systemd-networkd),
+ * ifupdown (/etc/network/interfaces.d), iproute2 (runtime only), or auto: the one of the first five
+ * that the host really runs, told on the host (the preflight says which and why, or refuses a host
+ * where it cannot tell).
+ */
+export type NetworkBackend = "ifcfg" | "nmcli" | "networkd" | "netplan" | "ifupdown" | "iproute2" | "auto";
+export const NETWORK_BACKENDS: readonly NetworkBackend[] = ["ifcfg", "nmcli", "networkd", "netplan", "ifupdown", "iproute2", "auto"];
 
 /** Docker network drivers the product can declare. */
 export type NetworkDriver = "macvlan" | "ipvlan";
@@ -61,9 +67,13 @@ export interface HostSpec {
     nic: string;
     /** Whether `nic` is the interface the controller reaches the host through. Defaults to true. */
     nicIsManagement: boolean;
-    /** How the host's network config is persisted. */
+    /** How the host's network config is persisted. Defaults to `auto`. */
     backend: NetworkBackend;
-    /** Directory of the backend's config files (ifcfg: `/etc/sysconfig/network-scripts`). */
+    /**
+     * Directory of the backend's config files (ifcfg: `/etc/sysconfig/network-scripts`, networkd:
+     * `/etc/systemd/network`, netplan: `/etc/netplan`, ifupdown: `/etc/network`). Empty with `auto`,
+     * which uses each backend's default.
+     */
     configDir: string;
 }
 

@@ -80,12 +80,22 @@ export const PROGRAM_CONFIG_KEYS: readonly string[] = ["sshPrivateKey", "sshKeyF
 /** Every key the `macvlan-lab` namespace may hold. */
 export const CONFIG_KEYS: readonly string[] = [...LAB_CONFIG_KEYS, ...PROGRAM_CONFIG_KEYS];
 
-/** Default directory of each backend's persistent network config. */
+/**
+ * Default directory of each backend's persistent network config; `auto` has none of its own (each
+ * backend it may pick uses its own default, so `configDir` cannot be set with it).
+ */
 export const DEFAULT_CONFIG_DIRS: Record<NetworkBackend, string> = {
     ifcfg: "/etc/sysconfig/network-scripts",
     nmcli: "/etc/NetworkManager/system-connections",
+    networkd: "/etc/systemd/network",
+    netplan: "/etc/netplan",
+    ifupdown: "/etc/network",
     iproute2: "/etc/macvlan-lab",
+    auto: "",
 };
+
+/** The backend of a host whose stack names none: the one the host really runs. */
+export const DEFAULT_BACKEND: NetworkBackend = "auto";
 
 /** Thrown by {@link loadLab}: every problem of the config, one per line. */
 export class LabConfigError extends Error {
@@ -513,11 +523,18 @@ function readHosts(r: Reader, v: unknown, ssh: SshDefaults): HostSpec[] {
         }
         const insecureIgnoreHostKey = o.hostKey === undefined && (ownInsecure ?? ssh.insecureIgnoreHostKey);
         const nic = r.string(o.nic, `${p}.nic`, INTERFACE_NAME, "an interface name (at most 15 characters: letters, digits, _ . -)");
-        const backend = o.backend === undefined ? "ifcfg" : r.oneOf(o.backend, `${p}.backend`, NETWORK_BACKENDS);
-        const configDir =
+        const backend = o.backend === undefined ? DEFAULT_BACKEND : r.oneOf(o.backend, `${p}.backend`, NETWORK_BACKENDS);
+        let configDir =
             o.configDir === undefined
                 ? backend && DEFAULT_CONFIG_DIRS[backend]
                 : r.string(o.configDir, `${p}.configDir`, SAFE_ABSOLUTE_PATH, "an absolute path of safe characters without ..");
+        if (backend === "auto" && o.configDir !== undefined) {
+            r.fail(
+                `${p}.configDir`,
+                `${p}.configDir ${quote(o.configDir)} is set, but ${p}.backend is auto (${o.backend === undefined ? "the default" : "as written"}), which uses the default directory of the backend it finds; name the backend (ifcfg, nmcli, networkd, netplan, ifupdown) to set its directory, or drop configDir`,
+            );
+            configDir = undefined;
+        }
         const nicIsManagement = o.nicIsManagement === undefined ? true : r.bool(o.nicIsManagement, `${p}.nicIsManagement`);
         const dialErrorLimit =
             o.dialErrorLimit === undefined ? ssh.dialErrorLimit : r.int(o.dialErrorLimit, `${p}.dialErrorLimit`, 1, 100, "a number of dial attempts");

@@ -182,6 +182,9 @@ describe("exec: host networking scripts in a network namespace", function () {
             emulationMarker: path.join(root, "run/macvlan-lab/vlan-emulation"),
             ifupLocal: path.join(root, "sbin/ifup-local"),
             systemdDir: path.join(root, "etc/systemd/system"),
+            sysctlDir: path.join(root, "etc/sysctl.d"),
+            nmDispatcherDir: path.join(root, "etc/NetworkManager/dispatcher.d"),
+            networkdDir: path.join(root, "etc/systemd/network"),
             // the library as it is in the repo (on a host, HostLibrary installs these files)
             libraryDir: SCRIPTS_DIR,
         };

@@ -124,7 +124,7 @@ describe("exec: the preflight script against a fake docker", () => {
         const r = run(facts());
         assert.equal(r.code, 0, r.err);
         assert.match(r.out, /^preflight docker01: docker 24\.0\.7 \(API 1\.43, needs 1\.41 or later\)$/m);
-        assert.match(r.out, /^preflight docker01: network backends: .*iproute2 yes; the stack uses iproute2$/m);
+        assert.match(r.out, /^preflight docker01: backend iproute2 \(runtime only: nothing is kept across a reboot\); backend auto would find nothing: no network stack that keeps configuration manages lo \(.*\); backend auto never picks iproute2, which keeps nothing$/m);
         assert.match(r.out, /^preflight docker01: parent lo: /m);
         assert.match(r.out, /^preflight docker01: ready: nothing in the way$/m);
         assert.equal(r.err, "");
@@ -183,7 +183,7 @@ describe("exec: the preflight script against a fake docker", () => {
         const host = { ...HOST, nic: "ens99", backend: "ifcfg" as const };
         const r = run(facts({ host, hostPath: "hosts[1]", networks: [], containers: [] }));
         assert.equal(r.code, 1);
-        assert.match(r.problems[0], /PROBLEM 1: backend ifcfg: \/nonexistent\/network-scripts does not exist, so this host's network is not managed by network-scripts\. Fix: set hosts\[1\]\.backend to (nmcli|iproute2), or hosts\[1\]\.configDir to where its ifcfg files are$/);
+        assert.match(r.problems[0], /PROBLEM 1: backend ifcfg: \/nonexistent\/network-scripts does not exist, so this host's network is not managed by network-scripts\. Fix: set hosts\[1\]\.backend to the backend that manages ens99, or auto, or set hosts\[1\]\.configDir to where its ifcfg files are$/);
         assert.match(r.problems[1], /PROBLEM 2: parent NIC ens99 does not exist \(this host has: .*\blo\b.*\)\. Fix: set hosts\[1\]\.nic to one of those$/);
     });
 
@@ -242,6 +242,114 @@ describe("exec: the preflight script against a fake docker", () => {
         r = run(facts());
         assert.equal(r.code, 2, r.err);
         assert.equal(r.out, "");
+    });
+
+    describe("which network stack manages the NIC (backend auto, and a named backend the host does not run)", () => {
+        /** A fake nmcli: NetworkManager runs and has `lo` in `state`, its active connection from `file`. */
+        const fakeNm = (state: string, file: string) =>
+            fs.writeFileSync(
+                path.join(dir, "bin", "nmcli"),
+                `#!/bin/sh\ncase "$*" in\n"-t -f RUNNING general") echo running ;;\n"-t -f DEVICE,STATE device") printf 'lo:${state}\\n' ;;\n` +
+                    `"-t -f DEVICE,FILENAME connection show --active") printf 'lo:${file}\\n' ;;\n*) echo "fake nmcli: unexpected $*" >&2; exit 3 ;;\nesac\n`,
+                { mode: 0o755 },
+            );
+        /** A fake ifquery that knows `lo` in the interfaces file it is given. */
+        const fakeIfupdown = () => {
+            fs.writeFileSync(path.join(dir, "bin", "ifquery"), '#!/bin/sh\n[ "$1" = -i ] && [ -f "$2" ] && [ "$3" = lo ] && exit 0\nexit 1\n', { mode: 0o755 });
+            fs.mkdirSync(path.join(dir, "network"), { recursive: true });
+            fs.writeFileSync(path.join(dir, "network", "interfaces"), "source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n");
+        };
+        const auto = (over: Partial<PreflightFacts> = {}) => facts({ host: { ...HOST, backend: "auto", configDir: "" }, ...over });
+        // where an auto host's ifcfg files and interfaces file are (the defaults, moved into the test's folder)
+        const dirs = () => {
+            stdinOf = (stdin) => `cfg_dir='${dir}/network-scripts'\nifu_dir='${dir}/network'\nSTATE_HOST='${dir}/state'\n${stdin}`;
+        };
+        const lines = (r: { out: string }) => r.out.split("\n").filter((l) => l.includes("backend"));
+
+        it("NetworkManager manages the NIC: nmcli, saying why", () => {
+            dirs();
+            fakeNm("connected", "/etc/NetworkManager/system-connections/lo.nmconnection");
+            const r = run(auto());
+            assert.equal(r.code, 0, r.err);
+            assert.deepEqual(lines(r), ["preflight docker01: backend auto: nmcli, because NetworkManager manages lo (/etc/NetworkManager/system-connections/lo.nmconnection)"]);
+        });
+
+        it("NetworkManager manages it from an ifcfg file with network-scripts installed (CentOS 7): ifcfg", () => {
+            dirs();
+            fs.mkdirSync(path.join(dir, "network-scripts"));
+            fs.writeFileSync(path.join(dir, "network-scripts", "ifup-eth"), "#!/bin/sh\n", { mode: 0o755 });
+            fs.writeFileSync(path.join(dir, "network-scripts", "ifcfg-lo"), "DEVICE=lo\n");
+            fakeNm("connected", `${dir}/network-scripts/ifcfg-lo`);
+            const r = run(auto());
+            assert.equal(r.code, 0, r.err);
+            assert.deepEqual(lines(r), [`preflight docker01: backend auto: ifcfg, because NetworkManager manages lo from ${dir}/network-scripts/ifcfg-lo and network-scripts are installed: ifcfg files, which ifup hands to NetworkManager`]);
+        });
+
+        it("ifupdown has a stanza for it and NetworkManager leaves it unmanaged: ifupdown", () => {
+            dirs();
+            fakeIfupdown();
+            fakeNm("unmanaged", "");
+            const r = run(auto());
+            assert.equal(r.code, 0, r.err);
+            assert.deepEqual(lines(r), [`preflight docker01: backend auto: ifupdown, because ifupdown is installed and ${dir}/network/interfaces has a stanza for lo`]);
+        });
+
+        it("two stacks claim it, or none does: refused, with the fix", () => {
+            dirs();
+            fakeIfupdown();
+            fakeNm("connected", "/run/NetworkManager/system-connections/lo.nmconnection");
+            let r = run(auto());
+            assert.equal(r.code, 1);
+            assert.deepEqual(r.problems, [
+                `preflight docker01: PROBLEM 1: backend auto cannot tell which network stack manages lo: more than one network stack claims lo (nmcli: NetworkManager manages lo (/run/NetworkManager/system-connections/lo.nmconnection); ifupdown: ifupdown is installed and ${dir}/network/interfaces has a stanza for lo). Fix: set hosts[0].backend to the backend that manages it (ifcfg, nmcli, networkd, netplan, ifupdown), or iproute2 for runtime only`,
+            ]);
+            fs.rmSync(path.join(dir, "bin", "nmcli"));
+            fs.rmSync(path.join(dir, "bin", "ifquery"));
+            r = run(auto());
+            assert.equal(r.code, 1);
+            assert.match(r.problems[0], /PROBLEM 1: backend auto cannot tell which network stack manages lo: no network stack that keeps configuration manages lo \(no NetworkManager, no systemd-networkd, no ifupdown, no network-scripts found\); backend auto never picks iproute2, which keeps nothing\. Fix: set hosts\[0\]\.backend to /);
+        });
+
+        it("a named backend the host does not run: a problem naming the one it runs", () => {
+            dirs();
+            fakeIfupdown();
+            const r = run(facts({ host: { ...HOST, backend: "nmcli", configDir: "/etc/NetworkManager/system-connections" } }));
+            assert.equal(r.code, 1);
+            assert.deepEqual(r.problems, [
+                `preflight docker01: PROBLEM 1: backend nmcli: this host does not run it for lo: ifupdown is installed and ${dir}/network/interfaces has a stanza for lo. Fix: set hosts[0].backend to ifupdown (or auto)`,
+            ]);
+        });
+
+        it("the local lab's host (its marker, an ifcfg file of the lab, nothing else): ifcfg, said so", () => {
+            dirs();
+            fs.mkdirSync(path.join(dir, "network-scripts"));
+            fs.writeFileSync(path.join(dir, "network-scripts", "ifcfg-lo"), "DEVICE=lo\n");
+            fs.writeFileSync(path.join(dir, "marker"), "ens33.10\n");
+            fakeIfupdown(); // the machine's own /etc shows through a lab host's: the marker decides
+            const r = run(auto({ emulationMarker: path.join(dir, "marker") }));
+            assert.equal(r.code, 0, r.err);
+            assert.deepEqual(lines(r), [
+                `preflight docker01: backend auto: ifcfg, because the local lab's host (${dir}/marker says its VLANs are emulated): ${dir}/network-scripts/ifcfg-lo as on the tutorial's CentOS 7, the ifcfg files written and the links brought up by the lab, no ifup`,
+            ]);
+        });
+
+        it("components already made keep their backend (the records backend auto wrote), whatever the host shows now", () => {
+            dirs();
+            fs.mkdirSync(path.join(dir, "state"));
+            fs.writeFileSync(path.join(dir, "state", "parent-lo.backend"), "networkd\n");
+            fs.writeFileSync(path.join(dir, "state", "vlan-lo.10.backend"), "networkd\n");
+            fakeNm("connected", "/etc/NetworkManager/system-connections/lo.nmconnection");
+            let r = run(auto());
+            assert.equal(r.code, 0, r.err);
+            assert.deepEqual(lines(r), [
+                `preflight docker01: backend auto: networkd, the backend the stack's components on this host were made with (recorded in ${dir}/state)`,
+                "preflight docker01: backend auto: note that lo now looks managed by nmcli (NetworkManager manages lo (/etc/NetworkManager/system-connections/lo.nmconnection)); the components keep networkd until they are replaced",
+            ]);
+            fs.writeFileSync(path.join(dir, "state", "vlan-lo.20.backend"), "ifupdown\n");
+            r = run(auto());
+            assert.equal(r.code, 1);
+            assert.match(r.problems[0], /PROBLEM 1: backend auto: the components already on this host were made by several backends \(ifupdown networkd, recorded in /);
+        });
     });
 
     it("quotes every value it is given: a name with shell syntax stays data", () => {

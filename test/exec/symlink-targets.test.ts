@@ -229,6 +229,9 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
                 emulationMarker: path.join(root, "run/macvlan-lab/vlan-emulation"),
                 ifupLocal: path.join(root, "sbin/ifup-local"),
                 systemdDir: path.join(root, "etc/systemd/system"),
+                sysctlDir: path.join(root, "etc/sysctl.d"),
+                nmDispatcherDir: path.join(root, "etc/NetworkManager/dispatcher.d"),
+                networkdDir: path.join(root, "etc/systemd/network"),
                 libraryDir: SCRIPTS_DIR,
             };
             fs.mkdirSync(cfgDir, { recursive: true });

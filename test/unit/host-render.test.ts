@@ -19,7 +19,9 @@ import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { requireTool } from "../helpers/tools";
 import { Snapshots } from "../helpers/snapshot";
 
-const BACKENDS: NetworkBackend[] = ["ifcfg", "nmcli", "iproute2"];
+const BACKENDS: NetworkBackend[] = ["ifcfg", "nmcli", "networkd", "netplan", "ifupdown", "iproute2", "auto"];
+/** The backends that write a VLAN's gateway and default route. */
+const ROUTING_BACKENDS: NetworkBackend[] = BACKENDS.filter((b) => b !== "iproute2");
 const ACTIONS = ["create", "delete", "check"] as const;
 
 const multiVlan = (): LabSpec => loadLab(rawLabConfig(loadStackConfig("multi-vlan")) as RawLabConfig);
@@ -108,8 +110,8 @@ describe("host networking renderers", () => {
         }
     }
 
-    it("with a gateway, and with defaultRoute: the snapshots of ifcfg and nmcli", () => {
-        for (const backend of ["ifcfg", "nmcli"] as NetworkBackend[]) {
+    it("with a gateway, and with defaultRoute: the snapshots of every backend that writes routes", () => {
+        for (const backend of ROUTING_BACKENDS) {
             const host = withBackend(hostOf(spec, "docker01"), backend);
             snapshots.match(
                 `docker01-${backend}-gateway.sh`,
@@ -121,10 +123,13 @@ describe("host networking renderers", () => {
         }
     });
 
-    it("a thin script stays small: at most 1,000 bytes each", () => {
+    it("a thin script stays small: at most 1,000 bytes each (1,700 for auto, which carries the inputs of every backend it may pick)", () => {
         const scripts = allScripts();
         assert.strictEqual(scripts.length, ALL_SCRIPTS);
-        for (const s of scripts) assert.ok(s.script.length <= 1000, `${s.name}: ${s.script.length} bytes`);
+        for (const s of scripts) {
+            const limit = s.name.includes(" auto") ? 1700 : 1000;
+            assert.ok(s.script.length <= limit, `${s.name}: ${s.script.length} bytes`);
+        }
     });
 
     it("ifcfg files (cfg_text of the library): the tutorial's keys, no GATEWAY by default, one per host and VLAN", () => {
@@ -190,13 +195,30 @@ describe("host networking renderers", () => {
         }
         assert.ok(called.size >= 10, [...called].join(", "));
         assert.deepStrictEqual(Object.keys(HOST_BACKENDS), BACKENDS);
-        for (const b of Object.values(HOST_BACKENDS)) {
-            assert.ok(shellLibrary().files.includes(b.module), `${b.name}: ${b.module} is not in the library`);
-            const text = fs.readFileSync(path.join(SCRIPTS_DIR, b.module), "utf8");
+        const picked = Object.values(HOST_BACKENDS).filter((b) => b.name !== "auto");
+        assert.strictEqual(picked.length, 6);
+        for (const b of picked) {
+            for (const m of b.modules) assert.ok(shellLibrary().files.includes(m), `${b.name}: ${m} is not in the library`);
+            const text = b.modules.map((m) => fs.readFileSync(path.join(SCRIPTS_DIR, m), "utf8")).join("\n");
             const defined = new Set([...text.matchAll(/^(backend_[a-z_]+)\(\)/gm)].map((m) => m[1]));
             assert.deepStrictEqual([...called].filter((f) => !defined.has(f)), [], `${b.name} misses functions`);
             assert.deepStrictEqual([...defined].filter((f) => !called.has(f)), [], `${b.name} defines functions nobody calls`);
         }
+    });
+
+    it("auto sources, per backend it may pick, exactly that backend's modules (auto.sh's auto_modules and the HostBackend's list)", () => {
+        const picks = Object.values(HOST_BACKENDS).filter((b) => b.persistent && b.name !== "auto");
+        assert.deepStrictEqual(picks.map((b) => b.name), ["ifcfg", "nmcli", "networkd", "netplan", "ifupdown"]);
+        for (const b of [...picks, HOST_BACKENDS.iproute2, HOST_BACKENDS.auto]) {
+            const r = spawnSync("sh", ["-c", `. "$1"; auto_modules "$2"`, "sh", path.join(SCRIPTS_DIR, "host/backends/auto.sh"), b.name], { encoding: "utf8" });
+            if (picks.includes(b)) {
+                assert.strictEqual(r.status, 0, `${b.name}: ${r.stderr}`);
+                assert.deepStrictEqual(r.stdout.trim().split(" "), b.modules.filter((m) => m !== "host/backends/detect.sh"), b.name);
+            } else {
+                assert.strictEqual(r.status, 1, `auto never picks ${b.name}`);
+            }
+        }
+        assert.deepStrictEqual(HOST_BACKENDS.auto.modules, ["host/backends/detect.sh", "host/backends/auto.sh"]);
     });
 
     it("render options reach the scripts, quoted; the identity (the trigger) follows what the scripts act on, not the library", () => {
@@ -223,7 +245,15 @@ describe("host networking renderers", () => {
             const end = lines.findIndex((l) => l.startsWith("if [ ! -r "));
             assert.ok(end > 3, s.name);
             for (const l of lines.slice(2, end)) assert.match(l, /^[a-z_]+='[^'\n]*'$/, `${s.name}: ${l}`);
-            assert.match(lines[lines.length - 2], /^(parent|module|vlan)_(create|delete|check)$/, s.name);
+            const calls = lines.slice(lines.findIndex((l) => /^\. "\$lib\/host\/(parent|kernel-module|vlan)\.sh"$/.test(l)) + 1, -1);
+            if (s.name.includes(" auto ")) {
+                const action = /(create|delete|check)$/.exec(s.name)![1];
+                const fn = /^(parent|module|vlan)_/.exec(calls[1] ?? "")?.[1] ?? "module";
+                assert.deepStrictEqual(calls, fn === "module" ? [`module_${action}`] : [`backend_auto ${action}`, `${fn}_${action}`, ...(action === "delete" ? ["backend_auto_done"] : [])], s.name);
+            } else {
+                assert.strictEqual(calls.length, 1, s.name);
+                assert.match(calls[0], /^(parent|module|vlan)_(create|delete|check)$/, s.name);
+            }
         }
     });
 
@@ -234,8 +264,8 @@ describe("host networking renderers", () => {
             ["a NIC name with a command in it", () => renderParentInterface({ ...host, nic: "ens33$(reboot)" }),
                 'host docker01: nic "ens33$(reboot)" is not an interface name (at most 15 of [a-zA-Z0-9_.-])'],
             ["a host name with a quote", () => renderKernelModule({ ...host, name: "docker'01" }), `host name "docker'01" is not a valid host name`],
-            ["an unknown backend", () => renderKernelModule({ ...host, backend: "netplan" as NetworkBackend }),
-                'host docker01: backend "netplan" is not one of ifcfg, nmcli, iproute2'],
+            ["an unknown backend", () => renderKernelModule({ ...host, backend: "wicked" as NetworkBackend }),
+                'host docker01: backend "wicked" is not one of ifcfg, nmcli, networkd, netplan, ifupdown, iproute2, auto'],
             ["a relative state directory", () => renderParentInterface(host, { stateDir: "var/lib/x" }),
                 'stateDir "var/lib/x" is not an absolute path of safe characters ([a-zA-Z0-9_./-], no ..)'],
             ["a marker path with ..", () => renderKernelModule(host, { emulationMarker: "/run/../etc/passwd" }),
@@ -300,9 +330,10 @@ describe("host networking renderers", () => {
     /**
      * How many scripts allScripts() renders: per backend, host (2) and options (2) the parent and 8021q,
      * and per VLAN (2) plain and with a gateway, plus with a default route where the backend has
-     * persistent config (not iproute2): (8 + 8 + 6) x 2 x 2 renders of create, delete and check.
+     * persistent config (ifcfg, nmcli, networkd, netplan, ifupdown and auto; not iproute2):
+     * (6 x 8 + 6) x 2 x 2 renders of create, delete and check.
      */
-    const ALL_SCRIPTS = (8 + 8 + 6) * 2 * 2 * 3;
+    const ALL_SCRIPTS = (6 * 8 + 6) * 2 * 2 * 3;
 
     /** Every variant: both hosts, every backend, with and without gateway, default and test options. */
     function allScripts(): Array<{ name: string; script: string }> {
@@ -318,7 +349,7 @@ describe("host networking renderers", () => {
                     for (const v of spec.vlans) {
                         add(`${h.name} ${v.interfaceName} ${backend}`, renderVlanInterface(host, v, opts));
                         add(`${h.name} ${v.interfaceName} ${backend} gateway`, renderVlanInterface(host, { ...v, gateway: "192.168.10.2" }, opts));
-                        if (backend !== "iproute2") {
+                        if (ROUTING_BACKENDS.includes(backend)) {
                             add(`${h.name} ${v.interfaceName} ${backend} default route`, renderVlanInterface(host, { ...v, gateway: "192.168.10.2", defaultRoute: true }, opts));
                         }
                     }

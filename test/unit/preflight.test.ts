@@ -84,6 +84,10 @@ describe("preflight rendering (pure)", () => {
             "REGISTRY_VOLUME=''",
             "TRUST_INSECURE='yes'",
             "UNIT_FLAG_OK='no'",
+            "STATE_HOST='/var/lib/macvlan-lab/host'",
+            "cfg_dir='/etc/sysconfig/network-scripts'",
+            "ifu_dir='/etc/network'",
+            "marker='/run/macvlan-lab/vlan-emulation'",
             "code=$(cat)",
             `if ! eval "$code" || ! command -v preflight_run >/dev/null 2>&1; then echo "ERROR: preflight of $HOST: its code did not arrive whole on stdin" >&2; exit 2; fi`,
             "preflight_run",
@@ -95,7 +99,12 @@ describe("preflight rendering (pure)", () => {
                 "CONTAINERS='bbox10|mac_net10|172.16.10.11|192.168.1.11:5000/busybox:v1|C bbox10 it'\\''s {id}\nbbox20|mac_net20|172.16.20.21|192.168.1.11:5000/busybox:v1|C bbox20 it'\\''s {id}'\n" +
                 preflightScriptBody(),
         );
-        assert.equal(preflightScriptBody(), fs.readFileSync(path.join(SCRIPTS_DIR, "preflight", "preflight.sh"), "utf8"));
+        // the rules of backend auto (one file, which the host scripts source too), then preflight.sh
+        assert.equal(
+            preflightScriptBody(),
+            fs.readFileSync(path.join(SCRIPTS_DIR, "host", "backends", "detect.sh"), "utf8") + fs.readFileSync(path.join(SCRIPTS_DIR, "preflight", "preflight.sh"), "utf8"),
+        );
+        assert.ok(shellLibrary().files.includes("host/backends/detect.sh"));
         assert.ok(!shellLibrary().files.some((f) => f.startsWith("preflight/")), "the preflight runs before the library is installed: not part of it");
     });
 

@@ -204,8 +204,20 @@ const CASES: Array<[string, (c: any) => void, string[]]> = [
     ["a misspelt field", (c) => (c.hosts[0].nics = "ens33"), [
         "hosts[0].nics is not a field of a host; did you mean nic? the fields are name, address, port, user, hostKey, insecureIgnoreHostKey, nic, nicIsManagement, backend, configDir, dialErrorLimit, perDialTimeout",
     ]],
-    ["an unknown backend", (c) => (c.hosts[0].backend = "netplan"), [
-        'hosts[0].backend "netplan" is not one of ifcfg, nmcli, iproute2',
+    ["an unknown backend", (c) => (c.hosts[0].backend = "wicked"), [
+        'hosts[0].backend "wicked" is not one of ifcfg, nmcli, networkd, netplan, ifupdown, iproute2, auto',
+    ]],
+    ["a configDir with backend auto (the default)", (c) => {
+        delete c.hosts[0].backend;
+        c.hosts[0].configDir = "/etc/netplan";
+    }, [
+        'hosts[0].configDir "/etc/netplan" is set, but hosts[0].backend is auto (the default), which uses the default directory of the backend it finds; name the backend (ifcfg, nmcli, networkd, netplan, ifupdown) to set its directory, or drop configDir',
+    ]],
+    ["a configDir with backend auto (as written)", (c) => {
+        c.hosts[1].backend = "auto";
+        c.hosts[1].configDir = "/etc/network";
+    }, [
+        'hosts[1].configDir "/etc/network" is set, but hosts[1].backend is auto (as written), which uses the default directory of the backend it finds; name the backend (ifcfg, nmcli, networkd, netplan, ifupdown) to set its directory, or drop configDir',
     ]],
     ["a config dir with ..", (c) => (c.hosts[0].configDir = "/etc/../root"), [
         'hosts[0].configDir "/etc/../root" is not an absolute path of safe characters without ..',
@@ -363,6 +375,21 @@ describe("validateLab", () => {
             assert.ok(!errors.some((e) => e.message.includes("BEGIN OPENSSH")), "a message shows a secret value");
         });
     }
+
+    it("a host without backend gets auto (and no configDir: each backend auto may pick uses its own); a named backend its default directory", () => {
+        const c = multiVlan();
+        delete c.hosts[0].backend;
+        delete c.hosts[0].configDir;
+        for (const [i, backend] of ["networkd", "netplan", "ifupdown"].entries()) {
+            const d = multiVlan();
+            d.hosts[1].backend = backend;
+            delete d.hosts[1].configDir;
+            assert.strictEqual(loadLab(d).hosts[1].configDir, ["/etc/systemd/network", "/etc/netplan", "/etc/network"][i], backend);
+        }
+        const spec = loadLab(c);
+        assert.strictEqual(spec.hosts[0].backend, "auto");
+        assert.strictEqual(spec.hosts[0].configDir, "");
+    });
 
     it("pins a host key with or without the .pub file's comment, keeping <type> <base64>", () => {
         const key = "AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV";

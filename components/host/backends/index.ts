@@ -1,16 +1,24 @@
 /**
- * The host backends, by the name a stack gives them. A fourth backend: its shell module under
+ * The host backends, by the name a stack gives them. Another backend: its shell module under
  * components/scripts/host/backends/, its `HostBackend` in a file here, and one line below (plus
- * its name in the spec's list of backends, which validation checks).
+ * its name in the spec's list of backends, which validation checks, and, when auto may pick it, a
+ * rule in detect.sh and its modules in auto.sh's auto_modules).
  */
 import { HostBackend } from "./types";
 import { ifcfg } from "./ifcfg";
 import { nmcli } from "./nmcli";
+import { networkd } from "./networkd";
+import { netplan } from "./netplan";
+import { ifupdown } from "./ifupdown";
 import { iproute2 } from "./iproute2";
+import { autoBackend } from "./auto";
 
-export { HostBackend, ScriptVar, VlanFacts } from "./types";
+export { BackendPaths, HostBackend, LinkPersistence, ScriptAction, ScriptVar, VlanFacts, LinkFacts } from "./types";
 
-const REGISTERED: readonly HostBackend[] = [ifcfg, nmcli, iproute2];
+/** The backends auto may pick: those that keep configuration across a reboot. */
+export const AUTO_PICKS: readonly HostBackend[] = [ifcfg, nmcli, networkd, netplan, ifupdown];
+
+const REGISTERED: readonly HostBackend[] = [...AUTO_PICKS, iproute2, autoBackend(AUTO_PICKS)];
 
 /** Backend name -> backend. */
 export const HOST_BACKENDS: Readonly<Record<string, HostBackend>> = Object.fromEntries(REGISTERED.map((b) => [b.name, b]));

@@ -1,17 +1,19 @@
 import { HostBackend } from "./types";
+import { dispatcherPath } from "./nm";
 
 /**
  * NetworkManager: the parent NIC's active connection gets `802-3-ethernet.accept-all-mac-addresses
- * true` (applied by NetworkManager at every activation, at boot too); a VLAN is a connection profile
- * named `<parent>.<id>` (`ipv4.gateway` only when the VLAN has one, then `ipv4.never-default yes`
- * unless defaultRoute).
+ * true` (applied by NetworkManager at every activation, at boot too), or, where the connection
+ * cannot keep it (NetworkManager before 1.32, a connection that lives in memory), a dispatcher
+ * script; a VLAN is a connection profile named `<parent>.<id>` (`ipv4.gateway` only when the VLAN
+ * has one, then `ipv4.never-default yes` unless defaultRoute).
  */
 export const nmcli: HostBackend = {
     name: "nmcli",
-    module: "host/backends/nmcli.sh",
+    modules: ["host/backends/nm-dispatcher.sh", "host/backends/nmcli.sh"],
     routes: true,
     usesConfigDir: false,
-    parentVars: () => [],
+    parentVars: (host, o) => [["dispatcher", dispatcherPath(host, o)]],
     vlanVars: (_host, v) => [
         ["con", v.dev],
         ["gateway", v.gateway ?? ""],
@@ -26,6 +28,7 @@ export const nmcli: HostBackend = {
         ["nm_routes", l.routes.map((r) => `${r} src=${l.ip}`).join(", ")],
     ],
     linkPersistence: "NetworkManager profile",
+    persistent: true,
 };
 
 const NM_MODES: Record<"macvlan" | "ipvlan", Record<string, number>> = {

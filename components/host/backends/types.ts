@@ -33,30 +33,67 @@ export interface LinkFacts {
     role: string;
 }
 
+/** The paths a backend's inputs are made from (render options, resolved). */
+export interface BackendPaths {
+    stateDir: string;
+    ifupLocal: string;
+    systemdDir: string;
+    sysctlDir: string;
+    nmDispatcherDir: string;
+    networkdDir: string;
+    emulationMarker: string;
+}
+
+/** The actions of a host script. */
+export type ScriptAction = "create" | "delete" | "check";
+
 /**
- * One way a host keeps its network configuration (ifcfg, nmcli, iproute2): a module of the shell
- * library defining the `backend_parent_*` and `backend_vlan_*` functions that host/parent.sh and
- * host/vlan.sh call, and the inputs it reads. A new backend is a new shell module and a new
- * `HostBackend` registered in ./index.ts.
+ * How a backend keeps a host shim or router leg after a reboot. `runtime only`: it does not;
+ * `chosen on the host`: backend auto, which keeps it the way of the backend it finds.
+ */
+export type LinkPersistence =
+    | "NetworkManager profile"
+    | "systemd unit"
+    | "systemd-networkd files"
+    | "ifupdown stanza"
+    | "runtime only"
+    | "chosen on the host";
+
+/**
+ * One way a host keeps its network configuration (ifcfg, nmcli, networkd, netplan, ifupdown,
+ * iproute2, auto): modules of the shell library defining the `backend_parent_*`, `backend_vlan_*`
+ * and `backend_link_*` functions that host/parent.sh, host/vlan.sh and host/link.sh call, and the
+ * inputs they read. A new backend is a new shell module and a new `HostBackend` registered in
+ * ./index.ts.
  */
 export interface HostBackend {
     /** The name in the stack (`backend:`). */
     name: string;
-    /** Its shell module, under components/scripts: `host/backends/ifcfg.sh`. */
-    module: string;
+    /**
+     * Its shell modules under components/scripts, in the order the thin scripts source them; the
+     * last is its own (`host/backends/ifcfg.sh`), the others helpers it uses.
+     */
+    modules: readonly string[];
     /** Whether it can write a VLAN's gateway and default route (iproute2 sets addresses only). */
     routes: boolean;
     /** Whether it reads `configDir` (then the path is validated). */
     usesConfigDir: boolean;
     /** The inputs of its parent NIC functions. */
-    parentVars(host: HostSpec, options: { ifupLocal: string }): ScriptVar[];
+    parentVars(host: HostSpec, paths: BackendPaths): ScriptVar[];
     /** The inputs of its VLAN functions. */
-    vlanVars(host: HostSpec, vlan: VlanFacts): ScriptVar[];
+    vlanVars(host: HostSpec, vlan: VlanFacts, paths: BackendPaths): ScriptVar[];
+    /** The inputs of its `backend_link_*` functions (a host shim or router leg, host/link.sh). */
+    linkVars(host: HostSpec, link: LinkFacts, paths: BackendPaths): ScriptVar[];
+    /** Whether a shim or router leg made through this backend comes back after a reboot, and how. */
+    linkPersistence: LinkPersistence;
     /**
-     * The inputs of its `backend_link_*` functions (a host shim or router leg, host/link.sh), and
-     * how it keeps the link: `persistent` (a NetworkManager profile, a systemd unit) or runtime only.
+     * Whether what the host keeps comes back after a reboot at all: false for iproute2 (then the
+     * router's forwarding and a link's ARP settings are runtime only too).
      */
-    linkVars(host: HostSpec, link: LinkFacts, options: { systemdDir: string }): ScriptVar[];
-    /** Whether a shim or router leg made through this backend comes back after a reboot. */
-    linkPersistence: "NetworkManager profile" | "systemd unit" | "runtime only";
+    persistent: boolean;
+    /**
+     * Calls a thin script makes around its component's function (`vlan_create`): backend auto
+     * picks the host's backend first. Defaults to none.
+     */
+    around?(action: ScriptAction): { before: string[]; after: string[] };
 }

@@ -11,9 +11,13 @@
 # address of the host, the gateway of a router leg included, with its own MAC: the neighbours then
 # send to the parent, where rp_filter drops what the route back says belongs to the leg). The
 # parent's setting from before is kept in $state/arp-<parent>.state and put back when the last of
-# our links on it is deleted.
+# our links on it is deleted. Where the backend keeps the link but not these settings (nmcli,
+# networkd, netplan, ifupdown), a sysctl.d file $arp_conf holds both: systemd-udevd runs
+# systemd-sysctl for the keys of a network interface when it appears (at boot too), so they come back
+# with the link. Empty $arp_conf: the backend sets them itself (ifcfg's unit) or keeps nothing.
 # Inputs: $host, $dev, $parent, $kind, $mode, $address (CIDR), $ip (its address), $routes (CIDRs,
-# space-separated, may be empty), $role (for people), $state_dir, $state (and what the backend reads).
+# space-separated, may be empty), $role (for people), $arp_conf, $state_dir, $state (and what the
+# backend reads).
 # State: $state/link-<dev>.state, $state/arp-<parent>.state (the parent's arp_ignore before).
 # shellcheck disable=SC2154 # the thin script assigns the inputs
 
@@ -48,6 +52,12 @@ other_links_on_parent() {
 		o=${o%.state}
 		if [ "$o" != "$dev" ] && [ "$(parent_of "$o")" = "$parent" ]; then printf '%s\n' "$o"; fi
 	done
+}
+
+# arp_text: the sysctl.d file of $dev (a slash after net: the dots of an interface name stay dots)
+arp_text() {
+	printf '# macvlan-lab: %s: ARP answered only for its own addresses, by %s and by its parent %s, set by systemd-sysctl when each appears (at boot too); written by pulumi, delete removes it\n' "$role" "$dev" "$parent"
+	printf 'net/ipv4/conf/%s/arp_ignore = 1\nnet/ipv4/conf/%s/arp_ignore = 1\n' "$dev" "$parent"
 }
 
 link_create() {
@@ -88,6 +98,15 @@ link_create() {
 		echo 1 >"$(arp_file "$parent")"
 		did "$parent answers ARP only for its own addresses (arp_ignore=1, was 0), so $ip is answered by $dev alone"
 	fi
+	if [ -n "$arp_conf" ]; then
+		if [ -d "$(dirname "$arp_conf")" ]; then
+			stage "$arp_conf"
+			arp_text >"$pending"
+			commit "$arp_conf" 644 "$arp_conf (ARP only for their own addresses, $dev and $parent, after a reboot too)"
+		else
+			note "there is no $(dirname "$arp_conf") on $host: after a reboot $dev and $parent answer ARP as the kernel's default (arp_ignore=0)"
+		fi
+	fi
 	if ! has_addr "$dev" "$address"; then
 		undo "ip addr del $(q "$address") dev $(q "$dev") 2>/dev/null || true"
 		ip addr replace "$address" dev "$dev"
@@ -120,8 +139,9 @@ link_delete() {
 	# only the last of them may put the parent's ARP setting back and forget its record
 	take_lock
 	backend_link_unpersist
+	if [ -n "$arp_conf" ]; then drop "$arp_conf" "removed $arp_conf"; fi
 	if link_exists "$dev"; then
-		ip link delete dev "$dev"
+		link_gone "$dev"
 		did "removed $dev ($role; its address and routes went with it)"
 	fi
 	if [ -e "$state/arp-$parent.state" ] && [ -z "$(other_links_on_parent)" ]; then
@@ -150,6 +170,14 @@ link_check() {
 		for r in $routes; do
 			if ! route_ok "$r"; then drift "$r is not routed through $dev (the route is: $(route_of "$r"))"; fi
 		done
+	fi
+	if [ -n "$arp_conf" ] && [ -d "$(dirname "$arp_conf")" ]; then
+		arp_text >"$work/expected-arp"
+		if [ ! -f "$arp_conf" ]; then
+			drift "$arp_conf is missing: after a reboot $dev and $parent would answer ARP for every address of $host"
+		elif ! cmp -s "$work/expected-arp" "$arp_conf"; then
+			drift "$arp_conf differs from what create writes"
+		fi
 	fi
 	backend_link_check
 	verdict "$dev ($role) with $address"

@@ -69,7 +69,7 @@ vlan_delete() {
 	if [ "$mode" = kernel ] && [ "$(state_get "$state/vlan-$dev.state" link)" = created ]; then
 		if link_exists "$dev"; then
 			backend_vlan_down
-			if link_exists "$dev"; then ip link delete dev "$dev"; fi
+			link_gone "$dev"
 			did "removed $dev"
 		fi
 	else

@@ -10,8 +10,9 @@
 # every value validated and single-quoted there):
 #   HOST            the host's name in the stack
 #   HOST_PATH       its entry in the config (hosts[0]), named in the fixes
-#   BACKEND         ifcfg | nmcli | iproute2: how the stack writes this host's network config
-#   CONFIG_DIR      where the host's ifcfg files are (/etc/sysconfig/network-scripts)
+#   BACKEND         ifcfg | nmcli | networkd | netplan | ifupdown | iproute2 | auto: how the stack
+#                   writes this host's network config (auto: the one the host runs, told here)
+#   CONFIG_DIR      the backend's directory (ifcfg: /etc/sysconfig/network-scripts; empty with auto)
 #   NIC             the parent NIC
 #   VLAN_IDS        the VLAN ids this host gets, space separated ("" when none)
 #   EMULATION_MARKER  file that says VLANs are emulated (the local lab); absent on real hosts
@@ -22,6 +23,9 @@
 #   REGISTRY_VOLUME the registry's named volume on this host ("" when it is not the registry host)
 #   TRUST_INSECURE  yes when the stack makes this host trust a plain-HTTP registry in daemon.json
 #   UNIT_FLAG_OK    yes when `--insecure-registry` in the docker unit will be migrated (registry.migrateUnitFlag)
+#   STATE_HOST      the host scripts' state directory, where backend auto records its pick per component
+#   cfg_dir, ifu_dir, marker  what detect_backend reads (host/backends/detect.sh, which arrives on
+#                   stdin before this file): the ifcfg and ifupdown directories, the lab's marker
 #   NETWORKS        (stdin) one line per Docker network the stack declares here: name|driver|parent|subnet|gateway|import
 #   CONTAINERS      (stdin) one line per container the stack declares here: name|network|ipv4|image|import
 #
@@ -69,24 +73,70 @@ preflight_docker() {
     fi
 }
 
-# preflight_backends: what the host has for each backend, and the one the stack uses
+# preflight_backends: which network stack manages the parent NIC (detect_backend, the rules backend
+# auto uses on the host), the backend the stack names, and whether the host runs it
 preflight_backends() {
-    has_initscripts=no
-    if [ -d "$CONFIG_DIR" ] && command -v ifup >/dev/null 2>&1; then has_initscripts=yes; fi
-    has_nm=no
-    if command -v nmcli >/dev/null 2>&1 && [ "$(nmcli -t -f RUNNING general 2>/dev/null)" = running ]; then has_nm=yes; fi
-    has_ip=no
-    if command -v ip >/dev/null 2>&1; then has_ip=yes; fi
-    info "network backends: initscripts (ifcfg) $has_initscripts, NetworkManager (nmcli) $has_nm, iproute2 $has_ip; the stack uses $BACKEND"
+    detect_backend "$NIC"
+    recorded=$(cat "$STATE_HOST"/*.backend 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//')
+    case "$BACKEND" in
+        auto)
+            case "$recorded" in
+                *" "*) problem "backend auto: the components already on this host were made by several backends ($recorded, recorded in $STATE_HOST). Fix: set $HOST_PATH.backend to the one that manages $NIC, after pulumi destroy" ;;
+                ?*)
+                    info "backend auto: $recorded, the backend the stack's components on this host were made with (recorded in $STATE_HOST)"
+                    if [ -n "$detected" ] && [ "$detected" != "$recorded" ]; then info "backend auto: note that $NIC now looks managed by $detected ($detected_why); the components keep $recorded until they are replaced"; fi ;;
+                *)
+                    if [ -n "$detected" ]; then
+                        info "backend auto: $detected, because $detected_why"
+                    else
+                        problem "backend auto cannot tell which network stack manages $NIC: $detected_why. Fix: set $HOST_PATH.backend to the backend that manages it (ifcfg, nmcli, networkd, netplan, ifupdown), or iproute2 for runtime only"
+                    fi ;;
+            esac ;;
+        iproute2)
+            if [ -n "$detected" ]; then
+                info "backend iproute2 (runtime only: nothing is kept across a reboot); backend auto would use $detected, because $detected_why"
+            else
+                info "backend iproute2 (runtime only: nothing is kept across a reboot); backend auto would find nothing: $detected_why"
+            fi
+            command -v ip >/dev/null 2>&1 || problem "backend iproute2: no ip command here. Fix: install iproute (yum install iproute)" ;;
+        *)
+            if [ -n "$detected" ] && [ "$detected" != "$BACKEND" ]; then
+                problem "backend $BACKEND: this host does not run it for $NIC: $detected_why. Fix: set $HOST_PATH.backend to $detected (or auto)"
+            else
+                info "backend $BACKEND${detected:+ (found here too: $detected_why)}"
+                preflight_backend_needs
+            fi ;;
+    esac
+}
+
+# preflight_backend_needs: what the named backend needs on this host (when detection did not tell)
+preflight_backend_needs() {
+    fix="set $HOST_PATH.backend to the backend that manages $NIC, or auto"
     case "$BACKEND" in
         ifcfg)
             if [ ! -d "$CONFIG_DIR" ]; then
-                problem "backend ifcfg: $CONFIG_DIR does not exist, so this host's network is not managed by network-scripts. Fix: set $HOST_PATH.backend to $( [ "$has_nm" = yes ] && echo nmcli || echo iproute2), or $HOST_PATH.configDir to where its ifcfg files are"
+                problem "backend ifcfg: $CONFIG_DIR does not exist, so this host's network is not managed by network-scripts. Fix: $fix, or set $HOST_PATH.configDir to where its ifcfg files are"
             elif [ -n "$VLAN_IDS" ] && [ ! -f "$EMULATION_MARKER" ] && ! command -v ifup >/dev/null 2>&1; then
-                problem "backend ifcfg: no ifup here, which brings the VLAN interfaces up. Fix: install initscripts (yum install initscripts), or set $HOST_PATH.backend to $( [ "$has_nm" = yes ] && echo nmcli || echo iproute2)"
+                problem "backend ifcfg: no ifup here, which brings the VLAN interfaces up. Fix: install initscripts (yum install initscripts), or $fix"
             fi ;;
-        nmcli) [ "$has_nm" = yes ] || problem "backend nmcli: NetworkManager is not running here (nmcli $( command -v nmcli >/dev/null 2>&1 && echo found || echo missing)). Fix: start NetworkManager, or set $HOST_PATH.backend to $( [ "$has_initscripts" = yes ] && echo ifcfg || echo iproute2)" ;;
-        iproute2) [ "$has_ip" = yes ] || problem "backend iproute2: no ip command here. Fix: install iproute (yum install iproute)" ;;
+        nmcli)
+            if ! command -v nmcli >/dev/null 2>&1 || [ "$(nmcli -t -f RUNNING general 2>/dev/null)" != running ]; then
+                problem "backend nmcli: NetworkManager is not running here (nmcli $( command -v nmcli >/dev/null 2>&1 && echo found || echo missing)). Fix: start NetworkManager, or $fix"
+            fi ;;
+        networkd | netplan)
+            if ! { [ -d /run/systemd/system ] && systemctl is-active --quiet systemd-networkd 2>/dev/null; }; then
+                problem "backend $BACKEND: systemd-networkd is not running here. Fix: $fix"
+            elif [ "$BACKEND" = netplan ] && ! command -v netplan >/dev/null 2>&1; then
+                problem "backend netplan: netplan is not installed here. Fix: $fix"
+            elif [ -z "$(nd_file_of "$NIC")" ]; then
+                problem "backend $BACKEND: systemd-networkd does not manage $NIC (no .network file applies to it), and the VLANs and links on it need lines in that file. Fix: $fix"
+            fi ;;
+        ifupdown)
+            if [ ! -f "$CONFIG_DIR/interfaces" ] || ! command -v ifup >/dev/null 2>&1; then
+                problem "backend ifupdown: no $CONFIG_DIR/interfaces or no ifup here, so ifupdown does not manage this host. Fix: $fix"
+            elif ! ifu_sources_d "$CONFIG_DIR"; then
+                problem "backend ifupdown: $CONFIG_DIR/interfaces does not read $CONFIG_DIR/interfaces.d, where the stack keeps its stanzas (it never edits the host's own file). Fix: add the line: source $CONFIG_DIR/interfaces.d/*"
+            fi ;;
     esac
 }
 

@@ -3,10 +3,13 @@
 # persistent config as ifcfg files in $cfg_dir, brought up with ifup.
 # - parent NIC: PROMISC=yes edited into an existing ifcfg-<nic> (as the tutorial does; initscripts
 #   do not apply it), and what does apply it at boot: a block in the ifup-local hook $hook, which
-#   initscripts' ifup-post runs with the interface name after every ifup (the boot path too);
+#   initscripts' ifup-post runs with the interface name after every ifup (the boot path too); where
+#   NetworkManager runs, reads the ifcfg files and the NIC's file has no NM_CONTROLLED=no (CentOS 7's
+#   default), ifup hands the NIC to `nmcli connection up` and ifup-post never runs: there a
+#   NetworkManager dispatcher script (nm-dispatcher.sh) makes it promiscuous each time it comes up;
 # - VLAN: ifcfg-<parent>.<id> written atomically, `nmcli connection reload` when NetworkManager
 #   reads ifcfg files, `ifup`; delete: ifdown, the file put back or removed.
-# Inputs: parent: $nic, $cfg (ifcfg-<nic>), $hook. VLAN: $dev, $parent, $vlan_id, $ip, $prefix,
+# Inputs: parent: $nic, $cfg (ifcfg-<nic>), $hook, $dispatcher. VLAN: $dev, $parent, $vlan_id, $ip, $prefix,
 # $gateway ('' for none), $defroute (yes or no), $cfg_dir, $cfg (ifcfg-<dev>).
 # shellcheck disable=SC2154 # the thin script assigns the inputs
 
@@ -33,6 +36,7 @@ backend_parent_persist() {
 		cat "$cfg" >"$pending"
 		commit "$state/parent-$nic.ours" 644 ''
 		hook_install
+		if nm_manages_cfg; then dispatcher_install "NetworkManager reads $cfg, so ifup hands $nic to it and ifup-local does not run"; fi
 	else
 		note "runtime only: there is no $cfg, and macvlan-lab does not create a connection file for $nic (the host may be reached through it); $nic stops being promiscuous at the next reboot unless its own config keeps it so"
 	fi
@@ -40,6 +44,7 @@ backend_parent_persist() {
 
 backend_parent_unpersist() {
 	hook_remove
+	dispatcher_remove
 	if [ -e "$state/parent-$nic.orig" ]; then
 		if [ ! -f "$cfg" ]; then
 			note "$cfg is gone since create; not recreating it"
@@ -75,6 +80,17 @@ backend_parent_check() {
 	elif [ ! -x "$hook" ]; then
 		drift "$hook is not executable, so initscripts do not run it: $nic would not be promiscuous after a reboot"
 	fi
+	if [ -e "$state/parent-$nic.dispatcher" ]; then
+		dispatcher_check
+	elif nm_manages_cfg; then
+		drift "NetworkManager reads $cfg (no NM_CONTROLLED=no), so ifup hands $nic to it and ifup-local does not run, and there is no dispatcher script $dispatcher: $nic would not be promiscuous after a reboot"
+	fi
+}
+
+# nm_manages_cfg: NetworkManager runs, reads ifcfg files and $cfg does not take the NIC away from it
+nm_manages_cfg() {
+	nm_reads_ifcfg || return 1
+	! grep -Eqx "NM_CONTROLLED=(no|\"no\"|'no')" "$cfg"
 }
 
 # hook_header: the first lines of a hook file that create makes
@@ -206,6 +222,7 @@ backend_vlan_up() {
 	fi
 	if ! link_exists "$dev"; then
 		undo "if ip link show dev $(q "$dev") >/dev/null 2>&1; then ip link delete dev $(q "$dev"); fi"
+		if nm_reads_ifcfg; then note "NetworkManager runs and reads $cfg (no NM_CONTROLLED=no in it): ifup hands $dev to NetworkManager (nmcli connection up), as network-scripts' ifup does on such a host"; fi
 		ifup "$dev"
 		did "$dev is up (ifup $dev)"
 	fi

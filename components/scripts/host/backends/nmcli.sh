@@ -2,10 +2,14 @@
 # macvlan-lab backend nmcli (NetworkManager): persistent config as NetworkManager settings.
 # - parent NIC: 802-3-ethernet.accept-all-mac-addresses true on the NIC's active connection
 #   (NetworkManager 1.32 and later), which NetworkManager applies each time it activates the
-#   connection, at boot too; the running connection is not reapplied (the flag is already set);
+#   connection, at boot too; the running connection is not reapplied (the flag is already set).
+#   Where the connection cannot keep it (a NetworkManager older than 1.32, or a connection that lives
+#   only in memory under /run, which a modify would write to /etc for good), a dispatcher script
+#   instead (nm-dispatcher.sh). NetworkManager rewrites the connection's file on every modify (key
+#   order, timestamps): delete puts the setting back, not the file's bytes;
 # - VLAN: a VLAN connection profile named $con (`nmcli connection add type vlan`), brought up with
 #   `nmcli connection up`; delete removes the profile.
-# Inputs: parent: $nic. VLAN: $con, $dev, $parent, $vlan_id, $address, $gateway ('' for none),
+# Inputs: parent: $nic, $dispatcher. VLAN: $con, $dev, $parent, $vlan_id, $address, $gateway ('' for none),
 # $never_default (yes or no).
 # shellcheck disable=SC2154 # the thin script assigns the inputs
 
@@ -21,8 +25,15 @@ backend_parent_persist() {
 	uuid=$(nmcli -g UUID,DEVICE connection show --active | awk -F: -v d="$nic" '$2 == d { print $1; exit }')
 	if [ -z "$uuid" ]; then
 		note "runtime only: no active NetworkManager connection on $nic, and macvlan-lab does not create one for it (the host may be reached through it); $nic stops being promiscuous at the next reboot"
+		return 0
+	fi
+	file=$(nmcli -t -f UUID,FILENAME connection show | awk -F: -v u="$uuid" '$1 == u { sub(/^[^:]*:/, ""); print; exit }')
+	if [ -e "$state/parent-$nic.dispatcher" ]; then
+		dispatcher_install "kept from create"
 	elif ! current=$(nmcli -g 802-3-ethernet.accept-all-mac-addresses connection show uuid "$uuid" 2>/dev/null); then
-		note "runtime only: this NetworkManager has no 802-3-ethernet.accept-all-mac-addresses (added in NetworkManager 1.32), the setting that keeps a NIC promiscuous; $nic stops being promiscuous at the next reboot (upgrade NetworkManager or use backend ifcfg)"
+		dispatcher_install "this NetworkManager has no 802-3-ethernet.accept-all-mac-addresses, added in 1.32"
+	elif case "$file" in /run/*) true ;; *) false ;; esac; then
+		dispatcher_install "connection $uuid lives in memory ($file): a modify would write it to /etc for good"
 	else
 		if [ ! -e "$state/parent-$nic.nm" ]; then
 			stage "$state/parent-$nic.nm"
@@ -40,6 +51,7 @@ backend_parent_persist() {
 }
 
 backend_parent_unpersist() {
+	dispatcher_remove
 	if [ -e "$state/parent-$nic.nm" ]; then
 		read -r uuid previous <"$state/parent-$nic.nm"
 		if ! nm_running; then
@@ -57,7 +69,9 @@ backend_parent_unpersist() {
 }
 
 backend_parent_check() {
-	if [ -e "$state/parent-$nic.nm" ]; then
+	if [ -e "$state/parent-$nic.dispatcher" ]; then
+		dispatcher_check
+	elif [ -e "$state/parent-$nic.nm" ]; then
 		read -r uuid _ <"$state/parent-$nic.nm"
 		if ! nm_running; then
 			drift "NetworkManager is not running"
@@ -139,8 +153,16 @@ backend_vlan_forget_profile() {
 		elif nm_has; then
 			nmcli connection delete id "$con"
 			did "deleted NetworkManager connection $con"
+			nm_wait_gone
 		fi
 	fi
+}
+
+# nm_wait_gone: after `nmcli connection delete`, which returns before NetworkManager has removed the
+# software link it made (seen with NetworkManager 1.42: the link still there, then gone while the
+# script deleted it), wait a bounded time for $dev to go; the caller removes what is left (link_gone)
+nm_wait_gone() {
+	if ! wait_link_gone "$dev" 10; then note "NetworkManager has not removed $dev 10 s after its connection was deleted; removing it with ip"; fi
 }
 
 backend_vlan_down() { :; }
@@ -193,6 +215,7 @@ backend_link_unpersist() {
 	elif nm_has; then
 		nmcli connection delete id "$con"
 		did "deleted NetworkManager connection $con"
+		nm_wait_gone
 	fi
 }
 

@@ -20,6 +20,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_create
@@ -45,6 +46,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_delete
@@ -70,6 +72,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_check
@@ -95,6 +98,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_create
@@ -120,6 +124,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_delete
@@ -145,6 +150,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_check

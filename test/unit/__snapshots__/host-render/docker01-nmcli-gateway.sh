@@ -17,6 +17,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_create
@@ -39,6 +40,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_delete
@@ -61,6 +63,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_check
@@ -83,6 +86,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_create
@@ -105,6 +109,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_delete
@@ -127,6 +132,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_check

@@ -6,9 +6,11 @@ host='docker01'
 nic='ens33'
 state_dir='/var/lib/macvlan-lab'
 state='/var/lib/macvlan-lab/host'
+dispatcher='/etc/NetworkManager/dispatcher.d/90-macvlan-lab-promisc-ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/parent.sh"
 parent_create
@@ -20,9 +22,11 @@ host='docker01'
 nic='ens33'
 state_dir='/var/lib/macvlan-lab'
 state='/var/lib/macvlan-lab/host'
+dispatcher='/etc/NetworkManager/dispatcher.d/90-macvlan-lab-promisc-ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/parent.sh"
 parent_delete
@@ -34,9 +38,11 @@ host='docker01'
 nic='ens33'
 state_dir='/var/lib/macvlan-lab'
 state='/var/lib/macvlan-lab/host'
+dispatcher='/etc/NetworkManager/dispatcher.d/90-macvlan-lab-promisc-ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/parent.sh"
 parent_check
@@ -104,6 +110,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_create
@@ -126,6 +133,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_delete
@@ -148,6 +156,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_check
@@ -170,6 +179,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_create
@@ -192,6 +202,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_delete
@@ -214,6 +225,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/nmcli.sh"
 . "$lib/host/vlan.sh"
 vlan_check

@@ -8,9 +8,11 @@ state_dir='/var/lib/macvlan-lab'
 state='/var/lib/macvlan-lab/host'
 cfg='/etc/sysconfig/network-scripts/ifcfg-ens33'
 hook='/sbin/ifup-local'
+dispatcher='/etc/NetworkManager/dispatcher.d/90-macvlan-lab-promisc-ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/parent.sh"
 parent_create
@@ -24,9 +26,11 @@ state_dir='/var/lib/macvlan-lab'
 state='/var/lib/macvlan-lab/host'
 cfg='/etc/sysconfig/network-scripts/ifcfg-ens33'
 hook='/sbin/ifup-local'
+dispatcher='/etc/NetworkManager/dispatcher.d/90-macvlan-lab-promisc-ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/parent.sh"
 parent_delete
@@ -40,9 +44,11 @@ state_dir='/var/lib/macvlan-lab'
 state='/var/lib/macvlan-lab/host'
 cfg='/etc/sysconfig/network-scripts/ifcfg-ens33'
 hook='/sbin/ifup-local'
+dispatcher='/etc/NetworkManager/dispatcher.d/90-macvlan-lab-promisc-ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/parent.sh"
 parent_check
@@ -113,6 +119,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_create
@@ -138,6 +145,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_delete
@@ -163,6 +171,7 @@ lab_alias='macvlan-lab emulated VLAN 10 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_check
@@ -188,6 +197,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_create
@@ -213,6 +223,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_delete
@@ -238,6 +249,7 @@ lab_alias='macvlan-lab emulated VLAN 20 on ens33'
 if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
 . "$lib/prelude.sh"
 . "$lib/net.sh"
+. "$lib/host/backends/nm-dispatcher.sh"
 . "$lib/host/backends/ifcfg.sh"
 . "$lib/host/vlan.sh"
 vlan_check

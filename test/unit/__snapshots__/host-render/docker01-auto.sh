@@ -1,0 +1,327 @@
+# ==== parent create
+set -eu
+# macvlan-lab: parent interface ens33 of docker01, promiscuous (auto): create
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+nic='ens33'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+cfg='/etc/sysconfig/network-scripts/ifcfg-ens33'
+hook='/sbin/ifup-local'
+dispatcher='/etc/NetworkManager/dispatcher.d/90-macvlan-lab-promisc-ens33'
+nd_dir='/etc/systemd/network'
+ifu_dir='/etc/network'
+cfg_dir='/etc/sysconfig/network-scripts'
+marker='/run/macvlan-lab/vlan-emulation'
+auto_nic='ens33'
+auto_record='/var/lib/macvlan-lab/host/parent-ens33.backend'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/auto.sh"
+. "$lib/host/parent.sh"
+backend_auto create
+parent_create
+# ==== parent delete
+set -eu
+# macvlan-lab: parent interface ens33 of docker01, promiscuous (auto): delete
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+nic='ens33'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+cfg='/etc/sysconfig/network-scripts/ifcfg-ens33'
+hook='/sbin/ifup-local'
+dispatcher='/etc/NetworkManager/dispatcher.d/90-macvlan-lab-promisc-ens33'
+nd_dir='/etc/systemd/network'
+ifu_dir='/etc/network'
+cfg_dir='/etc/sysconfig/network-scripts'
+marker='/run/macvlan-lab/vlan-emulation'
+auto_nic='ens33'
+auto_record='/var/lib/macvlan-lab/host/parent-ens33.backend'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/auto.sh"
+. "$lib/host/parent.sh"
+backend_auto delete
+parent_delete
+backend_auto_done
+# ==== parent check
+set -eu
+# macvlan-lab: parent interface ens33 of docker01, promiscuous (auto): check
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+nic='ens33'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+cfg='/etc/sysconfig/network-scripts/ifcfg-ens33'
+hook='/sbin/ifup-local'
+dispatcher='/etc/NetworkManager/dispatcher.d/90-macvlan-lab-promisc-ens33'
+nd_dir='/etc/systemd/network'
+ifu_dir='/etc/network'
+cfg_dir='/etc/sysconfig/network-scripts'
+marker='/run/macvlan-lab/vlan-emulation'
+auto_nic='ens33'
+auto_record='/var/lib/macvlan-lab/host/parent-ens33.backend'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/auto.sh"
+. "$lib/host/parent.sh"
+backend_auto check
+parent_check
+# ==== 8021q create
+set -eu
+# macvlan-lab: 8021q (802.1Q VLAN support) on docker01, now and at boot: create
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+conf_dir='/etc/modules-load.d'
+conf='/etc/modules-load.d/8021q.conf'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+marker='/run/macvlan-lab/vlan-emulation'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/kernel-module.sh"
+module_create
+# ==== 8021q delete
+set -eu
+# macvlan-lab: 8021q (802.1Q VLAN support) on docker01, now and at boot: delete
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+conf_dir='/etc/modules-load.d'
+conf='/etc/modules-load.d/8021q.conf'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+marker='/run/macvlan-lab/vlan-emulation'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/kernel-module.sh"
+module_delete
+# ==== 8021q check
+set -eu
+# macvlan-lab: 8021q (802.1Q VLAN support) on docker01, now and at boot: check
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+conf_dir='/etc/modules-load.d'
+conf='/etc/modules-load.d/8021q.conf'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+marker='/run/macvlan-lab/vlan-emulation'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/kernel-module.sh"
+module_check
+# ==== ens33.10 create
+set -eu
+# macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker01 with 192.168.10.10/24 (auto): create
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.10'
+parent='ens33'
+vlan_id='10'
+address='192.168.10.10/24'
+ip='192.168.10.10'
+prefix='24'
+gateway=''
+defroute='no'
+cfg_dir='/etc/sysconfig/network-scripts'
+cfg='/etc/sysconfig/network-scripts/ifcfg-ens33.10'
+con='ens33.10'
+never_default='yes'
+nd_dir='/etc/systemd/network'
+np_dir='/etc/netplan'
+ifu_dir='/etc/network'
+marker='/run/macvlan-lab/vlan-emulation'
+auto_nic='ens33'
+auto_record='/var/lib/macvlan-lab/host/vlan-ens33.10.backend'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+lab_alias='macvlan-lab emulated VLAN 10 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/auto.sh"
+. "$lib/host/vlan.sh"
+backend_auto create
+vlan_create
+# ==== ens33.10 delete
+set -eu
+# macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker01 with 192.168.10.10/24 (auto): delete
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.10'
+parent='ens33'
+vlan_id='10'
+address='192.168.10.10/24'
+ip='192.168.10.10'
+prefix='24'
+gateway=''
+defroute='no'
+cfg_dir='/etc/sysconfig/network-scripts'
+cfg='/etc/sysconfig/network-scripts/ifcfg-ens33.10'
+con='ens33.10'
+never_default='yes'
+nd_dir='/etc/systemd/network'
+np_dir='/etc/netplan'
+ifu_dir='/etc/network'
+marker='/run/macvlan-lab/vlan-emulation'
+auto_nic='ens33'
+auto_record='/var/lib/macvlan-lab/host/vlan-ens33.10.backend'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+lab_alias='macvlan-lab emulated VLAN 10 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/auto.sh"
+. "$lib/host/vlan.sh"
+backend_auto delete
+vlan_delete
+backend_auto_done
+# ==== ens33.10 check
+set -eu
+# macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker01 with 192.168.10.10/24 (auto): check
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.10'
+parent='ens33'
+vlan_id='10'
+address='192.168.10.10/24'
+ip='192.168.10.10'
+prefix='24'
+gateway=''
+defroute='no'
+cfg_dir='/etc/sysconfig/network-scripts'
+cfg='/etc/sysconfig/network-scripts/ifcfg-ens33.10'
+con='ens33.10'
+never_default='yes'
+nd_dir='/etc/systemd/network'
+np_dir='/etc/netplan'
+ifu_dir='/etc/network'
+marker='/run/macvlan-lab/vlan-emulation'
+auto_nic='ens33'
+auto_record='/var/lib/macvlan-lab/host/vlan-ens33.10.backend'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+lab_alias='macvlan-lab emulated VLAN 10 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/auto.sh"
+. "$lib/host/vlan.sh"
+backend_auto check
+vlan_check
+# ==== ens33.20 create
+set -eu
+# macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker01 with 192.168.20.20/24 (auto): create
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.20'
+parent='ens33'
+vlan_id='20'
+address='192.168.20.20/24'
+ip='192.168.20.20'
+prefix='24'
+gateway=''
+defroute='no'
+cfg_dir='/etc/sysconfig/network-scripts'
+cfg='/etc/sysconfig/network-scripts/ifcfg-ens33.20'
+con='ens33.20'
+never_default='yes'
+nd_dir='/etc/systemd/network'
+np_dir='/etc/netplan'
+ifu_dir='/etc/network'
+marker='/run/macvlan-lab/vlan-emulation'
+auto_nic='ens33'
+auto_record='/var/lib/macvlan-lab/host/vlan-ens33.20.backend'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+lab_alias='macvlan-lab emulated VLAN 20 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/auto.sh"
+. "$lib/host/vlan.sh"
+backend_auto create
+vlan_create
+# ==== ens33.20 delete
+set -eu
+# macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker01 with 192.168.20.20/24 (auto): delete
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.20'
+parent='ens33'
+vlan_id='20'
+address='192.168.20.20/24'
+ip='192.168.20.20'
+prefix='24'
+gateway=''
+defroute='no'
+cfg_dir='/etc/sysconfig/network-scripts'
+cfg='/etc/sysconfig/network-scripts/ifcfg-ens33.20'
+con='ens33.20'
+never_default='yes'
+nd_dir='/etc/systemd/network'
+np_dir='/etc/netplan'
+ifu_dir='/etc/network'
+marker='/run/macvlan-lab/vlan-emulation'
+auto_nic='ens33'
+auto_record='/var/lib/macvlan-lab/host/vlan-ens33.20.backend'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+lab_alias='macvlan-lab emulated VLAN 20 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/auto.sh"
+. "$lib/host/vlan.sh"
+backend_auto delete
+vlan_delete
+backend_auto_done
+# ==== ens33.20 check
+set -eu
+# macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker01 with 192.168.20.20/24 (auto): check
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.20'
+parent='ens33'
+vlan_id='20'
+address='192.168.20.20/24'
+ip='192.168.20.20'
+prefix='24'
+gateway=''
+defroute='no'
+cfg_dir='/etc/sysconfig/network-scripts'
+cfg='/etc/sysconfig/network-scripts/ifcfg-ens33.20'
+con='ens33.20'
+never_default='yes'
+nd_dir='/etc/systemd/network'
+np_dir='/etc/netplan'
+ifu_dir='/etc/network'
+marker='/run/macvlan-lab/vlan-emulation'
+auto_nic='ens33'
+auto_record='/var/lib/macvlan-lab/host/vlan-ens33.20.backend'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+lab_alias='macvlan-lab emulated VLAN 20 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/auto.sh"
+. "$lib/host/vlan.sh"
+backend_auto check
+vlan_check

@@ -1,0 +1,138 @@
+# ==== ens33.10 gateway create
+set -eu
+# macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker01 with 192.168.10.10/24 (ifupdown): create
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.10'
+parent='ens33'
+vlan_id='10'
+address='192.168.10.10/24'
+ifu_dir='/etc/network'
+gateway='192.168.10.2'
+defroute='no'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+marker='/run/macvlan-lab/vlan-emulation'
+lab_alias='macvlan-lab emulated VLAN 10 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/ifupdown.sh"
+. "$lib/host/vlan.sh"
+vlan_create
+# ==== ens33.10 gateway delete
+set -eu
+# macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker01 with 192.168.10.10/24 (ifupdown): delete
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.10'
+parent='ens33'
+vlan_id='10'
+address='192.168.10.10/24'
+ifu_dir='/etc/network'
+gateway='192.168.10.2'
+defroute='no'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+marker='/run/macvlan-lab/vlan-emulation'
+lab_alias='macvlan-lab emulated VLAN 10 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/ifupdown.sh"
+. "$lib/host/vlan.sh"
+vlan_delete
+# ==== ens33.10 gateway check
+set -eu
+# macvlan-lab: VLAN interface ens33.10 (VLAN 10 on ens33) of docker01 with 192.168.10.10/24 (ifupdown): check
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.10'
+parent='ens33'
+vlan_id='10'
+address='192.168.10.10/24'
+ifu_dir='/etc/network'
+gateway='192.168.10.2'
+defroute='no'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+marker='/run/macvlan-lab/vlan-emulation'
+lab_alias='macvlan-lab emulated VLAN 10 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/ifupdown.sh"
+. "$lib/host/vlan.sh"
+vlan_check
+# ==== ens33.20 defaultRoute create
+set -eu
+# macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker01 with 192.168.20.20/24 (ifupdown): create
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.20'
+parent='ens33'
+vlan_id='20'
+address='192.168.20.20/24'
+ifu_dir='/etc/network'
+gateway='192.168.20.2'
+defroute='yes'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+marker='/run/macvlan-lab/vlan-emulation'
+lab_alias='macvlan-lab emulated VLAN 20 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/ifupdown.sh"
+. "$lib/host/vlan.sh"
+vlan_create
+# ==== ens33.20 defaultRoute delete
+set -eu
+# macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker01 with 192.168.20.20/24 (ifupdown): delete
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.20'
+parent='ens33'
+vlan_id='20'
+address='192.168.20.20/24'
+ifu_dir='/etc/network'
+gateway='192.168.20.2'
+defroute='yes'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+marker='/run/macvlan-lab/vlan-emulation'
+lab_alias='macvlan-lab emulated VLAN 20 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/ifupdown.sh"
+. "$lib/host/vlan.sh"
+vlan_delete
+# ==== ens33.20 defaultRoute check
+set -eu
+# macvlan-lab: VLAN interface ens33.20 (VLAN 20 on ens33) of docker01 with 192.168.20.20/24 (ifupdown): check
+lib='/var/lib/macvlan-lab/lib/default/<library-id>'
+host='docker01'
+dev='ens33.20'
+parent='ens33'
+vlan_id='20'
+address='192.168.20.20/24'
+ifu_dir='/etc/network'
+gateway='192.168.20.2'
+defroute='yes'
+state_dir='/var/lib/macvlan-lab'
+state='/var/lib/macvlan-lab/host'
+marker='/run/macvlan-lab/vlan-emulation'
+lab_alias='macvlan-lab emulated VLAN 20 on ens33'
+if [ ! -r "$lib/prelude.sh" ]; then echo "ERROR: macvlan-lab's shell library is not in $lib (its install command runs first: run pulumi up again)" >&2; exit 1; fi
+. "$lib/prelude.sh"
+. "$lib/net.sh"
+. "$lib/host/backends/detect.sh"
+. "$lib/host/backends/ifupdown.sh"
+. "$lib/host/vlan.sh"
+vlan_check
