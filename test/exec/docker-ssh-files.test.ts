@@ -138,7 +138,7 @@ describe("exec: the run's ssh key file", function () {
         const parent = path.join(dir, "xdg");
         fs.mkdirSync(parent, { mode: 0o700 });
         fs.chmodSync(parent, 0o777);
-        assert.throws(() => m.writeRunSshFiles({ project: "p", stack: "s", privateKey: KEY, dir: path.join(parent, "macvlan-lab") }), /the run's key cannot go under .*xdg\/macvlan-lab: .*xdg is writable by other users \(mode 777\) without the sticky bit; set XDG_RUNTIME_DIR/);
+        assert.throws(() => m.writeRunSshFiles({ project: "p", stack: "s", privateKey: KEY, dir: path.join(parent, "macvlan-lab") }), /the run's files \(key, ssh control sockets\) cannot go under .*xdg\/macvlan-lab: .*xdg is writable by other users \(mode 777\) without the sticky bit; set XDG_RUNTIME_DIR/);
         fs.chmodSync(parent, 0o1777); // as /tmp: allowed
         assert.doesNotThrow(() => m.writeRunSshFiles({ project: "p", stack: "s", privateKey: KEY, dir: path.join(parent, "macvlan-lab") }));
         if (process.getuid?.() === 0) {
