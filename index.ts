@@ -129,7 +129,7 @@ const keyFile =
  * What the stack's last deployment left in its own outputs: the address plan (`addressPlan`, or
  * for a stack deployed before that output existed, `hosts`), so that every host keeps the range it
  * was given while hosts, containers and networks are added, removed or reordered around it
- * (components/spec/plan.ts); and the hosts whose registry trust its last verify found drifted
+ * (components/model/plan.ts); and the hosts whose registry trust its last verify found drifted
  * (`verification`), which a repair reads again. A read of this stack's state, nothing on any host.
  */
 async function lastDeployment(): Promise<{ memory?: PlanMemory; rereadTrust: string[] }> {

@@ -17,7 +17,7 @@ import { ensureEngine } from "../lab/pulumi";
 import { ensurePackages } from "../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../lab/topology";
 import { DAY2_EDITS, StackConfig, stepsOfPreview } from "../lab/day2";
-import { loadLab, RawLabConfig } from "../components/spec/validate";
+import { loadLab, RawLabConfig } from "../components/model/validate";
 import { rawLabConfig } from "../lab/stackFile";
 
 const LIVE = `mvlday2-${process.pid}`;

@@ -14,9 +14,9 @@
  * nothing about timings (a test that fails on a slow machine is noise).
  */
 import { performance } from "perf_hooks";
-import { parseLab } from "../components/spec/validate";
-import { auxAddresses, planLab } from "../components/spec/plan";
-import { LabSpec } from "../components/spec/types";
+import { parseLab } from "../components/model/validate";
+import { auxAddresses, planLab } from "../components/model/plan";
+import { LabSpec } from "../components/model/types";
 import { generateLab } from "../test/helpers/generate";
 
 const SIZES = [10, 100, 1000];

@@ -193,7 +193,7 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
  * The aux entries the plan gave before it kept only what a host's own range holds: per network and
  * host, the reserved addresses, the hosts' addresses inside the subnet and the other hosts' statics.
  */
-function oldRuleAux(spec: import("../components/spec/types").LabSpec): number {
+function oldRuleAux(spec: import("../components/model/types").LabSpec): number {
     let entries = 0;
     for (const n of spec.networks) {
         const statics = new Map<string, number>();

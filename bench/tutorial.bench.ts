@@ -26,7 +26,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planLab } from "../components/spec/plan";
+import { planLab } from "../components/model/plan";
 import { LabHosts, checkPrerequisites, hostsUp } from "../lab/hosts";
 import { run } from "../lab/hosts/proc";
 import { EngineOutcome, applyOnLab, destroyOnLab, prepareEngine } from "../lab/run/engine";

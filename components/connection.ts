@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { hostKeyMissing } from "./spec/hostKey";
-import { SshSpec } from "./spec/types";
+import { hostKeyMissing } from "./model/hostKey";
+import { SshSpec } from "./model/types";
 
 /**
  * The SSH connection of one host for `remote.Command`: address, port, user, the private key

@@ -3,7 +3,7 @@
  * path, marker and name that more than one of them relies on. Import from here; never copy.
  */
 import { createHash } from "crypto";
-import { SAFE_ABSOLUTE_PATH } from "./spec/names";
+import { SAFE_ABSOLUTE_PATH } from "./model/names";
 
 /** The config namespace of the program (the project name): every key of a stack is `macvlan-lab:<key>`. */
 export const CONFIG_NAMESPACE = "macvlan-lab";

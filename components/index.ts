@@ -10,14 +10,14 @@
  */
 
 // The typed model of a lab, plain data (no Pulumi types).
-export * from "./spec/types";
+export * from "./model/types";
 // Validation: raw config -> spec, every problem at once.
-export { parseLab, readLab, validateLab, loadLab, LabConfigError, RawLabConfig, DEFAULT_CONFIG_DIRS, routedPair } from "./spec/validate";
+export { parseLab, readLab, validateLab, loadLab, LabConfigError, RawLabConfig, DEFAULT_CONFIG_DIRS, routedPair } from "./model/validate";
 // The address plan: each host's dynamic range and the aux addresses its Docker must not hand out.
-export { planLab, auxAddresses, parsePlanMemory, planMemoryOf, LabPlan, NetworkPlan, FixedAddress, PlanMemory, PlanOptions, RangeOrigin } from "./spec/plan";
-export { parseImageReference, ImageReference } from "./spec/names";
+export { planLab, auxAddresses, parsePlanMemory, planMemoryOf, LabPlan, NetworkPlan, FixedAddress, PlanMemory, PlanOptions, RangeOrigin } from "./model/plan";
+export { parseImageReference, ImageReference } from "./model/names";
 // Reading a stack's config (the program's way in).
-export { readLabConfig } from "./spec/config";
+export { readLabConfig } from "./model/config";
 export { CONFIG_NAMESPACE } from "./contracts";
 // Topology diagrams: spec + plan -> Mermaid / Graphviz DOT text.
 export { topologyMermaid, topologyDot, TopologyOptions } from "./diagram";
@@ -52,7 +52,7 @@ export { HostLibrary, HostLibraryArgs } from "./scripts/hostLibrary";
 export { dockerProvider, DockerSshOptions, insecureRegistryAuth, tlsRegistryAuth } from "./docker/provider";
 // One key for everything: the Docker provider's ssh gets the remote commands' key as a file for the run.
 export { writeRunSshFiles, RunSshFiles, readKnownHostsFile, defaultKnownHostsFile } from "./docker/sshIdentity";
-export { resolveHostKeys, KnownHostsSource, hostKeyFingerprint } from "./spec/hostKey";
+export { resolveHostKeys, KnownHostsSource, hostKeyFingerprint } from "./model/hostKey";
 export { MacvlanNetwork, MacvlanNetworkArgs, NetworkHostTarget } from "./docker/macvlanNetwork";
 export { PrivateRegistry, PrivateRegistryArgs, mirroredReference } from "./docker/registry";
 export { RegistryTrust, RegistryTrustArgs, InstalledLibrary } from "./docker/registryTrust";

@@ -6,10 +6,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { LabSpec } from "./spec/types";
-import { LabPlan, PlanMemory, planLab, planMemoryOf } from "./spec/plan";
-import { LabConfigError } from "./spec/validate";
-import { hostKeyHowTo, hostKeyMissing } from "./spec/hostKey";
+import { LabSpec } from "./model/types";
+import { LabPlan, PlanMemory, planLab, planMemoryOf } from "./model/plan";
+import { LabConfigError } from "./model/validate";
+import { hostKeyHowTo, hostKeyMissing } from "./model/hostKey";
 import { HostNetworking } from "./host/hostNetworking";
 import { HostShim } from "./host/hostShim";
 import { InterVlanRouter } from "./host/interVlanRouter";

@@ -1,4 +1,4 @@
-import { LabSpec } from "./spec/types";
+import { LabSpec } from "./model/types";
 
 /**
  * How many Docker resources (containers, plus one network per host it spans) a stack declares before

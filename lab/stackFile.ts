@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { configKey } from "../components/contracts";
-import { labConfigOf } from "../components/spec/config";
-import { RawLabConfig } from "../components/spec/validate";
+import { labConfigOf } from "../components/model/config";
+import { RawLabConfig } from "../components/model/validate";
 
 export const STACKS_DIR = path.join(__dirname, "..", "stacks");
 
@@ -38,7 +38,7 @@ export function listStacks(dir: string = STACKS_DIR): string[] {
 
 /**
  * The raw lab config of a stack file's config map, exactly as the program reads it
- * ({@link labConfigOf}, components/spec/config.ts: the one parser of the stack's config).
+ * ({@link labConfigOf}, components/model/config.ts: the one parser of the stack's config).
  */
 export function rawLabConfig(config: Readonly<Record<string, string>>): RawLabConfig {
     return labConfigOf(config);

@@ -6,10 +6,10 @@
  */
 import { IPv4, IPv4CidrRange, Validator } from "ip-num";
 import { LAB_NAME, configKey } from "../components/contracts";
-import { LabSpec } from "../components/spec/types";
-import { parseLab } from "../components/spec/validate";
-import { planLab } from "../components/spec/plan";
-import { configValue } from "../components/spec/config";
+import { LabSpec } from "../components/model/types";
+import { parseLab } from "../components/model/validate";
+import { planLab } from "../components/model/plan";
+import { configValue } from "../components/model/config";
 import { LabTopology, validateTopology } from "./hosts/topology";
 import { STACKS_DIR, listStacks, loadStackConfig, rawLabConfig } from "./stackFile";
 

@@ -6,8 +6,8 @@
  * they cannot drift from the stack. The file is JSON (Ansible's yaml inventory plugin reads it). Pure.
  */
 import { checkCases } from "../../components/docker/checks";
-import { LabPlan } from "../../components/spec/plan";
-import { LabSpec } from "../../components/spec/types";
+import { LabPlan } from "../../components/model/plan";
+import { LabSpec } from "../../components/model/types";
 
 export interface AnsibleInventoryOptions {
     /** `emulated`: the lab pre-made a link per VLAN (no 802.1Q in this kernel); `8021q`: the playbook makes VLAN devices. */

@@ -4,8 +4,8 @@
  * containers with their addresses, the registry. Pure: text in, text out; `npm run diagram` lays
  * the DOT text out as SVG with Graphviz.
  */
-import { LabPlan } from "../spec/plan";
-import { LabParts } from "../spec/types";
+import { LabPlan } from "../model/plan";
+import { LabParts } from "../model/types";
 import { renderDot } from "./dot";
 import { TOPOLOGY_LAYERS } from "./layers";
 import { renderMermaid } from "./mermaid";

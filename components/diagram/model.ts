@@ -3,8 +3,8 @@
  * edges. Built from the validated spec and the address plan by layers (./layers.ts), drawn by
  * renderers (./dot.ts, ./mermaid.ts) that know nothing about labs. Pure.
  */
-import { LabPlan } from "../spec/plan";
-import { LabParts } from "../spec/types";
+import { LabPlan } from "../model/plan";
+import { LabParts } from "../model/types";
 
 /** What a node stands for; renderers pick its shape and colour from it. */
 export type TopologyNodeKind =

@@ -11,7 +11,7 @@
 import { shellJoin } from "../shell";
 import { CheckRow, DEFAULT_STATE_DIR, IPV4, Reachability, containerKey, isolationPairProblem, routedIsolationProblem, routerAllows } from "../contracts";
 import { installedLibraryDir, renderScript } from "../scripts";
-import { DOCKER_NAME, HOST_NAME, SAFE_ABSOLUTE_PATH } from "../spec/names";
+import { DOCKER_NAME, HOST_NAME, SAFE_ABSOLUTE_PATH } from "../model/names";
 
 export { CheckRow, Observed, Reachability, containerKey } from "../contracts";
 

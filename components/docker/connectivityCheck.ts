@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { LabSpec } from "../spec/types";
+import { LabSpec } from "../model/types";
 import { LabContainer } from "./container";
 import { HostLibrary } from "../scripts/hostLibrary";
 import { casesBySourceHost, CheckRow, checkCases, parseCheckOutput, renderPingCheck, resolveCheckCases } from "./checks";

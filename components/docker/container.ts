@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { ContainerSpec } from "../spec/types";
+import { ContainerSpec } from "../model/types";
 
 export interface LabContainerArgs {
     /**

@@ -20,7 +20,7 @@
 import { createHash } from "crypto";
 import { DEFAULT_STATE_DIR, IPV4 } from "../contracts";
 import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
-import { DNS_NAME, SAFE_ABSOLUTE_PATH } from "../spec/names";
+import { DNS_NAME, SAFE_ABSOLUTE_PATH } from "../model/names";
 
 /** The key of daemon.json that lists plain-HTTP registries. */
 export const INSECURE_KEY = "insecure-registries";

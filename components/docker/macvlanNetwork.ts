@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { NetworkSpec } from "../spec/types";
-import { auxAddresses, LabPlan } from "../spec/plan";
+import { NetworkSpec } from "../model/types";
+import { auxAddresses, LabPlan } from "../model/plan";
 
 /** Where the network is declared on one host. */
 export interface NetworkHostTarget {

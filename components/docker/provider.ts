@@ -2,8 +2,8 @@ import { createHash } from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { HostSpec } from "../spec/types";
-import { hostKeyMissing } from "../spec/hostKey";
+import { HostSpec } from "../model/types";
+import { hostKeyMissing } from "../model/hostKey";
 import { knownHostsLine, privateDir, runFilesDir } from "./sshIdentity";
 
 /** How the Docker provider's `ssh://` connections authenticate. */

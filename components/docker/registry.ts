@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import { renderScript } from "../scripts";
 import { InstalledLibrary } from "./registryTrust";
 import { IPV4 } from "../contracts";
-import { RegistrySpec } from "../spec/types";
+import { RegistrySpec } from "../model/types";
 
 export interface PrivateRegistryArgs {
     /**

@@ -25,8 +25,8 @@ import { X509Certificate, createHash, randomBytes } from "crypto";
 import { compareSync, encodeBase64, hashSync } from "bcryptjs";
 import { DEFAULT_STATE_DIR, IPV4 } from "../contracts";
 import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
-import { DNS_NAME } from "../spec/names";
-import { RegistryUserSpec } from "../spec/types";
+import { DNS_NAME } from "../model/names";
+import { RegistryUserSpec } from "../model/types";
 import type { InstalledLibrary } from "./registryTrust";
 
 /** A rendered create/delete pair and what identifies it for `triggers`. */

@@ -26,8 +26,8 @@ import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KnownHostsSource } from "../spec/hostKey";
-import { HostSpec } from "../spec/types";
+import { KnownHostsSource } from "../model/hostKey";
+import { HostSpec } from "../model/types";
 
 /**
  * A known_hosts line for a pinned host: `<address> <type> <base64>`, `[<address>]:<port> ...` off

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { remoteConnection } from "../connection";
-import { HostSpec } from "../spec/types";
+import { HostSpec } from "../model/types";
 import { HostScripts } from "./render";
 import { HostLibrary } from "../scripts/hostLibrary";
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { libraryFor } from "./hostCommand";
-import { HostSpec, NetworkBackend, VlanSpec } from "../spec/types";
+import { HostSpec, NetworkBackend, VlanSpec } from "../model/types";
 import { KernelModule } from "./kernelModule";
 import { ParentInterface } from "./parentInterface";
 import { RenderOptions } from "./render";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { hostScriptCommand } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
-import { HostSpec, NetworkSpec } from "../spec/types";
+import { HostSpec, NetworkSpec } from "../model/types";
 import { HostScripts, RenderOptions } from "./render";
 import { renderHostShim } from "./routing";
 import { hostBackend } from "./backends";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { hostScriptCommand } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
-import { HostSpec, NetworkSpec, RoutedPair } from "../spec/types";
+import { HostSpec, NetworkSpec, RoutedPair } from "../model/types";
 import { HostScripts, RenderOptions } from "./render";
 import { renderRouterForwarding, renderRouterLeg } from "./routing";
 import { hostBackend } from "./backends";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { hostScriptCommand, libraryFor } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
-import { HostSpec } from "../spec/types";
+import { HostSpec } from "../model/types";
 import { HostScripts, RenderOptions, renderKernelModule } from "./render";
 
 export interface KernelModuleArgs extends RenderOptions {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { hostScriptCommand, libraryFor } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
-import { HostSpec, NetworkBackend } from "../spec/types";
+import { HostSpec, NetworkBackend } from "../model/types";
 import { HostScripts, RenderOptions, renderParentInterface } from "./render";
 
 export interface ParentInterfaceArgs extends RenderOptions {

@@ -37,8 +37,8 @@ import {
     emulatedVlanLinkAlias,
 } from "../contracts";
 import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
-import { HOST_NAME, INTERFACE_NAME } from "../spec/names";
-import { HostSpec, VlanSpec } from "../spec/types";
+import { HOST_NAME, INTERFACE_NAME } from "../model/names";
+import { HostSpec, VlanSpec } from "../model/types";
 import { HostBackend, ScriptAction, ScriptVar, VlanFacts, hostBackend } from "./backends";
 import { union } from "./backends/auto";
 

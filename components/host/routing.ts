@@ -19,8 +19,8 @@
  */
 import { IPv4, IPv4CidrRange } from "ip-num";
 import { IPV4, ROUTER_CHAIN } from "../contracts";
-import { LabPlan } from "../spec/plan";
-import { ContainerSpec, NetworkSpec, HostSpec, RoutedPair } from "../spec/types";
+import { LabPlan } from "../model/plan";
+import { ContainerSpec, NetworkSpec, HostSpec, RoutedPair } from "../model/types";
 import { ScriptVar } from "./backends";
 import { LinkFacts } from "./backends/types";
 import { HostScripts, RenderOptions, checkHost, checkInterface, resolveRenderOptions, scripts, stateVars } from "./render";

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { hostScriptCommand, libraryFor } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
-import { HostSpec, NetworkBackend, VlanSpec } from "../spec/types";
+import { HostSpec, NetworkBackend, VlanSpec } from "../model/types";
 import { HostScripts, RenderOptions, renderVlanInterface } from "./render";
 
 export interface VlanInterfaceArgs extends RenderOptions {

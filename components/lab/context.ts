@@ -7,8 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { MacvlanLab } from "../lab";
-import { LabSpec } from "../spec/types";
-import { LabPlan } from "../spec/plan";
+import { LabSpec } from "../model/types";
+import { LabPlan } from "../model/plan";
 
 export interface LabContext {
     /** The lab's name: every resource of it is named `${name}-<role>`. */

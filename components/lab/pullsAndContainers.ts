@@ -4,8 +4,8 @@
  * with its static address, from its pull.
  */
 import * as docker from "@pulumi/docker";
-import { ContainerSpec } from "../spec/types";
-import { parseImageReference } from "../spec/names";
+import { ContainerSpec } from "../model/types";
+import { parseImageReference } from "../model/names";
 import { LabContainer } from "../docker/container";
 import { LabContext, LabParts } from "./context";
 

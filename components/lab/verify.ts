@@ -5,8 +5,8 @@
  */
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { LabSpec } from "../spec/types";
-import { LabPlan } from "../spec/plan";
+import { LabSpec } from "../model/types";
+import { LabPlan } from "../model/plan";
 import { remoteConnection } from "../connection";
 import { STACK_LABEL } from "../preflight";
 import { HostVerify } from "../verify/hostVerify";

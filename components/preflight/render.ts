@@ -7,10 +7,10 @@
  * error (which quotes the create) is short and its PROBLEM lines stand out.
  */
 import { shellQuote } from "../shell";
-import { HostSpec, LabSpec } from "../spec/types";
+import { HostSpec, LabSpec } from "../model/types";
 import { DEFAULT_EMULATION_MARKER, DEFAULT_STATE_DIR } from "../contracts";
 import { PREFLIGHT_SCRIPT, scriptFile } from "../scripts";
-import { DEFAULT_CONFIG_DIRS } from "../spec/validate";
+import { DEFAULT_CONFIG_DIRS } from "../model/validate";
 
 /** The library file with the rules that tell which network stack manages a NIC (backend auto). */
 export const DETECT_SCRIPT = "host/backends/detect.sh";

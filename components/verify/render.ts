@@ -13,7 +13,7 @@
  */
 import { renderScript } from "../scripts";
 import { shellJoin } from "../shell";
-import { DOCKER_NAME, HOST_NAME } from "../spec/names";
+import { DOCKER_NAME, HOST_NAME } from "../model/names";
 
 /** A Docker network as the host should have it. */
 export interface VerifyNetwork {

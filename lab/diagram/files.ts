@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import { topologyDot, topologyMermaid } from "../../components/diagram";
-import { planLab } from "../../components/spec/plan";
+import { planLab } from "../../components/model/plan";
 import { REPO_ROOT } from "../paths";
 import { loadStack } from "../topology";
 import { dotToSvg } from "./svg";

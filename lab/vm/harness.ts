@@ -13,7 +13,7 @@ import { DEFAULT_STATE_DIR, HostScripts, renderKernelModule, renderParentInterfa
 import { renderRouterForwarding, renderRouterLeg } from "../../components/host/routing";
 import { renderInstaller, shellLibrary } from "../../components/scripts";
 import { shellJoin } from "../../components/shell";
-import { HostSpec, LabSpec, NetworkBackend, VlanSpec } from "../../components/spec/types";
+import { HostSpec, LabSpec, NetworkBackend, VlanSpec } from "../../components/model/types";
 import { run } from "../hosts/proc";
 import { ensurePackages } from "../packages";
 import { managementPrefixLength } from "../topology";

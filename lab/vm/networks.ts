@@ -18,7 +18,7 @@ import * as fs from "fs";
 import { shellJoin } from "../../components/shell";
 import { renderHostShim } from "../../components/host/routing";
 import { HostScripts } from "../../components/host/render";
-import { LabSpec, NetworkSpec } from "../../components/spec/types";
+import { LabSpec, NetworkSpec } from "../../components/model/types";
 import { VmLab } from "./harness";
 import { countByVlan, echoes, Frame, framesFor, framesFrom, framesOf, readPcap } from "./pcap";
 

@@ -22,7 +22,7 @@ import * as os from "os";
 import * as path from "path";
 import { IPV4 } from "../../components/contracts";
 import { shellJoin } from "../../components/shell";
-import { HostSpec, LabSpec } from "../../components/spec/types";
+import { HostSpec, LabSpec } from "../../components/model/types";
 import { runOk } from "../hosts/proc";
 import { ensurePackages } from "../packages";
 import { managementPrefixLength } from "../topology";

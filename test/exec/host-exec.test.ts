@@ -18,8 +18,8 @@ import * as path from "path";
 import { SCRIPTS_DIR } from "../../components/scripts";
 import { emulatedVlanLinkAlias } from "../../components/contracts";
 import { renderKernelModule, renderParentInterface, renderVlanInterface, RenderOptions } from "../../components/host/render";
-import { loadLab, RawLabConfig } from "../../components/spec/validate";
-import { HostSpec, NetworkBackend, VlanSpec } from "../../components/spec/types";
+import { loadLab, RawLabConfig } from "../../components/model/validate";
+import { HostSpec, NetworkBackend, VlanSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 
 const NS = `mvltest-h${process.pid}`;

@@ -13,7 +13,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { PreflightFacts, renderPreflight } from "../../components/preflight";
-import { HostSpec } from "../../components/spec/types";
+import { HostSpec } from "../../components/model/types";
 
 const FAKE_DOCKER = String.raw`#!/bin/sh
 # a fake docker CLI for the preflight tests: answers from files under $FAKE

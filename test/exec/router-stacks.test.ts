@@ -14,7 +14,7 @@ import * as path from "path";
 import { routerChain } from "../../components/contracts";
 import { renderRouterForwarding } from "../../components/host/routing";
 import { SCRIPTS_DIR } from "../../components/scripts";
-import { loadLab, RawLabConfig } from "../../components/spec/validate";
+import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 
 const NS = `mvltest-r${process.pid}`;

@@ -18,8 +18,8 @@ import * as path from "path";
 import { SCRIPTS_DIR } from "../../components/scripts";
 import { DaemonScriptOptions, parseInspection, planDaemonConfig, renderApply, renderInspect, renderRestore } from "../../components/docker/daemonJson";
 import { RenderOptions, renderParentInterface } from "../../components/host/render";
-import { loadLab, RawLabConfig } from "../../components/spec/validate";
-import { HostSpec } from "../../components/spec/types";
+import { loadLab, RawLabConfig } from "../../components/model/validate";
+import { HostSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 
 const NS = `mvltest-l${process.pid}`;

@@ -7,7 +7,7 @@
  * for userland VMs (userlandSuiteHooks).
  */
 import * as assert from "assert";
-import { HostSpec, LabSpec } from "../../components/spec/types";
+import { HostSpec, LabSpec } from "../../components/model/types";
 import { VmLab, VmSnapshot, vmUnavailable } from "../../lab/vm/harness";
 import { GuestResult } from "../../lab/vm/qemu";
 import { startUserlandHosts, UserlandLab, UserlandOptions, userlandUnavailable } from "../../lab/vm/userland";

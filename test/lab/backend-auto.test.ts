@@ -20,7 +20,7 @@ import { downLab } from "../../lab/run/down";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
-import { parseLab } from "../../components/spec/validate";
+import { parseLab } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
 

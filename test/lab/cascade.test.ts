@@ -16,7 +16,7 @@ import { EngineOutcome, EngineRunOptions, applyOnLab } from "../../lab/run/engin
 import { downLab } from "../../lab/run/down";
 import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
-import { loadLab, RawLabConfig } from "../../components/spec/validate";
+import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
 

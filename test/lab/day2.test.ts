@@ -20,7 +20,7 @@ import { downLab } from "../../lab/run/down";
 import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { DAY2_EDITS, PreviewSteps, StackConfig, stepsOfPreview } from "../../lab/day2";
-import { loadLab, RawLabConfig } from "../../components/spec/validate";
+import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 
 const LAB = `mvllt-${process.pid}-d2`;

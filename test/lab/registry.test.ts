@@ -17,7 +17,7 @@ import { ensurePackages } from "../../lab/packages";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
 import { LoadedStack, SECRET_KEY, labStackConfig, loadStack, topologyOf } from "../../lab/topology";
 import { installDockerUnit, UNIT_PATH } from "../../lab/systemd";
-import { parseLab } from "../../components/spec/validate";
+import { parseLab } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { htpasswdText } from "../../components/docker/registryTls";
 

@@ -17,7 +17,7 @@ import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { routerChain } from "../../components/contracts";
-import { parseLab } from "../../components/spec/validate";
+import { parseLab } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
 import { assertNoReply, assertReplied } from "../helpers/probe";

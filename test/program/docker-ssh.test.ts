@@ -12,7 +12,7 @@ import { installMocks, MockState, settle, withoutSecrets } from "../helpers/mock
 import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
 import { knownHostsLine, runFilesDir, runSshFileNames } from "../../components/docker/sshIdentity";
-import { HostSpec } from "../../components/spec/types";
+import { HostSpec } from "../../components/model/types";
 
 const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ndocker-ssh-test-key\n-----END OPENSSH PRIVATE KEY-----";

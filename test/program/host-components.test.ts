@@ -8,9 +8,9 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import type * as HostModule from "../../components/host";
-import { loadLab, RawLabConfig } from "../../components/spec/validate";
+import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { installedLibraryDir, libraryOwner, shellLibrary } from "../../components/scripts";
-import { HostSpec, LabSpec } from "../../components/spec/types";
+import { HostSpec, LabSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { installMocks, MockState, promiseOf, Registered, secretAlong, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
 

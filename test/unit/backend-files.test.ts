@@ -16,9 +16,9 @@ import * as path from "path";
 import { renderParentInterface, renderVlanInterface, HostScripts } from "../../components/host/render";
 import { renderHostShim, renderRouterForwarding, renderRouterLeg, shimRoutes } from "../../components/host/routing";
 import { SCRIPTS_DIR } from "../../components/scripts";
-import { planLab } from "../../components/spec/plan";
-import { DEFAULT_CONFIG_DIRS, parseLab, RawLabConfig } from "../../components/spec/validate";
-import { HostSpec, LabSpec, NetworkBackend } from "../../components/spec/types";
+import { planLab } from "../../components/model/plan";
+import { DEFAULT_CONFIG_DIRS, parseLab, RawLabConfig } from "../../components/model/validate";
+import { HostSpec, LabSpec, NetworkBackend } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { Snapshots } from "../helpers/snapshot";
 

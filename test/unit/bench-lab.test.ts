@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { planLab } from "../../components/spec/plan";
+import { planLab } from "../../components/model/plan";
 import { ansibleInventory } from "../../bench/ansible/inventory";
 import { pythonVersion } from "../../bench/ansible/venv";
 import { StateResource, longestChains, remoteSteps, sshUrlAddress, unwrapSecrets } from "../../bench/chain";

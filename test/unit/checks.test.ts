@@ -17,7 +17,7 @@ import {
 } from "../../components/docker/checks";
 import { shellLibrary } from "../../components/scripts";
 import { shellJoin, shellQuote } from "../../components/shell";
-import { loadLab, RawLabConfig, validateLab } from "../../components/spec/validate";
+import { loadLab, RawLabConfig, validateLab } from "../../components/model/validate";
 import { containerKey } from "../../components/contracts";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { Snapshots } from "../helpers/snapshot";

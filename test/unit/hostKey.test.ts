@@ -1,6 +1,6 @@
 /**
- * Pinned host keys decoded and checked (components/spec/hostKey.ts), and the pieces of validation
- * messages (components/spec/messages.ts): quoting, paths, the closest valid name.
+ * Pinned host keys decoded and checked (components/model/hostKey.ts), and the pieces of validation
+ * messages (components/model/messages.ts): quoting, paths, the closest valid name.
  *
  * The real keys below were made with `ssh-keygen -t <type> -C <comment>` (OpenSSH 9.2); a `.pub`
  * file made with `-C ""` ends with a space. The broken keys are built field by field in the SSH
@@ -18,9 +18,9 @@ import {
     parseHostKey,
     parseKnownHosts,
     resolveHostKeys,
-} from "../../components/spec/hostKey";
-import { HostSpec } from "../../components/spec/types";
-import { closest, editDistance, pathKey, quote } from "../../components/spec/messages";
+} from "../../components/model/hostKey";
+import { HostSpec } from "../../components/model/types";
+import { closest, editDistance, pathKey, quote } from "../../components/model/messages";
 
 const ED25519 = "AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV";
 const RSA3072 =

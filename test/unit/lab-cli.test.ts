@@ -20,7 +20,7 @@ import { parsePackageList } from "../../lab/packages";
 import { parseLinks } from "../../lab/snapshot";
 import { erroredResources, resourceSummary } from "../helpers/pulumiOutput";
 import { LoadedStack, SECRET_KEY, labStackConfig, loadStack, managementPrefixLength, topologyOf } from "../../lab/topology";
-import { planLab } from "../../components/spec/plan";
+import { planLab } from "../../components/model/plan";
 
 function loaded(stack: string): LoadedStack {
     const l = loadStack(stack);

@@ -19,9 +19,9 @@
  */
 import * as assert from "assert";
 import { AbstractIPNum, IPv4, IPv4CidrRange, IPv4Prefix, RangedSet, Validator } from "ip-num";
-import { parseLab, RawLabConfig } from "../../components/spec/validate";
-import { auxAddresses, LabPlan, planLab } from "../../components/spec/plan";
-import { LabSpec, NetworkSpec } from "../../components/spec/types";
+import { parseLab, RawLabConfig } from "../../components/model/validate";
+import { auxAddresses, LabPlan, planLab } from "../../components/model/plan";
+import { LabSpec, NetworkSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { generateLab, randomLab } from "../helpers/generate";
 

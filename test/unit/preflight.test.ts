@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { childUrn, importCommand, preflightFactsOf, preflightScriptBody, renderPreflight } from "../../components/preflight";
 import { SCRIPTS_DIR, shellLibrary } from "../../components/scripts";
-import { loadLab } from "../../components/spec/validate";
+import { loadLab } from "../../components/model/validate";
 import { loadStackConfig } from "../../lab/stackFile";
 import { requireTool } from "../helpers/tools";
 

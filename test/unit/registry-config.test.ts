@@ -3,7 +3,7 @@
  * `registry.migrateUnitFlag`. Exact messages; a password never appears in one.
  */
 import * as assert from "assert";
-import { loadLab, validateLab } from "../../components/spec/validate";
+import { loadLab, validateLab } from "../../components/model/validate";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { registryPort } from "../../components/docker/registry";
 

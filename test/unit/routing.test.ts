@@ -5,9 +5,9 @@
  * matrix's host rows and routed pairs.
  */
 import * as assert from "assert";
-import { parseLab, RawLabConfig } from "../../components/spec/validate";
-import { auxAddresses, planLab } from "../../components/spec/plan";
-import { LabSpec } from "../../components/spec/types";
+import { parseLab, RawLabConfig } from "../../components/model/validate";
+import { auxAddresses, planLab } from "../../components/model/plan";
+import { LabSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { renderHostShim, renderRouterForwarding, renderRouterLeg, routerRules, shimRoutes } from "../../components/host/routing";
 import { checkCases, HOST_SOURCE } from "../../components/docker/checks";

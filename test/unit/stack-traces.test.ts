@@ -4,10 +4,10 @@
  */
 import * as assert from "assert";
 import { dockerResourceCount, LEAN_STACK_TRACES_FROM, stackTraceMode } from "../../components/stackTraces";
-import { parseLab } from "../../components/spec/validate";
+import { parseLab } from "../../components/model/validate";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { generateLab } from "../helpers/generate";
-import { LabSpec } from "../../components/spec/types";
+import { LabSpec } from "../../components/model/types";
 
 function specOf(raw: unknown): LabSpec {
     const { spec, errors } = parseLab(raw as Parameters<typeof parseLab>[0]);

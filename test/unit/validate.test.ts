@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_KEYS, LabConfigError, loadLab, looksLikeOurNamespace, parseLab, RawLabConfig, validateLab } from "../../components/spec/validate";
-import { parseImageReference } from "../../components/spec/names";
+import { CONFIG_KEYS, LabConfigError, loadLab, looksLikeOurNamespace, parseLab, RawLabConfig, validateLab } from "../../components/model/validate";
+import { parseImageReference } from "../../components/model/names";
 import { listStacks, loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

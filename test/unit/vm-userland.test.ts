@@ -10,7 +10,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { HostSpec } from "../../components/spec/types";
+import { HostSpec } from "../../components/model/types";
 import { parseSnapshot } from "../../lab/vm/harness";
 import { baseQemuArgs, KERNEL_COMMAND_LINE } from "../../lab/vm/qemu";
 import {

@@ -8,7 +8,7 @@
  * what it changed and brings them back; a second verify is clean; delete returns the VM to its start.
  */
 import * as assert from "assert";
-import { LabSpec } from "../../components/spec/types";
+import { LabSpec } from "../../components/model/types";
 import { loadStack } from "../../lab/topology";
 import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, VmLab, VmSnapshot, withBackend } from "../../lab/vm/harness";
 import { changes, succeeded, vmSuiteHooks } from "../helpers/vmSuite";

@@ -11,7 +11,7 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import { LabSpec, NetworkBackend } from "../../components/spec/types";
+import { LabSpec, NetworkBackend } from "../../components/model/types";
 import { loadStack } from "../../lab/topology";
 import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, VmLab, VmSnapshot, withBackend } from "../../lab/vm/harness";
 import { changes, lastLine, succeeded, vmSuiteHooks } from "../helpers/vmSuite";

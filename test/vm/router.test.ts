@@ -26,7 +26,7 @@ import * as fs from "fs";
 import { ROUTER_CHAIN } from "../../components/contracts";
 import { routerRules } from "../../components/host/routing";
 import { shellJoin } from "../../components/shell";
-import { LabSpec } from "../../components/spec/types";
+import { LabSpec } from "../../components/model/types";
 import { loadStack } from "../../lab/topology";
 import { HostStep, hostSteps, LEFT_LOADED_AFTER_DELETE, routerSteps, VmLab, VmSnapshot, withBackend } from "../../lab/vm/harness";
 import { changes, lastLine, succeeded, vmSuiteHooks } from "../helpers/vmSuite";

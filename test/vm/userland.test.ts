@@ -11,7 +11,7 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import { HostSpec } from "../../components/spec/types";
+import { HostSpec } from "../../components/model/types";
 import { loadStack } from "../../lab/topology";
 import { VmSnapshot } from "../../lab/vm/harness";
 import { echoes, readPcap } from "../../lab/vm/pcap";

@@ -1,5 +1,5 @@
-import { DEFAULT_CONFIG_DIRS } from "../../spec/validate";
-import { HostSpec, NetworkBackend } from "../../spec/types";
+import { DEFAULT_CONFIG_DIRS } from "../../model/validate";
+import { HostSpec, NetworkBackend } from "../../model/types";
 import { BackendPaths, HostBackend, ScriptVar } from "./types";
 
 /**

@@ -1,4 +1,4 @@
-import { HostSpec } from "../../spec/types";
+import { HostSpec } from "../../model/types";
 import { BackendPaths } from "./types";
 
 /** The NetworkManager dispatcher script that keeps `host.nic` promiscuous (host/backends/nm-dispatcher.sh). */

@@ -1,4 +1,4 @@
-import { HostSpec } from "../../spec/types";
+import { HostSpec } from "../../model/types";
 
 /** A value a script gets as a shell variable: name and value (quoted by the renderer). */
 export type ScriptVar = readonly [string, string | number];
