@@ -4,6 +4,7 @@ import * as command from "@pulumi/command";
 import { LabSpec } from "../model/types";
 import { LabContainer } from "./container";
 import { HostLibrary } from "../scripts/hostLibrary";
+import { scriptCommand } from "../scripts/command";
 import { casesBySourceHost, CheckRow, checkCases, parseCheckOutput, renderPingCheck, resolveCheckCases } from "./checks";
 
 export interface ConnectivityCheckArgs {
@@ -73,16 +74,17 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
                     revision: rev,
                 }),
             );
-            this.commands[host] = new command.remote.Command(
+            this.commands[host] = scriptCommand(
                 `${name}-${host}`,
                 {
                     connection: args.connections[host],
                     // another script (cases, settings, library, a container made anew) is an
                     // update: the pings run again; nothing replaces a check (it has nothing to undo)
-                    create: script,
+                    scripts: { create: script },
                     logging: "stdoutAndStderr",
+                    library,
                 },
-                { parent: this, dependsOn: [...library.ready, ...everyContainer, ...(args.after ?? [])] },
+                { parent: this, dependsOn: [...everyContainer, ...(args.after ?? [])] },
             );
         }
         this.matrix = pulumi

@@ -19,7 +19,8 @@
  */
 import { createHash } from "crypto";
 import { DEFAULT_STATE_DIR, IPV4 } from "../contracts";
-import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
+import { installedLibraryDir } from "../scripts";
+import { RenderedScript, ScriptVar, renderOneScript } from "../scripts/command";
 import { DNS_NAME, SAFE_ABSOLUTE_PATH } from "../model/names";
 
 /** The key of daemon.json that lists plain-HTTP registries. */
@@ -335,9 +336,7 @@ export function validateDaemonScriptOptions(opts: DaemonScriptOptions): string[]
     return errors;
 }
 
-type Vars = Array<[string, string | number]>;
-
-function commonVars(o: DaemonScriptOptions): { vars: Vars; libraryDir: string } {
+function commonVars(o: DaemonScriptOptions): { vars: ScriptVar[]; libraryDir: string } {
     const errors = validateDaemonScriptOptions(o);
     if (errors.length > 0) {
         throw new Error(`invalid registry trust options:\n  ${errors.join("\n  ")}`);
@@ -361,19 +360,12 @@ function commonVars(o: DaemonScriptOptions): { vars: Vars; libraryDir: string } 
 
 const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
 
-/** A rendered script and what identifies it for `triggers` (its inputs, not the library). */
-export interface RenderedScript {
-    script: string;
-    identity: string;
-}
+/** A rendered script and what identifies it for `triggers` (components/scripts/command.ts). */
+export type { RenderedScript };
 
-function render(title: string, o: DaemonScriptOptions, extra: Vars, call: string): RenderedScript {
+function render(title: string, o: DaemonScriptOptions, extra: readonly ScriptVar[], call: string): RenderedScript {
     const { vars, libraryDir } = commonVars(o);
-    const all: Vars = [...vars, ...extra];
-    return {
-        script: renderScript({ title, libraryDir, vars: all, modules: ["docker/daemon.sh"], calls: [call] }),
-        identity: scriptIdentity(title, all),
-    };
+    return renderOneScript(title, libraryDir, [...vars, ...extra], ["docker/daemon.sh"], [call]);
 }
 
 /** The read-only inspect script (see the module comment); `migrate` reports the unit files whole. */
@@ -387,7 +379,7 @@ export function renderApply(o: DaemonScriptOptions, plan: DaemonConfigPlan, agai
     if (plan.error !== undefined) {
         return render(title, o, [["message", plan.error]], "daemon_config_refuse");
     }
-    const extra: Vars = [
+    const extra: ScriptVar[] = [
         ["expect", plan.before?.sha256 ?? "absent"],
         ["content", plan.after ?? ""],
         ["ours", plan.after !== undefined ? sha256(plan.after) : "unchanged"],
@@ -405,7 +397,7 @@ export function renderApply(o: DaemonScriptOptions, plan: DaemonConfigPlan, agai
 export function renderRestore(o: DaemonScriptOptions, plan: DaemonConfigPlan): RenderedScript {
     const title = `put back the daemon configuration from before the registry ${o.endpoint} (${o.security})`;
     const changed = plan.error === undefined && plan.after !== undefined;
-    const extra: Vars = [
+    const extra: ScriptVar[] = [
         ["ours", changed && plan.after !== undefined ? sha256(plan.after) : "unchanged"],
         ["orig", plan.before ? plan.before.bytes.toString("base64") : "absent"],
         ["orig_mode", plan.before?.mode ?? "644"],

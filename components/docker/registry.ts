@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
-import { renderScript } from "../scripts";
-import { InstalledLibrary } from "./registryTrust";
+import { InstalledLibrary, renderOneScript, scriptCommand } from "../scripts/command";
 import { IPV4 } from "../contracts";
 import { RegistrySpec } from "../model/types";
 
@@ -151,24 +150,20 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         );
         // the registry listens: a read-only wait on its host, made again with the container
         if (args.readiness !== undefined) {
-            this.ready = new command.remote.Command(
+            const wait = renderOneScript(
+                `wait until the registry in ${containerName} listens (read-only)`,
+                args.readiness.library.dir,
+                [
+                    ["container", containerName],
+                    ["wait_steps", 120],
+                ],
+                ["docker/registry-ready.sh"],
+                ["registry_ready"],
+            );
+            this.ready = scriptCommand(
                 `${name}-ready`,
-                {
-                    connection: args.readiness.connection,
-                    create: renderScript({
-                        title: `wait until the registry in ${containerName} listens (read-only)`,
-                        libraryDir: args.readiness.library.dir,
-                        vars: [
-                            ["container", containerName],
-                            ["wait_steps", 120],
-                        ],
-                        modules: ["docker/registry-ready.sh"],
-                        calls: ["registry_ready"],
-                    }),
-                    triggers: [this.container.id],
-                    logging: "stdoutAndStderr",
-                },
-                { parent: this, dependsOn: [...args.readiness.library.ready, this.container] },
+                { connection: args.readiness.connection, scripts: { create: wait.script }, triggers: [this.container.id], logging: "stdoutAndStderr", library: args.readiness.library },
+                { parent: this, dependsOn: [this.container] },
             );
         }
         for (const m of reg.mirrors) {

@@ -24,26 +24,16 @@ import * as command from "@pulumi/command";
 import { X509Certificate, createHash, randomBytes } from "crypto";
 import { compareSync, encodeBase64, hashSync } from "bcryptjs";
 import { DEFAULT_STATE_DIR, IPV4 } from "../contracts";
-import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
+import { installedLibraryDir } from "../scripts";
+import { CommandScripts, InstalledLibrary, ScriptVar, renderScriptSet, scriptCommand, sshEndpointOf } from "../scripts/command";
 import { DNS_NAME } from "../model/names";
 import { RegistryUserSpec } from "../model/types";
-import type { InstalledLibrary } from "./registryTrust";
 
-/** A rendered create/delete pair and what identifies it for `triggers`. */
-export interface CommandScripts {
-    create: string;
-    delete: string;
-    identity: string;
-}
+export type { CommandScripts };
 
-type Vars = Array<[string, string | number]>;
-
-function pair(title: string, libraryDir: string, vars: Vars, module: string, create: string, del: string): CommandScripts {
-    return {
-        create: renderScript({ title: `${title}: create`, libraryDir, vars, modules: [module], calls: [create] }),
-        delete: renderScript({ title: `${title}: delete`, libraryDir, vars, modules: [module], calls: [del] }),
-        identity: scriptIdentity(title, vars),
-    };
+/** The scripts of one command of the registry's TLS (components/scripts/docker/registry-tls.sh). */
+function pair(title: string, libraryDir: string, vars: readonly ScriptVar[], create: string, del: string): CommandScripts {
+    return renderScriptSet({ title, libraryDir, vars, modules: ["docker/registry-tls.sh"], calls: { create: [create], delete: [del] } });
 }
 
 /**
@@ -52,7 +42,7 @@ function pair(title: string, libraryDir: string, vars: Vars, module: string, cre
  * of a stack it is already gone from, where nothing is created. Each script fails if it ever runs.
  */
 export function notRunScripts(title: string, libraryDir: string, what: string): CommandScripts {
-    return pair(`${title} (not run)`, libraryDir, [["what", what]], "docker/registry-tls.sh", "not_run", "not_run");
+    return pair(`${title} (not run)`, libraryDir, [["what", what]], "not_run", "not_run");
 }
 
 /** The registry's directory on its host: `<stateDir>/registry-<port>` (ca/, tls/, auth/). */
@@ -91,14 +81,14 @@ export function renderRegistryTls(o: RegistryTlsOptions): CommandScripts {
     const errors = validateRegistryTlsOptions(o);
     if (errors.length > 0) throw new Error(`invalid registry TLS options: ${errors.join("; ")}`);
     const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
-    const vars: Vars = [
+    const vars: ScriptVar[] = [
         ["dir", registryDir(stateDir, o.port)],
         ["address", o.address],
         ["san", `${IPV4.test(o.address) ? "IP" : "DNS"}:${o.address}`],
         ["ca_days", o.caDays ?? 3650],
         ["cert_days", o.certDays ?? 825],
     ];
-    return pair(`the registry's CA and certificate for ${o.address}:${o.port}`, o.libraryDir ?? installedLibraryDir(stateDir), vars, "docker/registry-tls.sh", "registry_tls_make", "registry_tls_remove");
+    return pair(`the registry's CA and certificate for ${o.address}:${o.port}`, o.libraryDir ?? installedLibraryDir(stateDir), vars, "registry_tls_make", "registry_tls_remove");
 }
 
 /**
@@ -312,15 +302,15 @@ export function renderHtpasswd(o: { port: number; stateDir?: string; libraryDir?
     const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
     // the users are in the file on stdin only: another user or password is an update (the file
     // written again in place), never a replacement that would leave the registry without one
-    const vars: Vars = [["dir", registryDir(stateDir, o.port)]];
-    return pair(`the registry's htpasswd users on port ${o.port}`, o.libraryDir ?? installedLibraryDir(stateDir), vars, "docker/registry-tls.sh", "registry_htpasswd_write", "registry_htpasswd_remove");
+    const vars: ScriptVar[] = [["dir", registryDir(stateDir, o.port)]];
+    return pair(`the registry's htpasswd users on port ${o.port}`, o.libraryDir ?? installedLibraryDir(stateDir), vars, "registry_htpasswd_write", "registry_htpasswd_remove");
 }
 
 /** The CA trust command's scripts for one host. */
 export function renderCaTrust(o: { endpoint: string; ca: string; certsDir?: string; stateDir?: string; libraryDir?: string }): CommandScripts {
     if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/.test(o.ca)) throw new Error("ca is not one PEM certificate");
     const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
-    const vars: Vars = [
+    const vars: ScriptVar[] = [
         ["certs_dir", o.certsDir ?? "/etc/docker/certs.d"],
         ["endpoint", o.endpoint],
         ["ca", o.ca],
@@ -328,7 +318,7 @@ export function renderCaTrust(o: { endpoint: string; ca: string; certsDir?: stri
         ["state_dir", stateDir],
         ["state", `${stateDir}/registry-trust`],
     ];
-    return pair(`trust the registry CA for ${o.endpoint}`, o.libraryDir ?? installedLibraryDir(stateDir), vars, "docker/registry-tls.sh", "ca_trust_add", "ca_trust_remove");
+    return pair(`trust the registry CA for ${o.endpoint}`, o.libraryDir ?? installedLibraryDir(stateDir), vars, "ca_trust_add", "ca_trust_remove");
 }
 
 export interface RegistryTlsArgs {
@@ -385,13 +375,9 @@ export class RegistryTls extends pulumi.ComponentResource {
         } catch (e) {
             throw new pulumi.ResourceError(`RegistryTls ${name}: ${(e as Error).message}`, this);
         }
-        const sshEndpoint = pulumi.all([args.connection.host, args.connection.port]).apply(([h, p]) => `${h}:${p ?? 22}`);
-        const deps = { parent: this, dependsOn: args.library.ready, deleteBeforeReplace: true };
-        this.certs = new command.remote.Command(
-            `${name}-certs`,
-            { connection: args.connection, create: certs.create, delete: certs.delete, triggers: [certs.identity, sshEndpoint] },
-            deps,
-        );
+        const endpoint = sshEndpointOf(args.connection);
+        const deps = { parent: this, deleteBeforeReplace: true };
+        this.certs = scriptCommand(`${name}-certs`, { connection: args.connection, scripts: certs, endpoint, library: args.library }, deps);
         // no output at all: this deployment does not hold the command (a destroy with --run-program
         // of a stack it is gone from); "" for both, which nothing ever writes or trusts
         const parsed = this.certs.stdout.apply((s) => (s === undefined ? { ca: "", cert: "" } : parseRegistryTls(s, args.address)));
@@ -417,17 +403,17 @@ export class RegistryTls extends pulumi.ComponentResource {
                 },
                 { parent: this, additionalSecretOutputs: ["stdout"] },
             );
-            this.htpasswd = new command.remote.Command(
+            this.htpasswd = scriptCommand(
                 `${name}-htpasswd`,
                 {
                     connection: args.connection,
-                    create: h.create,
-                    delete: h.delete,
+                    scripts: h,
+                    endpoint,
                     // a new password changes stdin only: an update writes the file again (the registry
                     // reads it again when its mtime changes); the provider keeps stdout without its
                     // last newline
                     stdin: pulumi.secret(this.htpasswdHash.stdout.apply((t) => (t === undefined ? "" : `${t}\n`))),
-                    triggers: [h.identity, sshEndpoint],
+                    library: args.library,
                 },
                 deps,
             );

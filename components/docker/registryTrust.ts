@@ -10,14 +10,10 @@ import {
     validateDaemonScriptOptions,
 } from "./daemonJson";
 import { notRunScripts, renderCaTrust } from "./registryTls";
+import { InstalledLibrary, dependencies, scriptCommand, sshEndpointOf } from "../scripts/command";
 
-/** The shell library a host's commands source (a `HostLibrary`, or anything with its directory and install command). */
-export interface InstalledLibrary {
-    /** The library's directory on the host. */
-    dir: string;
-    /** What a command that sources it depends on. */
-    ready: pulumi.Resource[];
-}
+/** The shell library a host's commands source (components/scripts/command.ts). */
+export type { InstalledLibrary };
 
 export interface RegistryTrustArgs {
     /**
@@ -107,21 +103,16 @@ export class RegistryTrust extends pulumi.ComponentResource {
         }
         this.endpoint = args.endpoint;
         const migrate = args.migrateUnitFlag ?? false;
-        const sshEndpoint = pulumi.all([args.connection.host, args.connection.port]).apply(([h, p]) => `${h}:${p ?? 22}`);
+        const endpoint = sshEndpointOf(args.connection);
         const inspect = renderInspect({ ...o, migrate });
         // the library, and what the component itself waits for (the preflight): children do not
         // inherit a component's dependsOn
-        const given = opts?.dependsOn;
-        const extra: pulumi.Input<pulumi.Resource>[] = given === undefined ? [] : Array.isArray(given) ? given : [given as pulumi.Input<pulumi.Resource>];
-        const deps = { parent: this, dependsOn: [...args.library.ready, ...extra], deleteBeforeReplace: true };
-        this.inspect = new command.remote.Command(
+        const deps = { parent: this, dependsOn: dependencies(opts?.dependsOn), deleteBeforeReplace: true };
+        const library = args.library;
+        this.inspect = scriptCommand(
             `${name}-inspect`,
-            {
-                connection: args.connection,
-                create: inspect.script,
-                // another option or host reads the files again (and the write is redone after its undo)
-                triggers: [inspect.identity, sshEndpoint],
-            },
+            // another option or host reads the files again (and the write is redone after its undo)
+            { connection: args.connection, scripts: { create: inspect.script, identity: inspect.identity }, endpoint, library },
             // never read again in place: a new library version changes the script's text only, and
             // a second read would see the files as this trust wrote them, not as they were. What it
             // read (daemon.json and unit files, byte for byte) is host configuration: a secret in the
@@ -138,17 +129,21 @@ export class RegistryTrust extends pulumi.ComponentResource {
             const restore = renderRestore(o, plan);
             return { create: apply.script, delete: restore.script, identity: `${apply.identity} ${restore.identity}` };
         });
-        this.daemonConfig = new command.remote.Command(
+        this.daemonConfig = scriptCommand(
             `${name}-daemon-json`,
             {
                 connection: args.connection,
-                // secret, as the read they come from: they hold the files' bytes
-                create: pulumi.secret(scripts.create),
-                delete: pulumi.secret(scripts.delete),
-                // what it writes and restores (not the library's version: a new library only runs create
-                // again); a digest, kept plain so that a stack made before the read was secret sees
-                // the same trigger and is not replaced
-                triggers: [pulumi.unsecret(scripts.identity), sshEndpoint],
+                scripts: {
+                    // secret, as the read they come from: they hold the files' bytes
+                    create: pulumi.secret(scripts.create),
+                    delete: pulumi.secret(scripts.delete),
+                    // what it writes and restores (not the library's version: a new library only runs
+                    // create again); a digest, kept plain so that a stack made before the read was
+                    // secret sees the same trigger and is not replaced
+                    identity: pulumi.unsecret(scripts.identity),
+                },
+                endpoint,
+                library,
             },
             deps,
         );
@@ -162,10 +157,10 @@ export class RegistryTrust extends pulumi.ComponentResource {
                     ? notRunScripts(`trust the registry CA for ${args.endpoint}`, args.library.dir, "the registry's certificate command")
                     : renderCaTrust({ endpoint: args.endpoint, ca: pem, stateDir: args.stateDir, libraryDir: args.library.dir }),
             );
-            this.caTrust = new command.remote.Command(
+            this.caTrust = scriptCommand(
                 `${name}-ca`,
                 // the CA in the triggers (through the identity): a new CA replaces the trust, the old removed first
-                { connection: args.connection, create: ca.create, delete: ca.delete, triggers: [ca.identity, sshEndpoint] },
+                { connection: args.connection, scripts: { create: ca.create, delete: ca.delete, identity: ca.identity }, endpoint, library },
                 // after the daemon.json step (and removed before it is undone): both keep their
                 // records in one state directory, and the scripts take its lock besides
                 { ...deps, dependsOn: [...deps.dependsOn, this.daemonConfig] },

@@ -2,13 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { remoteConnection } from "../connection";
 import { HostSpec } from "../model/types";
-import { HostScripts } from "./render";
+import { HostScripts, dependencies, scriptCommand } from "../scripts/command";
 import { HostLibrary } from "../scripts/hostLibrary";
 
+export { dependencies };
+
 /**
- * The remote command of a host networking component: the rendered create and delete scripts over
- * the host's SSH connection (key kept secret), after the host's shell library (`library`), which the
- * scripts source. `triggers` hold only what must replace it: what the
+ * The remote command of a host networking component ({@link scriptCommand}): the rendered create
+ * and delete scripts over the host's SSH connection (key kept secret), after the host's shell
+ * library (`library`), which the scripts source. `triggers` hold only what must replace it: what the
  * scripts act on (`scripts.identity`), the SSH endpoint and, for a link on a link that can be
  * replaced (a VLAN interface), that link's revision (`parentRevision`: a replaced parent replaces the
  * command, delete before the parent's, as a Docker network's label does); a replacement runs the old
@@ -28,18 +30,18 @@ export function hostScriptCommand(
         parentRevision?: pulumi.Input<string>;
     },
 ): command.remote.Command {
-    const dependsOn = [...(opts.library?.ready ?? []), ...dependencies(opts.dependsOn)];
-    return new command.remote.Command(
+    return scriptCommand(
         name,
         {
             connection: remoteConnection(host.ssh, privateKey),
-            create: scripts.create,
-            delete: scripts.delete,
-            triggers: [scripts.identity, `${host.ssh.address}:${host.ssh.port}`, ...(opts.parentRevision !== undefined ? [opts.parentRevision] : [])],
+            scripts,
+            endpoint: `${host.ssh.address}:${host.ssh.port}`,
+            triggers: opts.parentRevision !== undefined ? [opts.parentRevision] : [],
             // the scripts print no secret (the key only reaches the SSH client)
             logging: "stdoutAndStderr",
+            library: opts.library,
         },
-        { parent: opts.parent, deleteBeforeReplace: true, dependsOn },
+        { parent: opts.parent, deleteBeforeReplace: true, dependsOn: dependencies(opts.dependsOn) },
     );
 }
 
@@ -66,12 +68,43 @@ export function libraryFor(
     );
 }
 
-/** A component's `dependsOn` as a list (a list, one resource, or none). */
-export function dependencies(
-    d: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined,
-): pulumi.Input<pulumi.Resource>[] {
-    if (d === undefined) return [];
-    if (Array.isArray(d)) return d;
-    if (pulumi.Resource.isInstance(d)) return [d];
-    throw new Error("dependsOn of a host component must be a resource or a list of resources, not an Output");
+/** What a renderer throws, as the error of the component `self` (`<Kind> <name>: <message>`). */
+export function renderedFor<T>(self: pulumi.Resource, kind: string, name: string, render: () => T): T {
+    try {
+        return render();
+    } catch (e) {
+        throw new pulumi.ResourceError(`${kind} ${name}: ${(e as Error).message}`, self);
+    }
+}
+
+/** One step of host networking: its library, its scripts and the command that runs them. */
+export interface HostStep {
+    library: HostLibrary;
+    scripts: HostScripts;
+    command: command.remote.Command;
+    /** What the create script printed on the host. */
+    stdout: pulumi.Output<string>;
+    /** The command: what later steps depend on. */
+    ready: pulumi.Resource[];
+}
+
+/**
+ * The skeleton every single-command host component shares (ParentInterface, KernelModule,
+ * VlanInterface, HostShim): the library (the one given, or `${name}-lib`), the scripts rendered
+ * for its directory (an error names the component), and `${name}-<role>`, their command, after the
+ * component's `dependsOn`.
+ */
+export function hostStep(
+    self: pulumi.ComponentResource,
+    kind: string,
+    name: string,
+    role: string,
+    args: { host: HostSpec; privateKey: pulumi.Input<string>; library?: HostLibrary; stateDir?: string; parentRevision?: pulumi.Input<string> },
+    render: (libraryDir: string) => HostScripts,
+    dependsOn: pulumi.ComponentResourceOptions["dependsOn"],
+): HostStep {
+    const library = libraryFor(name, args.host, args.privateKey, args.library, args.stateDir, self);
+    const scripts = renderedFor(self, kind, name, () => render(library.dir));
+    const cmd = hostScriptCommand(`${name}-${role}`, args.host, args.privateKey, scripts, { parent: self, dependsOn, library, parentRevision: args.parentRevision });
+    return { library, scripts, command: cmd, stdout: cmd.stdout, ready: [cmd] };
 }

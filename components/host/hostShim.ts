@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { hostScriptCommand } from "./hostCommand";
+import { hostStep, renderedFor } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec, NetworkSpec } from "../model/types";
 import { HostScripts, RenderOptions } from "./render";
@@ -88,15 +88,11 @@ export class HostShim extends pulumi.ComponentResource {
         this.interfaceName = dev ?? "mac0";
         this.address = address;
         this.routes = routes ?? [network.subnet];
-        try {
-            this.persistence = hostBackend(host.backend).linkPersistence;
-            this.scripts = renderHostShim(host, { network, address, name: this.interfaceName, routes: this.routes }, { ...renderOptions, libraryDir: library.dir });
-        } catch (e) {
-            throw new pulumi.ResourceError(`HostShim ${name}: ${(e as Error).message}`, this);
-        }
-        this.command = hostScriptCommand(`${name}-link`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library, parentRevision });
-        this.stdout = this.command.stdout;
-        this.ready = [this.command];
+        this.persistence = renderedFor(this, "HostShim", name, () => hostBackend(host.backend).linkPersistence);
+        const step = hostStep(this, "HostShim", name, "link", { host, privateKey, library, parentRevision }, (libraryDir) =>
+            renderHostShim(host, { network, address, name: this.interfaceName, routes: this.routes }, { ...renderOptions, libraryDir }),
+        opts?.dependsOn);
+        ({ scripts: this.scripts, command: this.command, stdout: this.stdout, ready: this.ready } = step);
         this.registerOutputs({
             interfaceName: this.interfaceName,
             address: this.address,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { hostScriptCommand } from "./hostCommand";
+import { hostScriptCommand, renderedFor } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec, NetworkSpec, RoutedPair } from "../model/types";
 import { HostScripts, RenderOptions } from "./render";
@@ -81,15 +81,14 @@ export class InterVlanRouter extends pulumi.ComponentResource {
         for (let i = 0; i < networks.length; i++) for (let j = i + 1; j < networks.length; j++) pairs.push([networks[i].name, networks[j].name]);
         this.allow = allow ?? pairs;
         const o = { ...renderOptions, libraryDir: library.dir };
-        try {
-            this.persistence = hostBackend(host.backend).linkPersistence;
+        ({ persistence: this.persistence, chain: this.chain } = renderedFor(this, "InterVlanRouter", name, () => {
+            const persistence = hostBackend(host.backend).linkPersistence;
             for (const n of networks) this.scripts[`${n.name}-leg`] = renderRouterLeg(host, n, this.legs[n.name], o);
             // a chain of this router's own (per stack and component): another stack's destroy never removes it
-            this.chain = routerChain(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`);
-            this.scripts.forwarding = renderRouterForwarding(host, { networks, allow: this.allow, legs: this.legs, chain: this.chain }, o);
-        } catch (e) {
-            throw new pulumi.ResourceError(`InterVlanRouter ${name}: ${(e as Error).message}`, this);
-        }
+            const chain = routerChain(`${pulumi.getProject()}/${pulumi.getStack()}/${name}`);
+            this.scripts.forwarding = renderRouterForwarding(host, { networks, allow: this.allow, legs: this.legs, chain }, o);
+            return { persistence, chain };
+        }));
         for (const n of networks) {
             this.legCommands[n.name] = hostScriptCommand(`${name}-${n.name}-leg`, host, privateKey, this.scripts[`${n.name}-leg`], {
                 parent: this,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { hostScriptCommand, libraryFor } from "./hostCommand";
+import { hostStep } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec } from "../model/types";
 import { HostScripts, RenderOptions, renderKernelModule } from "./render";
@@ -43,16 +43,11 @@ export class KernelModule extends pulumi.ComponentResource {
 
     constructor(name: string, args: KernelModuleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:KernelModule", name, {}, opts);
-        const { host, privateKey, library: given, ...renderOptions } = args;
-        const library = libraryFor(name, host, privateKey, given, renderOptions.stateDir, this);
-        try {
-            this.scripts = renderKernelModule(host, { ...renderOptions, libraryDir: library.dir });
-        } catch (e) {
-            throw new pulumi.ResourceError(`KernelModule ${name}: ${(e as Error).message}`, this);
-        }
-        this.command = hostScriptCommand(`${name}-load`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library });
-        this.stdout = this.command.stdout;
-        this.ready = [this.command];
+        const { host, privateKey, library, ...renderOptions } = args;
+        const step = hostStep(this, "KernelModule", name, "load", { host, privateKey, library, stateDir: renderOptions.stateDir }, (libraryDir) =>
+            renderKernelModule(host, { ...renderOptions, libraryDir }),
+        opts?.dependsOn);
+        ({ scripts: this.scripts, command: this.command, stdout: this.stdout, ready: this.ready } = step);
         this.registerOutputs({ module: this.module, stdout: this.stdout });
     }
 }

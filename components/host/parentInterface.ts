@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { hostScriptCommand, libraryFor } from "./hostCommand";
+import { hostStep } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec, NetworkBackend } from "../model/types";
 import { HostScripts, RenderOptions, renderParentInterface } from "./render";
@@ -46,18 +46,13 @@ export class ParentInterface extends pulumi.ComponentResource {
 
     constructor(name: string, args: ParentInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:ParentInterface", name, {}, opts);
-        const { host, privateKey, library: given, ...renderOptions } = args;
-        const library = libraryFor(name, host, privateKey, given, renderOptions.stateDir, this);
-        try {
-            this.scripts = renderParentInterface(host, { ...renderOptions, libraryDir: library.dir });
-        } catch (e) {
-            throw new pulumi.ResourceError(`ParentInterface ${name}: ${(e as Error).message}`, this);
-        }
+        const { host, privateKey, library, ...renderOptions } = args;
+        const step = hostStep(this, "ParentInterface", name, "promisc", { host, privateKey, library, stateDir: renderOptions.stateDir }, (libraryDir) =>
+            renderParentInterface(host, { ...renderOptions, libraryDir }),
+        opts?.dependsOn);
+        ({ scripts: this.scripts, command: this.command, stdout: this.stdout, ready: this.ready } = step);
         this.interfaceName = host.nic;
         this.backend = host.backend;
-        this.command = hostScriptCommand(`${name}-promisc`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library });
-        this.stdout = this.command.stdout;
-        this.ready = [this.command];
         this.registerOutputs({ interfaceName: this.interfaceName, backend: this.backend, stdout: this.stdout });
     }
 }

@@ -36,7 +36,8 @@ import {
     checkStatePath,
     emulatedVlanLinkAlias,
 } from "../contracts";
-import { installedLibraryDir, renderScript, scriptIdentity } from "../scripts";
+import { installedLibraryDir } from "../scripts";
+import { HostScripts, renderScriptSet } from "../scripts/command";
 import { HOST_NAME, INTERFACE_NAME } from "../model/names";
 import { HostSpec, VlanSpec } from "../model/types";
 import { HostBackend, ScriptAction, ScriptVar, VlanFacts, hostBackend } from "./backends";
@@ -94,20 +95,8 @@ export interface RenderOptions {
     libraryDir?: string;
 }
 
-/** The scripts of one piece of host networking. */
-export interface HostScripts {
-    /** Makes it so (idempotent). */
-    create: string;
-    /** Undoes what create did, leaving the host as before create. */
-    delete: string;
-    /** Changes nothing; prints the drift and exits non-zero when there is any. */
-    check: string;
-    /**
-     * What the scripts act on (their title and inputs, not the library's version): the command's
-     * trigger. Another value replaces the command (its old delete first).
-     */
-    identity: string;
-}
+/** The scripts of one piece of host networking: create, delete, check (components/scripts/command.ts). */
+export type { HostScripts };
 
 /** Options with every default filled in. */
 export interface ResolvedRenderOptions {
@@ -225,11 +214,11 @@ export function scripts(
     fn: string,
     backend?: HostBackend,
 ): HostScripts {
-    const one = (action: ScriptAction) => {
+    const calls = (action: ScriptAction) => {
         const around = backend?.around?.(action) ?? { before: [], after: [] };
-        return renderScript({ title: `${title}: ${action}`, libraryDir: o.libraryDir, vars, modules, calls: [...around.before, `${fn}_${action}`, ...around.after] });
+        return [...around.before, `${fn}_${action}`, ...around.after];
     };
-    return { create: one("create"), delete: one("delete"), check: one("check"), identity: scriptIdentity(title, vars) };
+    return renderScriptSet({ title, libraryDir: o.libraryDir, vars, modules, calls: { create: calls("create"), delete: calls("delete"), check: calls("check") } });
 }
 
 export const stateVars = (o: ResolvedRenderOptions): ScriptVar[] => [

@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { hostScriptCommand, libraryFor } from "./hostCommand";
+import { hostStep } from "./hostCommand";
 import { HostLibrary } from "../scripts/hostLibrary";
 import { HostSpec, NetworkBackend, VlanSpec } from "../model/types";
 import { HostScripts, RenderOptions, renderVlanInterface } from "./render";
@@ -63,22 +63,17 @@ export class VlanInterface extends pulumi.ComponentResource {
 
     constructor(name: string, args: VlanInterfaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:host:VlanInterface", name, {}, opts);
-        const { host, vlan, privateKey, library: given, ...renderOptions } = args;
-        const library = libraryFor(name, host, privateKey, given, renderOptions.stateDir, this);
-        try {
-            this.scripts = renderVlanInterface(host, vlan, { ...renderOptions, libraryDir: library.dir });
-        } catch (e) {
-            throw new pulumi.ResourceError(`VlanInterface ${name}: ${(e as Error).message}`, this);
-        }
+        const { host, vlan, privateKey, library, ...renderOptions } = args;
+        const step = hostStep(this, "VlanInterface", name, "config", { host, privateKey, library, stateDir: renderOptions.stateDir }, (libraryDir) =>
+            renderVlanInterface(host, vlan, { ...renderOptions, libraryDir }),
+        opts?.dependsOn);
+        ({ scripts: this.scripts, command: this.command, stdout: this.stdout, ready: this.ready } = step);
         this.interfaceName = vlan.interfaceName;
         this.vlanId = vlan.id;
         // renderVlanInterface has checked that the host is a member
         this.address = vlan.members.filter((m) => m.host === host.name)[0].address;
         this.backend = host.backend;
-        this.command = hostScriptCommand(`${name}-config`, host, privateKey, this.scripts, { parent: this, dependsOn: opts?.dependsOn, library });
-        this.stdout = this.command.stdout;
         this.revision = this.command.triggers.apply((t) => createHash("sha256").update(JSON.stringify(t ?? [])).digest("hex").slice(0, 16));
-        this.ready = [this.command];
         this.registerOutputs({
             interfaceName: this.interfaceName,
             vlanId: this.vlanId,

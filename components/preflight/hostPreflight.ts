@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { PreflightFacts, renderPreflight } from "./render";
+import { scriptCommand } from "../scripts/command";
 
 export interface HostPreflightArgs {
     /** The host's SSH connection (see `remoteConnection`); its key stays a secret. */
@@ -34,11 +35,11 @@ export class HostPreflight extends pulumi.ComponentResource {
     constructor(name: string, args: HostPreflightArgs, opts?: pulumi.ComponentResourceOptions) {
         super("macvlan-lab:preflight:HostPreflight", name, {}, opts);
         const script = pulumi.output(args.facts).apply((f) => renderPreflight(f as PreflightFacts));
-        this.command = new command.remote.Command(
+        this.command = scriptCommand(
             `${name}-check`,
             {
                 connection: args.connection,
-                create: script.create,
+                scripts: { create: script.create },
                 stdin: script.stdin,
                 // the report is the point: both streams reach pulumi's output (no secret in them)
                 logging: "stdoutAndStderr",

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { DEFAULT_STATE_DIR, checkStatePath } from "../contracts";
+import { scriptCommand } from "./command";
 import { checkLibraryOwner, installedLibraryDir, libraryOwner, renderInstaller, shellLibrary } from "./index";
 
 export interface HostLibraryArgs {
@@ -58,15 +59,15 @@ export class HostLibrary extends pulumi.ComponentResource {
         }
         const lib = shellLibrary();
         this.dir = installedLibraryDir(this.stateDir, this.owner);
-        this.command = new command.remote.Command(
+        this.command = scriptCommand(
             `${name}-install`,
             {
                 connection: args.connection,
-                create: renderInstaller("install", this.stateDir, this.owner),
-                delete: renderInstaller("remove", this.stateDir, this.owner),
+                scripts: { create: renderInstaller("install", this.stateDir, this.owner), delete: renderInstaller("remove", this.stateDir, this.owner), identity: `sha256:${lib.digest}` },
                 stdin: lib.bundle,
                 // another library (its digest), host or owner: a new command; the old one is deleted after
-                triggers: [`sha256:${lib.digest}`, args.endpoint, this.owner],
+                endpoint: args.endpoint,
+                triggers: [this.owner],
                 logging: "stdoutAndStderr",
             },
             // the component's dependsOn (a preflight, say) holds the install

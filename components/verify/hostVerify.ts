@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { InstalledLibrary } from "../docker/registryTrust";
+import { InstalledLibrary, scriptCommand } from "../scripts/command";
 import { DriftRow, HostVerifyInput, parseHostVerify, renderHostVerify } from "./render";
 
 export interface HostVerifyArgs {
@@ -39,10 +39,10 @@ export class HostVerify extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`HostVerify ${name}: request is empty; give the value of the verify request`, this);
         }
         const script = pulumi.output(args.input).apply((i) => renderHostVerify({ ...(i as Omit<HostVerifyInput, "libraryDir">), libraryDir: args.library.dir }));
-        this.command = new command.remote.Command(
+        this.command = scriptCommand(
             `${name}-read`,
-            { connection: args.connection, create: script, triggers: [args.request], logging: "stdoutAndStderr" },
-            { parent: this, dependsOn: [...args.library.ready, ...(args.after ?? [])], ignoreChanges: ["create"] },
+            { connection: args.connection, scripts: { create: script }, triggers: [args.request], logging: "stdoutAndStderr", library: args.library },
+            { parent: this, dependsOn: args.after ?? [], ignoreChanges: ["create"] },
         );
         const parsed = this.command.stdout.apply((o) => parseHostVerify(o ?? ""));
         this.rows = parsed.apply((p) => p.rows);

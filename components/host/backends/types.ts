@@ -1,7 +1,8 @@
 import { HostSpec } from "../../model/types";
+import type { ScriptAction, ScriptVar } from "../../scripts/command";
 
-/** A value a script gets as a shell variable: name and value (quoted by the renderer). */
-export type ScriptVar = readonly [string, string | number];
+/** A value a script gets as a shell variable, and the actions of a host script: components/scripts/command.ts. */
+export type { ScriptAction, ScriptVar };
 
 /** What a backend's VLAN script needs to know of the VLAN, validated. */
 export interface VlanFacts {
@@ -43,9 +44,6 @@ export interface BackendPaths {
     networkdDir: string;
     emulationMarker: string;
 }
-
-/** The actions of a host script. */
-export type ScriptAction = "create" | "delete" | "check";
 
 /**
  * How a backend keeps a host shim or router leg after a reboot. `runtime only`: it does not;
