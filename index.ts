@@ -14,7 +14,6 @@ import {
     MacvlanLab,
     PlanMemory,
     REQUEST,
-    controllerCaDirProblem,
     defaultKnownHostsFile,
     parsePlanMemory,
     planLab,
@@ -26,6 +25,7 @@ import {
     writeRunSshFiles,
 } from "./components";
 import { StackTraceMode, stackTraceMode } from "./components/stackTraces";
+import { registrySecurityProblems } from "./components/docker/registrySecurity";
 
 /** Whether a config key holds a secret: the SDK's own record of the secret keys (internal in 3.248). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -67,22 +67,16 @@ function withHostKeys(s: LabSpec): LabSpec {
     return { ...s, hosts: keys.hosts };
 }
 
-// registry.security tls: passwords only as secrets, and the CA where the Docker provider's digest
-// check can trust it (components/docker/controllerTrust.ts)
+// registry.security's rules on the program's facts (with tls: passwords only as secrets, and the CA
+// where the Docker provider's digest check can trust it): components/docker/registrySecurity.ts
 const controllerCaDir = optionalPath("controllerCaDir");
-if (spec?.registry?.security === "tls") {
-    if (spec.registry.users.length > 0 && isConfigSecret !== undefined && !isConfigSecret(`${CONFIG_NAMESPACE}:registry`)) {
-        errors.push({
-            path: "registry.users",
-            message:
-                "registry.users has passwords in plain text in the stack file; set each as a secret: pulumi config set --secret --path 'registry.users[0].password' (and remove the plain one)",
-        });
-    }
-    if (spec.registry.mirrors.length > 0) {
-        const problem = controllerCaDirProblem(controllerCaDir);
-        if (problem !== undefined) errors.push({ path: "controllerCaDir", message: problem });
-    }
-}
+errors.push(
+    ...registrySecurityProblems(spec?.registry, {
+        controllerCaDir,
+        env: process.env,
+        registryIsSecret: isConfigSecret === undefined ? undefined : isConfigSecret(`${CONFIG_NAMESPACE}:registry`),
+    }),
+);
 // verify and repair requests (README "Verify and repair"): asked for, never implied
 const requests: { verify?: string; repair?: string } = {};
 for (const key of ["verify", "repair"] as const) {

@@ -21,6 +21,7 @@ import { MacvlanNetwork } from "./docker/macvlanNetwork";
 import { PrivateRegistry } from "./docker/registry";
 import { LabContainer } from "./docker/container";
 import { RegistryTrust } from "./docker/registryTrust";
+import { registrySecurity } from "./docker/registrySecurity";
 import { ConnectivityCheck } from "./docker/connectivityCheck";
 import { CheckRow } from "./docker/checks";
 import { HostPreflight, STACK_LABEL } from "./preflight";
@@ -206,10 +207,5 @@ function warnInsecure(spec: LabSpec, self: pulumi.Resource): void {
         );
     }
     const reg = spec.registry;
-    if (reg?.security === "insecure") {
-        void pulumi.log.warn(
-            `registry ${reg.endpoint}: security insecure serves plain HTTP without users: anyone who reaches ${reg.endpoint} can push images that every host then pulls and runs, and every pull can be tampered with on the way; use security: tls with registry.users`,
-            self,
-        );
-    }
+    for (const warning of reg ? registrySecurity(reg.security).warnings(reg) : []) void pulumi.log.warn(warning, self);
 }

@@ -22,6 +22,8 @@ import { DEFAULT_STATE_DIR, IPV4 } from "../contracts";
 import { installedLibraryDir } from "../scripts";
 import { RenderedScript, ScriptVar, renderOneScript } from "../scripts/command";
 import { DNS_NAME, SAFE_ABSOLUTE_PATH } from "../model/names";
+import { REGISTRY_SECURITY, RegistrySecurity } from "../model/types";
+import { registrySecurity } from "./registrySecurity";
 
 /** The key of daemon.json that lists plain-HTTP registries. */
 export const INSECURE_KEY = "insecure-registries";
@@ -186,8 +188,8 @@ export function removeInsecureRegistryFlags(text: string): { text: string; regis
 export interface DaemonConfigRequest {
     /** The registry, `<host>:<port>`. */
     endpoint: string;
-    /** "insecure": the endpoint joins `insecure-registries`. "tls": it must not be there. */
-    security: "insecure" | "tls";
+    /** "insecure": the endpoint joins `insecure-registries`. "tls": it must not be there (`RegistrySecurityStrategy.listedInsecure`). */
+    security: RegistrySecurity;
     /** Move `--insecure-registry` flags of the unit into daemon.json and restart dockerd. */
     migrate: boolean;
 }
@@ -224,7 +226,8 @@ export interface DaemonConfigPlan {
 
 /** Decides the new daemon.json and unit files from what the host reported. Pure. */
 export function planDaemonConfig(req: DaemonConfigRequest, insp: Inspection): DaemonConfigPlan {
-    const base: DaemonConfigPlan = { conf: insp.conf, before: insp.daemonJson, units: [], migrated: [], restart: false, expectListed: req.security === "insecure" };
+    const listed = registrySecurity(req.security).listedInsecure;
+    const base: DaemonConfigPlan = { conf: insp.conf, before: insp.daemonJson, units: [], migrated: [], restart: false, expectListed: listed };
     const read = readDaemonJson(insp.conf, insp.daemonJson?.bytes);
     if ("error" in read) {
         return { ...base, error: read.error };
@@ -254,20 +257,20 @@ export function planDaemonConfig(req: DaemonConfigRequest, insp: Inspection): Da
         }
     }
     const migrated = [...new Set(toAdd)];
-    const keep = migrated.filter((r) => !(req.security === "tls" && r === req.endpoint));
-    if (req.security === "insecure") keep.push(req.endpoint);
+    const keep = migrated.filter((r) => !(!listed && r === req.endpoint));
+    if (listed) keep.push(req.endpoint);
     const config = read.config;
     const current = (config[INSECURE_KEY] as string[] | undefined) ?? [];
     const missing = [...new Set(keep)].filter((r) => !current.includes(r));
     // with tls, the endpoint must not stay insecure in the file either
-    const dropOwn = req.security === "tls" && current.includes(req.endpoint);
+    const dropOwn = !listed && current.includes(req.endpoint);
     let after: string | undefined;
     let intermediate: string | undefined;
     if (missing.length > 0 || dropOwn) {
         const list = [...current.filter((r) => !(dropOwn && r === req.endpoint)), ...missing];
         // the key keeps its place; a new key goes last
         after = writeDaemonJson({ ...config, [INSECURE_KEY]: list }, read.indent);
-        if (!(INSECURE_KEY in config) && req.security === "insecure") {
+        if (!(INSECURE_KEY in config) && listed) {
             intermediate = writeDaemonJson({ ...config, [INSECURE_KEY]: list.filter((r) => r !== req.endpoint) }, read.indent);
         }
     }
@@ -285,7 +288,7 @@ export interface DaemonScriptOptions {
      */
     endpoint: string;
     /** "insecure": trusted through `insecure-registries`; "tls": must not be listed there. Required. */
-    security: "insecure" | "tls";
+    security: RegistrySecurity;
     /** The daemon's configuration file. Defaults to `/etc/docker/daemon.json`; it must be the one dockerd reads (`--config-file`, checked). */
     daemonJson?: string;
     /** The state directory on the host (the lock goes in its `registry-trust/`). Defaults to `/var/lib/macvlan-lab`. */
@@ -315,7 +318,7 @@ export function validateDaemonScriptOptions(opts: DaemonScriptOptions): string[]
     if (m === null || !(IPV4.test(m[1]) || DNS_NAME.test(m[1])) || Number(m[2]) < 1 || Number(m[2]) > 65535) {
         errors.push(`endpoint ${JSON.stringify(opts.endpoint)} is not <host>:<port>; use an IPv4 address or DNS name and a port 1-65535, like 192.168.1.11:5000`);
     }
-    if (opts.security !== "insecure" && opts.security !== "tls") {
+    if (!REGISTRY_SECURITY.includes(opts.security)) {
         errors.push(`security ${JSON.stringify(opts.security)} is not "tls" or "insecure"`);
     }
     for (const [field, value] of [["daemonJson", opts.daemonJson], ["stateDir", opts.stateDir], ["pidFile", opts.pidFile], ["libraryDir", opts.libraryDir]] as const) {

@@ -4,6 +4,7 @@ import * as command from "@pulumi/command";
 import { InstalledLibrary, renderOneScript, scriptCommand } from "../scripts/command";
 import { IPV4 } from "../contracts";
 import { RegistrySpec } from "../model/types";
+import { registrySecurity } from "./registrySecurity";
 
 export interface PrivateRegistryArgs {
     /**
@@ -122,8 +123,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             { ...child, deleteBeforeReplace: true, ignoreChanges: ["labels"] },
         );
         const tls = args.tls;
-        if ((reg.security === "tls") !== (tls !== undefined)) {
-            throw new pulumi.ResourceError(`PrivateRegistry ${name}: registry.security is ${reg.security}, so tls must be ${reg.security === "tls" ? "given (a RegistryTls)" : "left out"}`, this);
+        const hasCa = registrySecurity(reg.security).hasCa;
+        if (hasCa !== (tls !== undefined)) {
+            throw new pulumi.ResourceError(`PrivateRegistry ${name}: registry.security is ${reg.security}, so tls must be ${hasCa ? "given (a RegistryTls)" : "left out"}`, this);
         }
         const labels = [
             ...(args.labels ?? []),

@@ -11,6 +11,7 @@ import {
 } from "./daemonJson";
 import { notRunScripts, renderCaTrust } from "./registryTls";
 import { InstalledLibrary, dependencies, scriptCommand, sshEndpointOf } from "../scripts/command";
+import { registrySecurity } from "./registrySecurity";
 
 /** The shell library a host's commands source (components/scripts/command.ts). */
 export type { InstalledLibrary };
@@ -148,7 +149,7 @@ export class RegistryTrust extends pulumi.ComponentResource {
             deps,
         );
         this.ready = [this.daemonConfig];
-        if (args.security === "tls") {
+        if (registrySecurity(args.security).hasCa) {
             if (args.caCertificate === undefined) {
                 throw new pulumi.ResourceError(`RegistryTrust ${name}: security tls needs caCertificate (the registry's CA, PEM)`, this);
             }

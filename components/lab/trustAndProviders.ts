@@ -5,7 +5,8 @@
  */
 import * as docker from "@pulumi/docker";
 import { remoteConnection } from "../connection";
-import { DockerSshOptions, dockerProvider, insecureRegistryAuth, tlsRegistryAuth } from "../docker/provider";
+import { DockerSshOptions, dockerProvider } from "../docker/provider";
+import { registrySecurity } from "../docker/registrySecurity";
 import { RegistryTrust } from "../docker/registryTrust";
 import { LabContext, LabParts, preflightCommands } from "./context";
 
@@ -39,8 +40,7 @@ export function declareTrustAndProviders(
         // Docker resource of the host waits for it then. Otherwise dockerd only reloads
         // daemon.json (SIGHUP, it keeps serving): networks and containers need not wait, and what
         // needs the trust (the pulls and pushes from the registry) waits for it by itself
-        const user = reg?.users[0];
-        const registryAuth = !reg ? [] : reg.security === "insecure" ? [insecureRegistryAuth(reg.endpoint)] : [tlsRegistryAuth(reg.endpoint, user)];
+        const registryAuth = !reg ? [] : [registrySecurity(reg.security).providerAuth(reg)];
         const restarts = reg?.migrateUnitFlag === true;
         providers[host.name] = dockerProvider(
             `${name}-${host.name}-docker`,

@@ -3,11 +3,11 @@
  * everything on it, running every check of the host's steps and reading its Docker objects and
  * registry trust; their findings together.
  */
-import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { LabSpec } from "../model/types";
 import { LabPlan } from "../model/plan";
 import { remoteConnection } from "../connection";
+import { registrySecurity } from "../docker/registrySecurity";
 import { STACK_LABEL } from "../preflight";
 import { HostVerify } from "../verify/hostVerify";
 import { DriftRow, HostVerifyInput } from "../verify/render";
@@ -42,11 +42,7 @@ export function declareVerify(
                 : []),
         ];
         const reg = spec.registry;
-        const trust: pulumi.Input<HostVerifyInput["trust"]> = !reg
-            ? undefined
-            : reg.security === "insecure"
-              ? { kind: "insecure" as const, daemonJson: "/etc/docker/daemon.json", endpoint: reg.endpoint }
-              : parts.registryTls!.caCertificate.apply((pem) => ({ kind: "ca" as const, file: `/etc/docker/certs.d/${reg.endpoint}/ca.crt`, sha256: createHash("sha256").update(pem).digest("hex") }));
+        const trust: pulumi.Input<HostVerifyInput["trust"]> = !reg ? undefined : registrySecurity(reg.security).verifyTrust(reg, { registryTls: parts.registryTls });
         const after = [
             ...net.ready,
             ...Object.values(parts.containers).map((c) => c.container),

@@ -11,6 +11,7 @@ import { HostSpec, LabSpec } from "../model/types";
 import { DEFAULT_EMULATION_MARKER, DEFAULT_STATE_DIR } from "../contracts";
 import { PREFLIGHT_SCRIPT, scriptFile } from "../scripts";
 import { DEFAULT_CONFIG_DIRS } from "../model/validate";
+import { registrySecurity } from "../docker/registrySecurity";
 
 /** The library file with the rules that tell which network stack manages a NIC (backend auto). */
 export const DETECT_SCRIPT = "host/backends/detect.sh";
@@ -203,7 +204,7 @@ export function preflightFactsOf(
         containers,
         registryPort: spec.registry?.host === host.name ? spec.registry.port : undefined,
         ...(spec.registry?.host === host.name ? { registryVolume: spec.registry.volume } : {}),
-        trustsInsecureRegistry: spec.registry?.security === "insecure",
+        trustsInsecureRegistry: spec.registry !== undefined && registrySecurity(spec.registry.security).listedInsecure,
         migrateUnitFlag,
         stackId,
     };
