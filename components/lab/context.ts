@@ -6,7 +6,19 @@
  * that earlier phases made (`LabParts`), and returns what it made.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { MacvlanLab } from "../lab";
+import type * as docker from "@pulumi/docker";
+import type { HostPreflight } from "../preflight/hostPreflight";
+import type { HostLibrary } from "../scripts/hostLibrary";
+import type { HostNetworking } from "../host/hostNetworking";
+import type { HostShim } from "../host/hostShim";
+import type { InterVlanRouter } from "../host/interVlanRouter";
+import type { RegistryTls } from "../docker/registryTls";
+import type { ControllerCaTrust } from "../docker/controllerTrust";
+import type { RegistryTrust } from "../docker/registryTrust";
+import type { MacvlanNetwork } from "../docker/macvlanNetwork";
+import type { PrivateRegistry } from "../docker/registry";
+import type { LabContainer } from "../docker/container";
+import type { ConnectivityCheck } from "../docker/connectivityCheck";
 import { LabSpec } from "../model/types";
 import { LabPlan } from "../model/plan";
 
@@ -25,23 +37,22 @@ export interface LabContext {
     readonly labels: Array<{ label: string; value: string }>;
 }
 
-/** What the phases made: the lab's public members (a phase names the ones it reads). */
-export type LabParts = Pick<
-    MacvlanLab,
-    | "preflights"
-    | "libraries"
-    | "hostNetworking"
-    | "registryTls"
-    | "controllerCa"
-    | "trust"
-    | "providers"
-    | "networks"
-    | "shims"
-    | "router"
-    | "registry"
-    | "containers"
-    | "checks"
->;
+/** What the phases made: the lab's public members of the same names (a phase names the ones it reads). */
+export interface LabParts {
+    readonly preflights: Record<string, HostPreflight>;
+    readonly libraries: Record<string, HostLibrary>;
+    readonly hostNetworking: Record<string, HostNetworking>;
+    readonly registryTls?: RegistryTls;
+    readonly controllerCa?: ControllerCaTrust;
+    readonly trust: Record<string, RegistryTrust>;
+    readonly providers: Record<string, docker.Provider>;
+    readonly networks: Record<string, MacvlanNetwork>;
+    readonly shims: Record<string, HostShim>;
+    readonly router?: InterVlanRouter;
+    readonly registry?: PrivateRegistry;
+    readonly containers: Record<string, LabContainer>;
+    readonly checks?: ConnectivityCheck;
+}
 
 /** The preflight command of every host: nothing that changes any host starts before all passed. */
 export function preflightCommands(parts: Pick<LabParts, "preflights">): pulumi.Resource[] {
