@@ -13,7 +13,7 @@ import { parseLab, readLab, RawLabConfig } from "../../components/model/validate
 import { auxAddresses, LabPlan, parsePlanMemory, planMemoryOf, PlanMemory } from "../../components/model/plan";
 import { LabSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
-import { GeneratedLab, randomLab, RawContainer, Rng } from "../helpers/generate";
+import { GeneratedLab, randomLab, RawContainer, Rng } from "../../tools/generate";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
