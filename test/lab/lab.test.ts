@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { LabHosts, attachLab, checkPrerequisites, hostsUp, startSshd, stopSshd } from "../../lab/hosts";
+import { LabHosts, attachLab, hostsUp, startSshd, stopSshd } from "../../lab/hosts";
 import { isAlive, run } from "../../lab/hosts/proc";
 import { EngineOutcome, EngineRunOptions, UNATTENDED_ARGS, applyOnLab, destroyOnLab, labWorkspace, prepareEngine, pulumiOnLab } from "../../lab/run/engine";
 import { REPO_ROOT, defaultStateDir } from "../../lab/paths";
@@ -26,8 +26,8 @@ import { downLab } from "../../lab/run/down";
 import { formatMatrix } from "../../lab/run/output";
 import { readRecord, runPaths } from "../../lab/run/records";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
+import { labUnavailable, sh, skipIf } from "../helpers/labSuite";
 import { Engine, PulumiRun, Workspace, ensureEngine, installPlugins, runPulumi, selectStack, setSecret, workspaceOf, writeWorkspace } from "../../lab/pulumi";
-import { ensurePackages } from "../../lab/packages";
 import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
 import { erroredResources, resourceSummary } from "../helpers/pulumiOutput";
 import { LoadedStack, SECRET_KEY, loadStack, topologyOf } from "../../lab/topology";
@@ -57,28 +57,10 @@ function timing(what: string, seconds: number): void {
     console.log(`      time: ${what}: ${seconds.toFixed(1)} s`);
 }
 
-/** Why the lab tests cannot run here (installing missing packages first), or undefined. */
-let whyNot: string | undefined | null = null;
-async function labUnavailable(): Promise<string | undefined> {
-    if (whyNot !== null) return whyNot;
-    if (process.getuid?.() !== 0) {
-        whyNot = "the lab needs root (network and mount namespaces, dockerd)";
-        return whyNot;
-    }
-    const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-    const problems = [...pk.problems, ...checkPrerequisites()];
-    whyNot = problems.length > 0 ? problems.join("; ") : undefined;
-    return whyNot;
-}
-
 function loaded(stack: string): LoadedStack {
     const l = loadStack(stack);
     assert.deepEqual(l.errors, []);
     return l.stack as LoadedStack;
-}
-
-async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 30_000) {
-    return lab.exec(host, ["sh", "-c", script], { timeoutMs });
 }
 
 /** `ping` from inside a container, run by the test on the host. */
@@ -331,11 +313,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
 
     before(async function () {
         this.timeout(600_000);
-        const why = interrupted ? "interrupted" : await labUnavailable();
-        if (why !== undefined) {
-            console.log(`      skipping the multi-vlan lab: ${why}`);
-            this.skip();
-        }
+        skipIf(this, interrupted ? "interrupted" : await labUnavailable(), "the multi-vlan lab");
         catchInterrupts();
         await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)-`), log);
         stack = loaded("multi-vlan");
@@ -680,11 +658,7 @@ describe("lab: single-network through the lab CLI (real engine), after a run kil
 
     before(async function () {
         this.timeout(600_000);
-        const why = interrupted ? "interrupted" : await labUnavailable();
-        if (why !== undefined) {
-            console.log(`      skipping the single-network lab: ${why}`);
-            this.skip();
-        }
+        skipIf(this, interrupted ? "interrupted" : await labUnavailable(), "the single-network lab");
         catchInterrupts();
         await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)-`), log);
         // 1. a run killed with kill -9 in the middle of its pulumi up (once pulumi made a host command)
