@@ -7,8 +7,7 @@
 import { HostSpec, VlanSpec } from "../types";
 import { INTERFACE_NAME } from "../names";
 import { pathKey, quote } from "../messages";
-import { Bounds, inBounds, listing } from "./reader";
-import type { Reader } from "./reader";
+import { Bounds, Reader, inBounds, listing } from "./reader";
 import { lookupHost } from "./hosts";
 
 /** The smallest and largest VLAN id (802.1Q: 0 and 4095 are reserved). */
