@@ -21,7 +21,7 @@ import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { parseLab } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
-import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { LabSnapshot, diffLabSettled, snapshotLab } from "../../lab/snapshot";
 import { labUnavailable, skipIf } from "../helpers/labSuite";
 
 const PREFIX = "mvlau-";
@@ -114,6 +114,6 @@ describe("lab: multi-vlan-routed with backend auto on the lab's hosts (real engi
         const d = await destroyOnLab(l, { log: (x) => log(`destroy: ${x}`) });
         destroyed = true;
         assert.ok(d !== undefined && d.code === 0, `pulumi destroy failed: ${(d?.stdout ?? "").slice(-4000)}${d?.stderr ?? ""}`);
-        assert.deepEqual(diffSnapshots(s0, await snapshotLab(l, { dirs: SNAPSHOT_DIRS })), []);
+        assert.deepEqual(await diffLabSettled(l, s0, { dirs: SNAPSHOT_DIRS }), []);
     });
 });

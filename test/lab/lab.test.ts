@@ -28,7 +28,7 @@ import { readRecord, runPaths } from "../../lab/run/records";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { labUnavailable, sh, skipIf } from "../helpers/labSuite";
 import { Engine, PulumiRun, Workspace, ensureEngine, installPlugins, runPulumi, selectStack, setSecret, workspaceOf, writeWorkspace } from "../../lab/pulumi";
-import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { LabSnapshot, diffLabSettled, diffSnapshots, snapshotLab } from "../../lab/snapshot";
 import { erroredResources, resourceSummary } from "../helpers/pulumiOutput";
 import { LoadedStack, SECRET_KEY, loadStack, topologyOf } from "../../lab/topology";
 import { configKey } from "../../components/contracts";
@@ -78,7 +78,11 @@ function assertApplied(out: EngineOutcome | PulumiRun | undefined, what: string)
 }
 
 function noDiff(before: LabSnapshot, after: LabSnapshot, what: string): void {
-    const d = diffSnapshots(before, after);
+    settledNoDiff(diffSnapshots(before, after), what);
+}
+
+/** After a destroy: what still differs once the hosts settled (lab/snapshot.ts diffLabSettled). */
+function settledNoDiff(d: string[], what: string): void {
     assert.deepEqual(d, [], `${what}: the hosts differ:\n  ${d.join("\n  ")}`);
 }
 
@@ -548,7 +552,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         assert.deepEqual(Object.keys(summary).filter((k) => k !== "unchanged"), ["deleted"]);
         // the delete scripts ran on the hosts (they print what they put back)
         assert.match(d?.stdout ?? "", /command:remote:Command lab-docker01-parent-promisc deleted .*ens33 is as before create/);
-        noDiff(s0, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after pulumi destroy");
+        settledNoDiff(await diffLabSettled(lab as LabHosts, s0, { dirs: SNAPSHOT_DIRS }), "after pulumi destroy");
         for (const h of ["docker01", "docker02"]) {
             const hook = await (lab as LabHosts).exec(h, ["sh", "-c", "ls /sbin/ifup-local 2>&1"]);
             assert.notEqual(hook.code, 0, `${h}: the ifup-local hook outlived the destroy: ${hook.stdout}`);
@@ -636,7 +640,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         this.timeout(240_000);
         const d = await destroyOnLab(lab as LabHosts, engineOpts("destroy 2"));
         assertApplied(d, "pulumi destroy");
-        noDiff(s0, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after the second pulumi destroy");
+        settledNoDiff(await diffLabSettled(lab as LabHosts, s0, { dirs: SNAPSHOT_DIRS }), "after the second pulumi destroy");
     });
 });
 

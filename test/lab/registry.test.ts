@@ -13,7 +13,7 @@ import { EngineOutcome, EngineRunOptions, UNATTENDED_ARGS, applyOnLab, destroyOn
 import { downLab } from "../../lab/run/down";
 import { runPaths } from "../../lab/run/records";
 import { Engine, PulumiRun, Workspace, controllerCaDirOf, runPulumi, selectStack, setSecret, writeWorkspace } from "../../lab/pulumi";
-import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { LabSnapshot, diffLabSettled, diffSnapshots, snapshotLab } from "../../lab/snapshot";
 import { LoadedStack, SECRET_KEY, labStackConfig, loadStack, topologyOf } from "../../lab/topology";
 import { installDockerUnit, UNIT_PATH } from "../../lab/systemd";
 import { parseLab } from "../../components/model/validate";
@@ -46,7 +46,11 @@ function multiVlanWith(change: (registry: Record<string, unknown>) => void): Loa
 }
 
 function noDiff(before: LabSnapshot, after: LabSnapshot, what: string): void {
-    const d = diffSnapshots(before, after);
+    settledNoDiff(diffSnapshots(before, after), what);
+}
+
+/** After a destroy: what still differs once the hosts settled (lab/snapshot.ts diffLabSettled). */
+function settledNoDiff(d: string[], what: string): void {
     assert.deepEqual(d, [], `${what}: the hosts differ:\n  ${d.join("\n  ")}`);
 }
 
@@ -143,7 +147,7 @@ describe("lab: registry.migrateUnitFlag on hosts whose docker unit passes --inse
         const d = await destroyOnLab(l, engineOpts("destroy"));
         assertApplied(d, "pulumi destroy");
         timing("pulumi destroy with migrateUnitFlag", (d as EngineOutcome).seconds);
-        noDiff(s0, await snapshotLab(l, { dirs: SNAPSHOT_DIRS }), "after pulumi destroy");
+        settledNoDiff(await diffLabSettled(l, s0, { dirs: SNAPSHOT_DIRS }), "after pulumi destroy");
         for (const h of ["docker01", "docker02"]) {
             const pid = await shValue(l, h, "cat /run/docker.pid");
             assert.match(await shValue(l, h, `tr '\\0' ' ' </proc/${pid}/cmdline`), /--insecure-registry 192\.168\.1\.11:5000/, `${h}: dockerd runs as the unit says again`);
@@ -347,7 +351,7 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         this.timeout(600_000);
         const d = await destroyOnLab(l(), engineOpts("destroy tls"));
         assertApplied(d, "pulumi destroy");
-        noDiff(s0, await snapshotLab(l(), { dirs: SNAP }), "after pulumi destroy");
+        settledNoDiff(await diffLabSettled(l(), s0, { dirs: SNAP }), "after pulumi destroy");
         const { ws } = env as { ws: Workspace };
         assert.deepEqual(fs.existsSync(controllerCaDirOf(ws)) ? fs.readdirSync(controllerCaDirOf(ws)) : [], []);
         for (const h of ["docker01", "docker02"]) {

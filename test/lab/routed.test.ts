@@ -18,7 +18,7 @@ import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { routerChain } from "../../components/contracts";
 import { parseLab } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
-import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { LabSnapshot, diffLabSettled, snapshotLab } from "../../lab/snapshot";
 import { assertNoReply, assertReplied } from "../helpers/probe";
 import { labUnavailable, sh, skipIf } from "../helpers/labSuite";
 
@@ -207,7 +207,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         const d = await destroyOnLab(l, { log: (x) => log(`destroy: ${x}`) });
         destroyed = true;
         assert.ok(d !== undefined && d.code === 0, `pulumi destroy failed: ${(d?.stdout ?? "").slice(-4000)}${d?.stderr ?? ""}`);
-        const diff = diffSnapshots(s0, await snapshotLab(l, { dirs: SNAPSHOT_DIRS }));
+        const diff = await diffLabSettled(l, s0, { dirs: SNAPSHOT_DIRS });
         assert.deepEqual(diff, [], `the hosts differ after destroy:\n  ${diff.join("\n  ")}`);
         const fwd = await sh(l, "docker01", "iptables -S | grep -c MACVLAN-LAB || true", 60_000);
         assert.equal(fwd.stdout.trim(), "0");
