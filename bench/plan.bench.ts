@@ -17,7 +17,7 @@ import { performance } from "perf_hooks";
 import { parseLab } from "../components/model/validate";
 import { auxAddresses, planLab } from "../components/model/plan";
 import { LabSpec } from "../components/model/types";
-import { generateLab } from "../test/helpers/generate";
+import { generateLab } from "../tools/generate";
 
 const SIZES = [10, 100, 1000];
 const NETWORKS = 8;

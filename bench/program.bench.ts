@@ -2,7 +2,7 @@
  * Benchmark of the whole program under Pulumi's mocks (`npm run bench:program`).
  *
  * For generated labs of 100 and 1,000 hosts (8 networks on 8 VLANs, each spanning every host; 20
- * containers per host, about 90% with a static address; see test/helpers/generate.ts) it runs
+ * containers per host, about 90% with a static address; see tools/generate.ts) it runs
  * index.ts as `pulumi up` would, with the mocks answering every resource, and prints side by side:
  * - declare s: from importing index.ts until every resource registration has completed (the
  *   program reads the config, validates, plans and declares everything; the modules it imports are
@@ -68,7 +68,7 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
     const components = (await import(path.join(programRoot, "components"))) as typeof import("../components");
     const { networkIpam, networkOptions } = (await import(path.join(programRoot, "components", "docker", "macvlanNetwork"))) as typeof import("../components/docker/macvlanNetwork");
     const { stackTraceMode } = (await import(path.join(programRoot, "components", "stackTraces"))) as typeof import("../components/stackTraces");
-    const { generateLab } = await import("../test/helpers/generate");
+    const { generateLab } = await import("../tools/generate");
     const ns = components.CONFIG_NAMESPACE;
 
     const lab = generateLab({ hosts, networks: NETWORKS, containersPerHost: CONTAINERS_PER_HOST, seed: SEED });
@@ -219,7 +219,7 @@ async function build(): Promise<{ program: string; bench: string }> {
     // generator and this file; loading lab/build.ts loads typescript, which the children never do
     const { buildProgram, transpileTree } = await import("../lab/build");
     const program = buildProgram();
-    const bench = transpileTree("bench-program", [path.join(REPO_ROOT, "test", "helpers", "generate.ts"), __filename]);
+    const bench = transpileTree("bench-program", [path.join(REPO_ROOT, "tools", "generate.ts"), __filename]);
     return { program, bench };
 }
 

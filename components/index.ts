@@ -14,7 +14,9 @@ export * from "./model/types";
 // Validation: raw config -> spec, every problem at once.
 export { parseLab, readLab, validateLab, loadLab, LabConfigError, RawLabConfig, DEFAULT_CONFIG_DIRS, routedPair } from "./model/validate";
 // The address plan: each host's dynamic range and the aux addresses its Docker must not hand out.
-export { planLab, auxAddresses, parsePlanMemory, planMemoryOf, LabPlan, NetworkPlan, FixedAddress, PlanMemory, PlanOptions, RangeOrigin } from "./model/plan";
+export { planLab, auxAddresses, LabPlan, NetworkPlan, FixedAddress, PlanOptions, RangeOrigin } from "./model/plan";
+// ... and its memory: the stack output addressPlan, read back so that every host keeps its range.
+export { parsePlanMemory, planMemoryOf, PlanMemory } from "./model/planMemory";
 export { parseImageReference, ImageReference } from "./model/names";
 // Reading a stack's config (the program's way in).
 export { readLabConfig } from "./model/config";

@@ -370,3 +370,19 @@ export function diffSnapshots(before: unknown, after: unknown, at = ""): string[
     }
     return out;
 }
+
+/**
+ * The difference between `before` and the lab as it is once it has settled: the lab is read again
+ * (up to `tries` times, `delayMs` apart) while it differs, since a few things follow a removal on the
+ * kernel's and dockerd's own schedule (a Docker bridge's carrier and its routes' `linkdown` flag
+ * were seen a moment late after the last container on it went). What differs on the last read is
+ * returned: a difference that lasts is never hidden.
+ */
+export async function diffLabSettled(lab: LabHosts, before: LabSnapshot, opts: SnapshotOptions = {}, tries = 5, delayMs = 1000): Promise<string[]> {
+    let diff = diffSnapshots(before, await snapshotLab(lab, opts));
+    for (let i = 1; i < tries && diff.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, delayMs));
+        diff = diffSnapshots(before, await snapshotLab(lab, opts));
+    }
+    return diff;
+}

@@ -8,7 +8,7 @@ import { IPv4, IPv4CidrRange, Validator } from "ip-num";
 import { LAB_NAME, configKey } from "../components/contracts";
 import { LabSpec } from "../components/model/types";
 import { parseLab } from "../components/model/validate";
-import { planLab } from "../components/model/plan";
+import { LabPlan, planLab } from "../components/model/plan";
 import { configValue } from "../components/model/config";
 import { LabTopology, validateTopology } from "./hosts/topology";
 import { STACKS_DIR, listStacks, loadStackConfig, rawLabConfig } from "./stackFile";
@@ -22,13 +22,21 @@ export interface LoadedStack {
     /** The stack's config as the engine passes it (`macvlan-lab:hosts` -> JSON text). */
     config: Record<string, string>;
     spec: LabSpec;
+    /**
+     * The spec's address plan (a fresh one: no memory of a deployment), made once by `parseLab` in
+     * {@link loadStack}. A stack put together by hand may leave it out: {@link topologyOf} plans then.
+     */
+    plan?: LabPlan;
 }
+
+/** A stack as {@link loadStack} returns it: always with its plan. */
+export type PlannedStack = LoadedStack & { plan: LabPlan };
 
 /**
  * Reads and validates stack `stack` (parse, validate, plan): the spec, or every problem at once,
  * each naming the value and the fix. Never throws for a bad stack.
  */
-export function loadStack(stack: string, dir: string = STACKS_DIR): { stack?: LoadedStack; errors: string[] } {
+export function loadStack(stack: string, dir: string = STACKS_DIR): { stack?: PlannedStack; errors: string[] } {
     const known = (() => {
         try {
             return listStacks(dir);
@@ -47,11 +55,10 @@ export function loadStack(stack: string, dir: string = STACKS_DIR): { stack?: Lo
     } catch (e) {
         return { errors: [e instanceof Error ? e.message : String(e)] };
     }
-    const { spec, errors } = parseLab(rawLabConfig(config));
-    if (errors.length > 0 || spec === undefined) return { errors: errors.map((e) => e.message) };
-    const planned = planLab(spec);
-    if (planned.errors.length > 0) return { errors: planned.errors.map((e) => e.message) };
-    return { stack: { stack, config, spec }, errors: [] };
+    // parseLab plans too (its errors among the others): the plan is made here once
+    const { spec, plan, errors } = parseLab(rawLabConfig(config));
+    if (errors.length > 0 || spec === undefined || plan === undefined) return { errors: errors.map((e) => e.message) };
+    return { stack: { stack, config, spec, plan }, errors: [] };
 }
 
 /** The default lab name of a stack: the stack's name, when it is a lab name (`[a-z0-9-]`, at most 24). */
@@ -118,8 +125,11 @@ function subnetOf(cidr: string): string {
  * The lab topology of a validated spec: one lab host per stack host (its SSH address, NIC and
  * port; a management prefix derived so that all hosts share one subnet), and one VLAN segment per
  * VLAN of the stack. Every reason the stack cannot run in the lab, each naming the value and the fix.
+ * `plan` is the spec's plan when the caller has it ({@link LoadedStack.plan}); defaults to
+ * planning the spec, only when a network shares the management subnet (the controller's address
+ * must lie outside its ranges).
  */
-export function topologyOf(name: string, spec: LabSpec): { topology?: LabTopology; errors: string[] } {
+export function topologyOf(name: string, spec: LabSpec, plan?: LabPlan): { topology?: LabTopology; errors: string[] } {
     const errors: string[] = [];
     const nameProblem = labNameProblem(name);
     if (nameProblem !== undefined) errors.push(nameProblem);
@@ -168,7 +178,7 @@ export function topologyOf(name: string, spec: LabSpec): { topology?: LabTopolog
             );
         }
     }
-    const controllerAddress = onLan.length > 0 ? controllerAddressBeside(management, addresses, spec, onLan) : undefined;
+    const controllerAddress = onLan.length > 0 ? controllerAddressBeside(management, addresses, plan ?? planLab(spec).plan, onLan) : undefined;
     if (onLan.length > 0 && controllerAddress === undefined) {
         errors.push(`no address of ${management} is left for the lab's controller beside the hosts and the addresses and ranges of ${onLan.map((n) => n.name).join(", ")}; leave one address free`);
     }
@@ -198,8 +208,7 @@ export function topologyOf(name: string, spec: LabSpec): { topology?: LabTopolog
  * that is no host's, and neither a fixed address (gateway, static, reserved) nor inside a planned
  * range of those networks, so no container ever takes it. Undefined when there is none.
  */
-function controllerAddressBeside(management: string, hostAddresses: readonly string[], spec: LabSpec, onLan: readonly LabSpec["networks"][number][]): string | undefined {
-    const { plan } = planLab(spec);
+function controllerAddressBeside(management: string, hostAddresses: readonly string[], plan: LabPlan, onLan: readonly LabSpec["networks"][number][]): string | undefined {
     const taken = new Set<bigint>(hostAddresses.map(ipValue));
     const ranges: Array<[bigint, bigint]> = [];
     for (const n of onLan) {

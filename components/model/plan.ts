@@ -31,6 +31,10 @@ import { IPv4, IPv4CidrRange } from "ip-num";
 import { IPV4 } from "../contracts";
 import { LabParts, ValidationError } from "./types";
 import { pathKey } from "./messages";
+import type { PlanMemory } from "./planMemory";
+
+// the memory of a plan (the `addressPlan` output read back) has its own file; imported from here too
+export { PlanMemory, parsePlanMemory, planMemoryOf } from "./planMemory";
 
 /** An address in a network's subnet that is taken, and by what. */
 export interface FixedAddress {
@@ -81,17 +85,6 @@ export interface LabPlan {
     networks: Record<string, NetworkPlan>;
 }
 
-/**
- * What a stack's last deployment planned: per network its subnet and each host's range. The program
- * exports it as the stack output `addressPlan` and reads it back on the next run
- * ({@link parsePlanMemory}), so a host keeps its range whatever else the stack gains, loses or
- * reorders (Docker network arguments cannot change in place: a moved range replaces the network and
- * every container on it).
- */
-export interface PlanMemory {
-    networks: Record<string, { subnet: string; ranges: Record<string, string> }>;
-}
-
 /** Options of {@link planLab}. */
 export interface PlanOptions {
     /**
@@ -104,51 +97,6 @@ export interface PlanOptions {
 
 /** Smallest range a host gets: a /30 (4 addresses). */
 export const MAX_RANGE_PREFIX = 30;
-
-/**
- * The memory of an earlier plan: `addressPlan` as the program exported it, or, for a stack
- * deployed before that output existed, its `hosts` output (each host's networks with `ipRange`).
- * Anything else is no memory (undefined): a value that does not have the shape is ignored, not
- * trusted. Pure.
- */
-export function parsePlanMemory(addressPlan: unknown, hosts?: unknown): PlanMemory | undefined {
-    const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
-    const isCidr = (x: unknown): x is string => typeof x === "string" && CIDR.test(x);
-    if (isObj(addressPlan) && isObj(addressPlan.networks)) {
-        const networks: PlanMemory["networks"] = {};
-        for (const [name, n] of Object.entries(addressPlan.networks)) {
-            if (!isObj(n) || !isCidr(n.subnet) || !isObj(n.ranges)) continue;
-            const ranges: Record<string, string> = {};
-            for (const [h, r] of Object.entries(n.ranges)) {
-                if (isCidr(r)) ranges[h] = r;
-            }
-            networks[name] = { subnet: n.subnet, ranges };
-        }
-        return { networks };
-    }
-    if (isObj(hosts)) {
-        const networks: PlanMemory["networks"] = {};
-        for (const [h, summary] of Object.entries(hosts)) {
-            if (!isObj(summary) || !isObj(summary.networks)) continue;
-            for (const [name, n] of Object.entries(summary.networks)) {
-                if (!isObj(n) || !isCidr(n.subnet) || !isCidr(n.ipRange)) continue;
-                const entry = (networks[name] ??= { subnet: n.subnet, ranges: {} });
-                if (entry.subnet === n.subnet) entry.ranges[h] = n.ipRange;
-            }
-        }
-        return Object.keys(networks).length > 0 ? { networks } : undefined;
-    }
-    return undefined;
-}
-
-/** What the program exports as `addressPlan`: every network's subnet and ranges. Pure. */
-export function planMemoryOf(plan: LabPlan): PlanMemory {
-    return {
-        networks: Object.fromEntries(Object.values(plan.networks).map((n) => [n.name, { subnet: n.subnet, ranges: { ...n.ranges } }])),
-    };
-}
-
-const CIDR = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(?:3[0-2]|[12]?\d)$/;
 
 /** A fixed address with the config path that declares it (for messages). */
 interface Placed extends FixedAddress {

@@ -5,7 +5,6 @@
  */
 import * as path from "path";
 import { topologyDot, topologyMermaid } from "../../components/diagram";
-import { planLab } from "../../components/model/plan";
 import { REPO_ROOT } from "../paths";
 import { loadStack } from "../topology";
 import { dotToSvg } from "./svg";
@@ -26,8 +25,7 @@ export async function stackDiagram(stack: string, stacksDir?: string): Promise<S
     if (loaded.stack === undefined) {
         throw new Error(`stack ${stack} is not valid:\n  ${loaded.errors.join("\n  ")}`);
     }
-    const { spec } = loaded.stack;
-    const { plan } = planLab(spec); // loadStack has planned it without errors
+    const { spec, plan } = loaded.stack; // loadStack has planned it without errors
     const title = `macvlan-lab: ${stack}`;
     const dot = topologyDot(spec, plan, { title });
     return { stack, mermaid: topologyMermaid(spec, plan, { title }), dot, svg: await dotToSvg(dot) };

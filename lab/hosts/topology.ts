@@ -5,6 +5,7 @@
  */
 import { IPv4, IPv4CidrRange, Validator } from "ip-num";
 import { LAB_NAME, emulatedVlanLinkAlias } from "../../components/contracts";
+import { isVlanId } from "../../components/model/validate/vlans";
 
 /** The hosts of one local lab. */
 export interface LabTopology {
@@ -139,7 +140,7 @@ export function validateTopology(t: LabTopology): string[] {
     for (const h of t.hosts) linkNames.set(`${h.name}/${h.nic}`, "its nic");
     (Array.isArray(t.vlans) ? t.vlans : []).forEach((v, i) => {
         const at = `vlans[${i}]`;
-        if (!Number.isInteger(v.id) || v.id < 1 || v.id > 4094) {
+        if (!isVlanId(v.id)) {
             errors.push(`${at}.id ${JSON.stringify(v.id)} is not a VLAN id; use 1 to 4094`);
         } else if (vlanIds.has(v.id)) {
             errors.push(`${at}.id ${v.id} is already vlans[${vlanIds.get(v.id)}]; declare each VLAN once`);

@@ -47,7 +47,7 @@ export async function up(stackName: string, opts: UpOptions = {}): Promise<numbe
     const err = opts.log ?? ((l: string) => console.error(l));
     const name = opts.name ?? defaultLabName(stackName);
     const loaded = loadStack(stackName, opts.stacksDir);
-    const topo = loaded.stack ? topologyOf(name, loaded.stack.spec) : { errors: loaded.errors };
+    const topo = loaded.stack ? topologyOf(name, loaded.stack.spec, loaded.stack.plan) : { errors: loaded.errors };
     if (loaded.stack === undefined || topo.topology === undefined) {
         err(`lab: stack ${stackName} cannot be run (nothing was built):`);
         for (const e of loaded.stack === undefined ? loaded.errors : topo.errors) err(`  - ${e}`);

@@ -14,15 +14,15 @@
  * torn down in after(), on failure too.
  */
 import { strict as assert } from "assert";
-import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
+import { LabHosts, hostsUp } from "../../lab/hosts";
 import { applyOnLab, destroyOnLab } from "../../lab/run/engine";
 import { downLab } from "../../lab/run/down";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
-import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { parseLab } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
-import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { LabSnapshot, diffLabSettled, snapshotLab } from "../../lab/snapshot";
+import { labUnavailable, skipIf } from "../helpers/labSuite";
 
 const PREFIX = "mvlau-";
 const NAME = `${PREFIX}${process.pid}`;
@@ -30,13 +30,6 @@ const SNAPSHOT_DIRS = ["/etc/sysconfig/network-scripts", "/etc/modules-load.d", 
 
 function log(line: string): void {
     if (process.env.LAB_TEST_VERBOSE) console.log(`      | ${line}`);
-}
-
-async function labUnavailable(): Promise<string | undefined> {
-    if (process.getuid?.() !== 0) return "the lab needs root (network and mount namespaces, dockerd)";
-    const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-    const problems = [...pk.problems, ...checkPrerequisites()];
-    return problems.length > 0 ? problems.join("; ") : undefined;
 }
 
 /** The stack with no backend on any host: auto, the default. */
@@ -59,11 +52,7 @@ describe("lab: multi-vlan-routed with backend auto on the lab's hosts (real engi
 
     before(async function () {
         this.timeout(900_000);
-        const why = await labUnavailable();
-        if (why !== undefined) {
-            console.log(`      skipping the backend auto lab: ${why}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable(), "the backend auto lab");
         await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)$`), log);
         const l = loadStack("multi-vlan-routed");
         assert.deepEqual(l.errors, []);
@@ -125,6 +114,6 @@ describe("lab: multi-vlan-routed with backend auto on the lab's hosts (real engi
         const d = await destroyOnLab(l, { log: (x) => log(`destroy: ${x}`) });
         destroyed = true;
         assert.ok(d !== undefined && d.code === 0, `pulumi destroy failed: ${(d?.stdout ?? "").slice(-4000)}${d?.stderr ?? ""}`);
-        assert.deepEqual(diffSnapshots(s0, await snapshotLab(l, { dirs: SNAPSHOT_DIRS })), []);
+        assert.deepEqual(await diffLabSettled(l, s0, { dirs: SNAPSHOT_DIRS }), []);
     });
 });

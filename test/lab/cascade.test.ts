@@ -11,14 +11,14 @@
  * named `mvllt-<pid>-cc` and torn down in after(), on failure too.
  */
 import { strict as assert } from "assert";
-import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
+import { LabHosts, hostsUp } from "../../lab/hosts";
 import { EngineOutcome, EngineRunOptions, applyOnLab } from "../../lab/run/engine";
 import { downLab } from "../../lab/run/down";
-import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
+import { labUnavailable, skipIf } from "../helpers/labSuite";
 
 const LAB = `mvllt-${process.pid}-cc`;
 
@@ -53,16 +53,7 @@ describe("lab: a replaced VLAN interface replaces its networks and containers, a
     let labelBefore: string;
 
     before(async function () {
-        if (process.getuid?.() !== 0) {
-            console.log("      skipped: the lab needs root (network and mount namespaces, dockerd)");
-            this.skip();
-        }
-        const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-        const problems = [...pk.problems, ...checkPrerequisites()];
-        if (problems.length > 0) {
-            console.log(`      skipped: ${problems.join("; ")}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable());
         const loaded = loadStack("multi-vlan");
         assert.deepEqual(loaded.errors, []);
         const stack = loaded.stack as LoadedStack;

@@ -14,14 +14,14 @@
  * failing on the first difference (to write the table after a deliberate change).
  */
 import { strict as assert } from "assert";
-import { LabHosts, checkPrerequisites, hostsUp, reconcileHosts } from "../../lab/hosts";
+import { LabHosts, hostsUp, reconcileHosts } from "../../lab/hosts";
 import { EngineOutcome, applyOnLab, previewOnLab } from "../../lab/run/engine";
 import { downLab } from "../../lab/run/down";
-import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { DAY2_EDITS, PreviewSteps, StackConfig, stepsOfPreview } from "../../lab/day2";
 import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
+import { labUnavailable, skipIf } from "../helpers/labSuite";
 
 const LAB = `mvllt-${process.pid}-d2`;
 const RECORD = process.env.DAY2_RECORD === "1";
@@ -201,16 +201,7 @@ describe("lab: day 2, each ordinary edit replaces only what it must (real engine
 
     before(async function () {
         this.timeout(600_000);
-        if (process.getuid?.() !== 0) {
-            console.log("      skipped: the lab needs root (network and mount namespaces, dockerd)");
-            this.skip();
-        }
-        const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-        const problems = [...pk.problems, ...checkPrerequisites()];
-        if (problems.length > 0) {
-            console.log(`      skipped: ${problems.join("; ")}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable());
         const loaded = loadStack("multi-vlan");
         assert.deepEqual(loaded.errors, []);
         stack = loaded.stack as LoadedStack;

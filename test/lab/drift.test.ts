@@ -15,13 +15,13 @@
  * Root only; the lab is `mvllt-<pid>-dr`, torn down in after().
  */
 import { strict as assert } from "assert";
-import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
+import { LabHosts, hostsUp } from "../../lab/hosts";
 import { EngineOutcome, applyOnLab, prepareEngine, pulumiOnLab } from "../../lab/run/engine";
 import { downLab } from "../../lab/run/down";
-import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { RepairOutcome, VerifyOutcome, repairLab, verifyLab } from "../../lab/run/verify";
 import { snapshotLab, diffSnapshots } from "../../lab/snapshot";
+import { labUnavailable, skipIf } from "../helpers/labSuite";
 
 const LAB = `mvllt-${process.pid}-dr`;
 const STACK = "multi-vlan-routed";
@@ -67,16 +67,7 @@ describe("lab: drift found by verify and put back by repair, with plain pulumi (
 
     before(async function () {
         this.timeout(900_000);
-        if (process.getuid?.() !== 0) {
-            console.log("      skipped: the lab needs root (network and mount namespaces, dockerd)");
-            this.skip();
-        }
-        const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-        const problems = [...pk.problems, ...checkPrerequisites()];
-        if (problems.length > 0) {
-            console.log(`      skipped: ${problems.join("; ")}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable());
         const loaded = loadStack(STACK);
         assert.deepEqual(loaded.errors, []);
         stack = loaded.stack as LoadedStack;

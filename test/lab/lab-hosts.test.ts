@@ -6,9 +6,10 @@ import { strict as assert } from "assert";
 import { twoHostTopology } from "../helpers/labTopology";
 import * as fs from "fs";
 import * as path from "path";
-import { LabHosts, LabTopology, checkPrerequisites, defaultStateDir, emulatedVlanAlias, hostsDown, hostsUp, startSshd, stopSshd } from "../../lab/hosts";
+import { LabHosts, LabTopology, defaultStateDir, emulatedVlanAlias, hostsDown, hostsUp, startSshd, stopSshd } from "../../lab/hosts";
 import { allPids, cmdline, isAlive, run } from "../../lab/hosts/proc";
 import { assertNoReply } from "../helpers/probe";
+import { hostsUnavailable, shOk, skipIf } from "../helpers/labSuite";
 
 /** Per test process, so that two runs at once on one machine do not tear down each other's lab. */
 const LAB_PREFIX = "mvlht-";
@@ -43,12 +44,6 @@ function log(line: string): void {
 }
 
 /** Runs `argv` in `host` and returns stdout, failing the test on a non-zero exit. */
-async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 30_000): Promise<string> {
-    const r = await lab.exec(host, ["sh", "-c", script], { timeoutMs });
-    assert.equal(r.code, 0, `[${host}] ${script} exited ${r.code}: ${r.stderr}`);
-    return r.stdout;
-}
-
 /** The lab's processes as seen from outside: keepers, sshd, dockerd and their helpers. */
 function labPids(lab: LabHosts): number[] {
     return [lab.controllerKeeperPid, ...lab.hosts.flatMap((h) => [h.keeperPid, h.pidOfSshd, h.pidOfDockerd])].filter((p) => p > 0);
@@ -83,11 +78,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     let realDaemonJson: string | undefined;
 
     before(async function () {
-        const problems = checkPrerequisites();
-        if (problems.length > 0) {
-            console.log(`      skipping the real lab: ${problems.join("; ")}`);
-            this.skip();
-        }
+        skipIf(this, hostsUnavailable(), "the real lab");
         this.timeout(120_000);
         await sweepStaleTestLabs();
         realDaemonJson = fs.existsSync("/etc/docker/daemon.json") ? fs.readFileSync("/etc/docker/daemon.json", "utf8") : undefined;
@@ -96,7 +87,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
 
     after(async function () {
         this.timeout(120_000);
-        if (checkPrerequisites().length === 0) await hostsDown(LAB, { log });
+        if (hostsUnavailable() === undefined) await hostsDown(LAB, { log });
     });
 
     it("runs hostname over SSH from the controller namespace with the lab's key, checking host keys", async function () {
@@ -129,12 +120,12 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
         this.timeout(90_000);
         const l = up();
         for (const h of l.hosts) {
-            assert.match(await sh(l, h.name, "docker info --format '{{.ServerVersion}} {{.DockerRootDir}} {{.Name}}'"), new RegExp(`^\\S+ /var/lib/docker ${h.name}\n$`));
-            assert.deepEqual(JSON.parse(await sh(l, h.name, "cat /etc/docker/daemon.json")), { "log-level": "warn" });
-            assert.equal(Number(await sh(l, h.name, "cat /run/docker.pid")), h.pidOfDockerd);
-            assert.equal(Number(await sh(l, h.name, "cat /run/sshd.pid")), h.pidOfSshd);
-            assert.match(await sh(l, h.name, "docker run --rm busybox:latest ping -c1 127.0.0.1"), /1 packets received/);
-            assert.match(await sh(l, h.name, "docker image ls --format '{{.Repository}}:{{.Tag}}' | sort"), /^busybox:latest\nregistry:2\n$/);
+            assert.match(await shOk(l, h.name, "docker info --format '{{.ServerVersion}} {{.DockerRootDir}} {{.Name}}'"), new RegExp(`^\\S+ /var/lib/docker ${h.name}\n$`));
+            assert.deepEqual(JSON.parse(await shOk(l, h.name, "cat /etc/docker/daemon.json")), { "log-level": "warn" });
+            assert.equal(Number(await shOk(l, h.name, "cat /run/docker.pid")), h.pidOfDockerd);
+            assert.equal(Number(await shOk(l, h.name, "cat /run/sshd.pid")), h.pidOfSshd);
+            assert.match(await shOk(l, h.name, "docker run --rm busybox:latest ping -c1 127.0.0.1"), /1 packets received/);
+            assert.match(await shOk(l, h.name, "docker image ls --format '{{.Repository}}:{{.Tag}}' | sort"), /^busybox:latest\nregistry:2\n$/);
         }
         const now = fs.existsSync("/etc/docker/daemon.json") ? fs.readFileSync("/etc/docker/daemon.json", "utf8") : undefined;
         assert.equal(now, realDaemonJson);
@@ -145,15 +136,15 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
         this.timeout(90_000);
         const l = up();
         for (const h of l.hosts) {
-            const links = (await sh(l, h.name, "ls /sys/class/net")).split("\n");
+            const links = (await shOk(l, h.name, "ls /sys/class/net")).split("\n");
             for (const n of ["ens33", "ens33.10", "ens33.20", "lo"]) assert.ok(links.includes(n), `${h.name} has ${n}: ${links}`);
-            assert.match(await sh(l, h.name, "ip -o -4 addr show dev ens33"), new RegExp(`inet ${h.address.replace(/\./g, "\\.")}/24 `));
-            assert.equal(await sh(l, h.name, "ip route show default"), "");
-            assert.equal(await sh(l, h.name, "ip -o link show ens33 | grep -c veth || true"), "0\n"); // renamed peer: named exactly ens33
+            assert.match(await shOk(l, h.name, "ip -o -4 addr show dev ens33"), new RegExp(`inet ${h.address.replace(/\./g, "\\.")}/24 `));
+            assert.equal(await shOk(l, h.name, "ip route show default"), "");
+            assert.equal(await shOk(l, h.name, "ip -o link show ens33 | grep -c veth || true"), "0\n"); // renamed peer: named exactly ens33
             if (l.vlanMode === "emulated") {
-                assert.match(await sh(l, h.name, "ip -d link show ens33.10"), new RegExp(`alias ${emulatedVlanAlias(10, "ens33")}`));
-                assert.match(await sh(l, h.name, "ip -o link show ens33.20"), /state DOWN/);
-                assert.equal(await sh(l, h.name, "cat /run/macvlan-lab/vlan-emulation"), "ens33.10\nens33.20\n");
+                assert.match(await shOk(l, h.name, "ip -d link show ens33.10"), new RegExp(`alias ${emulatedVlanAlias(10, "ens33")}`));
+                assert.match(await shOk(l, h.name, "ip -o link show ens33.20"), /state DOWN/);
+                assert.equal(await shOk(l, h.name, "cat /run/macvlan-lab/vlan-emulation"), "ens33.10\nens33.20\n");
             }
         }
         const ctl = await run(["ip", "-n", l.controllerNetns, "route", "show", "default"]);
@@ -173,13 +164,13 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
         const ping = (host: string, dst: string) =>
             l.exec(host, ["busybox", "ping", "-c", "2", "-W", "1", dst], { timeoutMs: 10_000 });
         try {
-            await sh(l, "docker01", "ip addr add 172.16.10.11/24 dev ens33.10 && ip link set ens33.10 up && ip addr add 172.16.20.11/24 dev ens33.20 && ip link set ens33.20 up");
-            await sh(l, "docker02", "ip addr add 172.16.10.13/24 dev ens33.10 && ip link set ens33.10 up && ip addr add 172.16.20.13/24 dev ens33.20 && ip link set ens33.20 up");
+            await shOk(l, "docker01", "ip addr add 172.16.10.11/24 dev ens33.10 && ip link set ens33.10 up && ip addr add 172.16.20.11/24 dev ens33.20 && ip link set ens33.20 up");
+            await shOk(l, "docker02", "ip addr add 172.16.10.13/24 dev ens33.10 && ip link set ens33.10 up && ip addr add 172.16.20.13/24 dev ens33.20 && ip link set ens33.20 up");
             assert.equal((await ping("docker01", "172.16.10.13")).code, 0, "VLAN 10 crosses hosts");
             assert.equal((await ping("docker02", "172.16.20.11")).code, 0, "VLAN 20 crosses hosts");
             // Move docker02's VLAN-10 address onto its VLAN-20 link: docker01 must not reach it.
-            await sh(l, "docker02", "ip addr del 172.16.10.13/24 dev ens33.10 && ip link set ens33.10 down && ip addr add 172.16.10.13/24 dev ens33.20");
-            await sh(l, "docker01", "ip neigh flush dev ens33.10");
+            await shOk(l, "docker02", "ip addr del 172.16.10.13/24 dev ens33.10 && ip link set ens33.10 down && ip addr add 172.16.10.13/24 dev ens33.20");
+            await shOk(l, "docker01", "ip neigh flush dev ens33.10");
             const leak = await ping("docker01", "172.16.10.13");
             assertNoReply(leak, "VLAN 10 reached docker02's ens33.20");
             const ports = await run(["ip", "-n", l.switchNetns, "-o", "link", "show", "master", "br-v10"]);
@@ -195,17 +186,17 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
         this.timeout(90_000);
         const l = up();
         for (const h of ["docker01", "docker02"]) {
-            await sh(l, h, "docker network create -d macvlan --subnet 172.22.16.0/24 --ip-range 172.22.16.64/27 -o parent=ens33 mvl16 >/dev/null");
+            await shOk(l, h, "docker network create -d macvlan --subnet 172.22.16.0/24 --ip-range 172.22.16.64/27 -o parent=ens33 mvl16 >/dev/null");
         }
-        await sh(l, "docker01", "docker run -d --name bbox1 --network mvl16 --ip 172.22.16.11 busybox:latest sleep 600 >/dev/null");
-        const out = await sh(l, "docker02", "docker run --rm --network mvl16 --ip 172.22.16.12 busybox:latest ping -c 2 -W 2 172.22.16.11", 30_000);
+        await shOk(l, "docker01", "docker run -d --name bbox1 --network mvl16 --ip 172.22.16.11 busybox:latest sleep 600 >/dev/null");
+        const out = await shOk(l, "docker02", "docker run --rm --network mvl16 --ip 172.22.16.12 busybox:latest ping -c 2 -W 2 172.22.16.11", 30_000);
         assert.match(out, /2 packets received/);
     });
 
     it("serves a registry published with -p 5000:5000 on docker01 to docker02, which pushes to it after a SIGHUP", async function () {
         this.timeout(90_000);
         const l = up();
-        await sh(l, "docker01", "docker run -d --name registry -p 5000:5000 registry:2 >/dev/null");
+        await shOk(l, "docker01", "docker run -d --name registry -p 5000:5000 registry:2 >/dev/null");
         let v2 = "";
         for (let i = 0; i < 40 && v2 === ""; i++) {
             // (no -T: busybox 1.35's wget -T segfaults; the exec timeout bounds it instead)
@@ -216,17 +207,17 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
         assert.equal(v2.trim(), "{}");
         const trust = `{"log-level": "warn", "insecure-registries": ["192.168.1.11:5000"]}`;
         for (const h of ["docker01", "docker02"]) {
-            await sh(l, h, `echo '${trust}' > /etc/docker/daemon.json && kill -HUP "$(cat /run/docker.pid)"`);
+            await shOk(l, h, `echo '${trust}' > /etc/docker/daemon.json && kill -HUP "$(cat /run/docker.pid)"`);
             let ok = false;
             for (let i = 0; i < 40 && !ok; i++) {
-                ok = (await sh(l, h, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'")).includes('"192.168.1.11:5000"');
+                ok = (await shOk(l, h, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'")).includes('"192.168.1.11:5000"');
                 if (!ok) await new Promise((res) => setTimeout(res, 250));
             }
             assert.ok(ok, `${h} trusts the registry after SIGHUP`);
         }
-        await sh(l, "docker02", "docker tag busybox:latest 192.168.1.11:5000/busybox:v1 && docker push 192.168.1.11:5000/busybox:v1 >/dev/null", 60_000);
-        await sh(l, "docker01", "docker image rm 192.168.1.11:5000/busybox:v1 >/dev/null 2>&1 || true; docker pull 192.168.1.11:5000/busybox:v1 >/dev/null", 60_000);
-        assert.equal(await sh(l, "docker01", "docker run --rm 192.168.1.11:5000/busybox:v1 echo pulled"), "pulled\n");
+        await shOk(l, "docker02", "docker tag busybox:latest 192.168.1.11:5000/busybox:v1 && docker push 192.168.1.11:5000/busybox:v1 >/dev/null", 60_000);
+        await shOk(l, "docker01", "docker image rm 192.168.1.11:5000/busybox:v1 >/dev/null 2>&1 || true; docker pull 192.168.1.11:5000/busybox:v1 >/dev/null", 60_000);
+        assert.equal(await shOk(l, "docker01", "docker run --rm 192.168.1.11:5000/busybox:v1 echo pulled"), "pulled\n");
     });
 
     it("stops and starts a host's sshd: refused while stopped, back afterwards", async function () {
@@ -279,7 +270,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
     it("comes up again after kill -9 of the keepers, cleaning the leftovers of the killed lab", async function () {
         this.timeout(150_000);
         const first = await hostsUp(topology(), { log });
-        await sh(first, "docker01", "docker run -d --name left busybox:latest sleep 600 >/dev/null");
+        await shOk(first, "docker01", "docker run -d --name left busybox:latest sleep 600 >/dev/null");
         const before = labPids(first);
         for (const pid of [first.controllerKeeperPid, ...first.hosts.map((h) => h.keeperPid)]) process.kill(pid, "SIGKILL");
         lab = await hostsUp(topology(), { log });
@@ -287,7 +278,7 @@ describe("lab: hosts on this machine (namespaces, sshd, dockerd)", function () {
         for (const h of lab.hosts) {
             const r = await run(lab.sshArgv(h.name, "hostname"), { timeoutMs: 20_000 });
             assert.equal(r.stdout, `${h.name}\n`, r.stderr);
-            assert.equal(await sh(lab, h.name, "docker ps -aq"), "");
+            assert.equal(await shOk(lab, h.name, "docker ps -aq"), "");
         }
         const again = labPids(lab);
         await hostsDown(LAB, { log });

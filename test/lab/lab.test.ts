@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { LabHosts, attachLab, checkPrerequisites, hostsUp, startSshd, stopSshd } from "../../lab/hosts";
+import { LabHosts, attachLab, hostsUp, startSshd, stopSshd } from "../../lab/hosts";
 import { isAlive, run } from "../../lab/hosts/proc";
 import { EngineOutcome, EngineRunOptions, UNATTENDED_ARGS, applyOnLab, destroyOnLab, labWorkspace, prepareEngine, pulumiOnLab } from "../../lab/run/engine";
 import { REPO_ROOT, defaultStateDir } from "../../lab/paths";
@@ -26,9 +26,9 @@ import { downLab } from "../../lab/run/down";
 import { formatMatrix } from "../../lab/run/output";
 import { readRecord, runPaths } from "../../lab/run/records";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
+import { labUnavailable, sh, skipIf } from "../helpers/labSuite";
 import { Engine, PulumiRun, Workspace, ensureEngine, installPlugins, runPulumi, selectStack, setSecret, workspaceOf, writeWorkspace } from "../../lab/pulumi";
-import { ensurePackages } from "../../lab/packages";
-import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { LabSnapshot, diffLabSettled, diffSnapshots, snapshotLab } from "../../lab/snapshot";
 import { erroredResources, resourceSummary } from "../helpers/pulumiOutput";
 import { LoadedStack, SECRET_KEY, loadStack, topologyOf } from "../../lab/topology";
 import { configKey } from "../../components/contracts";
@@ -57,28 +57,10 @@ function timing(what: string, seconds: number): void {
     console.log(`      time: ${what}: ${seconds.toFixed(1)} s`);
 }
 
-/** Why the lab tests cannot run here (installing missing packages first), or undefined. */
-let whyNot: string | undefined | null = null;
-async function labUnavailable(): Promise<string | undefined> {
-    if (whyNot !== null) return whyNot;
-    if (process.getuid?.() !== 0) {
-        whyNot = "the lab needs root (network and mount namespaces, dockerd)";
-        return whyNot;
-    }
-    const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-    const problems = [...pk.problems, ...checkPrerequisites()];
-    whyNot = problems.length > 0 ? problems.join("; ") : undefined;
-    return whyNot;
-}
-
 function loaded(stack: string): LoadedStack {
     const l = loadStack(stack);
     assert.deepEqual(l.errors, []);
     return l.stack as LoadedStack;
-}
-
-async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 30_000) {
-    return lab.exec(host, ["sh", "-c", script], { timeoutMs });
 }
 
 /** `ping` from inside a container, run by the test on the host. */
@@ -96,7 +78,11 @@ function assertApplied(out: EngineOutcome | PulumiRun | undefined, what: string)
 }
 
 function noDiff(before: LabSnapshot, after: LabSnapshot, what: string): void {
-    const d = diffSnapshots(before, after);
+    settledNoDiff(diffSnapshots(before, after), what);
+}
+
+/** After a destroy: what still differs once the hosts settled (lab/snapshot.ts diffLabSettled). */
+function settledNoDiff(d: string[], what: string): void {
     assert.deepEqual(d, [], `${what}: the hosts differ:\n  ${d.join("\n  ")}`);
 }
 
@@ -331,11 +317,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
 
     before(async function () {
         this.timeout(600_000);
-        const why = interrupted ? "interrupted" : await labUnavailable();
-        if (why !== undefined) {
-            console.log(`      skipping the multi-vlan lab: ${why}`);
-            this.skip();
-        }
+        skipIf(this, interrupted ? "interrupted" : await labUnavailable(), "the multi-vlan lab");
         catchInterrupts();
         await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)-`), log);
         stack = loaded("multi-vlan");
@@ -570,7 +552,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         assert.deepEqual(Object.keys(summary).filter((k) => k !== "unchanged"), ["deleted"]);
         // the delete scripts ran on the hosts (they print what they put back)
         assert.match(d?.stdout ?? "", /command:remote:Command lab-docker01-parent-promisc deleted .*ens33 is as before create/);
-        noDiff(s0, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after pulumi destroy");
+        settledNoDiff(await diffLabSettled(lab as LabHosts, s0, { dirs: SNAPSHOT_DIRS }), "after pulumi destroy");
         for (const h of ["docker01", "docker02"]) {
             const hook = await (lab as LabHosts).exec(h, ["sh", "-c", "ls /sbin/ifup-local 2>&1"]);
             assert.notEqual(hook.code, 0, `${h}: the ifup-local hook outlived the destroy: ${hook.stdout}`);
@@ -658,7 +640,7 @@ describe("lab: multi-vlan with the real engine (hosts, pulumi up, what the hosts
         this.timeout(240_000);
         const d = await destroyOnLab(lab as LabHosts, engineOpts("destroy 2"));
         assertApplied(d, "pulumi destroy");
-        noDiff(s0, await snapshotLab(lab as LabHosts, { dirs: SNAPSHOT_DIRS }), "after the second pulumi destroy");
+        settledNoDiff(await diffLabSettled(lab as LabHosts, s0, { dirs: SNAPSHOT_DIRS }), "after the second pulumi destroy");
     });
 });
 
@@ -680,11 +662,7 @@ describe("lab: single-network through the lab CLI (real engine), after a run kil
 
     before(async function () {
         this.timeout(600_000);
-        const why = interrupted ? "interrupted" : await labUnavailable();
-        if (why !== undefined) {
-            console.log(`      skipping the single-network lab: ${why}`);
-            this.skip();
-        }
+        skipIf(this, interrupted ? "interrupted" : await labUnavailable(), "the single-network lab");
         catchInterrupts();
         await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)-`), log);
         // 1. a run killed with kill -9 in the middle of its pulumi up (once pulumi made a host command)

@@ -11,32 +11,20 @@
  */
 import { strict as assert } from "assert";
 import { IPv4, IPv4CidrRange } from "ip-num";
-import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
+import { LabHosts, hostsUp } from "../../lab/hosts";
 import { EngineOutcome, applyOnLab, destroyOnLab, prepareEngine, pulumiOnLab } from "../../lab/run/engine";
 import { downLab } from "../../lab/run/down";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { selectStack } from "../../lab/pulumi";
-import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { assertNoReply } from "../helpers/probe";
+import { labUnavailable, sh, skipIf } from "../helpers/labSuite";
 
 const PREFIX = "mvllan-";
 const NAME = `${PREFIX}${process.pid}`;
 
 function log(line: string): void {
     if (process.env.LAB_TEST_VERBOSE) console.log(`      | ${line}`);
-}
-
-/** Why the lab cannot run here (missing packages are installed first), or undefined. */
-async function labUnavailable(): Promise<string | undefined> {
-    if (process.getuid?.() !== 0) return "the lab needs root (network and mount namespaces, dockerd)";
-    const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-    const problems = [...pk.problems, ...checkPrerequisites()];
-    return problems.length > 0 ? problems.join("; ") : undefined;
-}
-
-async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 60_000) {
-    return lab.exec(host, ["sh", "-c", script], { timeoutMs });
 }
 
 function inCidr(cidr: string, address: string): boolean {
@@ -54,11 +42,7 @@ describe("lab: lan, containers on the hosts' LAN (real engine: pulumi up, the LA
 
     before(async function () {
         this.timeout(900_000);
-        const why = await labUnavailable();
-        if (why !== undefined) {
-            console.log(`      skipping the lan lab: ${why}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable(), "the lan lab");
         await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)$`), log);
         const l = loadStack("lan");
         assert.deepEqual(l.errors, []);
@@ -93,31 +77,31 @@ describe("lab: lan, containers on the hosts' LAN (real engine: pulumi up, the LA
 
     it("puts the containers on the hosts' subnet, on ens33 itself, reaching the other host's container and the other host", async () => {
         const l = lab as LabHosts;
-        const inspect = await sh(l, "docker01", "docker network inspect lan_net --format '{{.Driver}} {{index .Options \"parent\"}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}}{{end}}'");
+        const inspect = await sh(l, "docker01", "docker network inspect lan_net --format '{{.Driver}} {{index .Options \"parent\"}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}}{{end}}'", 60_000);
         assert.equal(inspect.code, 0, inspect.stderr);
         assert.equal(inspect.stdout.trim(), "macvlan ens33 192.168.1.0/24 192.168.1.1 192.168.1.64/26");
-        const addr = await sh(l, "docker01", "docker exec bbox1 ip -4 -o addr show eth0");
+        const addr = await sh(l, "docker01", "docker exec bbox1 ip -4 -o addr show eth0", 60_000);
         assert.match(addr.stdout, /inet 192\.168\.1\.21\/24 /);
         // the other host's container, and the other host itself on its management address
         for (const target of ["192.168.1.23", "192.168.1.13"]) {
-            const p = await sh(l, "docker01", `docker exec bbox1 ping -c 2 -W 2 ${target}`);
+            const p = await sh(l, "docker01", `docker exec bbox1 ping -c 2 -W 2 ${target}`, 60_000);
             assert.equal(p.code, 0, `bbox1 cannot reach ${target}:\n${p.stdout}${p.stderr}`);
         }
         // the host's own address is not reachable from its macvlan children (the kernel does not pass traffic between them)
-        const own = await sh(l, "docker01", "docker exec bbox1 ping -c 1 -W 1 192.168.1.11");
+        const own = await sh(l, "docker01", "docker exec bbox1 ping -c 1 -W 1 192.168.1.11", 60_000);
         assertNoReply(own, "bbox1 reached its own host through macvlan", 1);
     });
 
     it("Docker hands a container without --ip an address of its host's planned range, and refuses the reserved printer address", async () => {
         const l = lab as LabHosts;
         for (const [host, range] of [["docker01", "192.168.1.64/26"], ["docker02", "192.168.1.128/26"]]) {
-            const r = await sh(l, host, "docker run --rm --network lan_net busybox:latest ip -4 -o addr show eth0");
+            const r = await sh(l, host, "docker run --rm --network lan_net busybox:latest ip -4 -o addr show eth0", 60_000);
             assert.equal(r.code, 0, r.stderr);
             const got = /inet ([0-9.]+)\//.exec(r.stdout)?.[1];
             assert.ok(got !== undefined && inCidr(range, got), `${host} handed out ${got}, outside its range ${range}`);
         }
         // an aux address outside the host's range still keeps --ip off it (libnetwork reserves it in the subnet's bitmap)
-        const printer = await sh(l, "docker01", "docker run --rm --network lan_net --ip 192.168.1.5 busybox:latest true");
+        const printer = await sh(l, "docker01", "docker run --rm --network lan_net --ip 192.168.1.5 busybox:latest true", 60_000);
         assert.notEqual(printer.code, 0, "docker01 gave a container the reserved printer address");
         assert.match(`${printer.stdout}${printer.stderr}`, /already in use|Address already/i);
     });

@@ -7,11 +7,11 @@
  * elsewhere. The lab's name is unique to this test process; it is torn down in after(), on failure too.
  */
 import { strict as assert } from "assert";
-import { attachLab, checkPrerequisites } from "../../lab/hosts";
+import { attachLab } from "../../lab/hosts";
 import { downLab } from "../../lab/run/down";
 import { preflightProblems } from "../../lab/run/output";
 import { up } from "../../lab/run/up";
-import { ensurePackages } from "../../lab/packages";
+import { labUnavailable, skipIf } from "../helpers/labSuite";
 
 const NAME = `mvlpf-${process.pid}`;
 
@@ -25,16 +25,7 @@ describe("lab: multi-vlan on hosts the tutorial left behind (profile tutorial-le
     let ready = false;
 
     before(async function () {
-        if (process.getuid?.() !== 0) {
-            console.log("      skipped: the lab needs root (network and mount namespaces, dockerd)");
-            this.skip();
-        }
-        const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-        const problems = [...pk.problems, ...checkPrerequisites()];
-        if (problems.length > 0) {
-            console.log(`      skipped: ${problems.join("; ")}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable());
         ready = true;
     });
     after(async () => {

@@ -13,14 +13,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { LabHosts, attachLab, checkPrerequisites } from "../../lab/hosts";
+import { LabHosts, attachLab } from "../../lab/hosts";
 import { isAlive } from "../../lab/hosts/proc";
 import { DAY2_EDITS, StackConfig } from "../../lab/day2";
-import { ensurePackages } from "../../lab/packages";
 import { loadStackConfig } from "../../lab/stackFile";
 import { downLab } from "../../lab/run/down";
 import { up } from "../../lab/run/up";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
+import { labUnavailable, skipIf } from "../helpers/labSuite";
 
 const PREFIX = "mvlru-";
 const NAME = `${PREFIX}${process.pid}`;
@@ -60,16 +60,7 @@ describe("lab: npm run lab on a running lab whose stack gained and lost a host (
     let kept: Record<string, string> = {};
 
     before(async function () {
-        if (process.getuid?.() !== 0) {
-            console.log("      skipped: the lab needs root (network and mount namespaces, dockerd)");
-            this.skip();
-        }
-        const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-        const problems = [...pk.problems, ...checkPrerequisites()];
-        if (problems.length > 0) {
-            console.log(`      skipped: ${problems.join("; ")}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable());
         assert.equal(DAY2_EDITS[0].title, "add a host (docker03) with a container on each network");
         await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)$`), log);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "mvlru-stacks-"));

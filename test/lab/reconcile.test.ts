@@ -9,8 +9,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { twoHostTopology } from "../helpers/labTopology";
-import { LabHosts, LabTopology, attachLab, checkPrerequisites, defaultStateDir, hostsDown, hostsUp, reconcileHosts } from "../../lab/hosts";
+import { LabHosts, LabTopology, attachLab, defaultStateDir, hostsDown, hostsUp, reconcileHosts } from "../../lab/hosts";
 import { isAlive, run } from "../../lab/hosts/proc";
+import { hostsUnavailable, shOk, skipIf } from "../helpers/labSuite";
 
 /** Per test process, so that two runs at once on one machine do not tear down each other's lab. */
 const LAB_PREFIX = "mvlrc-";
@@ -49,12 +50,6 @@ function threeHosts(): LabTopology {
     return t;
 }
 
-async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 30_000): Promise<string> {
-    const r = await lab.exec(host, ["sh", "-c", script], { timeoutMs });
-    assert.equal(r.code, 0, `[${host}] ${script} exited ${r.code}: ${r.stderr}`);
-    return r.stdout;
-}
-
 /** What must not move on a host that the change does not touch. */
 interface HostMark {
     keeperPid: number;
@@ -67,7 +62,7 @@ interface HostMark {
 async function markOf(lab: LabHosts, host: string): Promise<HostMark> {
     const h = lab.hosts.find((x) => x.name === host);
     assert.ok(h, `the lab has ${host}`);
-    const containers = await sh(lab, host, "docker ps -aq --no-trunc | xargs -r docker inspect -f '{{.Name}} {{.Id}} {{.State.StartedAt}} {{.State.Running}} {{.State.Pid}}' | sort");
+    const containers = await shOk(lab, host, "docker ps -aq --no-trunc | xargs -r docker inspect -f '{{.Name}} {{.Id}} {{.State.StartedAt}} {{.State.Running}} {{.State.Pid}}' | sort");
     return { keeperPid: h.keeperPid, pidOfSshd: h.pidOfSshd, pidOfDockerd: h.pidOfDockerd, containers };
 }
 
@@ -76,8 +71,8 @@ async function assertUntouched(lab: LabHosts, host: string, before: HostMark): P
     const now = await markOf(lab, host);
     assert.deepEqual(now, before, `${host} is untouched`);
     for (const pid of [now.keeperPid, now.pidOfSshd, now.pidOfDockerd]) assert.ok(isAlive(pid), `${host}: pid ${pid} alive`);
-    assert.equal(Number(await sh(lab, host, "cat /run/docker.pid")), now.pidOfDockerd);
-    assert.equal(Number(await sh(lab, host, "cat /run/sshd.pid")), now.pidOfSshd);
+    assert.equal(Number(await shOk(lab, host, "cat /run/docker.pid")), now.pidOfDockerd);
+    assert.equal(Number(await shOk(lab, host, "cat /run/sshd.pid")), now.pidOfSshd);
     assert.equal(now.containers.split("\n").filter((l) => / true \d+$/.test(l)).length, 1, `${host}: its container still runs: ${now.containers}`);
 }
 
@@ -102,23 +97,19 @@ describe("lab: a running lab changed in place (reconcileHosts)", function () {
     const marks: Record<string, HostMark> = {};
 
     before(async function () {
-        const problems = checkPrerequisites();
-        if (problems.length > 0) {
-            console.log(`      skipping the real lab: ${problems.join("; ")}`);
-            this.skip();
-        }
+        skipIf(this, hostsUnavailable(), "the real lab");
         this.timeout(180_000);
         await sweepStaleTestLabs();
         lab = await hostsUp(twoHosts(), { log });
         for (const h of ["docker01", "docker02"]) {
-            await sh(lab, h, `docker run -d --name by-hand-${h} busybox:latest sleep 3600 >/dev/null`);
+            await shOk(lab, h, `docker run -d --name by-hand-${h} busybox:latest sleep 3600 >/dev/null`);
             marks[h] = await markOf(lab, h);
         }
     });
 
     after(async function () {
         this.timeout(120_000);
-        if (checkPrerequisites().length === 0) await hostsDown(LAB, { log });
+        if (hostsUnavailable() === undefined) await hostsDown(LAB, { log });
     });
 
     it("adds docker03 on both VLANs: reachable over ssh, its VLAN links reach the others', docker01 and docker02 untouched", async function () {
@@ -141,32 +132,32 @@ describe("lab: a running lab changed in place (reconcileHosts)", function () {
         assert.equal(byName.stdout.replace(/\s+/g, " ").trim(), "docker03 192.168.1.15 docker03");
         assert.match(l.hostKeys.docker03, /^ssh-ed25519 AAAA/);
         assert.ok(fs.readFileSync(l.knownHostsPath, "utf8").includes(`docker03,192.168.1.15 ${l.hostKeys.docker03}\n`));
-        assert.match(await sh(l, "docker01", "cat /etc/hosts"), /^192\.168\.1\.15\tdocker03$/m);
+        assert.match(await shOk(l, "docker01", "cat /etc/hosts"), /^192\.168\.1\.15\tdocker03$/m);
 
         // docker03 as hostsUp makes a host: its images (same ids), dockerd, the emulated VLAN links
         const images = "docker image ls -q --no-trunc busybox:latest; docker image ls -q --no-trunc registry:2";
-        assert.equal(await sh(l, "docker03", images), await sh(l, "docker01", images));
-        assert.match(await sh(l, "docker03", "docker info --format '{{.Name}} {{.DockerRootDir}}'"), /^docker03 \/var\/lib\/docker\n$/);
+        assert.equal(await shOk(l, "docker03", images), await shOk(l, "docker01", images));
+        assert.match(await shOk(l, "docker03", "docker info --format '{{.Name}} {{.DockerRootDir}}'"), /^docker03 \/var\/lib\/docker\n$/);
         if (l.vlanMode === "emulated") {
-            assert.equal(await sh(l, "docker03", "cat /run/macvlan-lab/vlan-emulation"), "ens33.10\nens33.20\n");
+            assert.equal(await shOk(l, "docker03", "cat /run/macvlan-lab/vlan-emulation"), "ens33.10\nens33.20\n");
             assert.deepEqual(await portsOn(l, "br-v10"), ["h1-v10", "h2-v10", "h3-v10"]);
             assert.deepEqual(await portsOn(l, "br-v20"), ["h1-v20", "h2-v20", "h3-v20"]);
             assert.deepEqual(await portsOn(l, "br-mgmt"), ["h1-mgmt", "h2-mgmt", "h3-mgmt"]);
             const addr: Record<string, string> = { docker01: "1", docker02: "2", docker03: "3" };
             try {
                 for (const [h, n] of Object.entries(addr)) {
-                    await sh(l, h, `ip addr add 172.31.10.${n}/24 dev ens33.10 && ip link set ens33.10 up && ip addr add 172.31.20.${n}/24 dev ens33.20 && ip link set ens33.20 up`);
+                    await shOk(l, h, `ip addr add 172.31.10.${n}/24 dev ens33.10 && ip link set ens33.10 up && ip addr add 172.31.20.${n}/24 dev ens33.20 && ip link set ens33.20 up`);
                 }
                 for (const dst of ["1", "2"]) {
                     assert.equal(await ping(l, "docker03", `172.31.10.${dst}`), 0, `docker03 reaches 172.31.10.${dst} on VLAN 10`);
                     assert.equal(await ping(l, "docker03", `172.31.20.${dst}`), 0, `docker03 reaches 172.31.20.${dst} on VLAN 20`);
                 }
                 // VLAN 10 stays apart from VLAN 20: docker02's VLAN-10 address moved onto its VLAN-20 link
-                await sh(l, "docker02", "ip addr del 172.31.10.2/24 dev ens33.10 && ip link set ens33.10 down && ip addr add 172.31.10.2/32 dev ens33.20");
-                await sh(l, "docker03", "ip neigh flush dev ens33.10");
-                const before = Number(await sh(l, "docker03", "cat /sys/class/net/ens33.10/statistics/tx_packets"));
+                await shOk(l, "docker02", "ip addr del 172.31.10.2/24 dev ens33.10 && ip link set ens33.10 down && ip addr add 172.31.10.2/32 dev ens33.20");
+                await shOk(l, "docker03", "ip neigh flush dev ens33.10");
+                const before = Number(await shOk(l, "docker03", "cat /sys/class/net/ens33.10/statistics/tx_packets"));
                 assert.notEqual(await ping(l, "docker03", "172.31.10.2"), 0, "VLAN 10 does not reach docker02's VLAN-20 link");
-                assert.ok(Number(await sh(l, "docker03", "cat /sys/class/net/ens33.10/statistics/tx_packets")) > before, "the probe went out on ens33.10");
+                assert.ok(Number(await shOk(l, "docker03", "cat /sys/class/net/ens33.10/statistics/tx_packets")) > before, "the probe went out on ens33.10");
             } finally {
                 for (const h of Object.keys(addr)) {
                     await l.exec(h, ["sh", "-c", "for i in ens33.10 ens33.20; do ip addr flush dev $i; ip link set $i down; done"]);
@@ -184,10 +175,10 @@ describe("lab: a running lab changed in place (reconcileHosts)", function () {
     it("removes docker03 again: its namespace, links, processes, containers, cgroups and directory gone, the others untouched", async function () {
         this.timeout(180_000);
         const l = up();
-        await sh(l, "docker03", "docker run -d --name on-docker03 busybox:latest sleep 3600 >/dev/null");
+        await shOk(l, "docker03", "docker run -d --name on-docker03 busybox:latest sleep 3600 >/dev/null");
         const h3 = l.hosts.find((h) => h.name === "docker03");
         assert.ok(h3);
-        const containerPid = Number(await sh(l, "docker03", "docker inspect -f '{{.State.Pid}}' on-docker03"));
+        const containerPid = Number(await shOk(l, "docker03", "docker inspect -f '{{.State.Pid}}' on-docker03"));
         const pids = [h3.keeperPid, h3.pidOfSshd, h3.pidOfDockerd, containerPid];
         assert.ok(pids.every(isAlive), `docker03's processes run before: ${pids}`);
         const r = await reconcileHosts(l, twoHosts(), { log });
@@ -207,7 +198,7 @@ describe("lab: a running lab changed in place (reconcileHosts)", function () {
         assert.equal("docker03" in l.hostKeys, false);
         const gone = await run(l.controllerArgv(["ssh", "docker03", "true"]), { timeoutMs: 20_000 });
         assert.equal(gone.code, 255, "ssh docker03 from the controller fails");
-        assert.doesNotMatch(await sh(l, "docker01", "cat /etc/hosts"), /docker03/);
+        assert.doesNotMatch(await shOk(l, "docker01", "cat /etc/hosts"), /docker03/);
         for (const h of ["docker01", "docker02"]) await assertUntouched(l, h, marks[h]);
         assert.deepEqual(attachLab(LAB).topology, twoHosts());
     });
@@ -228,9 +219,9 @@ describe("lab: a running lab changed in place (reconcileHosts)", function () {
         if (l.vlanMode === "emulated") {
             assert.deepEqual(await portsOn(l, "br-v30"), ["h1-v30", "h2-v30"]);
             assert.deepEqual(await portsOn(l, "br-v20"), ["h1-v20"]);
-            assert.equal(await sh(l, "docker02", "cat /run/macvlan-lab/vlan-emulation"), "ens33.10\nens33.30\n");
-            assert.equal(await sh(l, "docker02", "test -e /sys/class/net/ens33.20 && echo present || echo absent"), "absent\n");
-            assert.equal(await sh(l, "docker01", "test -e /sys/class/net/ens33.30 && echo present || echo absent"), "present\n");
+            assert.equal(await shOk(l, "docker02", "cat /run/macvlan-lab/vlan-emulation"), "ens33.10\nens33.30\n");
+            assert.equal(await shOk(l, "docker02", "test -e /sys/class/net/ens33.20 && echo present || echo absent"), "absent\n");
+            assert.equal(await shOk(l, "docker01", "test -e /sys/class/net/ens33.30 && echo present || echo absent"), "present\n");
         }
         const back = await reconcileHosts(l, twoHosts(), { log });
         assert.deepEqual(back.diff.removeSegments, [30]);

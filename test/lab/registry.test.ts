@@ -8,18 +8,18 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
+import { LabHosts, hostsUp } from "../../lab/hosts";
 import { EngineOutcome, EngineRunOptions, UNATTENDED_ARGS, applyOnLab, destroyOnLab, prepareEngine, pulumiOnLab } from "../../lab/run/engine";
 import { downLab } from "../../lab/run/down";
 import { runPaths } from "../../lab/run/records";
 import { Engine, PulumiRun, Workspace, controllerCaDirOf, runPulumi, selectStack, setSecret, writeWorkspace } from "../../lab/pulumi";
-import { ensurePackages } from "../../lab/packages";
-import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { LabSnapshot, diffLabSettled, diffSnapshots, snapshotLab } from "../../lab/snapshot";
 import { LoadedStack, SECRET_KEY, labStackConfig, loadStack, topologyOf } from "../../lab/topology";
 import { installDockerUnit, UNIT_PATH } from "../../lab/systemd";
 import { parseLab } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { htpasswdText } from "../../components/docker/registryTls";
+import { labUnavailable, shValue, skipIf } from "../helpers/labSuite";
 
 const EP = "192.168.1.11:5000";
 const SNAPSHOT_DIRS = ["/etc/docker", "/etc/systemd/system"];
@@ -33,13 +33,6 @@ function timing(what: string, seconds: number): void {
 const engineOpts = (what: string): EngineRunOptions => ({ log: (l) => log(`${what}: ${l}`) });
 const tail = (text: string, n = 40): string => text.split("\n").slice(-n).join("\n");
 
-async function labUnavailable(): Promise<string | undefined> {
-    if (process.getuid?.() !== 0) return "the lab needs root (network and mount namespaces, dockerd)";
-    const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-    const problems = [...pk.problems, ...checkPrerequisites()];
-    return problems.length > 0 ? problems.join("; ") : undefined;
-}
-
 /** The multi-VLAN stack with `registry` changed by `change`. */
 function multiVlanWith(change: (registry: Record<string, unknown>) => void): LoadedStack {
     const base = loadStack("multi-vlan").stack as LoadedStack;
@@ -52,14 +45,12 @@ function multiVlanWith(change: (registry: Record<string, unknown>) => void): Loa
     return { stack: base.stack, config, spec: spec as LoadedStack["spec"] };
 }
 
-async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 30_000): Promise<string> {
-    const r = await lab.exec(host, ["sh", "-c", script], { timeoutMs });
-    assert.equal(r.code, 0, `[${host}] ${script}: ${r.stderr}`);
-    return r.stdout.trim();
+function noDiff(before: LabSnapshot, after: LabSnapshot, what: string): void {
+    settledNoDiff(diffSnapshots(before, after), what);
 }
 
-function noDiff(before: LabSnapshot, after: LabSnapshot, what: string): void {
-    const d = diffSnapshots(before, after);
+/** After a destroy: what still differs once the hosts settled (lab/snapshot.ts diffLabSettled). */
+function settledNoDiff(d: string[], what: string): void {
     assert.deepEqual(d, [], `${what}: the hosts differ:\n  ${d.join("\n  ")}`);
 }
 
@@ -80,11 +71,7 @@ describe("lab: registry.migrateUnitFlag on hosts whose docker unit passes --inse
 
     before(async function () {
         this.timeout(900_000);
-        const why = await labUnavailable();
-        if (why !== undefined) {
-            console.log(`      skipping: ${why}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable());
         await downLab(NAME, log);
         const plain = multiVlanWith(() => undefined);
         const topo = topologyOf(NAME, plain.spec);
@@ -94,16 +81,16 @@ describe("lab: registry.migrateUnitFlag on hosts whose docker unit passes --inse
             // the tutorial's edit of the unit, and dockerd restarted with it
             unit0[h] = await installDockerUnit(lab, h, ["--insecure-registry", EP]);
             // a container of the user's that must come back after a restart
-            await sh(lab, h, "docker run -d --name keeper --restart always busybox:latest sleep 86400 >/dev/null");
-            pid0[h] = await sh(lab, h, "cat /run/docker.pid");
-            assert.match(await sh(lab, h, `tr '\\0' ' ' </proc/${pid0[h]}/cmdline`), /--insecure-registry 192\.168\.1\.11:5000/);
+            await shValue(lab, h, "docker run -d --name keeper --restart always busybox:latest sleep 86400 >/dev/null");
+            pid0[h] = await shValue(lab, h, "cat /run/docker.pid");
+            assert.match(await shValue(lab, h, `tr '\\0' ' ' </proc/${pid0[h]}/cmdline`), /--insecure-registry 192\.168\.1\.11:5000/);
         }
         s0 = await snapshotLab(lab, { dirs: SNAPSHOT_DIRS });
         refused = await applyOnLab(lab, plain, engineOpts("up without migrateUnitFlag"));
         timing("pulumi up refused (unit flag, no migrateUnitFlag)", refused.seconds);
         s1 = await snapshotLab(lab, { dirs: SNAPSHOT_DIRS });
         // and one that will not come back (no restart policy)
-        for (const h of ["docker01", "docker02"]) await sh(lab, h, "docker run -d --name oneshot busybox:latest sleep 86400 >/dev/null");
+        for (const h of ["docker01", "docker02"]) await shValue(lab, h, "docker run -d --name oneshot busybox:latest sleep 86400 >/dev/null");
         applied = await applyOnLab(lab, multiVlanWith((r) => (r.migrateUnitFlag = true)), engineOpts("up with migrateUnitFlag"));
         timing("pulumi up with migrateUnitFlag (dockerd restarted once per host)", applied.seconds);
     });
@@ -127,15 +114,15 @@ describe("lab: registry.migrateUnitFlag on hosts whose docker unit passes --inse
         assertApplied(applied, "pulumi up with migrateUnitFlag");
         const l = lab as LabHosts;
         for (const h of ["docker01", "docker02"]) {
-            const unit = await sh(l, h, `cat ${UNIT_PATH}`);
+            const unit = await shValue(l, h, `cat ${UNIT_PATH}`);
             assert.equal(`${unit}\n`, unit0[h].replace(` --insecure-registry ${EP}`, ""), `${h}: only the flag left the unit`);
-            assert.deepEqual(JSON.parse(await sh(l, h, "cat /etc/docker/daemon.json")), { "log-level": "warn", "insecure-registries": [EP] });
-            const pid = await sh(l, h, "cat /run/docker.pid");
+            assert.deepEqual(JSON.parse(await shValue(l, h, "cat /etc/docker/daemon.json")), { "log-level": "warn", "insecure-registries": [EP] });
+            const pid = await shValue(l, h, "cat /run/docker.pid");
             assert.notEqual(pid, pid0[h], `${h}: dockerd was restarted`);
-            assert.doesNotMatch(await sh(l, h, `tr '\\0' ' ' </proc/${pid}/cmdline`), /--insecure-registry/);
-            assert.match(await sh(l, h, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'"), /"192\.168\.1\.11:5000":\{[^}]*"Secure":false/);
-            assert.equal(await sh(l, h, "docker inspect -f '{{.State.Running}}' keeper"), "true", `${h}: the container with restart=always came back`);
-            assert.equal(await sh(l, h, "docker inspect -f '{{.State.Running}}' oneshot"), "false", `${h}: the one without a restart policy stays stopped`);
+            assert.doesNotMatch(await shValue(l, h, `tr '\\0' ' ' </proc/${pid}/cmdline`), /--insecure-registry/);
+            assert.match(await shValue(l, h, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'"), /"192\.168\.1\.11:5000":\{[^}]*"Secure":false/);
+            assert.equal(await shValue(l, h, "docker inspect -f '{{.State.Running}}' keeper"), "true", `${h}: the container with restart=always came back`);
+            assert.equal(await shValue(l, h, "docker inspect -f '{{.State.Running}}' oneshot"), "false", `${h}: the one without a restart policy stays stopped`);
         }
         assert.match(applied.stdout, /restarted dockerd with systemctl restart docker\.service/);
         assert.match(applied.stdout, /container keeper is running again/);
@@ -156,15 +143,15 @@ describe("lab: registry.migrateUnitFlag on hosts whose docker unit passes --inse
     it("pulumi destroy puts the unit and daemon.json back byte for byte and restarts dockerd with the flag again", async function () {
         this.timeout(600_000);
         const l = lab as LabHosts;
-        for (const h of ["docker01", "docker02"]) await sh(l, h, "docker rm -f oneshot >/dev/null");
+        for (const h of ["docker01", "docker02"]) await shValue(l, h, "docker rm -f oneshot >/dev/null");
         const d = await destroyOnLab(l, engineOpts("destroy"));
         assertApplied(d, "pulumi destroy");
         timing("pulumi destroy with migrateUnitFlag", (d as EngineOutcome).seconds);
-        noDiff(s0, await snapshotLab(l, { dirs: SNAPSHOT_DIRS }), "after pulumi destroy");
+        settledNoDiff(await diffLabSettled(l, s0, { dirs: SNAPSHOT_DIRS }), "after pulumi destroy");
         for (const h of ["docker01", "docker02"]) {
-            const pid = await sh(l, h, "cat /run/docker.pid");
-            assert.match(await sh(l, h, `tr '\\0' ' ' </proc/${pid}/cmdline`), /--insecure-registry 192\.168\.1\.11:5000/, `${h}: dockerd runs as the unit says again`);
-            assert.equal(await sh(l, h, "docker inspect -f '{{.State.Running}}' keeper"), "true");
+            const pid = await shValue(l, h, "cat /run/docker.pid");
+            assert.match(await shValue(l, h, `tr '\\0' ' ' </proc/${pid}/cmdline`), /--insecure-registry 192\.168\.1\.11:5000/, `${h}: dockerd runs as the unit says again`);
+            assert.equal(await shValue(l, h, "docker inspect -f '{{.State.Running}}' keeper"), "true");
         }
     });
 });
@@ -189,11 +176,7 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
 
     before(async function () {
         this.timeout(900_000);
-        const why = await labUnavailable();
-        if (why !== undefined) {
-            console.log(`      skipping: ${why}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable());
         await downLab(NAME, log);
         const topo = topologyOf(NAME, stack.spec);
         assert.deepEqual(topo.errors, []);
@@ -225,21 +208,21 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         const { ws } = env as { ws: Workspace };
         const files = fs.readdirSync(controllerCaDirOf(ws));
         assert.deepEqual(files, ["macvlan-lab-macvlan-lab-multi-vlan-192.168.1.11_5000.crt"]);
-        assert.match(await sh(l(), "docker01", "cat /etc/docker/certs.d/192.168.1.11:5000/ca.crt"), /^-----BEGIN CERTIFICATE-----/);
-        assert.equal(fs.readFileSync(path.join(controllerCaDirOf(ws), files[0]), "utf8").trim(), await sh(l(), "docker02", "cat /etc/docker/certs.d/192.168.1.11:5000/ca.crt"));
+        assert.match(await shValue(l(), "docker01", "cat /etc/docker/certs.d/192.168.1.11:5000/ca.crt"), /^-----BEGIN CERTIFICATE-----/);
+        assert.equal(fs.readFileSync(path.join(controllerCaDirOf(ws), files[0]), "utf8").trim(), await shValue(l(), "docker02", "cat /etc/docker/certs.d/192.168.1.11:5000/ca.crt"));
     });
 
     it("no daemon trusts the registry as insecure: daemon.json unchanged, dockerd verifies it", async function () {
         this.timeout(60_000);
         for (const h of ["docker01", "docker02"]) {
-            assert.deepEqual(JSON.parse(await sh(l(), h, "cat /etc/docker/daemon.json")), { "log-level": "warn" });
-            assert.doesNotMatch(await sh(l(), h, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'"), /192\.168\.1\.11:5000/);
+            assert.deepEqual(JSON.parse(await shValue(l(), h, "cat /etc/docker/daemon.json")), { "log-level": "warn" });
+            assert.doesNotMatch(await shValue(l(), h, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'"), /192\.168\.1\.11:5000/);
         }
     });
 
     it("the registry serves TLS with the user: docker02 pulled busybox:v1 through the provider, and a login and pull by hand work", async function () {
         this.timeout(120_000);
-        assert.match(await sh(l(), "docker02", "docker images --format '{{.Repository}}:{{.Tag}}'"), /^192\.168\.1\.11:5000\/busybox:v1$/m);
+        assert.match(await shValue(l(), "docker02", "docker images --format '{{.Repository}}:{{.Tag}}'"), /^192\.168\.1\.11:5000\/busybox:v1$/m);
         const r = await l().exec("docker02", ["sh", "-c", "export DOCKER_CONFIG=$(mktemp -d) && docker login -u pusher --password-stdin 192.168.1.11:5000 && docker pull 192.168.1.11:5000/busybox:v1; rc=$?; rm -rf \"$DOCKER_CONFIG\"; exit $rc"], { input: PASSWORD, timeoutMs: 60_000 });
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /Login Succeeded/);
@@ -255,48 +238,48 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         assert.match(wrong.stderr, /unauthorized/i);
         // docker02 without the CA: TLS verification fails before any password is sent
         const ca = "/etc/docker/certs.d/192.168.1.11:5000/ca.crt";
-        await sh(l(), "docker02", `mv ${ca} /root/ca.crt.aside`);
+        await shValue(l(), "docker02", `mv ${ca} /root/ca.crt.aside`);
         try {
             const untrusted = await l().exec("docker02", ["sh", "-c", "export DOCKER_CONFIG=$(mktemp -d); docker login -u pusher --password-stdin 192.168.1.11:5000"], { input: PASSWORD, timeoutMs: 60_000 });
             assert.notEqual(untrusted.code, 0);
             assert.match(untrusted.stderr, /x509: certificate signed by unknown authority/);
         } finally {
-            await sh(l(), "docker02", `mv /root/ca.crt.aside ${ca}`);
+            await shValue(l(), "docker02", `mv /root/ca.crt.aside ${ca}`);
         }
     });
 
     it("keeps the registry's private key on its host only (0600; the CA's key is gone once it signed), nothing secret or read from a host in plain state", async function () {
         this.timeout(120_000);
-        assert.equal(await sh(l(), "docker01", "stat -c %a /var/lib/macvlan-lab/registry-5000/tls/server.key"), "600");
+        assert.equal(await shValue(l(), "docker01", "stat -c %a /var/lib/macvlan-lab/registry-5000/tls/server.key"), "600");
         // issue 27: the CA's key signed and is gone (test/exec/registry-tls-exec.test.ts: nor left in /dev/shm)
-        assert.equal(await sh(l(), "docker01", "ls -A /var/lib/macvlan-lab/registry-5000/ca"), "ca.crt");
+        assert.equal(await shValue(l(), "docker01", "ls -A /var/lib/macvlan-lab/registry-5000/ca"), "ca.crt");
         const { engine, ws } = env as { engine: Engine; ws: Workspace };
         const exported = await runPulumi(ws, engine, ["stack", "export"]);
         assert.equal(exported.code, 0, exported.stderr);
         assert.doesNotMatch(exported.stdout, /PRIVATE KEY/);
         assert.ok(!exported.stdout.includes(PASSWORD), "the password is in the state in plain text");
         // the htpasswd hashes (random salts, made where Pulumi runs) are secret outputs too
-        const hash = (await sh(l(), "docker01", "cut -d: -f2 /var/lib/macvlan-lab/registry-5000/auth/htpasswd")).split("\n")[0];
+        const hash = (await shValue(l(), "docker01", "cut -d: -f2 /var/lib/macvlan-lab/registry-5000/auth/htpasswd")).split("\n")[0];
         assert.match(hash, /^\$2y\$10\$[./A-Za-z0-9]{53}$/);
         assert.ok(!exported.stdout.includes(hash) && !exported.stdout.includes(hash.slice(7, 29)), "a htpasswd hash (or its salt) is in the state in plain text");
         // what the registry trust read from the hosts (daemon.json, as its report prints it: `@conf <path>`,
         // `@daemon-json <path> <mode> <owner> <sha256> <base64>`) is a secret: in no plain output
         // (the shell library's own text, in the install's plain stdin, has the printf formats only)
-        const daemonJson = Buffer.from(await sh(l(), "docker02", "base64 -w0 /etc/docker/daemon.json"), "base64");
+        const daemonJson = Buffer.from(await shValue(l(), "docker02", "base64 -w0 /etc/docker/daemon.json"), "base64");
         assert.ok(daemonJson.length > 0);
         for (const read of ["@conf /etc/docker/daemon.json", "@daemon-json /etc/docker/daemon.json", daemonJson.toString("base64")]) {
             assert.ok(!exported.stdout.includes(read), `the trust's read of daemon.json is in the state in plain text (${read})`);
         }
-        const stateFiles = (await sh(l(), "docker02", "ls /var/lib/macvlan-lab/registry-5000 2>/dev/null || true"));
+        const stateFiles = (await shValue(l(), "docker02", "ls /var/lib/macvlan-lab/registry-5000 2>/dev/null || true"));
         assert.equal(stateFiles, "", "docker02 has no copy of the registry's keys");
     });
 
     it("the CA vouches for the registry's address alone, and the registry listens there alone (issue 27)", async function () {
-        const text = await sh(l(), "docker01", "openssl x509 -in /var/lib/macvlan-lab/registry-5000/ca/ca.crt -noout -text");
+        const text = await shValue(l(), "docker01", "openssl x509 -in /var/lib/macvlan-lab/registry-5000/ca/ca.crt -noout -text");
         assert.match(text, /X509v3 Name Constraints: critical\n\s+Permitted:\n\s+IP:192\.168\.1\.11\/255\.255\.255\.255\n\s+DNS:invalid/);
-        assert.equal(await sh(l(), "docker01", "docker inspect -f '{{json .HostConfig.PortBindings}}' registry"), '{"5000/tcp":[{"HostIp":"192.168.1.11","HostPort":"5000"}]}');
+        assert.equal(await shValue(l(), "docker01", "docker inspect -f '{{json .HostConfig.PortBindings}}' registry"), '{"5000/tcp":[{"HostIp":"192.168.1.11","HostPort":"5000"}]}');
         // the volume carries the stack's label: the preflight tells it from a volume that is not the stack's
-        assert.match(await sh(l(), "docker01", "docker volume inspect -f '{{json .Labels}}' registry-data"), /"dev\.macvlan-lab\.stack":"macvlan-lab\//);
+        assert.match(await shValue(l(), "docker01", "docker volume inspect -f '{{json .Labels}}' registry-data"), /"dev\.macvlan-lab\.stack":"macvlan-lab\//);
     });
 
     it("a preview after it shows no changes (same certificates, same htpasswd bytes)", async function () {
@@ -323,19 +306,19 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         this.timeout(600_000);
         const { engine, ws } = env as { engine: Engine; ws: Workspace };
         const caPath = "/etc/docker/certs.d/192.168.1.11:5000/ca.crt";
-        const ca0 = await sh(l(), "docker02", `cat ${caPath}`);
-        const container0 = await sh(l(), "docker01", "docker inspect -f '{{.Id}}' registry");
+        const ca0 = await shValue(l(), "docker02", `cat ${caPath}`);
+        const container0 = await shValue(l(), "docker01", "docker inspect -f '{{.Id}}' registry");
         const r = await pulumiOnLab(l(), ws, engine, [...upArgs, "--replace", await urnOf("lab-registry-tls-certs")], { onLine: (x) => log(`up --replace certs: ${x}`) });
         timing("pulumi up --replace of the registry's certificate command (rotation)", r.seconds);
         assert.equal(r.code, 0, `pulumi up --replace failed:\n${r.stderr}\n${tail(r.stdout)}`);
-        const ca1 = await sh(l(), "docker01", "cat /var/lib/macvlan-lab/registry-5000/ca/ca.crt");
+        const ca1 = await shValue(l(), "docker01", "cat /var/lib/macvlan-lab/registry-5000/ca/ca.crt");
         assert.notEqual(ca1, ca0, "a new CA was made");
-        for (const h of ["docker01", "docker02"]) assert.equal(await sh(l(), h, `cat ${caPath}`), ca1, `${h} trusts the new CA`);
+        for (const h of ["docker01", "docker02"]) assert.equal(await shValue(l(), h, `cat ${caPath}`), ca1, `${h} trusts the new CA`);
         const files = fs.readdirSync(controllerCaDirOf(ws));
         assert.equal(files.length, 1);
         assert.equal(fs.readFileSync(path.join(controllerCaDirOf(ws), files[0]), "utf8").trim(), ca1, "the CA where Pulumi runs is the new one");
-        assert.notEqual(await sh(l(), "docker01", "docker inspect -f '{{.Id}}' registry"), container0, "the registry container was replaced");
-        assert.equal(await sh(l(), "docker01", "docker inspect -f '{{.State.Running}}' registry"), "true");
+        assert.notEqual(await shValue(l(), "docker01", "docker inspect -f '{{.Id}}' registry"), container0, "the registry container was replaced");
+        assert.equal(await shValue(l(), "docker01", "docker inspect -f '{{.State.Running}}' registry"), "true");
         const pull = await l().exec("docker02", ["sh", "-c", loginPull], { input: PASSWORD, timeoutMs: 60_000 });
         assert.equal(pull.code, 0, `a login and pull with the new CA failed: ${pull.stderr}`);
         const again = await pulumiOnLab(l(), ws, engine, ["preview", "--expect-no-changes", "--non-interactive", "--color", "never"], { onLine: (x) => log(`preview after rotation: ${x}`) });
@@ -347,18 +330,18 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         const { engine, ws } = env as { engine: Engine; ws: Workspace };
         const file = "/var/lib/macvlan-lab/registry-5000/auth/htpasswd";
         // the registry's users changed behind the program's back: pusher has another password there
-        await sh(l(), "docker01", `cp -p ${file} /root/htpasswd.aside`);
+        await shValue(l(), "docker01", `cp -p ${file} /root/htpasswd.aside`);
         const other = await l().exec("docker01", ["sh", "-c", `cat >${file}`], { input: htpasswdText([{ name: "pusher", password: "not-the-stack-password" }]), timeoutMs: 30_000 });
         assert.equal(other.code, 0, other.stderr);
         try {
-            const tags0 = await sh(l(), "docker01", "docker image inspect -f '{{json .RepoDigests}}' 192.168.1.11:5000/busybox:v1");
+            const tags0 = await shValue(l(), "docker01", "docker image inspect -f '{{json .RepoDigests}}' 192.168.1.11:5000/busybox:v1");
             const r = await pulumiOnLab(l(), ws, engine, [...upArgs, "--replace", await urnOf("lab-registry-busybox-v1-push")], { onLine: (x) => log(`up --replace push: ${x}`) });
             timing("pulumi up --replace of the push with a wrong password (refused)", r.seconds);
             assert.notEqual(r.code, 0, "the push with a password the registry does not take succeeded");
             assert.match(`${r.stdout}\n${r.stderr}`, /Error pushing docker image: [^\n]*(unauthorized|authentication required)/);
-            assert.equal(await sh(l(), "docker01", "docker image inspect -f '{{json .RepoDigests}}' 192.168.1.11:5000/busybox:v1"), tags0);
+            assert.equal(await shValue(l(), "docker01", "docker image inspect -f '{{json .RepoDigests}}' 192.168.1.11:5000/busybox:v1"), tags0);
         } finally {
-            await sh(l(), "docker01", `mv -f /root/htpasswd.aside ${file}`);
+            await shValue(l(), "docker01", `mv -f /root/htpasswd.aside ${file}`);
         }
         const again = await pulumiOnLab(l(), ws, engine, ["preview", "--expect-no-changes", "--non-interactive", "--color", "never"], { onLine: (x) => log(`preview after the refused push: ${x}`) });
         assert.equal(again.code, 0, `preview --expect-no-changes after the refused push failed:\n${tail(again.stdout)}`);
@@ -368,11 +351,11 @@ describe("lab: registry.security tls with a user (real engine): push and pull ov
         this.timeout(600_000);
         const d = await destroyOnLab(l(), engineOpts("destroy tls"));
         assertApplied(d, "pulumi destroy");
-        noDiff(s0, await snapshotLab(l(), { dirs: SNAP }), "after pulumi destroy");
+        settledNoDiff(await diffLabSettled(l(), s0, { dirs: SNAP }), "after pulumi destroy");
         const { ws } = env as { ws: Workspace };
         assert.deepEqual(fs.existsSync(controllerCaDirOf(ws)) ? fs.readdirSync(controllerCaDirOf(ws)) : [], []);
         for (const h of ["docker01", "docker02"]) {
-            assert.equal(await sh(l(), h, "ls /etc/docker/certs.d 2>/dev/null || true; ls /var/lib/macvlan-lab/registry-5000 2>/dev/null || true"), "");
+            assert.equal(await shValue(l(), h, "ls /etc/docker/certs.d 2>/dev/null || true; ls /var/lib/macvlan-lab/registry-5000 2>/dev/null || true"), "");
         }
     });
 });

@@ -10,17 +10,17 @@
  * torn down in after(), on failure too.
  */
 import { strict as assert } from "assert";
-import { LabHosts, checkPrerequisites, hostsUp } from "../../lab/hosts";
+import { LabHosts, hostsUp } from "../../lab/hosts";
 import { EngineOutcome, applyOnLab, destroyOnLab } from "../../lab/run/engine";
 import { downLab } from "../../lab/run/down";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
-import { ensurePackages } from "../../lab/packages";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { routerChain } from "../../components/contracts";
 import { parseLab } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
-import { LabSnapshot, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { LabSnapshot, diffLabSettled, snapshotLab } from "../../lab/snapshot";
 import { assertNoReply, assertReplied } from "../helpers/probe";
+import { labUnavailable, sh, skipIf } from "../helpers/labSuite";
 
 const PREFIX = "mvlrt-";
 const NAME = `${PREFIX}${process.pid}`;
@@ -32,28 +32,17 @@ function log(line: string): void {
     if (process.env.LAB_TEST_VERBOSE) console.log(`      | ${line}`);
 }
 
-async function labUnavailable(): Promise<string | undefined> {
-    if (process.getuid?.() !== 0) return "the lab needs root (network and mount namespaces, dockerd)";
-    const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-    const problems = [...pk.problems, ...checkPrerequisites()];
-    return problems.length > 0 ? problems.join("; ") : undefined;
-}
-
-async function sh(lab: LabHosts, host: string, script: string, timeoutMs = 60_000) {
-    return lab.exec(host, ["sh", "-c", script], { timeoutMs });
-}
-
 /** `ping -c 2` from `host` (or `docker exec <container>` on it) to `ip`, for assertReplied / assertNoReply. */
 async function ping(lab: LabHosts, host: string, container: string | undefined, ip: string) {
     // the lab hosts have busybox's ping (Debian's busybox-static), not iputils
     const cmd = container === undefined ? `$(command -v ping || echo busybox ping) -c 2 -W 1 ${ip}` : `docker exec ${container} ping -c 2 -W 1 ${ip}`;
-    return sh(lab, host, cmd);
+    return sh(lab, host, cmd, 60_000);
 }
 
 /** The packets each rule of the router's chain counted: `-s A -d B -j DROP` -> packets (`iptables -v -S` prints `-c <packets> <bytes>`). */
 async function routerCounters(lab: LabHosts, chain: string): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (const line of (await sh(lab, "docker01", `iptables -w -v -S ${chain}`)).stdout.split("\n")) {
+    for (const line of (await sh(lab, "docker01", `iptables -w -v -S ${chain}`, 60_000)).stdout.split("\n")) {
         const m = /^-A \S+ (.*) -c (\d+) \d+ (-j .*)$/.exec(line);
         if (m) out.set(`${m[1]} ${m[3]}`, Number(m[2]));
     }
@@ -87,11 +76,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
 
     before(async function () {
         this.timeout(900_000);
-        const why = await labUnavailable();
-        if (why !== undefined) {
-            console.log(`      skipping the multi-vlan-routed lab: ${why}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable(), "the multi-vlan-routed lab");
         await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)$`), log);
         const l = loadStack("multi-vlan-routed");
         assert.deepEqual(l.errors, []);
@@ -100,7 +85,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         assert.deepEqual(topo.errors, []);
         lab = await hostsUp(topo.topology as NonNullable<typeof topo.topology>, { log });
         s0 = await snapshotLab(lab, { dirs: SNAPSHOT_DIRS });
-        for (const h of ["docker01", "docker02"]) sysctls0[h] = (await sh(lab, h, SYSCTLS)).stdout;
+        for (const h of ["docker01", "docker02"]) sysctls0[h] = (await sh(lab, h, SYSCTLS, 60_000)).stdout;
         log(`sysctls before: ${JSON.stringify(sysctls0)}`);
     });
 
@@ -124,13 +109,13 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         // leave on ens33.10 and docker01's bbox10 answers on the segment (it has no router to answer
         // an address of another subnet through), but the parent never hands them to its own
         // macvlan children, so docker02's bbox10 never sees them
-        const add = await sh(l, "docker02", "ip addr add 172.16.10.3/32 dev ens33.10 && ip route add 172.16.10.0/24 dev ens33.10 src 172.16.10.3");
+        const add = await sh(l, "docker02", "ip addr add 172.16.10.3/32 dev ens33.10 && ip route add 172.16.10.0/24 dev ens33.10 src 172.16.10.3", 60_000);
         assert.equal(add.code, 0, add.stderr);
         try {
             assertNoReply(await ping(l, "docker02", undefined, "172.16.10.11"), "docker02 reached its own bbox10 without a shim");
             assertReplied(await ping(l, "docker02", undefined, "172.16.10.10"), "docker02 did not reach docker01's bbox10 on the same VLAN");
         } finally {
-            await sh(l, "docker02", "ip route del 172.16.10.0/24 dev ens33.10; ip addr del 172.16.10.3/32 dev ens33.10");
+            await sh(l, "docker02", "ip route del 172.16.10.0/24 dev ens33.10; ip addr del 172.16.10.3/32 dev ens33.10", 60_000);
         }
     });
 
@@ -179,20 +164,20 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
             const counted = ((await routerCounters(l, chain)).get(drop) ?? NaN) - (before.get(drop) as number);
             assert.ok(counted >= 2, `${drop} counted ${counted} packets of the 2 ${host}/${container} sent to ${ip}`);
         }
-        const fwd = await sh(l, "docker01", `cat /proc/sys/net/ipv4/ip_forward; iptables -S ${chain}; ip -d link show rtr0`);
+        const fwd = await sh(l, "docker01", `cat /proc/sys/net/ipv4/ip_forward; iptables -S ${chain}; ip -d link show rtr0`, 60_000);
         assert.match(fwd.stdout, /^1\n/);
         assert.ok(fwd.stdout.includes(`-A ${chain} -s 172.16.10.0/24 -d 172.16.20.0/24 -j ACCEPT`), fwd.stdout);
         assert.match(fwd.stdout, /rtr0@ens33\.10:.*\n.*\n\s*macvlan mode bridge/);
         // only the leg answers ARP for the gateway: docker02's bbox10 holds rtr0's MAC for 172.16.10.1,
         // not that of docker01's VLAN interface (which would answer too at arp_ignore=0)
-        const macs = await sh(l, "docker01", "cat /sys/class/net/rtr0/address /sys/class/net/ens33.10/address /proc/sys/net/ipv4/conf/ens33.10/arp_ignore");
+        const macs = await sh(l, "docker01", "cat /sys/class/net/rtr0/address /sys/class/net/ens33.10/address /proc/sys/net/ipv4/conf/ens33.10/arp_ignore", 60_000);
         const [rtr0, ens, arpIgnore] = macs.stdout.trim().split("\n");
         assert.equal(arpIgnore, "1", "ens33.10 on the router host answers ARP for every address of the host");
         assertReplied(await ping(l, "docker02", "bbox10", "172.16.10.1"), "docker02/bbox10 -> its gateway on docker01");
-        const neigh = await sh(l, "docker02", "docker exec bbox10 cat /proc/net/arp");
+        const neigh = await sh(l, "docker02", "docker exec bbox10 cat /proc/net/arp", 60_000);
         const gw = neigh.stdout.split("\n").find((x) => x.startsWith("172.16.10.1 "));
         assert.ok(gw?.includes(rtr0) && !gw.includes(ens), `docker02/bbox10's ARP entry for its gateway is not rtr0's ${rtr0}:\n${neigh.stdout}`);
-        const unit = await sh(l, "docker02", "cat /etc/systemd/system/macvlan-lab-mac2.service; ls /etc/systemd/system/multi-user.target.wants/");
+        const unit = await sh(l, "docker02", "cat /etc/systemd/system/macvlan-lab-mac2.service; ls /etc/systemd/system/multi-user.target.wants/", 60_000);
         assert.match(unit.stdout, /ExecStart=\S+ link add link ens33\.30 name mac2 type macvlan mode bridge/);
         assert.match(unit.stdout, /macvlan-lab-mac2\.service/);
     });
@@ -200,7 +185,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
     it("a replaced router leg (a new link, a new MAC) is announced: the containers that cached the old leg's MAC reach the other network at once", async function () {
         this.timeout(600_000);
         const l = lab as LabHosts;
-        const mac = async () => (await sh(l, "docker01", "cat /sys/class/net/rtr1/address")).stdout.trim();
+        const mac = async () => (await sh(l, "docker01", "cat /sys/class/net/rtr1/address", 60_000)).stdout.trim();
         // docker02's bbox20 holds the leg's MAC for its gateway (it just routed through it)
         assertReplied(await ping(l, "docker02", "bbox20", "172.16.10.10"), "docker02/bbox20 -> docker01/bbox10 before the leg is replaced");
         const before = await mac();
@@ -212,7 +197,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         assert.notEqual(after, before, "the replaced leg kept its MAC: the probe proves nothing");
         // no wait: without the announcement the entry holds the old MAC and these pings are lost
         assertReplied(await ping(l, "docker02", "bbox20", "172.16.10.10"), "docker02/bbox20 -> docker01/bbox10 right after the leg was replaced");
-        const neigh = await sh(l, "docker02", "docker exec bbox20 cat /proc/net/arp");
+        const neigh = await sh(l, "docker02", "docker exec bbox20 cat /proc/net/arp", 60_000);
         assert.ok(neigh.stdout.split("\n").some((x) => x.startsWith("172.16.20.1 ") && x.includes(after)), neigh.stdout);
     });
 
@@ -222,12 +207,12 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         const d = await destroyOnLab(l, { log: (x) => log(`destroy: ${x}`) });
         destroyed = true;
         assert.ok(d !== undefined && d.code === 0, `pulumi destroy failed: ${(d?.stdout ?? "").slice(-4000)}${d?.stderr ?? ""}`);
-        const diff = diffSnapshots(s0, await snapshotLab(l, { dirs: SNAPSHOT_DIRS }));
+        const diff = await diffLabSettled(l, s0, { dirs: SNAPSHOT_DIRS });
         assert.deepEqual(diff, [], `the hosts differ after destroy:\n  ${diff.join("\n  ")}`);
-        const fwd = await sh(l, "docker01", "iptables -S | grep -c MACVLAN-LAB || true");
+        const fwd = await sh(l, "docker01", "iptables -S | grep -c MACVLAN-LAB || true", 60_000);
         assert.equal(fwd.stdout.trim(), "0");
         for (const h of ["docker01", "docker02"]) {
-            assert.equal((await sh(l, h, SYSCTLS)).stdout, sysctls0[h], `${h}: arp_ignore of the VLAN interfaces or ip_forward not as before the first pulumi up`);
+            assert.equal((await sh(l, h, SYSCTLS, 60_000)).stdout, sysctls0[h], `${h}: arp_ignore of the VLAN interfaces or ip_forward not as before the first pulumi up`);
         }
     });
 });

@@ -10,9 +10,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import { twoHostTopology } from "../helpers/labTopology";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
-import { LabHosts, checkPrerequisites, hostsDown, hostsUp } from "../../lab/hosts";
+import { LabHosts, hostsDown, hostsUp } from "../../lab/hosts";
 import { isAlive, run } from "../../lab/hosts/proc";
 import { RTT_CHAIN, ensureRtt, readRelayCounts, relayStatus, rttTargets, startRttRelay, stopRttRelay } from "../../lab/rtt";
+import { hostsUnavailable, skipIf } from "../helpers/labSuite";
 
 const LAB = `mvlrtt-${process.pid}`;
 const lines: string[] = [];
@@ -37,11 +38,7 @@ describe("lab: --rtt, the delaying relay between the controller and the hosts", 
     };
 
     before(async function () {
-        const problems = checkPrerequisites();
-        if (problems.length > 0) {
-            console.log(`      skipping the relay on a real lab: ${problems.join("; ")}`);
-            this.skip();
-        }
+        skipIf(this, hostsUnavailable(), "the relay on a real lab");
         this.timeout(120_000);
         await sweepStaleTestLabs(/^mvlrtt-(\d+)$/, log);
         lab = await hostsUp(twoHostTopology(LAB), { log });
@@ -49,7 +46,7 @@ describe("lab: --rtt, the delaying relay between the controller and the hosts", 
 
     after(async function () {
         this.timeout(120_000);
-        if (checkPrerequisites().length === 0) await hostsDown(LAB, { log });
+        if (hostsUnavailable() === undefined) await hostsDown(LAB, { log });
     });
 
     it("delays an ssh connection by at least the round trips SSH needs, and counts it", async function () {

@@ -9,25 +9,22 @@
  */
 import * as assert from "assert";
 import { createHash } from "crypto";
-import * as path from "path";
 import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
 import { STACK_LABEL } from "../../components/preflight/render";
-import { installMocks, MockState, settle } from "../helpers/mocks";
-import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
-import { loadStackConfig } from "../../lab/stackFile";
+import { MockState } from "../helpers/mocks";
+import { runProgram } from "../helpers/runProgram";
 
-const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ncascade-test-key\n-----END OPENSSH PRIVATE KEY-----";
 
 async function declare(stack: string): Promise<MockState> {
-    const state = installMocks(stack, { ...TEST_KNOWN_HOSTS, ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"], (args) =>
-        args.type === "command:remote:Command" && args.name.startsWith("lab-checks-")
-            ? { stdout: "CHECK\tdocker01/a\tdocker02/b\tnet\treachable\treachable\t10.0.0.1\n" }
-            : {},
-    );
-    delete require.cache[require.resolve(PROGRAM)];
-    await import(PROGRAM);
-    await settle(state);
+    const { state } = await runProgram({
+        stack,
+        key: KEY,
+        outputs: (args) =>
+            args.type === "command:remote:Command" && args.name.startsWith("lab-checks-")
+                ? { stdout: "CHECK\tdocker01/a\tdocker02/b\tnet\treachable\treachable\t10.0.0.1\n" }
+                : {},
+    });
     return state;
 }
 

@@ -8,24 +8,19 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { installMocks, MockState, settle, withoutSecrets } from "../helpers/mocks";
-import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
+import { MockState, settle, withoutSecrets } from "../helpers/mocks";
+import { importProgram, installProgramMocks, runProgram } from "../helpers/runProgram";
 import { loadStackConfig } from "../../lab/stackFile";
 import { knownHostsLine, runFilesDir, runSshFileNames } from "../../components/docker/sshIdentity";
 import { HostSpec } from "../../components/model/types";
 
-const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ndocker-ssh-test-key\n-----END OPENSSH PRIVATE KEY-----";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOv4Tq5d7Zk1cJb2QwYtq0mHbJ9o0Cq3m0m0Tn3nKk0f";
 const KH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBScCbp3QM+KChznepOkxKpDarS31Xe0kTgAsTZp4/zV";
 const OTHER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHCLJgE8t1M/d0DocB9DdyaT73iuyk8mulKmc86hMODs";
 
 async function run(config: Record<string, string>): Promise<MockState> {
-    const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...config, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
-    delete require.cache[require.resolve(PROGRAM)];
-    await import(PROGRAM);
-    await settle(state, 100);
-    return state;
+    return (await runProgram({ stack: "multi-vlan", config, key: KEY })).state;
 }
 
 const sshOpts = (s: MockState, host: string): string[] => JSON.parse(s.byName(`lab-${host}-docker`).inputs.sshOpts) as string[];
@@ -101,9 +96,8 @@ describe("program: one key for the Docker providers' ssh", function () {
         try {
             const file = path.join(dir, "known_hosts");
             fs.writeFileSync(file, `192.168.1.11 ${KH_KEY}\n`);
-            const state = installMocks("multi-vlan", { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshKnownHostsFile": file, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
-            delete require.cache[require.resolve(PROGRAM)];
-            await assert.rejects(import(PROGRAM), (e: Error) => {
+            const state = installProgramMocks({ stack: "multi-vlan", config: { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshKnownHostsFile": file }, key: KEY, knownHosts: false });
+            await assert.rejects(importProgram(), (e: Error) => {
                 assert.strictEqual(
                     e.message,
                     "the stack's config has 1 problem:\n" +
@@ -115,9 +109,8 @@ describe("program: one key for the Docker providers' ssh", function () {
             assert.deepStrictEqual(state.resources, []);
             // no file at all: both hosts, the file named
             const none = path.join(dir, "missing");
-            installMocks("multi-vlan", { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshKnownHostsFile": none, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
-            delete require.cache[require.resolve(PROGRAM)];
-            await assert.rejects(import(PROGRAM), (e: Error) => {
+            installProgramMocks({ stack: "multi-vlan", config: { ...loadStackConfig("multi-vlan"), "macvlan-lab:sshKnownHostsFile": none }, key: KEY, knownHosts: false });
+            await assert.rejects(importProgram(), (e: Error) => {
                 const lines = e.message.split("\n");
                 assert.strictEqual(lines[0], "the stack's config has 2 problems:");
                 assert.ok(lines[1].startsWith(`  - hosts[0].hostKey is not set for docker01, and there is no known_hosts file at ${none} to take it from (sshKnownHostsFile)`), lines[1]);

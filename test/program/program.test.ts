@@ -5,38 +5,25 @@
  */
 import * as assert from "assert";
 import { createHash } from "crypto";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockState, Registered, settle, promiseOf, withoutSecrets } from "../helpers/mocks";
-import { TEST_KNOWN_HOSTS, fixtureHostKeys } from "../fixtures/hostKeys";
+import { MockState, Registered, promiseOf, withoutSecrets } from "../helpers/mocks";
+import { lastProgramMocks, ProgramRun, runProgram } from "../helpers/runProgram";
+import { fixtureHostKeys } from "../fixtures/hostKeys";
 import { listStacks, loadStackConfig } from "../../lab/stackFile";
 import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
 import { preflightScriptBody } from "../../components/preflight";
 
-const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nprogram-test-key-material\n-----END OPENSSH PRIVATE KEY-----";
 
-interface Run {
-    state: MockState;
-    program: Record<string, unknown>;
-}
+/** The checks' command answers with one reachable row, so the program's checks output has one. */
+const checksAnswer = (args: pulumi.runtime.MockResourceArgs): Record<string, unknown> =>
+    args.type === "command:remote:Command" && args.name.startsWith("lab-checks-")
+        ? { stdout: `CHECK\tfrom/${args.name}\tto/x\tnet\treachable\treachable\t10.0.0.1\n` }
+        : {};
 
-let lastState: MockState | undefined;
-
-async function runProgram(stack: string, config: Record<string, string>, withKey = true): Promise<Run> {
-    const known = { ...TEST_KNOWN_HOSTS, ...config };
-    const cfg = withKey ? { ...known, "macvlan-lab:sshPrivateKey": KEY } : known;
-    const state = installMocks(stack, cfg, ["macvlan-lab:sshPrivateKey"], (args) =>
-        args.type === "command:remote:Command" && args.name.startsWith("lab-checks-")
-            ? { stdout: `CHECK\tfrom/${args.name}\tto/x\tnet\treachable\treachable\t10.0.0.1\n` }
-            : {},
-    );
-    lastState = state;
-    delete require.cache[require.resolve(PROGRAM)];
-    const program = (await import(PROGRAM)) as Record<string, unknown>;
-    await settle(state, 100);
-    return { state, program };
-}
+/** The program on `stack` with `config` (the test key unless `withKey` is false). */
+const runStack = (stack: string, config: Record<string, string>, withKey = true): Promise<ProgramRun> =>
+    runProgram({ stack, config, key: withKey ? KEY : null, outputs: checksAnswer });
 
 const custom = (s: MockState): string[] =>
     s.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort();
@@ -61,7 +48,7 @@ describe("program: every stack file loads and declares resources", function () {
     this.timeout(120_000);
     for (const stack of listStacks()) {
         it(`stacks/Pulumi.${stack}.yaml runs without error and exports hosts, registry, checks, topology, addressPlan, verification and repair`, async () => {
-            const { state, program } = await runProgram(stack, loadStackConfig(stack));
+            const { state, program } = await runStack(stack, loadStackConfig(stack));
             assert.ok(state.resources.length > 10);
             assert.deepStrictEqual(Object.keys(program).sort(), ["addressPlan", "checks", "hosts", "registry", "repair", "topology", "verification"]);
         });
@@ -69,9 +56,9 @@ describe("program: every stack file loads and declares resources", function () {
 });
 
 describe("program: single-network stack", () => {
-    let run: Run;
+    let run: ProgramRun;
     before(async () => {
-        run = await runProgram("single-network", loadStackConfig("single-network"));
+        run = await runStack("single-network", loadStackConfig("single-network"));
     });
 
     it("declares exactly the tutorial's section 4.1 per host", () => {
@@ -151,9 +138,9 @@ describe("program: single-network stack", () => {
 });
 
 describe("program: lan stack (containers on the hosts' LAN, no VLAN)", () => {
-    let run: Run;
+    let run: ProgramRun;
     before(async () => {
-        run = await runProgram("lan", loadStackConfig("lan"));
+        run = await runStack("lan", loadStackConfig("lan"));
     });
 
     it("puts lan_net on the management NIC of both hosts with the planned ranges and the printer as the only aux address", () => {
@@ -178,15 +165,15 @@ describe("program: multi-vlan stack with registry.migrateUnitFlag (dockerd resta
     it("makes every host's Docker provider, and so every Docker resource there, wait for the trust: no Docker call may overlap the restart", async () => {
         const config = loadStackConfig("multi-vlan");
         const registry = JSON.parse(config["macvlan-lab:registry"]);
-        const { state } = await runProgram("multi-vlan", { ...config, "macvlan-lab:registry": JSON.stringify({ ...registry, migrateUnitFlag: true }) });
+        const { state } = await runStack("multi-vlan", { ...config, "macvlan-lab:registry": JSON.stringify({ ...registry, migrateUnitFlag: true }) });
         for (const h of ["docker01", "docker02"]) dependsOn(state, `lab-${h}-docker`, `lab-${h}-trust-daemon-json`);
     });
 });
 
 describe("program: multi-vlan stack", () => {
-    let run: Run;
+    let run: ProgramRun;
     before(async () => {
-        run = await runProgram("multi-vlan", loadStackConfig("multi-vlan"));
+        run = await runStack("multi-vlan", loadStackConfig("multi-vlan"));
     });
 
     it("declares exactly the tutorial's section 4.2 per host", () => {
@@ -406,7 +393,7 @@ describe("program: invalid config fails before any resource is declared", () => 
         containers[2].ip = "172.16.10.10"; // the tutorial's step 6
         containers[3].image = "192.168.1.11/busybox:v1"; // the tutorial's pull without the port
         const bad = { ...config, "macvlan-lab:containers": JSON.stringify(containers) };
-        await assert.rejects(runProgram("multi-vlan", bad, false), (e: Error) => {
+        await assert.rejects(runStack("multi-vlan", bad, false), (e: Error) => {
             assert.strictEqual(
                 e.message,
                 "the stack's config has 3 problems:\n" +
@@ -416,14 +403,14 @@ describe("program: invalid config fails before any resource is declared", () => 
             );
             return true;
         });
-        assert.deepStrictEqual(lastState?.resources, []);
+        assert.deepStrictEqual(lastProgramMocks()?.resources, []);
     });
 
     it("names a misspelt key of the stack's config, and one in a misspelt namespace, and declares nothing", async () => {
         const config = loadStackConfig("single-network");
         const bad: Record<string, string> = { ...config, "macvlan-lab:check": config["macvlan-lab:checks"], "macvlan_lab:vlans": "[]", "macvlan-lab:sshPrivateKy": "a secret" };
         delete bad["macvlan-lab:checks"];
-        await assert.rejects(runProgram("single-network", bad), (e: Error) => {
+        await assert.rejects(runStack("single-network", bad), (e: Error) => {
             assert.strictEqual(
                 e.message,
                 "the stack's config has 3 problems:\n" +
@@ -433,7 +420,7 @@ describe("program: invalid config fails before any resource is declared", () => 
             );
             return true;
         });
-        assert.deepStrictEqual(lastState?.resources, []);
+        assert.deepStrictEqual(lastProgramMocks()?.resources, []);
     });
 });
 
@@ -461,7 +448,7 @@ describe("program: stack traces on large stacks (components/stackTraces.ts)", ()
     it("keeps them for the tutorial's stack and says nothing", async () => {
         delete process.env.MACVLAN_LAB_STACK_TRACES;
         Error.stackTraceLimit = 10;
-        await runProgram("multi-vlan", loadStackConfig("multi-vlan"));
+        await runStack("multi-vlan", loadStackConfig("multi-vlan"));
         assert.strictEqual(Error.stackTraceLimit, 10);
         assert.deepStrictEqual(sayings(), []);
     });
@@ -469,7 +456,7 @@ describe("program: stack traces on large stacks (components/stackTraces.ts)", ()
     it("turns them off before declaring when told (as it does from 250 Docker resources), in one info line", async () => {
         process.env.MACVLAN_LAB_STACK_TRACES = "lean";
         Error.stackTraceLimit = 10;
-        const { state } = await runProgram("multi-vlan", loadStackConfig("multi-vlan"));
+        const { state } = await runStack("multi-vlan", loadStackConfig("multi-vlan"));
         assert.strictEqual(Error.stackTraceLimit, 0);
         assert.ok(state.resources.length > 0);
         assert.deepStrictEqual(sayings(), [
@@ -479,19 +466,19 @@ describe("program: stack traces on large stacks (components/stackTraces.ts)", ()
 
     it("refuses another value before declaring anything", async () => {
         process.env.MACVLAN_LAB_STACK_TRACES = "none";
-        await assert.rejects(runProgram("multi-vlan", loadStackConfig("multi-vlan")), (e: Error) => {
+        await assert.rejects(runStack("multi-vlan", loadStackConfig("multi-vlan")), (e: Error) => {
             assert.ok(e instanceof pulumi.RunError, `not a RunError: ${e.stack}`);
             assert.match(e.message, /^MACVLAN_LAB_STACK_TRACES is "none"; use full/);
             return true;
         });
-        assert.deepStrictEqual(lastState?.resources, []);
+        assert.deepStrictEqual(lastProgramMocks()?.resources, []);
     });
 });
 
 describe("program: the read-only preflight holds every change on every host", () => {
-    let run: Run;
+    let run: ProgramRun;
     before(async () => {
-        run = await runProgram("multi-vlan", loadStackConfig("multi-vlan"));
+        run = await runStack("multi-vlan", loadStackConfig("multi-vlan"));
     });
     const hosts = ["docker01", "docker02"];
     const preflights = hosts.map((h) => `lab-${h}-preflight-check`);
@@ -549,12 +536,11 @@ describe("program: as `pulumi destroy --run-program` runs it after an interrupte
     // command's stdout is undefined, not unknown, and the program must still complete (lab:down
     // destroys a run killed mid-apply this way)
     it("completes with every command's stdout undefined, and the checks are empty", async () => {
-        const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...loadStackConfig("multi-vlan"), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"], (args) =>
-            args.type === "command:remote:Command" ? { stdout: undefined, stderr: undefined } : {},
-        );
-        delete require.cache[require.resolve(PROGRAM)];
-        const program = (await import(PROGRAM)) as Record<string, unknown>;
-        await settle(state, 100);
+        const { state, program } = await runProgram({
+            stack: "multi-vlan",
+            key: KEY,
+            outputs: (args) => (args.type === "command:remote:Command" ? { stdout: undefined, stderr: undefined } : {}),
+        });
         const commands = state.byType("command:remote:Command");
         assert.ok(commands.length > 10);
         assert.ok(commands.every((c) => c.outputs.stdout === undefined), "the mocks gave a command a stdout");

@@ -5,13 +5,13 @@
  * the CA where Pulumi runs; no secret in any script or plain output, no insecure-registries.
  */
 import * as assert from "assert";
-import * as path from "path";
-import { installMocks, MockState, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
-import { TEST_KNOWN_HOSTS, registryTlsReport } from "../fixtures/hostKeys";
+import * as pulumi from "@pulumi/pulumi";
+import { MockState, settle, unwrapSecrets, withoutSecrets } from "../helpers/mocks";
+import { importProgram, installProgramMocks, ProgramMocks } from "../helpers/runProgram";
+import { registryTlsReport } from "../fixtures/hostKeys";
 import { loadStackConfig } from "../../lab/stackFile";
 import { htpasswdScript, htpasswdText, sha256Hex } from "../../components/docker/registryTls";
 
-const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nregistry-tls-test\n-----END OPENSSH PRIVATE KEY-----";
 const PASSWORD = "tls-test-password-Zq9";
 const CA_DIR = "/tmp/mvltest-controller-ca";
@@ -31,16 +31,15 @@ async function run(
     config: Record<string, string>,
     secretKeys = ["macvlan-lab:sshPrivateKey", "macvlan-lab:registry"],
     sslCertDir: string | undefined = `${CA_DIR}:/etc/ssl/certs`,
-    extraState?: Parameters<typeof installMocks>[3],
+    extraState?: ProgramMocks["outputs"],
 ): Promise<{ state: MockState; error?: Error; program?: Record<string, unknown> }> {
     const saved = process.env.SSL_CERT_DIR;
     if (sslCertDir === undefined) delete process.env.SSL_CERT_DIR;
     else process.env.SSL_CERT_DIR = sslCertDir;
-    const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...config, "macvlan-lab:sshPrivateKey": KEY }, secretKeys, (a) => ({ ...hashCommand(a), ...(extraState?.(a) ?? {}) }));
+    const state = installProgramMocks({ stack: "multi-vlan", config, key: KEY, secretKeys, outputs: (a) => ({ ...hashCommand(a), ...(extraState?.(a) ?? {}) }) });
     try {
-        delete require.cache[require.resolve(PROGRAM)];
-        const program = (await import(PROGRAM)) as Record<string, unknown>;
-        await settle(state, 100);
+        const program = await importProgram();
+        await settle(state);
         return { state, program };
     } catch (e) {
         return { state, error: e as Error };
@@ -51,7 +50,7 @@ async function run(
 }
 
 /** The hashing command's stdout as the provider would keep it: its script's result, without the last newline. */
-function hashCommand(a: Parameters<Parameters<typeof installMocks>[3] & object>[0]): Record<string, unknown> {
+function hashCommand(a: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
     // the certificate command: a real report (parseRegistryTls checks the CA's constraints)
     if (a.type === "command:remote:Command" && a.name.endsWith("-registry-tls-certs")) return { stdout: TLS.report };
     if (a.type !== "command:local:Command" || !a.name.endsWith("-htpasswd-hash")) return {};

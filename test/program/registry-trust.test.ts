@@ -5,21 +5,19 @@
  */
 import * as assert from "assert";
 import { createHash } from "crypto";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MOCK_DAEMON_JSON, MockState, settle, withoutSecrets } from "../helpers/mocks";
-import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
+import { MOCK_DAEMON_JSON, MockState, settle, withoutSecrets } from "../helpers/mocks";
+import { importProgram, installProgramMocks } from "../helpers/runProgram";
 import { loadStackConfig } from "../../lab/stackFile";
 import { shellLibrary } from "../../components/scripts";
 
-const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nregistry-trust-test\n-----END OPENSSH PRIVATE KEY-----";
 
 /** Per resource name: the outputs it asked the engine to keep secret (`additionalSecretOutputs`). */
 let secretOutputs: Map<string, string[]>;
 
 async function run(config: Record<string, string>): Promise<MockState> {
-    const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...config, "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
+    const state = installProgramMocks({ stack: "multi-vlan", config, key: KEY });
     // the request as the engine gets it: the option is not an input, so the shared mocks do not record it
     secretOutputs = new Map();
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): void }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -28,8 +26,7 @@ async function run(config: Record<string, string>): Promise<MockState> {
         secretOutputs.set(req.getName(), req.getAdditionalsecretoutputsList());
         inner(req, cb);
     };
-    delete require.cache[require.resolve(PROGRAM)];
-    await import(PROGRAM);
+    await importProgram();
     await settle(state);
     return state;
 }

@@ -5,15 +5,12 @@
  * them; and HostShim / InterVlanRouter work on their own, with their defaults.
  */
 import * as assert from "assert";
-import * as path from "path";
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, promiseOf, settle } from "../helpers/mocks";
-import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
+import { runProgram } from "../helpers/runProgram";
 import { routerChain } from "../../components/contracts";
-import { loadStackConfig } from "../../lab/stackFile";
 
-const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nprogram-test-key-material\n-----END OPENSSH PRIVATE KEY-----";
 
 describe("program: multi-vlan-routed stack (host shims, inter-VLAN router)", function () {
@@ -21,10 +18,7 @@ describe("program: multi-vlan-routed stack (host shims, inter-VLAN router)", fun
     let state: MockState;
     let program: Record<string, unknown>;
     before(async () => {
-        state = installMocks("multi-vlan-routed", { ...TEST_KNOWN_HOSTS, ...loadStackConfig("multi-vlan-routed"), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
-        delete require.cache[require.resolve(PROGRAM)];
-        program = (await import(PROGRAM)) as Record<string, unknown>;
-        await settle(state, 100);
+        ({ state, program } = await runProgram({ stack: "multi-vlan-routed", key: KEY }));
     });
 
     const dependsOn = (name: string, ...on: string[]) => {

@@ -4,12 +4,8 @@
  * its create, delete, triggers and stdin. Prints the sums and the largest create script.
  */
 import * as assert from "assert";
-import * as path from "path";
-import { installMocks, settle } from "../helpers/mocks";
-import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
-import { loadStackConfig } from "../../lab/stackFile";
+import { runProgram } from "../helpers/runProgram";
 
-const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nsize-test-key-material\n-----END OPENSSH PRIVATE KEY-----";
 
 /** Bytes of a string, or of every string inside an array (JSON length for anything else). */
@@ -52,14 +48,14 @@ function sum(commands: CommandSize[]): ScriptSizes {
 
 /** Declares the multi-VLAN stack under mocks and measures its commands' script inputs. */
 export async function measureScripts(stack = "multi-vlan"): Promise<ScriptSizes> {
-    const state = installMocks(stack, { ...TEST_KNOWN_HOSTS, ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"], (args) =>
-        args.type === "command:remote:Command" && args.name.includes("checks")
-            ? { stdout: "CHECK\tdocker01/a\tdocker02/b\tnet\treachable\treachable\t10.0.0.1\n" }
-            : {},
-    );
-    delete require.cache[require.resolve(PROGRAM)];
-    await import(PROGRAM);
-    await settle(state, 100);
+    const { state } = await runProgram({
+        stack,
+        key: KEY,
+        outputs: (args) =>
+            args.type === "command:remote:Command" && args.name.includes("checks")
+                ? { stdout: "CHECK\tdocker01/a\tdocker02/b\tnet\treachable\treachable\t10.0.0.1\n" }
+                : {},
+    });
     return sum(
         state.byType("command:remote:Command").map((c) => ({
             name: c.name,

@@ -4,23 +4,18 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
-import { installMocks, promiseOf, settle } from "../helpers/mocks";
-import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
-import { listStacks, loadStackConfig } from "../../lab/stackFile";
+import { promiseOf } from "../helpers/mocks";
+import { runProgram } from "../helpers/runProgram";
+import { listStacks } from "../../lab/stackFile";
 import { loadStack } from "../../lab/topology";
 
-const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ntopology-test-key\n-----END OPENSSH PRIVATE KEY-----";
 
 describe("program: topology output", function () {
     this.timeout(120_000); // the first import compiles the program
     for (const stack of listStacks()) {
         it(`stacks/Pulumi.${stack}.yaml: topology is the stack's Mermaid flowchart, titled with the stack, with every host, network, container and address`, async () => {
-            const state = installMocks(stack, { ...TEST_KNOWN_HOSTS, ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY }, ["macvlan-lab:sshPrivateKey"]);
-            delete require.cache[require.resolve(PROGRAM)];
-            const program = (await import(PROGRAM)) as Record<string, unknown>;
-            await settle(state, 100);
+            const { program } = await runProgram({ stack, key: KEY });
             const topology = await promiseOf(pulumi.output(program.topology));
             assert.strictEqual(typeof topology, "string", "topology resolves to plain text");
             const text = topology as string;

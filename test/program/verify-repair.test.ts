@@ -6,28 +6,26 @@
  * drifted is read again), and that without either nothing of them is declared.
  */
 import * as assert from "assert";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, MockState, promiseOf, settle } from "../helpers/mocks";
-import { TEST_KNOWN_HOSTS } from "../fixtures/hostKeys";
+import { MockState, promiseOf } from "../helpers/mocks";
+import { importProgram, installProgramMocks, ProgramRun, runProgram } from "../helpers/runProgram";
 import { loadStackConfig } from "../../lab/stackFile";
 import { STEP_END } from "../../components/verify/render";
 
-const PROGRAM = path.join(__dirname, "..", "..", "index");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nverify-test-key\n-----END OPENSSH PRIVATE KEY-----";
 
-async function declare(stack: string, extra: Record<string, string>, lastOutputs: Record<string, unknown> = {}): Promise<{ state: MockState; program: Record<string, unknown> }> {
-    const state = installMocks(stack, { ...TEST_KNOWN_HOSTS, ...loadStackConfig(stack), "macvlan-lab:sshPrivateKey": KEY, ...extra }, ["macvlan-lab:sshPrivateKey"], (args) =>
-        args.type === "pulumi:pulumi:StackReference"
-            ? { outputs: lastOutputs }
-            : args.type === "command:remote:Command" && args.name.endsWith("-verify-read")
-              ? { stdout: `DRIFT\t${args.name.split("-")[1]}\tlab-x\tens33 should be promiscuous, but it is not\nVERIFIED\t${args.name.split("-")[1]}\t9\t1\n` }
-              : {},
-    );
-    delete require.cache[require.resolve(PROGRAM)];
-    const program = (await import(PROGRAM)) as Record<string, unknown>;
-    await settle(state, 100);
-    return { state, program };
+async function declare(stack: string, extra: Record<string, string>, lastOutputs: Record<string, unknown> = {}): Promise<ProgramRun> {
+    return runProgram({
+        stack,
+        config: { ...loadStackConfig(stack), ...extra },
+        key: KEY,
+        outputs: (args) =>
+            args.type === "pulumi:pulumi:StackReference"
+                ? { outputs: lastOutputs }
+                : args.type === "command:remote:Command" && args.name.endsWith("-verify-read")
+                  ? { stdout: `DRIFT\t${args.name.split("-")[1]}\tlab-x\tens33 should be promiscuous, but it is not\nVERIFIED\t${args.name.split("-")[1]}\t9\t1\n` }
+                  : {},
+    });
 }
 
 const commands = (s: MockState) => s.byType("command:remote:Command");
@@ -128,9 +126,8 @@ describe("program: verify and repair requests", function () {
     });
 
     it("refuses a request that is not a plain word, before anything is declared", async () => {
-        const state = installMocks("multi-vlan", { ...TEST_KNOWN_HOSTS, ...loadStackConfig("multi-vlan"), "macvlan-lab:sshPrivateKey": KEY, "macvlan-lab:verify": "a b;rm" }, ["macvlan-lab:sshPrivateKey"]);
-        delete require.cache[require.resolve(PROGRAM)];
-        await assert.rejects(import(PROGRAM), (e: Error) => {
+        const state = installProgramMocks({ stack: "multi-vlan", config: { ...loadStackConfig("multi-vlan"), "macvlan-lab:verify": "a b;rm" }, key: KEY });
+        await assert.rejects(importProgram(), (e: Error) => {
             assert.strictEqual(
                 e.message,
                 "the stack's config has 1 problem:\n  - verify \"a b;rm\" is not a request; use letters, digits and . _ : - (at most 64): pulumi up -c macvlan-lab:verify=$(date +%s)",

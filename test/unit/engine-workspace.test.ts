@@ -32,7 +32,7 @@ describe("engine: the lab's Pulumi workspace (pure)", () => {
         const root = buildProgram();
         assert.strictEqual(buildProgram(), root);
         assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).main, "index.js");
-        for (const f of ["index.js", "components/index.js", "components/lab.js", "components/model/validate.js"]) {
+        for (const f of ["index.js", "components/index.js", "components/lab.js", "components/model/validate/index.js"]) {
             assert.ok(fs.existsSync(path.join(root, f)), `${f} is in the build`);
         }
         assert.strictEqual(path.relative(path.join(REPO_ROOT, ".lab", "_build"), path.dirname(root)), "", "inside the repo, so require finds node_modules");

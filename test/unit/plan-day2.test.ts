@@ -10,10 +10,11 @@
 import * as assert from "assert";
 import { IPv4, IPv4CidrRange } from "ip-num";
 import { parseLab, readLab, RawLabConfig } from "../../components/model/validate";
-import { auxAddresses, LabPlan, parsePlanMemory, planMemoryOf, PlanMemory } from "../../components/model/plan";
+import { auxAddresses, LabPlan } from "../../components/model/plan";
+import { parsePlanMemory, planMemoryOf, PlanMemory } from "../../components/model/planMemory";
 import { LabSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
-import { GeneratedLab, randomLab, RawContainer, Rng } from "../helpers/generate";
+import { GeneratedLab, randomLab, RawContainer, Rng } from "../../tools/generate";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

@@ -23,7 +23,7 @@ import { parseLab, RawLabConfig } from "../../components/model/validate";
 import { auxAddresses, LabPlan, planLab } from "../../components/model/plan";
 import { LabSpec, NetworkSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
-import { generateLab, randomLab } from "../helpers/generate";
+import { generateLab, randomLab } from "../../tools/generate";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

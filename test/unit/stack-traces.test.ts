@@ -6,7 +6,7 @@ import * as assert from "assert";
 import { dockerResourceCount, LEAN_STACK_TRACES_FROM, stackTraceMode } from "../../components/stackTraces";
 import { parseLab } from "../../components/model/validate";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
-import { generateLab } from "../helpers/generate";
+import { generateLab } from "../../tools/generate";
 import { LabSpec } from "../../components/model/types";
 
 function specOf(raw: unknown): LabSpec {

@@ -8,7 +8,8 @@ import * as fs from "fs";
 import { DockerStandInProvider } from "../../../lab/providers/docker/provider";
 import { TOKENS, diffProperties } from "../../../lab/providers/docker/resources";
 import { JsonObject } from "../../../lab/providers/docker/values";
-import { LabHosts, checkPrerequisites, hostsDown, hostsUp } from "../../../lab/hosts";
+import { LabHosts, hostsDown, hostsUp } from "../../../lab/hosts";
+import { hostsUnavailable, sh as shOn, skipIf } from "../../helpers/labSuite";
 
 describe("lab: docker stand-in against a real dockerd over ssh", function () {
     this.timeout(120_000);
@@ -20,14 +21,10 @@ describe("lab: docker stand-in against a real dockerd over ssh", function () {
         if (lab === undefined) throw new Error("no lab");
         return lab;
     };
-    const sh = async (cmd: string) => (await up().exec("docker01", ["sh", "-c", cmd])).stdout.trim();
+    const sh = async (cmd: string) => (await shOn(up(), "docker01", cmd, 60_000)).stdout.trim();
 
     before(async function () {
-        const problems = checkPrerequisites();
-        if (problems.length > 0) {
-            console.log(`      skipping: ${problems.join("; ")}`);
-            this.skip();
-        }
+        skipIf(this, hostsUnavailable());
         lab = await hostsUp({ name: LAB, hosts: [{ name: "docker01", address: "192.168.1.11", prefixLength: 24, nic: "ens33", sshPort: 22 }], vlans: [] });
         const l = lab;
         p = new DockerStandInProvider(() => undefined, (argv) => l.controllerArgv(argv));

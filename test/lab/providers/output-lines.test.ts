@@ -9,13 +9,13 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LabHosts, checkPrerequisites, hostsUp } from "../../../lab/hosts";
-import { ensurePackages } from "../../../lab/packages";
+import { LabHosts, hostsUp } from "../../../lab/hosts";
 import { applyOnLab, destroyOnLab } from "../../../lab/run/engine";
 import { downLab } from "../../../lab/run/down";
 import { LoadedStack, loadStack, topologyOf } from "../../../lab/topology";
 import { SCAN_LIMIT } from "../../../lab/providers/command/logOutput";
 import { sweepStaleTestLabs } from "../../helpers/labSweep";
+import { labUnavailable, skipIf } from "../../helpers/labSuite";
 
 const PREFIX = "mvlol-";
 const NAME = `${PREFIX}${process.pid}`;
@@ -44,16 +44,7 @@ describe("lab: every host script's output stays far from pulumi-command's 64 KiB
 
     before(async function () {
         this.timeout(1_200_000);
-        if (process.getuid?.() !== 0) {
-            console.log("      skipped: the lab needs root (network and mount namespaces, dockerd)");
-            this.skip();
-        }
-        const pk = await ensurePackages((l) => console.log(`      | ${l}`));
-        const problems = [...pk.problems, ...checkPrerequisites()];
-        if (problems.length > 0) {
-            console.log(`      skipped: ${problems.join("; ")}`);
-            this.skip();
-        }
+        skipIf(this, await labUnavailable());
         await sweepStaleTestLabs(new RegExp(`^${PREFIX}(\\d+)$`), log);
         const loaded = loadStack("multi-vlan");
         assert.deepEqual(loaded.errors, []);

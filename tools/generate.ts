@@ -1,6 +1,22 @@
 /**
  * Seeded generators of VALID raw lab configs (the JSON shape of a stack's `macvlan-lab:` keys), for
- * the address plan's property tests and the benchmark.
+ * the address plan's property tests (test/unit) and the benchmarks (bench/plan.bench.ts,
+ * bench/program.bench.ts).
+ *
+ * Why tools/ and not test/ or lab/: both the tests and the benchmarks use it, and neither should
+ * import the other's folder (a benchmark that imports from test/ reads as a test, and bench/ is not
+ * a library either); it is no part of the product (components/), and no part of the local lab
+ * (lab/ makes hosts and runs the engine). tools/ holds such shared code of the repo's own tooling.
+ * bench/program.bench.ts transpiles this file alone into its build (lab/build.ts
+ * `transpileTree`): it imports nothing of the repo but types (`import type`, erased).
+ *
+ * Its types are not a description of their own: each raw section is cut from the one model of the
+ * config (components/model/types.ts: a field keeps the model's name and type), and the keys a stack
+ * writes differently from the model (a host's flat `address`/`port`, where the model has `ssh`; a
+ * VLAN's `addresses` map, where the model has `members`; a network's single `parent` and `hosts`
+ * list, where the model has `parents` by host) take their value types from the model's field. The
+ * whole config's keys are checked against the validator's `LAB_CONFIG_KEYS` and it must be a
+ * `RawLabConfig` (components/model/validate.ts).
  *
  * Deterministic: every choice comes from {@link Rng}, a small seeded PRNG (mulberry32), never from
  * Math.random, so a failing seed reproduces. Every generated config must pass `parseLab` with no
@@ -17,6 +33,8 @@
  * IP arithmetic uses ip-num (bigint values); the generator only adds offsets to aligned bases.
  */
 import { IPv4, IPv4CidrRange } from "ip-num";
+import type { ChecksSpec, ContainerSpec, HostSpec, NetworkSpec, RegistrySpec, SshSpec, VlanMemberSpec, VlanSpec } from "../components/model/types";
+import type { LAB_CONFIG_KEYS, RawLabConfig } from "../components/model/validate";
 
 /** mulberry32: a tiny 32-bit PRNG, good enough to spread test cases and fully reproducible. */
 export class Rng {
@@ -64,58 +82,46 @@ export class Rng {
     }
 }
 
-/* The raw shapes the generators produce (a subset of what parseLab accepts). */
+/* The raw shapes the generators produce (a subset of what parseLab accepts), cut from the model. */
 
-export interface RawHost {
-    name: string;
-    address: string;
-    nic: string;
-    backend?: string;
-    port?: number;
-}
+/** `hosts[i]`: the model's name, NIC and backend, and its SSH address and port written flat. */
+export type RawHost = Pick<HostSpec, "name" | "nic"> & Pick<SshSpec, "address"> & Partial<Pick<HostSpec, "backend"> & Pick<SshSpec, "port">>;
 
-export interface RawVlan {
-    id: number;
-    parent: string;
-    addresses: Record<string, string>;
-}
+/** `vlans[i]`: the model's id and parent, and its members as `addresses` (host name -> address/prefix). */
+export type RawVlan = Pick<VlanSpec, "id" | "parent"> & { addresses: Record<VlanMemberSpec["host"], VlanMemberSpec["address"]> };
 
-export interface RawNetwork {
-    name: string;
-    subnet: string;
-    gateway: string;
-    vlan?: number;
-    parent?: string;
-    hosts?: Array<string | { name: string }>;
-    reserved?: Record<string, string>;
-    driver?: string;
-    mode?: string;
-}
+/**
+ * `networks[i]`: the model's fields, with one `parent` for every host (the model's `parents` has it
+ * by host) and `hosts` as names or `{ name }` entries.
+ */
+export type RawNetwork = Pick<NetworkSpec, "name" | "subnet" | "gateway"> &
+    Partial<Pick<NetworkSpec, "vlan" | "reserved" | "driver" | "mode">> & {
+        parent?: NetworkSpec["parents"][string];
+        hosts?: Array<HostSpec["name"] | Pick<HostSpec, "name">>;
+    };
 
-export interface RawContainer {
-    name: string;
-    host: string;
-    network: string;
-    ip?: string;
-    image: string;
-}
+/** `containers[i]`: the model's fields the generators set (`ip` optional there too). */
+export type RawContainer = Pick<ContainerSpec, "name" | "host" | "network" | "ip" | "image">;
 
-export interface RawRegistry {
-    host: string;
-    port: number;
-    mirrors: Array<{ source: string; name: string; tag: string }>;
-}
+/** `registry`: the model's host, port and mirrors. */
+export type RawRegistry = Pick<RegistrySpec, "host" | "port" | "mirrors">;
+
+/** A key of the lab's config, as the validator lists them. */
+type LabConfigKey = (typeof LAB_CONFIG_KEYS)[number];
+
+/** `T`, checked to be a raw config whose every key is one the validator knows. */
+type RawConfig<T extends RawLabConfig & Record<Exclude<keyof T, LabConfigKey>, never>> = T;
 
 /** A generated raw config; assignable to `RawLabConfig` (a type alias, so it has an implicit index signature). */
-export type GeneratedLab = {
+export type GeneratedLab = RawConfig<{
     hosts: RawHost[];
-    ssh?: { user: string; port: number };
+    ssh?: Pick<SshSpec, "user" | "port">;
     vlans: RawVlan[];
     networks: RawNetwork[];
     registry?: RawRegistry;
     containers: RawContainer[];
-    checks: { connectivity: boolean; isolation?: Array<{ from: string; to: string }> };
-};
+    checks: Pick<ChecksSpec, "connectivity"> & Partial<Pick<ChecksSpec, "isolation">>;
+}>;
 
 const MANAGEMENT = IPv4CidrRange.fromCidr("192.168.0.0/17");
 const VLAN_AREA = IPv4CidrRange.fromCidr("192.168.128.0/17");
@@ -218,7 +224,7 @@ export function randomLab(seed: number, options: RandomLabOptions = {}): Generat
     for (let i = 0; i < hostCount; i++) {
         const h: RawHost = { name: hostName(i, hostCount), address: managementAddress(i), nic };
         if (rng.chance(0.3)) {
-            h.backend = rng.pick(["ifcfg", "nmcli", "iproute2"]);
+            h.backend = rng.pick(["ifcfg", "nmcli", "iproute2"] as const);
         }
         if (rng.chance(0.1)) {
             h.port = rng.int(2200, 2299);
