@@ -40,6 +40,7 @@ import { installedLibraryDir } from "../scripts";
 import { HostScripts, renderScriptSet } from "../scripts/command";
 import { HOST_NAME, INTERFACE_NAME } from "../model/names";
 import { HostSpec, VlanSpec } from "../model/types";
+import { defaultRouteOf, isVlanId } from "../model/validate/vlans";
 import { HostBackend, ScriptAction, ScriptVar, VlanFacts, hostBackend } from "./backends";
 import { union } from "./backends/auto";
 
@@ -159,7 +160,7 @@ export function checkHost(host: HostSpec): HostBackend {
 
 function vlanFacts(host: HostSpec, backend: HostBackend, vlan: VlanSpec): VlanFacts {
     const where = `host ${host.name}, VLAN ${vlan.id}`;
-    if (!Number.isInteger(vlan.id) || vlan.id < 1 || vlan.id > 4094) {
+    if (!isVlanId(vlan.id)) {
         throw new Error(`${where}: VLAN id ${vlan.id} is not an integer from 1 to 4094`);
     }
     checkInterface(`${where}: parent`, vlan.parent);
@@ -179,7 +180,7 @@ function vlanFacts(host: HostSpec, backend: HostBackend, vlan: VlanSpec): VlanFa
     if (vlan.gateway !== undefined && !IPV4.test(vlan.gateway)) {
         throw new Error(`${where}: gateway ${JSON.stringify(vlan.gateway)} is not an IPv4 address`);
     }
-    if (vlan.defaultRoute && vlan.gateway === undefined) {
+    if (defaultRouteOf(vlan) === "no-gateway") {
         throw new Error(`${where}: defaultRoute is set but there is no gateway; set the gateway or drop defaultRoute`);
     }
     if (vlan.defaultRoute && !backend.routes) {
