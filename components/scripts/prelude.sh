@@ -209,7 +209,8 @@ $made_dirs"
 rmdirs() {
 	sed -n '1!G;h;$p' "$1" >"$work/rmdirs"
 	while IFS= read -r d; do
-		if [ -n "$d" ]; then rmdir "$d" 2>/dev/null || true; fi
+		# a failed run makes it again before it puts back the files it held (the undo runs backwards)
+		if [ -n "$d" ] && rmdir "$d" 2>/dev/null; then undo "mkdir $(q "$d") 2>/dev/null || true"; fi
 	done <"$work/rmdirs"
 }
 # state_init: make the state directory $state on first use (and $state_dir, remembering what it made)

@@ -154,6 +154,20 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
             assert.strictEqual(meta(d).mode, 0o755);
             assert.strictEqual(meta(path.join(d, "a")).mode, 0o755);
         });
+
+        it("a failed run puts back a file it dropped from a directory it then removed (rmdirs is undone before the file returns)", () => {
+            const d = path.join(root, "dropin.d");
+            const f = path.join(d, "90-x.conf");
+            fs.mkdirSync(d);
+            fs.writeFileSync(f, "kept\n", { mode: 0o644 });
+            fs.writeFileSync(path.join(root, "dirs"), `${d}\n`);
+            const r = sh(["sh", "-c", `set -eu; . '${SCRIPTS_DIR}/prelude.sh'; drop '${f}' 'removed x'; rmdirs '${path.join(root, "dirs")}'; test ! -e '${d}'; false`]);
+            assert.strictEqual(r.code, 1, r.stdout + r.stderr);
+            assert.match(r.stderr, /undoing what this run changed/);
+            assert.doesNotMatch(r.stderr, /could not undo/);
+            assert.strictEqual(fs.readFileSync(f, "utf8"), "kept\n");
+            fs.rmSync(d, { recursive: true });
+        });
     });
 
     describe("daemon.json (the registry trust)", () => {

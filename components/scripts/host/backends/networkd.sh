@@ -79,10 +79,17 @@ nd_forget_dirs() {
 	fi
 }
 
-# nd_reload: networkctl reload (a failed run reloads again after its files are put back)
+# nd_reload: networkctl reload (a failed run reloads again after its files are put back); a reload
+# that times out on the bus (networkd busy: seen under load, "Connection timed out") is asked again,
+# three times at most: a reload only reads the files again
 nd_reload() {
 	undo "networkctl reload || true"
-	networkctl reload
+	nd_try=1
+	until networkctl reload; do
+		[ "$nd_try" -lt 3 ] || die "networkctl reload failed 3 times: systemd-networkd did not read its files again"
+		nd_try=$((nd_try + 1))
+		sleep 2
+	done
 	did "systemd-networkd read its files again (networkctl reload)"
 }
 
