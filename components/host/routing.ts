@@ -169,8 +169,8 @@ export function routerRules(networks: readonly NetworkSpec[], allow: readonly Ro
 }
 
 /**
- * Where the router's forwarding is kept for the next boot, named after its chain (`MACVLAN-LAB-ROUTER`
- * -> `/etc/sysctl.d/90-macvlan-lab-router.conf`, `/etc/systemd/system/macvlan-lab-router.service`
+ * Where the router's forwarding is kept for the next boot, named after its chain (`MACVLAN-LAB-R-<digest>`
+ * -> `/etc/sysctl.d/90-macvlan-lab-r-<digest>.conf`, `/etc/systemd/system/macvlan-lab-r-<digest>.service`
  * and its `multi-user.target.wants` link); all empty on a backend that keeps nothing (iproute2).
  */
 export function routerPersistenceVars(persistent: boolean, chain: string, o: { sysctlDir: string; systemdDir: string }): ScriptVar[] {
