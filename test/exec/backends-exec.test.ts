@@ -33,6 +33,7 @@ import { planLab } from "../../components/model/plan";
 import { DEFAULT_CONFIG_DIRS, parseLab, RawLabConfig } from "../../components/model/validate";
 import { HostSpec, LabSpec, NetworkBackend } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
+import { folderState } from "../helpers/folderState";
 
 const NS = `mvlbk-h${process.pid}`;
 const PEER_NS = `mvlbk-s${process.pid}`;
@@ -73,26 +74,6 @@ function namespaceState(): unknown {
 }
 function routes(): string {
     return ipn("-4", "route", "show");
-}
-function folderState(root: string): Array<{ path: string; mode: string; bytes?: string }> {
-    const out: Array<{ path: string; mode: string; bytes?: string }> = [];
-    const walk = (dir: string) => {
-        for (const name of fs.readdirSync(dir).sort()) {
-            const full = path.join(dir, name);
-            const st = fs.lstatSync(full);
-            const rel = path.relative(root, full);
-            if (st.isDirectory()) {
-                out.push({ path: `${rel}/`, mode: (st.mode & 0o7777).toString(8) });
-                walk(full);
-            } else if (st.isSymbolicLink()) {
-                out.push({ path: rel, mode: "link", bytes: fs.readlinkSync(full) });
-            } else {
-                out.push({ path: rel, mode: (st.mode & 0o7777).toString(8), bytes: fs.readFileSync(full).toString("base64") });
-            }
-        }
-    };
-    walk(root);
-    return out;
 }
 function iptablesIn(ns: string): string {
     return ok(["ip", "netns", "exec", ns, "iptables", "-w", "-S"]);

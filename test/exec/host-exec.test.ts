@@ -21,6 +21,7 @@ import { renderKernelModule, renderParentInterface, renderVlanInterface, RenderO
 import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { HostSpec, NetworkBackend, VlanSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
+import { folderState } from "../helpers/folderState";
 
 const NS = `mvltest-h${process.pid}`;
 const PEER_NS = `mvltest-s${process.pid}`;
@@ -75,25 +76,6 @@ function namespaceState(): unknown {
     return (JSON.parse(ipn("-j", "addr", "show")) as Array<Record<string, unknown>>).map(({ qdisc: _qdisc, ...rest }) => rest);
 }
 
-/** Every file and directory under `root` with its mode and bytes. */
-function folderState(root: string): Array<{ path: string; mode: string; bytes?: string }> {
-    const out: Array<{ path: string; mode: string; bytes?: string }> = [];
-    const walk = (dir: string) => {
-        for (const name of fs.readdirSync(dir).sort()) {
-            const full = path.join(dir, name);
-            const st = fs.lstatSync(full);
-            const rel = path.relative(root, full);
-            if (st.isDirectory()) {
-                out.push({ path: `${rel}/`, mode: (st.mode & 0o7777).toString(8) });
-                walk(full);
-            } else {
-                out.push({ path: rel, mode: (st.mode & 0o7777).toString(8), bytes: fs.readFileSync(full).toString("base64") });
-            }
-        }
-    };
-    walk(root);
-    return out;
-}
 
 function flags(dev: string): string[] {
     return ((JSON.parse(ipn("-j", "link", "show", "dev", dev)) as Array<{ flags: string[] }>)[0]).flags;
