@@ -346,12 +346,12 @@ for (const batch of BATCHES) {
                     const answered = [...stats.matchAll(/seq=(\d+)/g)].map((x) => Number(x[1]));
                     assert.strictEqual(answered.length, got, `${c.backend}: ${got} replies counted, ${answered.length} reply lines:\n${stats}`);
                     const lastAnswered = Math.max(...answered);
-                    const lostDuring = lastAnswered + 1 - new Set(answered).size;
+                    const replied = new Set(answered);
+                    const lostDuring = lastAnswered + 1 - replied.size;
                     // the longest run of pings unanswered in a row: networkd reconfiguring the NIC when its
                     // .network gains the VLANs (networkd and netplan) can cost a second (2 pings at 0.5 s were
                     // seen on netplan); an SSH session over TCP rides that out, a lost address or route would
                     // not answer for far longer
-                    const replied = new Set(answered);
                     let gap = 0;
                     for (let seq = 0, run = 0; seq <= lastAnswered; seq++) {
                         run = replied.has(seq) ? 0 : run + 1;
