@@ -53,6 +53,8 @@ interface Result {
     hosts: number;
     containers: number;
     declareMs: number;
+    /** CPU time (user and system, all threads of the process, the GC's included) over the same span. */
+    cpuMs: number;
     peakRssMb: number;
     resources: number;
     networks: number;
@@ -129,6 +131,7 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
         console.log(`PROGRESS ${JSON.stringify({ resources, rssMb: process.memoryUsage().rss / 1024 / 1024 })}`);
     }, 2000);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     if (what === "program") {
         const program = (await import(path.join(programRoot, "index"))) as Record<string, unknown>;
         // index.ts declares after an async step (the last deployment's plan memory, read from the
@@ -174,6 +177,7 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
     // every registration and its outputs done: disconnect() first waits for the queue of RPCs to drain
     await pulumi.runtime.disconnect();
     const declareMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     clearInterval(progress);
     return {
         what,
@@ -181,6 +185,7 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
         hosts,
         containers: spec.containers.length,
         declareMs,
+        cpuMs: (cpu.user + cpu.system) / 1000,
         peakRssMb: process.resourceUsage().maxRSS / 1024,
         resources,
         networks,
@@ -346,14 +351,15 @@ async function main(): Promise<void> {
                   x.result.lean ? "off" : "full",
                   String(x.result.resources),
                   (x.result.declareMs / 1000).toFixed(1),
+                  (x.result.cpuMs / 1000).toFixed(1),
                   x.result.peakRssMb.toFixed(0),
                   (x.result.declareMs / x.result.resources).toFixed(2),
                   x.result.what === "program" ? String(x.result.auxEntries) : "-",
                   x.result.what === "program" ? String(x.result.oldRuleAuxEntries) : "-",
               ]
-            : [String(x.hosts), String(x.hosts * CONTAINERS_PER_HOST), x.what, "?", `${x.resources} so far`, `>${x.seconds.toFixed(0)}`, `>${x.rssMb.toFixed(0)}`, "-", "-", "-"];
+            : [String(x.hosts), String(x.hosts * CONTAINERS_PER_HOST), x.what, "?", `${x.resources} so far`, `>${x.seconds.toFixed(0)}`, "-", `>${x.rssMb.toFixed(0)}`, "-", "-", "-"];
     printTable(
-        ["hosts", "containers", "run", "stack traces", "resources", "declare s", "peak RSS MB", "ms/resource", "aux entries", "aux entries, old rule"],
+        ["hosts", "containers", "run", "stack traces", "resources", "declare s", "cpu s", "peak RSS MB", "ms/resource", "aux entries", "aux entries, old rule"],
         outcomes.map(fmt),
     );
     for (const x of outcomes) {
@@ -362,14 +368,14 @@ async function main(): Promise<void> {
         }
     }
     const done = outcomes.filter((x): x is { ok: true; result: Result } => x.ok).map((x) => x.result);
-    const ratio = (a: number, b: number): string => (a / b).toFixed(1);
+    const ratio = (a: number, b: number): string => (a / b).toFixed(2);
     const programs = done.filter((r) => r.what === "program");
     console.log("");
     for (const p of programs) {
         const f = done.find((r) => r.what === "floor" && r.hosts === p.hosts);
         if (f !== undefined) {
             console.log(
-                `${p.hosts} hosts: the program takes x${ratio(p.declareMs, f.declareMs)} the floor's time and x${ratio(p.peakRssMb, f.peakRssMb)} its peak RSS ` +
+                `${p.hosts} hosts: the program takes x${ratio(p.declareMs, f.declareMs)} the floor's time, x${ratio(p.cpuMs, f.cpuMs)} its CPU time and x${ratio(p.peakRssMb, f.peakRssMb)} its peak RSS ` +
                     `(${ratio(p.resources, f.resources)}x its resources; the floor alone is ${(f.declareMs / 1000).toFixed(1)} s and ${f.peakRssMb.toFixed(0)} MB)`,
             );
         }

@@ -32,6 +32,7 @@
  *
  * IP arithmetic uses ip-num (bigint values); the generator only adds offsets to aligned bases.
  */
+import { createHash } from "crypto";
 import { IPv4, IPv4CidrRange } from "ip-num";
 import type { ChecksSpec, ContainerSpec, HostSpec, NetworkSpec, RegistrySpec, SshSpec, VlanMemberSpec, VlanSpec } from "../components/model/types";
 import type { LAB_CONFIG_KEYS, RawLabConfig } from "../components/model/validate";
@@ -85,7 +86,7 @@ export class Rng {
 /* The raw shapes the generators produce (a subset of what parseLab accepts), cut from the model. */
 
 /** `hosts[i]`: the model's name, NIC and backend, and its SSH address and port written flat. */
-export type RawHost = Pick<HostSpec, "name" | "nic"> & Pick<SshSpec, "address"> & Partial<Pick<HostSpec, "backend"> & Pick<SshSpec, "port">>;
+export type RawHost = Pick<HostSpec, "name" | "nic"> & Pick<SshSpec, "address"> & Partial<Pick<HostSpec, "backend"> & Pick<SshSpec, "port" | "hostKey">>;
 
 /** `vlans[i]`: the model's id and parent, and its members as `addresses` (host name -> address/prefix). */
 export type RawVlan = Pick<VlanSpec, "id" | "parent"> & { addresses: Record<VlanMemberSpec["host"], VlanMemberSpec["address"]> };
@@ -422,6 +423,21 @@ export interface GenerateLabOptions {
 }
 
 /**
+ * A pinned host key for a generated host, as a stack would have it (`ssh-ed25519 <base64>`): the
+ * SSH wire format of an ed25519 public key whose 32 bytes are a digest of the host's name. No host
+ * holds its private half; it is only for programs that never connect (under the mocks).
+ */
+export function generatedHostKey(host: string): string {
+    const field = (b: Buffer): Buffer => {
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(b.length);
+        return Buffer.concat([len, b]);
+    };
+    const key = createHash("sha256").update(`generated host key of ${host}`).digest();
+    return `ssh-ed25519 ${Buffer.concat([field(Buffer.from("ssh-ed25519")), field(key)]).toString("base64")}`;
+}
+
+/**
  * A lab of exactly `hosts` hosts and `networks` networks (each on its own VLAN, spanning all
  * hosts), `containersPerHost` containers per host spread over the networks, most of them with a
  * static address. Statics are handed out like an operator would: upward from the bottom of the
@@ -435,7 +451,8 @@ export function generateLab(o: GenerateLabOptions): GeneratedLab {
     const nic = "ens33";
     const hosts: RawHost[] = [];
     for (let i = 0; i < o.hosts; i++) {
-        hosts.push({ name: hostName(i, o.hosts), address: managementAddress(i), nic, backend: "ifcfg" });
+        const name = hostName(i, o.hosts);
+        hosts.push({ name, address: managementAddress(i), nic, backend: "ifcfg", hostKey: generatedHostKey(name) });
     }
     const staticShare = o.staticShare ?? 0.9;
     const plannedStatic: boolean[][] = []; // [host][container]
