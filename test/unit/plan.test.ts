@@ -24,6 +24,7 @@ import { auxAddresses, LabPlan, planLab } from "../../components/model/plan";
 import { LabSpec, NetworkSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { generateLab, randomLab } from "../../tools/generate";
+import { hostKeyMissing, parseHostKey } from "../../components/model/hostKey";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -304,6 +305,13 @@ describe("address plan over generated labs", function () {
             assert.strictEqual(spec.networks.length, 8);
             assert.strictEqual(spec.containers.length, 40 * 20);
             assert.ok(spec.networks.every((n) => n.hosts.length === 40 && n.vlan !== undefined));
+            // a stack the program accepts: every host pins a host key that decodes (issue 27 refuses unpinned hosts)
+            for (const h of spec.hosts) {
+                assert.ok(h.ssh.hostKey !== undefined, `${h.name} pins no host key`);
+                assert.ok("key" in parseHostKey(h.ssh.hostKey), `${h.name}: ${JSON.stringify(parseHostKey(h.ssh.hostKey))}`);
+                assert.strictEqual(hostKeyMissing(h.name, h.ssh), undefined);
+            }
+            assert.strictEqual(new Set(spec.hosts.map((h) => h.ssh.hostKey)).size, 40, "each host its own key");
             const statics = spec.containers.filter((c) => c.ip !== undefined).length;
             assert.ok(statics > 0.8 * spec.containers.length && statics < spec.containers.length, `statics ${statics}`);
             const { plan, errors: planErrors } = planLab(spec);
