@@ -21,6 +21,13 @@
  *   declared by a few lines and nothing else, in a process of their own under the same mocks and the
  *   same stack-trace mode: what any program that declares each container as a Pulumi resource pays
  *   before its own work. The program's row is read against it;
+ * - commands: the floor and, beside it, the program's remote commands (preflight, shell library,
+ *   parent NIC, 8021q, a VLAN interface each, the checks) with the very inputs the program gave
+ *   them (captured by the mocks in the program's run, secrets declared as secrets again), declared
+ *   alone: the floor of a program that does the same host work as one command per step. What the
+ *   program costs beyond it is its components (none of which holds work of its own) and its code;
+ * - cpu s: the CPU time of the process (all its threads, the garbage collector's included) over the
+ *   same span as declare s: steadier than the wall time on a machine where something else runs;
  * - stack traces: the program's mode (components/stackTraces.ts): "full", or "off" from 250 Docker
  *   resources (the SDK records a trace for every promise it tracks; `--stack-traces full` runs the
  *   program and the floor with them kept, to see what the switch saves).
@@ -36,6 +43,8 @@
  * It measures; it asserts nothing about timings (a test that fails on a slow machine is noise).
  */
 import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 
@@ -45,9 +54,15 @@ const CONTAINERS_PER_HOST = 20;
 const SEED = 20240611;
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbenchmark-key-material\n-----END OPENSSH PRIVATE KEY-----";
 
+/** A remote command of the program as the mocks received it: its name and inputs (secrets as plain values). */
+interface CapturedCommand {
+    name: string;
+    inputs: Record<string, unknown>;
+}
+
 interface Result {
     /** "program" (index.ts) or "floor" (its Docker resources alone). */
-    what: "program" | "floor";
+    what: "program" | "floor" | "commands";
     /** Whether stack traces were off for the run (Error.stackTraceLimit 0 after the program started). */
     lean: boolean;
     hosts: number;
@@ -63,10 +78,11 @@ interface Result {
 }
 
 /** One measurement, in this process: generate, install mocks, declare, wait for the RPCs. */
-async function child(what: Result["what"], hosts: number, programRoot: string, traces: Traces): Promise<Result> {
+async function child(what: Result["what"], hosts: number, programRoot: string, traces: Traces, captureFile: string): Promise<Result> {
     // loaded before the clock starts: module compilation is not the program's work
     const pulumi = await import("@pulumi/pulumi");
     const docker = await import("@pulumi/docker");
+    const command = await import("@pulumi/command");
     const components = (await import(path.join(programRoot, "components"))) as typeof import("../components");
     const { networkIpam, networkOptions } = (await import(path.join(programRoot, "components", "docker", "macvlanNetwork"))) as typeof import("../components/docker/macvlanNetwork");
     const { stackTraceMode } = (await import(path.join(programRoot, "components", "stackTraces"))) as typeof import("../components/stackTraces");
@@ -93,6 +109,10 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
     let resources = 0;
     let networks = 0;
     let auxEntries = 0;
+    // the program's remote commands as the mocks receive them, for the "commands" run
+    const captured: CapturedCommand[] = [];
+    // the "commands" run reads them before the clock starts
+    const replay: CapturedCommand[] = what === "commands" ? (JSON.parse(fs.readFileSync(captureFile, "utf8")) as CapturedCommand[]) : [];
     pulumi.runtime.setAllConfig(config, [`${ns}:sshPrivateKey`]);
     await pulumi.runtime.setMocks(
         {
@@ -109,6 +129,9 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
                 } else if (args.type === "docker:index/container:Container") {
                     state.networkDatas = [{ ipAddress: args.inputs.networksAdvanced?.[0]?.ipv4Address ?? "10.99.0.2" }];
                 } else if (args.type === "command:remote:Command") {
+                    if (what === "program") {
+                        captured.push({ name: args.name, inputs: args.inputs as Record<string, unknown> });
+                    }
                     state.stdout = "";
                     state.stderr = "";
                 } else if (args.type === "pulumi:pulumi:StackReference") {
@@ -139,7 +162,8 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
         const outputs = Object.values(program).filter((v): v is import("@pulumi/pulumi").Output<unknown> => pulumi.Output.isInstance(v));
         await Promise.all(outputs.map((o) => new Promise((resolve) => o.apply(resolve))));
     } else {
-        // the floor: the lab's Docker resources with the program's inputs, and nothing else
+        // the floor: the lab's Docker resources with the program's inputs, and nothing else (the
+        // "commands" run: and beside them the program's remote commands, with their inputs)
         if (stackTraceMode(spec, env).lean) {
             Error.stackTraceLimit = 0;
         }
@@ -172,8 +196,22 @@ async function child(what: Result["what"], hosts: number, programRoot: string, t
                 );
             }
         }
+        for (const c of replay) {
+            // an input the program gave as a secret (the connection, with its key) arrives as the
+            // SDK's secret marker with its value: declared again as a secret
+            const inputs = Object.fromEntries(
+                Object.entries(c.inputs).map(([k, v]) => {
+                    const marker = v as Record<string, unknown> | null;
+                    return [k, typeof marker === "object" && marker !== null && marker[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig ? pulumi.secret(marker.value) : v];
+                }),
+            );
+            new command.remote.Command(`floor-${c.name}`, inputs as unknown as import("@pulumi/command").remote.CommandArgs, { deleteBeforeReplace: true });
+        }
     }
     const lean = Error.stackTraceLimit === 0;
+    if (what === "program") {
+        fs.writeFileSync(captureFile, JSON.stringify(captured));
+    }
     // every registration and its outputs done: disconnect() first waits for the queue of RPCs to drain
     await pulumi.runtime.disconnect();
     const declareMs = performance.now() - t0;
@@ -235,6 +273,15 @@ type Outcome =
 
 type Traces = "by-size" | "full";
 
+const RUN_LABEL: Record<Result["what"], string> = {
+    program: "program",
+    floor: "floor (the same Docker resources declared alone)",
+    commands: "commands (the floor and the program's remote commands, with their inputs, declared alone)",
+};
+
+/** The order of the runs of one size: the program, its floor, the floor with the program's commands. */
+const RUN_ORDER: readonly Result["what"][] = ["program", "floor", "commands"];
+
 /**
  * Runs one size (the program or its floor) in a process of its own, with a heap limit and a time
  * limit, so that a size the machine cannot hold ends with a line saying how far it got instead of
@@ -245,6 +292,7 @@ function run(
     what: Result["what"],
     hosts: number,
     o: { heapMb: number; timeoutSeconds: number; traces: Traces },
+    captureFile: string,
 ): Promise<Outcome> {
     const script = path.join(root.bench, "bench", "program.bench.js");
     const started = performance.now();
@@ -252,7 +300,7 @@ function run(
         // BENCH_NODE_ARGS: extra node options for the measured process (e.g. --cpu-prof --cpu-prof-dir=DIR,
         // which NODE_OPTIONS does not take)
         const extra = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter((x) => x !== "");
-        const child = spawn(process.execPath, [`--max-old-space-size=${o.heapMb}`, ...extra, script, "--child", what, String(hosts), root.program, o.traces], {
+        const child = spawn(process.execPath, [`--max-old-space-size=${o.heapMb}`, ...extra, script, "--child", what, String(hosts), root.program, o.traces, captureFile], {
             cwd: REPO_ROOT,
             stdio: ["ignore", "pipe", "pipe"],
         });
@@ -311,16 +359,18 @@ function options(argv: readonly string[]): { sizes: number[]; heapMb: number; ti
     const heapMb = Number(get("--heap-mb") ?? 6144);
     const timeoutSeconds = Number(get("--timeout-s") ?? 1800);
     const traces = get("--stack-traces") ?? "by-size";
-    const runs = (get("--runs") ?? "program,floor").split(",");
+    const runs = (get("--runs") ?? "program,floor,commands").split(",");
     if (
         runs.length === 0 ||
-        runs.some((r) => r !== "program" && r !== "floor") ||
+        runs.some((r) => r !== "program" && r !== "floor" && r !== "commands") ||
+        // the commands run declares what the program run captured
+        (runs.includes("commands") && runs.indexOf("program") < 0) ||
         sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1021) ||
         !(heapMb >= 256) ||
         !(timeoutSeconds >= 10) ||
         (traces !== "by-size" && traces !== "full")
     ) {
-        throw new Error("usage: npm run bench:program [-- --sizes 100,1000] [--heap-mb 6144] [--timeout-s 1800] [--stack-traces by-size|full] [--runs program,floor]");
+        throw new Error("usage: npm run bench:program [-- --sizes 100,1000] [--heap-mb 6144] [--timeout-s 1800] [--stack-traces by-size|full] [--runs program,floor,commands] (commands needs program)");
     }
     return { sizes, heapMb, timeoutSeconds, traces: traces as Traces, runs: runs as Result["what"][] };
 }
@@ -332,15 +382,21 @@ async function main(): Promise<void> {
     console.log(`each run in its own node ${process.version} process, heap limit ${o.heapMb} MB, time limit ${o.timeoutSeconds} s; the program runs as transpiled JavaScript`);
     console.log(
         `stack traces: ${o.traces === "full" ? "kept (MACVLAN_LAB_STACK_TRACES=full)" : "as the program decides (off from 250 Docker resources)"}; ` +
-            `runs: ${o.runs.map((r) => (r === "floor" ? "floor (the same Docker resources declared alone)" : "program")).join(", ")}`,
+            `runs: ${o.runs.map((r) => RUN_LABEL[r]).join(", ")}`,
     );
     console.log("");
     const root = await build();
     const outcomes: Outcome[] = [];
-    for (const hosts of o.sizes) {
-        for (const what of o.runs) {
-            outcomes.push(await run(root, what, hosts, o));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-program-"));
+    try {
+        for (const hosts of o.sizes) {
+            // the program first: the commands run replays what it declared
+            for (const what of [...o.runs].sort((a, b) => RUN_ORDER.indexOf(a) - RUN_ORDER.indexOf(b))) {
+                outcomes.push(await run(root, what, hosts, o, path.join(tmp, `commands-${hosts}.json`)));
+            }
         }
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
     }
     const fmt = (x: Outcome): string[] =>
         x.ok
@@ -379,6 +435,13 @@ async function main(): Promise<void> {
                     `(${ratio(p.resources, f.resources)}x its resources; the floor alone is ${(f.declareMs / 1000).toFixed(1)} s and ${f.peakRssMb.toFixed(0)} MB)`,
             );
         }
+        const fc = done.find((r) => r.what === "commands" && r.hosts === p.hosts);
+        if (fc !== undefined) {
+            console.log(
+                `${p.hosts} hosts: with its ${fc.resources - (f?.resources ?? 0)} remote commands declared beside the floor, the program takes x${ratio(p.declareMs, fc.declareMs)} that time, ` +
+                    `x${ratio(p.cpuMs, fc.cpuMs)} its CPU time and x${ratio(p.peakRssMb, fc.peakRssMb)} its peak RSS (the floor with the commands is ${(fc.declareMs / 1000).toFixed(1)} s and ${fc.peakRssMb.toFixed(0)} MB)`,
+            );
+        }
     }
     if (programs.length >= 2) {
         const [small, large] = [programs[0], programs[programs.length - 1]];
@@ -389,7 +452,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === "--child") {
-    child(process.argv[3] as Result["what"], Number(process.argv[4]), process.argv[5], process.argv[6] as Traces).then(
+    child(process.argv[3] as Result["what"], Number(process.argv[4]), process.argv[5], process.argv[6] as Traces, process.argv[7]).then(
         (r) => {
             console.log(`RESULT ${JSON.stringify(r)}`);
             process.exit(0);

@@ -14,7 +14,7 @@ const REPO_ROOT = path.resolve(__dirname, "..", "..");
 describe("bench:program at a small size (exec)", function () {
     this.timeout(240_000);
 
-    it("declares the whole program and its floor under the mocks, with more registrations in the program than in its floor", function () {
+    it("declares the whole program, its floor and the floor with the program's commands under the mocks, each with the registrations it should have", function () {
         const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "bench/program.bench.ts", "--sizes", "3"], {
             cwd: REPO_ROOT,
             encoding: "utf8",
@@ -27,7 +27,7 @@ describe("bench:program at a small size (exec)", function () {
         const rows = new Map<string, number>();
         for (const line of r.stdout.split("\n")) {
             const cells = line.trim().split(/\s+/);
-            if (cells[0] === "3" && (cells[2] === "program" || cells[2] === "floor")) {
+            if (cells[0] === "3" && ["program", "floor", "commands"].includes(cells[2])) {
                 rows.set(cells[2], Number(cells[4]));
             }
         }
@@ -36,6 +36,10 @@ describe("bench:program at a small size (exec)", function () {
         // 3 hosts, 20 containers each on 8 networks: per host a provider, the image, 8 networks and 20 containers
         assert.strictEqual(floor, 3 * 30, out);
         assert.ok(program !== undefined && program > floor, `program ${program} against floor ${floor}\n${out}`);
+        // the floor and the program's commands: per host at least the preflight, the library, the parent NIC, 8021q and 8 VLANs
+        const commands = rows.get("commands");
+        assert.ok(commands !== undefined && commands >= floor + 3 * 12 && commands < program, `commands ${commands}, floor ${floor}, program ${program}\n${out}`);
         assert.match(r.stdout, /^3 hosts: the program takes x[0-9.]+ the floor's time, x[0-9.]+ its CPU time and x[0-9.]+ its peak RSS/m, out);
+        assert.match(r.stdout, new RegExp(`^3 hosts: with its ${commands - floor} remote commands declared beside the floor, the program takes x[0-9.]+ that time`, "m"), out);
     });
 });
