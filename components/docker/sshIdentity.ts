@@ -210,6 +210,39 @@ tick();
 /** Key files (and run markers) this process has already arranged the removal of. */
 const armed = new Set<string>();
 
+/** What this process removes when it ends (the runs' files it owns), newest last. */
+const atEnd: Array<() => void> = [];
+let atEndArmed = false;
+
+/**
+ * Runs `end` once when this process exits or gets SIGINT, SIGTERM or SIGHUP. One listener per
+ * event for the whole process, however many runs it holds (a test process runs the program for many
+ * stacks). On a signal that no other listener handles, the process then ends as the signal would
+ * have ended it (its default action).
+ */
+function atProcessEnd(end: () => void): void {
+    atEnd.push(end);
+    if (atEndArmed) {
+        return;
+    }
+    atEndArmed = true;
+    const runAll = (): void => {
+        for (const e of atEnd.splice(0)) e();
+    };
+    process.on("exit", runAll);
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        const onSignal = (): void => {
+            runAll();
+            // nobody else handles it: end as the signal would have
+            if (process.listenerCount(sig) === 1) {
+                process.removeListener(sig, onSignal);
+                process.kill(process.pid, sig);
+            }
+        };
+        process.on(sig, onSignal);
+    }
+}
+
 /** This run's end, in this process: its marker goes, and the files when no other live run holds them. */
 function endRun(markerDir: string, marker: string, files: readonly string[]): void {
     fs.rmSync(marker, { force: true });
@@ -272,16 +305,7 @@ export function writeRunSshFiles(args: {
     const arm = !armed.has(armedKey);
     armed.add(armedKey);
     if (engine === undefined && arm) {
-        const end = () => (marker !== undefined ? endRun(markerDir, marker, all) : all.forEach((f) => fs.rmSync(f, { force: true })));
-        process.on("exit", end);
-        for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-            const others = process.listenerCount(sig);
-            process.once(sig, () => {
-                end();
-                // nobody else handles it: end as the signal would have (its default action)
-                if (others === 0 && process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-            });
-        }
+        atProcessEnd(() => (marker !== undefined ? endRun(markerDir, marker, all) : all.forEach((f) => fs.rmSync(f, { force: true }))));
     }
     // OpenSSH refuses a key file whose last line has no newline
     writePrivate(files.keyFile, args.privateKey.endsWith("\n") ? args.privateKey : `${args.privateKey}\n`);
