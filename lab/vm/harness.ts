@@ -6,7 +6,6 @@
  * VMs as an SSH session would run them: the script text given to the host's /bin/sh, as root.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { IPV4 } from "../../components/contracts";
 import { DEFAULT_STATE_DIR, HostScripts, renderKernelModule, renderParentInterface, renderVlanInterface } from "../../components/host/render";
@@ -20,6 +19,7 @@ import { managementPrefixLength } from "../topology";
 import { ensureImage, VM_PACKAGES, VmImage } from "./image";
 import { GuestResult, Vm } from "./qemu";
 import { Trunk } from "./trunk";
+import { KEEP_ENDED_RUNS, makeRunDir } from "./runDirs";
 
 /** One piece of a host's networking, with its three scripts, in the order HostNetworking declares them. */
 export interface HostStep {
@@ -181,7 +181,8 @@ export class VmLab {
             if (!IPV4.test(h.ssh.address)) throw new Error(`host ${h.name}: address ${h.ssh.address} is not an IPv4 address (a VM needs one)`);
         }
         const image = await ensureImage(log);
-        const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "macvlan-lab-vm-"));
+        const { dir: runDir, removed } = makeRunDir("macvlan-lab-vm-");
+        if (removed.length > 0) log(`removed ${removed.length} run folder(s) of ended VM runs (the newest ${KEEP_ENDED_RUNS} stay): ${removed.join(", ")}`);
         const trunk = await Trunk.start(path.join(runDir, "trunk.pcap"));
         const vms = new Map<string, Vm>();
         const lab = new VmLab(spec, image, trunk, vms, runDir, opts.keep ?? false);
