@@ -13,23 +13,22 @@
  *    20), while the other VM pings the management address (a networkd reload reconfigures the NIC:
  *    at most one ping may go unanswered); a second create changes nothing (on docker01, where
  *    auto's record is read too);
- * 3. both VMs REBOOTED (`systemctl reboot`); after the boot, with nothing run by us but reads: the
- *    VLAN devices (802.1Q id on ens33, up, the stack's address), ens33 promiscuous, 8021q loaded,
- *    and each VM pings the other on each VLAN, every frame of those pings tagged with that VLAN's
- *    id on the trunk (the check scripts run after the second boot, over everything);
- * 4. day 2: the routed stack (stacks/Pulumi.multi-vlan-routed.yaml: VLAN 30, a host shim per host
+ * 3. day 2: the routed stack (stacks/Pulumi.multi-vlan-routed.yaml: VLAN 30, a host shim per host
  *    and network, the inter-VLAN router on docker01) created on top, as `pulumi up` of the changed
  *    stack runs it: only the new commands (what the multi-VLAN stack made is the same command in
  *    the routed one, which pulumi leaves alone);
- * 5. both VMs REBOOTED again; after the boot, nothing run by us: VLAN 30, the shims with their /32
- *    and their routes, the router's legs with the gateways, IPv4 forwarding, the policy's chain
- *    with exactly the stack's rules and FORWARD's jump, the ARP settings, every check without
- *    drift; then the stack's containers (network namespaces with a macvlan link on their network's
+ * 4. both VMs REBOOTED (`systemctl reboot`); after the boot, with nothing run by us but reads: the
+ *    VLAN devices (802.1Q id on ens33, up, the stack's address: 10 and 20 of the multi-VLAN stack,
+ *    30 of the routed one), ens33 promiscuous, 8021q loaded, the shims with their /32 and their
+ *    routes, the router's legs with the gateways, IPv4 forwarding, the policy's chain with exactly
+ *    the stack's rules and FORWARD's jump, the ARP settings, every check without drift; each VM
+ *    pings the other on each VLAN, every frame of those pings tagged with that VLAN's id on the
+ *    trunk; then the stack's containers (network namespaces with a macvlan link on their network's
  *    parent and their gateway as default route, as Docker's macvlan driver makes them; Docker's
  *    part, after a boot) and every ping of the stack's check matrix (checkCases: cross-host per
  *    network, each host to its own containers through its shim, the routed pairs the policy allows,
  *    the ones it refuses), each as expected;
- * 6. delete in reverse order: each VM as at its start (its snapshot: links, addresses, routes,
+ * 5. delete in reverse order: each VM as at its start (its snapshot: links, addresses, routes,
  *    sysctls, iptables, every file under /etc, /var/lib, /root, /tmp), but for what the system
  *    itself rewrites at every boot (the harness's REBOOT_CHURN) and NetworkManager's keyfile of the NIC, which
  *    NetworkManager rewrites on every modify: compared by its settings, not its bytes; a second
@@ -374,17 +373,6 @@ for (const batch of BATCHES) {
             });
         });
 
-        it("REBOOTED: with nothing run by us, the VLANs are back tagged on the trunk with their addresses, the NIC promiscuous, 8021q loaded", async () => {
-            await each("reboot + multi-vlan observed", async (c, lab) => {
-                const boots = await Promise.all(hosts.map((h) => lab.reboot(h)));
-                for (const host of hosts) {
-                    await vlansUp(c, multi, host);
-                    assert.match(await lab.vm(host).ok("cut -d ' ' -f 1 /proc/modules"), /^8021q$/m, `${c.backend} ${host}: 8021q is not loaded after the boot`);
-                }
-                return `reboots ${boots.map((b) => `${(b.seconds + b.settleSeconds).toFixed(1)} s ${b.state}${b.failed.length > 0 ? ` (failed: ${b.failed.join(" ")})` : ""}`).join(", ")}; ${await vlanPings(c, multi)}`;
-            });
-        });
-
         it("day 2: the routed stack (VLAN 30, the shims, the router on docker01) created on top, as pulumi up of the changed stack runs it (the new commands only)", async () => {
             await each("routed create", async (c) => {
                 const made: string[] = [];
@@ -403,14 +391,15 @@ for (const batch of BATCHES) {
             });
         });
 
-        it("REBOOTED again: with nothing run by us, VLAN 30, the shims and their routes, the router's legs, forwarding and the policy are back; the stack's check matrix holds", async () => {
-            await each("reboot + routed observed", async (c, lab) => {
+        it("REBOOTED: with nothing run by us, the VLANs are back tagged on the trunk with their addresses, the NIC promiscuous, 8021q loaded; the shims and their routes, the router's legs, forwarding and the policy too; the stack's check matrix holds", async () => {
+            await each("reboot + observed", async (c, lab) => {
                 const boots = await Promise.all(hosts.map((h) => lab.reboot(h)));
                 const t0 = Date.now();
                 let checking = 0;
                 for (const host of hosts) {
                     await vlansUp(c, routed, host);
                     const vm = lab.vm(host);
+                    assert.match(await vm.ok("cut -d ' ' -f 1 /proc/modules"), /^8021q$/m, `${c.backend} ${host}: 8021q is not loaded after the boot`);
                     for (const shim of (routed.shims ?? []).filter((x) => x.host === host)) {
                         const network = routed.networks.find((n) => n.name === shim.network)!;
                         const d = await vm.ok(shellJoin(["ip", "-d", "link", "show", "dev", shim.name]));
@@ -437,6 +426,8 @@ for (const batch of BATCHES) {
                     checking += Date.now() - tc;
                 }
                 const observed = Date.now() - t0;
+                // every VLAN (the multi-VLAN stack's 10 and 20, the routed one's 30) tagged on the trunk
+                const tagged = await vlanPings(c, routed);
                 // Docker's part after a boot: its containers again (network namespaces with its driver's link)
                 c.containers = attachmentsOf(routed);
                 for (const host of hosts) {
@@ -467,7 +458,7 @@ for (const batch of BATCHES) {
                 const reachable = matrix.filter((m) => m.expect === "reachable").length;
                 return (
                     `reboots ${boots.map((b) => `${(b.seconds + b.settleSeconds).toFixed(1)} s ${b.state}${b.failed.length > 0 ? ` (failed: ${b.failed.join(" ")})` : ""}`).join(", ")}; ` +
-                    `observed in ${(observed / 1000).toFixed(1)} s (the check scripts ${(checking / 1000).toFixed(1)} s); ${matrix.length} pings as the checks expect: ${reachable} reachable, ${matrix.length - reachable} refused`
+                    `observed in ${(observed / 1000).toFixed(1)} s (the check scripts ${(checking / 1000).toFixed(1)} s); ${tagged}; ${matrix.length} pings as the checks expect: ${reachable} reachable, ${matrix.length - reachable} refused`
                 );
             });
         });
