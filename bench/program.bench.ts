@@ -61,7 +61,7 @@ interface CapturedCommand {
 }
 
 interface Result {
-    /** "program" (index.ts) or "floor" (its Docker resources alone). */
+    /** "program" (index.ts), "floor" (its Docker resources alone) or "commands" (the floor and the program's remote commands). */
     what: "program" | "floor" | "commands";
     /** Whether stack traces were off for the run (Error.stackTraceLimit 0 after the program started). */
     lean: boolean;

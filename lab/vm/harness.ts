@@ -19,7 +19,7 @@ import { managementPrefixLength } from "../topology";
 import { ensureImage, VM_PACKAGES, VmImage } from "./image";
 import { GuestResult, Vm } from "./qemu";
 import { Trunk } from "./trunk";
-import { KEEP_ENDED_RUNS, makeRunDir } from "./runDirs";
+import { makeRunDir } from "./runDirs";
 
 /** One piece of a host's networking, with its three scripts, in the order HostNetworking declares them. */
 export interface HostStep {
@@ -181,8 +181,7 @@ export class VmLab {
             if (!IPV4.test(h.ssh.address)) throw new Error(`host ${h.name}: address ${h.ssh.address} is not an IPv4 address (a VM needs one)`);
         }
         const image = await ensureImage(log);
-        const { dir: runDir, removed } = makeRunDir("macvlan-lab-vm-");
-        if (removed.length > 0) log(`removed ${removed.length} run folder(s) of ended VM runs (the newest ${KEEP_ENDED_RUNS} stay): ${removed.join(", ")}`);
+        const { dir: runDir } = makeRunDir("macvlan-lab-vm-", { log });
         const trunk = await Trunk.start(path.join(runDir, "trunk.pcap"));
         const vms = new Map<string, Vm>();
         const lab = new VmLab(spec, image, trunk, vms, runDir, opts.keep ?? false);

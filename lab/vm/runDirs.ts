@@ -41,12 +41,16 @@ function runIsLive(dir: string): boolean {
 
 /**
  * Makes a run directory `<tmp>/<prefix>XXXXXX` owned by this process, after removing the
- * directories of ended runs of the same prefix but the newest `keep`. Returns the new directory and
- * what was removed (for the log).
+ * directories of ended runs of the same prefix but the newest `keep` (said on `log` when there were
+ * any). Returns the new directory and what was removed.
  */
-export function makeRunDir(prefix: string, opts: { tmp?: string; keep?: number } = {}): { dir: string; removed: string[] } {
+export function makeRunDir(prefix: string, opts: { tmp?: string; keep?: number; log?: (line: string) => void } = {}): { dir: string; removed: string[] } {
     const tmp = opts.tmp ?? os.tmpdir();
-    const removed = pruneRunDirs(prefix, { tmp, keep: opts.keep ?? KEEP_ENDED_RUNS });
+    const keep = opts.keep ?? KEEP_ENDED_RUNS;
+    const removed = pruneRunDirs(prefix, { tmp, keep });
+    if (removed.length > 0) {
+        opts.log?.(`removed ${removed.length} run folder(s) of ended VM runs (the newest ${keep} stay): ${removed.join(", ")}`);
+    }
     const dir = fs.mkdtempSync(path.join(tmp, prefix));
     fs.writeFileSync(path.join(dir, "owner"), `${process.pid} ${processStart(process.pid) ?? ""}\n`);
     return { dir, removed };

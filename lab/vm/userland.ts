@@ -29,7 +29,7 @@ import { CpioEntry, writeCpio } from "./cpio";
 import { parseSnapshot, vmUnavailable, VmLab, VmSnapshot } from "./harness";
 import { GuestResult, runUntilPowerOff, Vm } from "./qemu";
 import { Trunk } from "./trunk";
-import { KEEP_ENDED_RUNS, makeRunDir } from "./runDirs";
+import { makeRunDir } from "./runDirs";
 import { ensureUserlandImage, USERLAND_BUILD_PACKAGES, userlandBuildProblem, UserlandImage } from "./userland-image";
 
 /**
@@ -364,8 +364,7 @@ export class UserlandLab {
         const log = opts.log ?? (() => undefined);
         const list = userlandHosts(hosts, opts.stack);
         const image = await ensureUserlandImage(log);
-        const { dir: runDir, removed } = makeRunDir("macvlan-lab-userland-");
-        if (removed.length > 0) log(`removed ${removed.length} run folder(s) of ended VM runs (the newest ${KEEP_ENDED_RUNS} stay): ${removed.join(", ")}`);
+        const { dir: runDir } = makeRunDir("macvlan-lab-userland-", { log });
         const trunk = await Trunk.start(path.join(runDir, "trunk.pcap"));
         const vms = new Map<string, Vm>();
         const bootTimeoutMs = opts.bootTimeoutMs ?? 600_000;

@@ -34,8 +34,10 @@ describe("VM run folders (lab/vm/runDirs.ts)", function () {
     }
 
     it("makes a folder owned by this process: its pid and start time", function () {
-        const { dir, removed } = makeRunDir("macvlan-lab-vm-", { tmp });
+        const said: string[] = [];
+        const { dir, removed } = makeRunDir("macvlan-lab-vm-", { tmp, log: (l) => said.push(l) });
         assert.deepStrictEqual(removed, []);
+        assert.deepStrictEqual(said, [], "nothing removed, nothing said");
         assert.ok(path.basename(dir).startsWith("macvlan-lab-vm-"));
         const [pid, start] = fs.readFileSync(path.join(dir, "owner"), "utf8").trim().split(" ");
         assert.strictEqual(Number(pid), process.pid);
@@ -60,8 +62,10 @@ describe("VM run folders (lab/vm/runDirs.ts)", function () {
 
     it("says what a new run removed", function () {
         const old = [1, 2, 3, 4].map((age) => earlier(`macvlan-lab-vm-e${age}`, age * 100, endedOwner()));
-        const { dir, removed } = makeRunDir("macvlan-lab-vm-", { tmp, keep: 1 });
+        const said: string[] = [];
+        const { dir, removed } = makeRunDir("macvlan-lab-vm-", { tmp, keep: 1, log: (l) => said.push(l) });
         assert.deepStrictEqual(removed.sort(), old.slice(1).sort());
+        assert.deepStrictEqual(said, [`removed 3 run folder(s) of ended VM runs (the newest 1 stay): ${removed.join(", ")}`]);
         assert.ok(fs.existsSync(dir) && fs.existsSync(old[0]));
     });
 });

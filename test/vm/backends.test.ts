@@ -10,8 +10,9 @@
  *    ..."; docker02: its named backend found there too);
  * 2. the multi-VLAN stack (stacks/Pulumi.multi-vlan.yaml) created as an SSH session runs the
  *    rendered scripts (the library's install with its bundle on stdin, parent, 8021q, VLANs 10 and
- *    20), while the other VM pings the management address (a networkd reload reconfigures the NIC:
- *    at most one ping may go unanswered); a second create changes nothing (on docker01, where
+ *    20), while the other VM pings the management address every 0.5 s (a networkd reload
+ *    reconfigures the NIC: at most 4 pings may go unanswered in a row, and at most 4 before the
+ *    last reply); a second create changes nothing (on docker01, where
  *    auto's record is read too);
  * 3. day 2: the routed stack (stacks/Pulumi.multi-vlan-routed.yaml: VLAN 30, a host shim per host
  *    and network, the inter-VLAN router on docker01) created on top, as `pulumi up` of the changed
