@@ -38,6 +38,18 @@ if [ -x "$dir/pulumi" ] && [ -x "$dir/pulumi-language-nodejs" ]; then
 fi
 
 mkdir -p "$cache_root/engine"
+# One build at a time per cache: a second caller (a lab run while .ci/run builds, say) waits for the
+# first and then uses what it built instead of compiling the same thing again beside it.
+exec 9>"$cache_root/engine/.build.lock"
+if ! flock -n 9; then
+    say "another build of the engine is running (lock $cache_root/engine/.build.lock); waiting for it"
+    flock 9
+fi
+if [ -x "$dir/pulumi" ] && [ -x "$dir/pulumi-language-nodejs" ]; then
+    say "using the engine the other build made: $dir (pulumi $pulumi_version)"
+    echo "$dir"
+    exit 0
+fi
 work=$(mktemp -d "$cache_root/engine/.build-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
