@@ -28,41 +28,21 @@ import * as path from "path";
 import { emulatedVlanLinkAlias, ROUTER_CHAIN } from "../../components/contracts";
 import { HostScripts, RenderOptions, renderKernelModule, renderParentInterface, renderVlanInterface } from "../../components/host/render";
 import { renderHostShim, renderRouterForwarding, renderRouterLeg, routerRules, shimRoutes } from "../../components/host/routing";
-import { SCRIPTS_DIR } from "../../components/scripts";
 import { planLab } from "../../components/model/plan";
 import { DEFAULT_CONFIG_DIRS, parseLab, RawLabConfig } from "../../components/model/validate";
 import { HostSpec, LabSpec, NetworkBackend } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { folderState } from "../helpers/folderState";
+import { mustRun, rootedRenderOptions, run, Run, succeeded } from "../helpers/hostExec";
 
 const NS = `mvlbk-h${process.pid}`;
 const PEER_NS = `mvlbk-s${process.pid}`;
 const BOOT_NS = `mvlbk-b${process.pid}`;
 
-interface Run {
-    status: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function sh(args: string[], opts: { input?: string } = {}): Run {
-    const r = spawnSync(args[0], args.slice(1), { encoding: "utf8", timeout: 60_000, input: opts.input });
-    if (r.error) throw r.error;
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-function ok(args: string[]): string {
-    const r = sh(args);
-    assert.strictEqual(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
-    return r.stdout;
-}
-const ipn = (...args: string[]) => ok(["ip", "-n", NS, ...args]);
-function succeeded(r: Run, what: string): Run {
-    assert.strictEqual(r.status, 0, `${what} failed (${r.status}):\n${r.stdout}${r.stderr}`);
-    return r;
-}
+const ipn = (...args: string[]) => mustRun(["ip", "-n", NS, ...args]);
 const changes = (r: Run) => r.stdout.split("\n").filter((l) => l.startsWith("changed: "));
 function flags(ns: string, dev: string): string[] {
-    return (JSON.parse(ok(["ip", "-n", ns, "-j", "link", "show", "dev", dev])) as Array<{ flags: string[] }>)[0].flags;
+    return (JSON.parse(mustRun(["ip", "-n", ns, "-j", "link", "show", "dev", dev])) as Array<{ flags: string[] }>)[0].flags;
 }
 /** Waits (5 s at most) until IPv6 duplicate address detection is over in the host namespace, so snapshots are stable. */
 function settled(): void {
@@ -76,7 +56,7 @@ function routes(): string {
     return ipn("-4", "route", "show");
 }
 function iptablesIn(ns: string): string {
-    return ok(["ip", "netns", "exec", ns, "iptables", "-w", "-S"]);
+    return mustRun(["ip", "netns", "exec", ns, "iptables", "-w", "-S"]);
 }
 
 describe("exec: the persistent backends' scripts in network namespaces (emulated VLANs, boot-time hooks)", function () {
@@ -84,12 +64,12 @@ describe("exec: the persistent backends' scripts in network namespaces (emulated
     let spec: LabSpec;
     let root: string;
     let bin: string;
-    let options: RenderOptions;
+    let options: Required<RenderOptions>;
     let vlanCapable = false;
 
     /** Runs a script in the host namespace as an SSH session would, with the test's fakes first on PATH. */
     function runScript(script: string, ns = NS): Run {
-        return sh(["ip", "netns", "exec", ns, "env", `PATH=${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, "sh", "-c", script]);
+        return run(["ip", "netns", "exec", ns, "env", `PATH=${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, "sh", "-c", script]);
     }
     /** The rendered script with its default directories moved into the test's folder (backend auto reads each backend's defaults). */
     function moved(script: string): string {
@@ -105,8 +85,8 @@ describe("exec: the persistent backends' scripts in network namespaces (emulated
     const vlan = (id: number) => spec.vlans.find((v) => v.id === id)!;
     const net = (name: string) => spec.networks.find((n) => n.name === name)!;
     function markLab(): void {
-        fs.mkdirSync(path.dirname(options.emulationMarker!), { recursive: true });
-        fs.writeFileSync(options.emulationMarker!, "ens33.10\nens33.20\nens33.30\n");
+        fs.mkdirSync(path.dirname(options.emulationMarker), { recursive: true });
+        fs.writeFileSync(options.emulationMarker, "ens33.10\nens33.20\nens33.30\n");
         for (const [dev, id] of [["ens33.10", 10], ["ens33.20", 20], ["ens33.30", 30]] as const) {
             ipn("link", "add", dev, "type", "veth", "peer", "name", `v${id}`, "netns", PEER_NS);
             ipn("link", "set", "dev", dev, "alias", emulatedVlanLinkAlias(id, "ens33"));
@@ -125,10 +105,10 @@ describe("exec: the persistent backends' scripts in network namespaces (emulated
         assert.deepStrictEqual(errors, []);
         spec = s!;
         for (const ns of [NS, PEER_NS, BOOT_NS]) {
-            sh(["ip", "netns", "del", ns]);
-            ok(["ip", "netns", "add", ns]);
+            run(["ip", "netns", "del", ns]);
+            mustRun(["ip", "netns", "add", ns]);
         }
-        const probe = sh(["ip", "-n", NS, "link", "add", "link", "lo", "name", "mvlprobe", "type", "vlan", "id", "4094"]);
+        const probe = run(["ip", "-n", NS, "link", "add", "link", "lo", "name", "mvlprobe", "type", "vlan", "id", "4094"]);
         vlanCapable = probe.status === 0;
         if (vlanCapable) {
             console.log("      skipped: this kernel has 802.1Q, so the lab does not emulate VLANs (the VM tests run these backends for real)");
@@ -140,17 +120,7 @@ describe("exec: the persistent backends' scripts in network namespaces (emulated
         root = fs.mkdtempSync(path.join(os.tmpdir(), "mvl-backends-"));
         bin = path.join(root, "bin");
         fs.mkdirSync(bin);
-        options = {
-            stateDir: path.join(root, "var/lib/macvlan-lab"),
-            modulesLoadDir: path.join(root, "etc/modules-load.d"),
-            emulationMarker: path.join(root, "run/macvlan-lab/vlan-emulation"),
-            ifupLocal: path.join(root, "sbin/ifup-local"),
-            systemdDir: path.join(root, "etc/systemd/system"),
-            sysctlDir: path.join(root, "etc/sysctl.d"),
-            nmDispatcherDir: path.join(root, "etc/NetworkManager/dispatcher.d"),
-            networkdDir: path.join(root, "etc/systemd/network"),
-            libraryDir: SCRIPTS_DIR,
-        };
+        options = rootedRenderOptions(root);
         for (const d of ["sbin", "etc/sysconfig/network-scripts", "etc/systemd/system", "etc/sysctl.d", "etc/NetworkManager/dispatcher.d", "etc/systemd/network", "etc/netplan", "etc/network/interfaces.d", "etc/network/if-up.d", "etc/modules-load.d"]) {
             fs.mkdirSync(path.join(root, d), { recursive: true });
         }
@@ -158,20 +128,20 @@ describe("exec: the persistent backends' scripts in network namespaces (emulated
         fs.writeFileSync(path.join(root, "etc/network/interfaces"), `source ${root}/etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n`);
         ipn("link", "add", "ens33", "type", "veth", "peer", "name", "p0", "netns", PEER_NS);
         ipn("link", "set", "dev", "ens33", "up");
-        ok(["ip", "-n", PEER_NS, "link", "set", "dev", "p0", "up"]);
+        mustRun(["ip", "-n", PEER_NS, "link", "set", "dev", "p0", "up"]);
     });
 
     afterEach(() => {
-        for (const dev of ["ens33", "ens33.10", "ens33.20", "ens33.30"]) sh(["ip", "-n", NS, "link", "del", "dev", dev]);
+        for (const dev of ["ens33", "ens33.10", "ens33.20", "ens33.30"]) run(["ip", "-n", NS, "link", "del", "dev", dev]);
         for (const ns of [NS, BOOT_NS]) {
-            sh(["ip", "netns", "exec", ns, "iptables", "-w", "-F"]);
-            sh(["ip", "netns", "exec", ns, "iptables", "-w", "-X"]);
+            run(["ip", "netns", "exec", ns, "iptables", "-w", "-F"]);
+            run(["ip", "netns", "exec", ns, "iptables", "-w", "-X"]);
         }
         fs.rmSync(root, { recursive: true, force: true });
     });
 
     after(() => {
-        for (const ns of [NS, PEER_NS, BOOT_NS]) sh(["ip", "netns", "del", ns]);
+        for (const ns of [NS, PEER_NS, BOOT_NS]) run(["ip", "netns", "del", ns]);
     });
 
     it("auto on a host like the local lab's: ifcfg, said why, recorded per component; the whole host twice, check, delete back to how it was", () => {
@@ -275,7 +245,7 @@ describe("exec: the persistent backends' scripts in network namespaces (emulated
         assert.strictEqual(fs.statSync(hook).mode & 0o777, 0o755);
         for (const [iface, promisc] of [["lo", false], ["ens33", true], ["ens33.10", true], ["ens330", false]] as const) {
             ipn("link", "set", "dev", "ens33", "promisc", "off");
-            ok(["ip", "netns", "exec", NS, "env", `IFACE=${iface}`, "sh", "-c", "exec run-parts --regex . \"$0\"", path.dirname(hook)]);
+            mustRun(["ip", "netns", "exec", NS, "env", `IFACE=${iface}`, "sh", "-c", "exec run-parts --regex . \"$0\"", path.dirname(hook)]);
             assert.strictEqual(flags(NS, "ens33").includes("PROMISC"), promisc, `IFACE=${iface}`);
         }
         succeeded(runScript(s.delete), "delete");
@@ -296,7 +266,7 @@ describe("exec: the persistent backends' scripts in network namespaces (emulated
         assert.strictEqual(fs.statSync(dispatcher).mode & 0o777, 0o755);
         for (const [args, promisc] of [[["ens33", "down"], false], [["lo", "up"], false], [["ens33", "up"], true]] as const) {
             ipn("link", "set", "dev", "ens33", "promisc", "off");
-            ok(["ip", "netns", "exec", NS, dispatcher, ...args]);
+            mustRun(["ip", "netns", "exec", NS, dispatcher, ...args]);
             assert.strictEqual(flags(NS, "ens33").includes("PROMISC"), promisc, args.join(" "));
         }
         assert.match(succeeded(runScript(s.check), "check").stdout, /^ok: /m);
@@ -341,9 +311,9 @@ describe("exec: the persistent backends' scripts in network namespaces (emulated
         assert.match(succeeded(runScript(fwd.check), "check").stdout, /^ok: /m);
 
         // the reboot: a namespace with forwarding off and no chain
-        assert.strictEqual(ok(["ip", "netns", "exec", BOOT_NS, "cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "0");
-        ok(["ip", "netns", "exec", BOOT_NS, "/lib/systemd/systemd-sysctl", sysctlFile]);
-        assert.strictEqual(ok(["ip", "netns", "exec", BOOT_NS, "cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "1");
+        assert.strictEqual(mustRun(["ip", "netns", "exec", BOOT_NS, "cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "0");
+        mustRun(["ip", "netns", "exec", BOOT_NS, "/lib/systemd/systemd-sysctl", sysctlFile]);
+        assert.strictEqual(mustRun(["ip", "netns", "exec", BOOT_NS, "cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "1");
         const starts = fs.readFileSync(unit, "utf8").split("\n").filter((l) => l.startsWith("ExecStart="));
         assert.strictEqual(starts.length, 2 + routerRules(networks, spec.router!.allow).length + 1);
         for (const l of starts) {
@@ -352,34 +322,34 @@ describe("exec: the persistent backends' scripts in network namespaces (emulated
             const argv = (ignore ? cmd.slice(1) : cmd).startsWith("/bin/sh -c '")
                 ? ["/bin/sh", "-c", cmd.slice(cmd.indexOf("'") + 1, -1)]
                 : (ignore ? cmd.slice(1) : cmd).split(" ");
-            const r = sh(["ip", "netns", "exec", BOOT_NS, ...argv]);
+            const r = run(["ip", "netns", "exec", BOOT_NS, ...argv]);
             if (!ignore) assert.strictEqual(r.status, 0, `${cmd}: ${r.stderr}`);
         }
-        const chain = ok(["ip", "netns", "exec", BOOT_NS, "iptables", "-w", "-S", ROUTER_CHAIN]).split("\n").filter((x) => x.startsWith("-A ")).map((x) => x.replace(`-A ${ROUTER_CHAIN} `, ""));
+        const chain = mustRun(["ip", "netns", "exec", BOOT_NS, "iptables", "-w", "-S", ROUTER_CHAIN]).split("\n").filter((x) => x.startsWith("-A ")).map((x) => x.replace(`-A ${ROUTER_CHAIN} `, ""));
         assert.deepStrictEqual(chain, routerRules(networks, spec.router!.allow));
-        assert.strictEqual(sh(["ip", "netns", "exec", BOOT_NS, "iptables", "-w", "-C", "FORWARD", "-j", ROUTER_CHAIN]).status, 0, "FORWARD jumps to the chain");
+        assert.strictEqual(run(["ip", "netns", "exec", BOOT_NS, "iptables", "-w", "-C", "FORWARD", "-j", ROUTER_CHAIN]).status, 0, "FORWARD jumps to the chain");
         // the unit run twice (a restart) leaves one jump and the same rules
-        for (const l of starts.slice(-1)) ok(["ip", "netns", "exec", BOOT_NS, "/bin/sh", "-c", l.slice(l.indexOf("'") + 1, -1)]);
-        assert.strictEqual(ok(["ip", "netns", "exec", BOOT_NS, "iptables", "-w", "-S", "FORWARD"]).split("\n").filter((x) => x.includes(ROUTER_CHAIN)).length, 1);
+        for (const l of starts.slice(-1)) mustRun(["ip", "netns", "exec", BOOT_NS, "/bin/sh", "-c", l.slice(l.indexOf("'") + 1, -1)]);
+        assert.strictEqual(mustRun(["ip", "netns", "exec", BOOT_NS, "iptables", "-w", "-S", "FORWARD"]).split("\n").filter((x) => x.includes(ROUTER_CHAIN)).length, 1);
 
         // a link's ARP file, on links named as after the boot (the dots of a VLAN name stay dots)
         const shim = renderHostShim(host("netplan"), { network: net("mac_net10"), address: "172.16.10.2", name: "mac0", routes: [] }, options);
         const arpFile = /\narp_conf='([^']*)'\n/.exec(shim.create)![1];
-        const text = sh(["sh", "-c", `${shim.create.replace(/\nlink_create\n$/, "\n")}arp_text`]);
+        const text = run(["sh", "-c", `${shim.create.replace(/\nlink_create\n$/, "\n")}arp_text`]);
         assert.strictEqual(text.status, 0, text.stderr);
         fs.writeFileSync(arpFile, text.stdout);
-        ok(["ip", "-n", BOOT_NS, "link", "add", "ens33.10", "type", "veth", "peer", "name", "bootp0"]);
-        ok(["ip", "-n", BOOT_NS, "link", "add", "mac0", "type", "veth", "peer", "name", "bootp1"]);
-        ok(["ip", "netns", "exec", BOOT_NS, "/lib/systemd/systemd-sysctl", arpFile]);
+        mustRun(["ip", "-n", BOOT_NS, "link", "add", "ens33.10", "type", "veth", "peer", "name", "bootp0"]);
+        mustRun(["ip", "-n", BOOT_NS, "link", "add", "mac0", "type", "veth", "peer", "name", "bootp1"]);
+        mustRun(["ip", "netns", "exec", BOOT_NS, "/lib/systemd/systemd-sysctl", arpFile]);
         for (const dev of ["ens33.10", "mac0"]) {
-            assert.strictEqual(ok(["ip", "netns", "exec", BOOT_NS, "cat", `/proc/sys/net/ipv4/conf/${dev}/arp_ignore`]).trim(), "1", dev);
+            assert.strictEqual(mustRun(["ip", "netns", "exec", BOOT_NS, "cat", `/proc/sys/net/ipv4/conf/${dev}/arp_ignore`]).trim(), "1", dev);
         }
         fs.rmSync(arpFile);
-        for (const dev of ["ens33.10", "mac0"]) ok(["ip", "-n", BOOT_NS, "link", "del", dev]);
+        for (const dev of ["ens33.10", "mac0"]) mustRun(["ip", "-n", BOOT_NS, "link", "del", dev]);
 
         succeeded(runScript(fwd.delete), "forwarding delete");
         assert.deepStrictEqual(folderState(root), before);
-        assert.strictEqual(ok(["ip", "netns", "exec", NS, "cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "0");
+        assert.strictEqual(mustRun(["ip", "netns", "exec", NS, "cat", "/proc/sys/net/ipv4/ip_forward"]).trim(), "0");
         // iproute2 keeps nothing: no file, and it says so
         const rt = renderRouterForwarding(host("iproute2"), { networks, allow: spec.router!.allow, legs: spec.router!.legs }, options);
         const r = succeeded(runScript(rt.create), "iproute2 forwarding create");

@@ -15,51 +15,26 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SCRIPTS_DIR } from "../../components/scripts";
 import { emulatedVlanLinkAlias } from "../../components/contracts";
 import { renderKernelModule, renderParentInterface, renderVlanInterface, RenderOptions } from "../../components/host/render";
 import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { HostSpec, NetworkBackend, VlanSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 import { folderState } from "../helpers/folderState";
+import { mustRun, rootedRenderOptions, run, Run, succeeded } from "../helpers/hostExec";
 
 const NS = `mvltest-h${process.pid}`;
 const PEER_NS = `mvltest-s${process.pid}`;
 
-interface Run {
-    status: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function sh(args: string[], timeout = 30_000): Run {
-    const r = spawnSync(args[0], args.slice(1), { encoding: "utf8", timeout });
-    if (r.error) {
-        throw r.error;
-    }
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function ok(args: string[]): string {
-    const r = sh(args);
-    assert.strictEqual(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
-    return r.stdout;
-}
-
 /** `ip` in the host namespace. */
 function ipn(...args: string[]): string {
-    return ok(["ip", "-n", NS, ...args]);
+    return mustRun(["ip", "-n", NS, ...args], { timeoutMs: 30_000 });
 }
 
 /** Runs a rendered script in the host namespace, as the SSH session would (a shell given the text). */
 function runScript(script: string, env: Record<string, string> = {}): Run {
     const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    return sh(["ip", "netns", "exec", NS, ...(vars.length > 0 ? ["env", ...vars] : []), "sh", "-c", script]);
-}
-
-function succeeded(r: Run, what: string): Run {
-    assert.strictEqual(r.status, 0, `${what} failed (${r.status}):\n${r.stdout}${r.stderr}`);
-    return r;
+    return run(["ip", "netns", "exec", NS, ...(vars.length > 0 ? ["env", ...vars] : []), "sh", "-c", script]);
 }
 
 /** The changes a run reports (`changed: ...` lines). */
@@ -133,18 +108,18 @@ describe("exec: host networking scripts in a network namespace", function () {
         }
         for (const ns of [NS, PEER_NS]) {
             // a namespace of this exact name can only be a leftover of an aborted run of this pid
-            sh(["ip", "netns", "del", ns]);
-            ok(["ip", "netns", "add", ns]);
+            run(["ip", "netns", "del", ns]);
+            mustRun(["ip", "netns", "add", ns]);
         }
         ipn("link", "add", "ens33", "type", "veth", "peer", "name", "p0", "netns", PEER_NS);
         ipn("link", "set", "dev", "ens33", "up");
-        ok(["ip", "-n", PEER_NS, "link", "set", "dev", "p0", "up"]);
+        mustRun(["ip", "-n", PEER_NS, "link", "set", "dev", "p0", "up"]);
 
         // let IPv6 duplicate address detection on ens33 finish (bounded), so snapshots are stable
         for (let i = 0; i < 50 && ipn("-6", "addr", "show", "tentative").trim() !== ""; i++) {
             spawnSync("sleep", ["0.1"]);
         }
-        const probe = sh(["ip", "-n", NS, "link", "add", "link", "ens33", "name", "mvlprobe", "type", "vlan", "id", "4094"]);
+        const probe = run(["ip", "-n", NS, "link", "add", "link", "ens33", "name", "mvlprobe", "type", "vlan", "id", "4094"]);
         if (probe.status === 0) {
             ipn("link", "del", "dev", "mvlprobe");
             noVlanReason = undefined;
@@ -158,18 +133,7 @@ describe("exec: host networking scripts in a network namespace", function () {
     beforeEach(() => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "mvl-exec-"));
         cfgDir = path.join(root, "etc/sysconfig/network-scripts");
-        options = {
-            stateDir: path.join(root, "var/lib/macvlan-lab"),
-            modulesLoadDir: path.join(root, "etc/modules-load.d"),
-            emulationMarker: path.join(root, "run/macvlan-lab/vlan-emulation"),
-            ifupLocal: path.join(root, "sbin/ifup-local"),
-            systemdDir: path.join(root, "etc/systemd/system"),
-            sysctlDir: path.join(root, "etc/sysctl.d"),
-            nmDispatcherDir: path.join(root, "etc/NetworkManager/dispatcher.d"),
-            networkdDir: path.join(root, "etc/systemd/network"),
-            // the library as it is in the repo (on a host, HostLibrary installs these files)
-            libraryDir: SCRIPTS_DIR,
-        };
+        options = rootedRenderOptions(root);
         fs.mkdirSync(path.join(root, "sbin"), { recursive: true });
         fs.mkdirSync(cfgDir, { recursive: true });
         fs.writeFileSync(path.join(cfgDir, "ifcfg-ens33"), IFCFG_ENS33, { mode: 0o640 });
@@ -181,15 +145,15 @@ describe("exec: host networking scripts in a network namespace", function () {
     afterEach(() => {
         // back to a bare namespace: only ens33, up, not promiscuous, no address
         for (const dev of ["ens33.10", "ens33.20"]) {
-            sh(["ip", "-n", NS, "link", "del", "dev", dev]);
+            run(["ip", "-n", NS, "link", "del", "dev", dev]);
         }
-        sh(["ip", "-n", NS, "link", "set", "dev", "ens33", "promisc", "off"]);
+        run(["ip", "-n", NS, "link", "set", "dev", "ens33", "promisc", "off"]);
         fs.rmSync(root, { recursive: true, force: true });
     });
 
     after(() => {
         for (const ns of [NS, PEER_NS]) {
-            sh(["ip", "netns", "del", ns]);
+            run(["ip", "netns", "del", ns]);
         }
     });
 
@@ -249,7 +213,7 @@ describe("exec: host networking scripts in a network namespace", function () {
          */
         function bootPath(): void {
             for (const dev of ["lo", "ens33", "ens33.10"]) {
-                const r = sh(["ip", "netns", "exec", NS, "sh", "-c", 'if [ -x "$1" ]; then "$1" "$2"; fi', "ifup-post", options.ifupLocal, dev]);
+                const r = run(["ip", "netns", "exec", NS, "sh", "-c", 'if [ -x "$1" ]; then "$1" "$2"; fi', "ifup-post", options.ifupLocal, dev]);
                 assert.strictEqual(r.status, 0, `${options.ifupLocal} ${dev}: ${r.stderr}`);
             }
         }
@@ -263,7 +227,7 @@ describe("exec: host networking scripts in a network namespace", function () {
                     "#!/bin/sh",
                     `# ${options.ifupLocal}: initscripts run it after every ifup (at boot too) with the interface name`,
                     "# macvlan-lab begin ens33: promiscuous after ifup (initscripts ignore PROMISC=yes)",
-                    `if [ "$1" = 'ens33' ]; then '${ok(["sh", "-c", "command -v ip"]).trim()}' link set dev 'ens33' promisc on; fi`,
+                    `if [ "$1" = 'ens33' ]; then '${mustRun(["sh", "-c", "command -v ip"]).trim()}' link set dev 'ens33' promisc on; fi`,
                     "# macvlan-lab end ens33",
                     "",
                 ].join("\n"),
@@ -362,7 +326,7 @@ describe("exec: host networking scripts in a network namespace", function () {
         });
 
         it("nmcli without NetworkManager: a clear error, nothing changed", () => {
-            const probe = sh(["sh", "-c", "command -v nmcli"]);
+            const probe = run(["sh", "-c", "command -v nmcli"]);
             if (probe.status === 0) {
                 console.log("      note: nmcli is installed here; only the missing-NetworkManager case is asserted when it is not running");
             }
@@ -515,7 +479,7 @@ describe("exec: host networking scripts in a network namespace", function () {
             fs.writeFileSync(path.join(cfgDir, "ifcfg-ens33.10"), "BOOTPROTO=none\nNAME=ens33.10\nDEVICE=ens33.10\nONBOOT=yes\nIPADDR=192.168.10.10\nPREFIX=24\nGATEWAY=192.168.10.2\nVLAN=yes\n");
             const fake = path.join(root, "fakebin");
             fs.mkdirSync(fake);
-            const realIp = ok(["sh", "-c", "command -v ip"]).trim();
+            const realIp = mustRun(["sh", "-c", "command -v ip"]).trim();
             fs.writeFileSync(
                 path.join(fake, "ip"),
                 `#!/bin/sh\nif [ "$1" = addr ] && [ "$2" = replace ]; then echo "RTNETLINK answers: injected failure" >&2; exit 2; fi\nexec ${realIp} "$@"\n`,

@@ -7,7 +7,6 @@
  * back as it was before the first create.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -16,14 +15,10 @@ import { renderRouterForwarding } from "../../components/host/routing";
 import { SCRIPTS_DIR } from "../../components/scripts";
 import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
+import { run } from "../helpers/hostExec";
 
 const NS = `mvltest-r${process.pid}`;
 
-function sh(args: string[]): { code: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(args[0], args.slice(1), { encoding: "utf8", timeout: 60_000 });
-    if (r.error) throw r.error;
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe("exec: the routers of two stacks on one host keep apart (per-stack chains and state)", function () {
     this.timeout(60_000);
@@ -35,24 +30,24 @@ describe("exec: the routers of two stacks on one host keep apart (per-stack chai
     const chainB = routerChain("macvlan-lab/stack-b/lab-router");
     const scripts = (chain: string) =>
         renderRouterForwarding(host!, { networks, allow: spec.router!.allow, legs: spec.router!.legs, chain }, { stateDir: path.join(root, "state"), libraryDir: SCRIPTS_DIR });
-    const run = (script: string) => {
-        const r = sh(["ip", "netns", "exec", NS, "sh", "-c", script]);
-        assert.strictEqual(r.code, 0, `${r.stdout}${r.stderr}`);
+    const inHost = (script: string) => {
+        const r = run(["ip", "netns", "exec", NS, "sh", "-c", script]);
+        assert.strictEqual(r.status, 0, `${r.stdout}${r.stderr}`);
         return r.stdout;
     };
-    const inNs = (cmd: string) => sh(["ip", "netns", "exec", NS, "sh", "-c", cmd]).stdout.trim();
+    const inNs = (cmd: string) => run(["ip", "netns", "exec", NS, "sh", "-c", cmd]).stdout.trim();
     const forward = () => inNs("cat /proc/sys/net/ipv4/ip_forward");
     const jumps = () => inNs("iptables -w -S FORWARD").split("\n").filter((l) => l.startsWith("-A FORWARD -j "));
 
     before(function () {
-        if (process.getuid?.() !== 0 || sh(["sh", "-c", "command -v iptables"]).code !== 0) {
+        if (process.getuid?.() !== 0 || run(["sh", "-c", "command -v iptables"]).status !== 0) {
             console.log("      skipped: needs root (a network namespace) and iptables");
             this.skip();
         }
-        sh(["ip", "netns", "del", NS]);
-        assert.strictEqual(sh(["ip", "netns", "add", NS]).code, 0);
+        run(["ip", "netns", "del", NS]);
+        assert.strictEqual(run(["ip", "netns", "add", NS]).status, 0);
     });
-    after(() => sh(["ip", "netns", "del", NS]));
+    after(() => run(["ip", "netns", "del", NS]));
     beforeEach(() => (root = fs.mkdtempSync(path.join(os.tmpdir(), "mvltest-routers-"))));
     afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -66,23 +61,23 @@ describe("exec: the routers of two stacks on one host keep apart (per-stack chai
     it("A's delete leaves B's chain, its jump and forwarding on; B's delete, the last, puts forwarding back to off", () => {
         assert.ok(host !== undefined && networks.length >= 2);
         assert.strictEqual(forward(), "0", "a new namespace forwards nothing");
-        run(scripts(chainA).create);
+        inHost(scripts(chainA).create);
         assert.strictEqual(forward(), "1");
-        const b = run(scripts(chainB).create);
+        const b = inHost(scripts(chainB).create);
         assert.match(b, new RegExp(`changed: FORWARD jumps to ${chainB} first`));
         assert.deepStrictEqual(jumps().sort(), [`-A FORWARD -j ${chainA}`, `-A FORWARD -j ${chainB}`].sort());
         assert.deepStrictEqual(fs.readdirSync(path.join(root, "state", "host")).filter((f) => f.startsWith("router")).sort(), [`router-${chainA}.state`, `router-${chainB}.state`].sort());
         // B recorded what forwarding was before any router: off (A's record), not the on it found
         assert.strictEqual(fs.readFileSync(path.join(root, "state", "host", `router-${chainB}.state`), "utf8"), "forward=0\n");
 
-        const delA = run(scripts(chainA).delete);
+        const delA = inHost(scripts(chainA).delete);
         assert.match(delA, new RegExp(`IPv4 forwarding stays on: other routers on ${host!.name} forward with it \\(${chainB}\\)`));
         assert.strictEqual(forward(), "1", "B still routes");
         assert.deepStrictEqual(jumps(), [`-A FORWARD -j ${chainB}`]);
         assert.notStrictEqual(inNs(`iptables -w -S ${chainB} | wc -l`), "1", "B's policy is whole");
-        assert.match(run(scripts(chainB).check), /^ok: router on /m);
+        assert.match(inHost(scripts(chainB).check), /^ok: router on /m);
 
-        const delB = run(scripts(chainB).delete);
+        const delB = inHost(scripts(chainB).delete);
         assert.match(delB, /changed: IPv4 forwarding is back to 0 \(as before create\)/);
         assert.strictEqual(forward(), "0");
         assert.deepStrictEqual(jumps(), []);

@@ -11,7 +11,6 @@
  * `ens33` (as test/exec/host-exec.test.ts), removed afterwards.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -21,28 +20,12 @@ import { RenderOptions, renderParentInterface } from "../../components/host/rend
 import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { HostSpec } from "../../components/model/types";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
+import { rootedRenderOptions, run, succeeded } from "../helpers/hostExec";
 
 const NS = `mvltest-l${process.pid}`;
 const PEER_NS = `mvltest-m${process.pid}`;
 const NOBODY = 65534;
 const EP = "192.168.1.11:5000";
-
-interface Run {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function sh(args: string[], opts: { input?: string } = {}): Run {
-    const r = spawnSync(args[0], args.slice(1), { encoding: "utf8", timeout: 60_000, input: opts.input });
-    if (r.error) throw r.error;
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function ok(r: Run, what: string): Run {
-    assert.strictEqual(r.code, 0, `${what} failed (${r.code}):\n${r.stdout}${r.stderr}`);
-    return r;
-}
 
 /** Mode (permission bits), owner and group of `p` itself (lstat) or of what it leads to (stat). */
 function meta(p: string, follow = true): { mode: number; uid: number; gid: number; link: boolean } {
@@ -66,7 +49,7 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
     afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
     /** A script that sources the prelude as every thin script does, then runs `body`. */
-    const prelude = (body: string) => sh(["sh", "-c", `set -eu\nlib='${SCRIPTS_DIR}'\n. "$lib/prelude.sh"\n${body}`]);
+    const prelude = (body: string) => run(["sh", "-c", `set -eu\nlib='${SCRIPTS_DIR}'\n. "$lib/prelude.sh"\n${body}`]);
 
     /** `<root>/etc/x.conf` -> `<root>/real/x.conf` (mode 0640, group 4), both directories root's alone. */
     function linkedFile(text = "before\n"): { link: string; real: string } {
@@ -84,7 +67,7 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
     describe("the prelude", () => {
         it("a root link in root-only directories: commit writes its real file, which keeps mode 0640 and group 4; the link stays", () => {
             const { link, real } = linkedFile();
-            const r = ok(prelude(`stage '${link}'; printf 'after\\n' >"$pending"; commit '${link}' 644 'x.conf'`), "commit");
+            const r = succeeded(prelude(`stage '${link}'; printf 'after\\n' >"$pending"; commit '${link}' 644 'x.conf'`), "commit");
             assert.match(r.stdout, new RegExp(`^${link} is a symbolic link to ${real}: writing ${real} \\(the link stays\\)$`, "m"));
             assert.match(r.stdout, /^changed: wrote x\.conf$/m);
             assert.deepStrictEqual(meta(link, false), { ...meta(link, false), link: true });
@@ -97,7 +80,7 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
         it("a run that fails after writing through the link puts the real file back (bytes, mode, owner), the link stays", () => {
             const { link, real } = linkedFile();
             const r = prelude(`stage '${link}'; printf 'after\\n' >"$pending"; commit '${link}' 644 'x.conf'; exit 3`);
-            assert.strictEqual(r.code, 3);
+            assert.strictEqual(r.status, 3);
             assert.match(r.stderr, /failed \(exit 3\): undoing what this run changed/);
             assert.strictEqual(fs.readFileSync(real, "utf8"), "before\n");
             assert.deepStrictEqual(meta(real), { mode: 0o640, uid: 0, gid: 4, link: false });
@@ -110,12 +93,12 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
             fs.writeFileSync(saved, "orig\n");
             fs.chmodSync(saved, 0o600);
             fs.chownSync(saved, 0, 4);
-            ok(prelude(`put_back '${saved}' '${link}'`), "put_back");
+            succeeded(prelude(`put_back '${saved}' '${link}'`), "put_back");
             assert.strictEqual(fs.readFileSync(real, "utf8"), "orig\n");
             assert.deepStrictEqual(meta(real), { mode: 0o600, uid: 0, gid: 4, link: false });
             assert.ok(fs.lstatSync(link).isSymbolicLink());
             const r = prelude(`drop '${link}' 'removed the link'; exit 4`);
-            assert.strictEqual(r.code, 4);
+            assert.strictEqual(r.status, 4);
             assert.strictEqual(fs.readlinkSync(link), "../real/x.conf", "the link is back as it was");
         });
 
@@ -139,7 +122,7 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
                 make(l);
                 const before = fs.existsSync(l.real) && fs.statSync(l.real).isFile() ? fs.readFileSync(l.real, "utf8") : undefined;
                 const r = prelude(`stage '${l.link}'; printf 'after\\n' >"$pending"; commit '${l.link}' 644 'x.conf'`);
-                assert.strictEqual(r.code, 1, r.stdout);
+                assert.strictEqual(r.status, 1, r.stdout);
                 assert.match(r.stderr, message);
                 if (before !== undefined) assert.strictEqual(fs.readFileSync(l.real, "utf8"), before);
                 assert.ok(fs.lstatSync(l.link).isSymbolicLink(), "the link is still a link");
@@ -149,7 +132,7 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
         it("sets umask 022: what a script makes is never group- or world-writable, whatever umask it was started with", () => {
             const f = path.join(root, "made");
             const d = path.join(root, "dir");
-            ok(sh(["sh", "-c", `umask 000; set -eu; . '${SCRIPTS_DIR}/prelude.sh'; : >'${f}'; mkdirs '${d}/a'`]), "umask");
+            succeeded(run(["sh", "-c", `umask 000; set -eu; . '${SCRIPTS_DIR}/prelude.sh'; : >'${f}'; mkdirs '${d}/a'`]), "umask");
             assert.strictEqual(meta(f).mode, 0o644);
             assert.strictEqual(meta(d).mode, 0o755);
             assert.strictEqual(meta(path.join(d, "a")).mode, 0o755);
@@ -161,8 +144,8 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
             fs.mkdirSync(d);
             fs.writeFileSync(f, "kept\n", { mode: 0o644 });
             fs.writeFileSync(path.join(root, "dirs"), `${d}\n`);
-            const r = sh(["sh", "-c", `set -eu; . '${SCRIPTS_DIR}/prelude.sh'; drop '${f}' 'removed x'; rmdirs '${path.join(root, "dirs")}'; test ! -e '${d}'; false`]);
-            assert.strictEqual(r.code, 1, r.stdout + r.stderr);
+            const r = run(["sh", "-c", `set -eu; . '${SCRIPTS_DIR}/prelude.sh'; drop '${f}' 'removed x'; rmdirs '${path.join(root, "dirs")}'; test ! -e '${d}'; false`]);
+            assert.strictEqual(r.status, 1, r.stdout + r.stderr);
             assert.match(r.stderr, /undoing what this run changed/);
             assert.doesNotMatch(r.stderr, /could not undo/);
             assert.strictEqual(fs.readFileSync(f, "utf8"), "kept\n");
@@ -183,22 +166,22 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
         });
         const trust = (conf: string) => {
             const o = opts(conf);
-            const inspect = ok(sh(["sh", "-c", renderInspect({ ...o, migrate: false }).script]), "inspect");
+            const inspect = succeeded(run(["sh", "-c", renderInspect({ ...o, migrate: false }).script]), "inspect");
             const plan = planDaemonConfig({ endpoint: EP, security: "insecure", migrate: false }, parseInspection(inspect.stdout));
-            return { o, plan, apply: sh(["sh", "-c", renderApply(o, plan, "pulumi up --replace x").script]) };
+            return { o, plan, apply: run(["sh", "-c", renderApply(o, plan, "pulumi up --replace x").script]) };
         };
 
         it("a NixOS-style link: the real file takes the endpoint and keeps mode 0640 and group 4; restore puts its bytes, mode and owner back; the link stays", () => {
             const original = '{\n\t"log-level": "warn"\n}\n';
             const { link, real } = linkedFile(original);
             const t = trust(link);
-            ok(t.apply, "apply");
+            succeeded(t.apply, "apply");
             assert.deepStrictEqual(JSON.parse(fs.readFileSync(real, "utf8")), { "log-level": "warn", "insecure-registries": [EP] });
             assert.deepStrictEqual(meta(real), { mode: 0o640, uid: 0, gid: 4, link: false });
             assert.strictEqual(fs.readlinkSync(link), "../real/x.conf");
             // the inspect read the real file's mode and owner (stat -L), not the link's 0777
             assert.match(t.plan.before?.mode ?? "", /^640$/);
-            ok(sh(["sh", "-c", renderRestore(t.o, t.plan).script]), "restore");
+            succeeded(run(["sh", "-c", renderRestore(t.o, t.plan).script]), "restore");
             assert.strictEqual(fs.readFileSync(real, "utf8"), original);
             assert.deepStrictEqual(meta(real), { mode: 0o640, uid: 0, gid: 4, link: false });
             assert.strictEqual(fs.readlinkSync(link), "../real/x.conf");
@@ -209,7 +192,7 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
             const { link, real } = linkedFile(original);
             fs.lchownSync(link, NOBODY, NOBODY);
             const t = trust(link);
-            assert.strictEqual(t.apply.code, 1, t.apply.stdout);
+            assert.strictEqual(t.apply.status, 1, t.apply.stdout);
             assert.match(t.apply.stderr, /is a symbolic link that belongs to uid 65534, not root/);
             assert.strictEqual(fs.readFileSync(real, "utf8"), original);
             assert.deepStrictEqual(meta(real), { mode: 0o640, uid: 0, gid: 4, link: false });
@@ -221,39 +204,29 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
         let options: Required<RenderOptions>;
         let cfgDir: string;
         const host = (): HostSpec => ({ ...spec.hosts[0], backend: "ifcfg", configDir: cfgDir });
-        const run = (script: string) => sh(["ip", "netns", "exec", NS, "sh", "-c", script]);
-        const promisc = () => (JSON.parse(sh(["ip", "-n", NS, "-j", "link", "show", "dev", "ens33"]).stdout) as Array<{ flags: string[] }>)[0].flags.includes("PROMISC");
+        const inHost = (script: string) => run(["ip", "netns", "exec", NS, "sh", "-c", script]);
+        const promisc = () => (JSON.parse(run(["ip", "-n", NS, "-j", "link", "show", "dev", "ens33"]).stdout) as Array<{ flags: string[] }>)[0].flags.includes("PROMISC");
 
         before(() => {
             for (const ns of [NS, PEER_NS]) {
-                sh(["ip", "netns", "del", ns]);
-                ok(sh(["ip", "netns", "add", ns]), `netns ${ns}`);
+                run(["ip", "netns", "del", ns]);
+                succeeded(run(["ip", "netns", "add", ns]), `netns ${ns}`);
             }
-            ok(sh(["ip", "-n", NS, "link", "add", "ens33", "type", "veth", "peer", "name", "p0", "netns", PEER_NS]), "veth");
-            ok(sh(["ip", "-n", NS, "link", "set", "dev", "ens33", "up"]), "up");
+            succeeded(run(["ip", "-n", NS, "link", "add", "ens33", "type", "veth", "peer", "name", "p0", "netns", PEER_NS]), "veth");
+            succeeded(run(["ip", "-n", NS, "link", "set", "dev", "ens33", "up"]), "up");
         });
         after(() => {
-            for (const ns of [NS, PEER_NS]) sh(["ip", "netns", "del", ns]);
+            for (const ns of [NS, PEER_NS]) run(["ip", "netns", "del", ns]);
         });
         beforeEach(() => {
             cfgDir = path.join(root, "etc/sysconfig/network-scripts");
-            options = {
-                stateDir: path.join(root, "var/lib/macvlan-lab"),
-                modulesLoadDir: path.join(root, "etc/modules-load.d"),
-                emulationMarker: path.join(root, "run/macvlan-lab/vlan-emulation"),
-                ifupLocal: path.join(root, "sbin/ifup-local"),
-                systemdDir: path.join(root, "etc/systemd/system"),
-                sysctlDir: path.join(root, "etc/sysctl.d"),
-                nmDispatcherDir: path.join(root, "etc/NetworkManager/dispatcher.d"),
-                networkdDir: path.join(root, "etc/systemd/network"),
-                libraryDir: SCRIPTS_DIR,
-            };
+            options = rootedRenderOptions(root);
             fs.mkdirSync(cfgDir, { recursive: true });
             fs.mkdirSync(path.join(root, "sbin"));
             fs.mkdirSync(path.join(root, "usr/local/sbin"), { recursive: true });
             fs.writeFileSync(path.join(cfgDir, "ifcfg-ens33"), "DEVICE=ens33\nONBOOT=yes\n", { mode: 0o644 });
         });
-        afterEach(() => sh(["ip", "-n", NS, "link", "set", "dev", "ens33", "promisc", "off"]));
+        afterEach(() => run(["ip", "-n", NS, "link", "set", "dev", "ens33", "promisc", "off"]));
 
         it("a linked /sbin/ifup-local: the hook goes into its real file (mode 0750 kept), the link stays; delete puts the real file back", () => {
             const real = path.join(root, "usr/local/sbin/ifup-local");
@@ -262,13 +235,13 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
             fs.chmodSync(real, 0o750);
             fs.symlinkSync(real, options.ifupLocal);
             const s = renderParentInterface(host(), options);
-            const c = ok(run(s.create), "create");
+            const c = succeeded(inHost(s.create), "create");
             assert.match(c.stdout, new RegExp(`${options.ifupLocal} is a symbolic link to ${real}: writing ${real} \\(the link stays\\)`));
             assert.ok(fs.lstatSync(options.ifupLocal).isSymbolicLink());
             const text = fs.readFileSync(real, "utf8");
             assert.ok(text.startsWith(own) && text.includes("# macvlan-lab begin ens33:"), text);
             assert.deepStrictEqual(meta(real), { mode: 0o750, uid: 0, gid: 0, link: false });
-            ok(run(s.delete), "delete");
+            succeeded(inHost(s.delete), "delete");
             assert.strictEqual(fs.readFileSync(real, "utf8"), own);
             assert.deepStrictEqual(meta(real), { mode: 0o750, uid: 0, gid: 0, link: false });
             assert.strictEqual(fs.readlinkSync(options.ifupLocal), real);
@@ -280,8 +253,8 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
             fs.rmSync(path.join(cfgDir, "ifcfg-ens33"));
             fs.symlinkSync(secret, path.join(cfgDir, "ifcfg-ens33"));
             fs.chownSync(cfgDir, NOBODY, NOBODY); // a user-writable configDir
-            const r = run(renderParentInterface(host(), options).create);
-            assert.strictEqual(r.code, 1, r.stdout);
+            const r = inHost(renderParentInterface(host(), options).create);
+            assert.strictEqual(r.status, 1, r.stdout);
             assert.match(r.stderr, new RegExp(`${cfgDir}/ifcfg-ens33 is a symbolic link to ${secret}, and ${cfgDir} can be changed by users other than root \\(owner uid 65534, mode 755\\)`));
             assert.strictEqual(fs.readFileSync(secret, "utf8"), "root:x:0:0\n");
             assert.deepStrictEqual(meta(secret), { mode: 0o600, uid: 0, gid: 0, link: false });
@@ -297,11 +270,11 @@ describe("exec: root writes through symbolic links (the prelude, daemon.json, if
             fs.rmSync(path.join(cfgDir, "ifcfg-ens33"));
             fs.symlinkSync(real, path.join(cfgDir, "ifcfg-ens33"));
             const s = renderParentInterface(host(), options);
-            ok(run(s.create), "create");
+            succeeded(inHost(s.create), "create");
             assert.strictEqual(fs.readFileSync(real, "utf8"), "DEVICE=ens33\nONBOOT=yes\nPROMISC=yes\n");
             assert.deepStrictEqual(meta(real), { mode: 0o600, uid: 0, gid: 0, link: false });
             assert.ok(fs.lstatSync(path.join(cfgDir, "ifcfg-ens33")).isSymbolicLink());
-            ok(run(s.delete), "delete");
+            succeeded(inHost(s.delete), "delete");
             assert.strictEqual(fs.readFileSync(real, "utf8"), "DEVICE=ens33\nONBOOT=yes\n");
             assert.deepStrictEqual(meta(real), { mode: 0o600, uid: 0, gid: 0, link: false });
             assert.ok(fs.lstatSync(path.join(cfgDir, "ifcfg-ens33")).isSymbolicLink());
