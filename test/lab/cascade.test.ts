@@ -19,6 +19,7 @@ import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { PARENT_REVISION_LABEL } from "../../components/docker/macvlanNetwork";
 import { labUnavailable, skipIf } from "../helpers/labSuite";
+import { assertApplied } from "../helpers/labAssert";
 
 const LAB = `mvllt-${process.pid}-cc`;
 
@@ -26,10 +27,6 @@ function log(line: string): void {
     if (process.env.LAB_TEST_VERBOSE) console.log(`      | ${line}`);
 }
 const opts = (what: string): EngineRunOptions => ({ log: (l) => log(`${what}: ${l}`) });
-
-function applied(out: EngineOutcome, what: string): void {
-    assert.equal(out.code, 0, `${what} failed (${out.code}):\n${out.stderr}\n${out.stdout.split("\n").slice(-60).join("\n")}`);
-}
 
 /** Pulumi's progress lines for one resource name (`lab-docker01-bbox10-container`), in order. */
 function stepsOf(stdout: string, name: string): string[] {
@@ -61,7 +58,7 @@ describe("lab: a replaced VLAN interface replaces its networks and containers, a
         assert.deepEqual(topo.errors, []);
         lab = await hostsUp(topo.topology as NonNullable<typeof topo.topology>, { log });
         first = await applyOnLab(lab, stack, opts("up 1"));
-        applied(first, "the first pulumi up");
+        assertApplied(first, "the first pulumi up", 60);
         labelBefore = (await lab.exec("docker01", ["docker", "network", "inspect", "--format", `{{index .Labels "${PARENT_REVISION_LABEL}"}}`, "mac_net10"])).stdout.trim();
 
         // docker01's address on VLAN 10: 192.168.10.10/24 -> 192.168.10.12/24
@@ -71,7 +68,7 @@ describe("lab: a replaced VLAN interface replaces its networks and containers, a
         const changed: LoadedStack = { stack: stack.stack, config, spec: loadLab(rawLabConfig(config) as RawLabConfig) };
         second = await applyOnLab(lab, changed, opts("up 2"));
         console.log(`      time: pulumi up with docker01's VLAN 10 address changed: ${second.seconds.toFixed(1)} s`);
-        applied(second, "the pulumi up with a changed VLAN address");
+        assertApplied(second, "the pulumi up with a changed VLAN address", 60);
     });
 
     after(async function () {

@@ -22,6 +22,7 @@ import { DAY2_EDITS, PreviewSteps, StackConfig, stepsOfPreview } from "../../lab
 import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { labUnavailable, skipIf } from "../helpers/labSuite";
+import { assertApplied } from "../helpers/labAssert";
 
 const LAB = `mvllt-${process.pid}-d2`;
 const RECORD = process.env.DAY2_RECORD === "1";
@@ -193,7 +194,7 @@ describe("lab: day 2, each ordinary edit replaces only what it must (real engine
 
     async function up(c: Config, what: string, programDir?: string): Promise<EngineOutcome> {
         const o = await applyOnLab(lab as LabHosts, loaded(c), { log, programDir, timeoutMs: 900_000 });
-        assert.equal(o.code, 0, `${what}: pulumi up failed (${o.code}):\n${o.stderr}\n${o.stdout.split("\n").slice(-60).join("\n")}`);
+        assertApplied(o, `${what}: pulumi up`, 60);
         const rows = o.outputs?.checks ?? [];
         assert.ok(rows.length > 0 && rows.every((r) => r.ok), `${what}: checks ${JSON.stringify(rows)}`);
         return o;

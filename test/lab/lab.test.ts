@@ -28,10 +28,11 @@ import { readRecord, runPaths } from "../../lab/run/records";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { labUnavailable, sh, skipIf } from "../helpers/labSuite";
 import { Engine, PulumiRun, Workspace, ensureEngine, installPlugins, runPulumi, selectStack, setSecret, workspaceOf, writeWorkspace } from "../../lab/pulumi";
-import { LabSnapshot, diffLabSettled, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { LabSnapshot, diffLabSettled, snapshotLab } from "../../lab/snapshot";
 import { erroredResources, resourceSummary } from "../helpers/pulumiOutput";
 import { LoadedStack, SECRET_KEY, loadStack, topologyOf } from "../../lab/topology";
 import { configKey } from "../../components/contracts";
+import { tail, assertApplied, noDiff, settledNoDiff } from "../helpers/labAssert";
 
 const PREFIX = "mvllt-";
 const MV = `${PREFIX}${process.pid}-mv`;
@@ -66,24 +67,6 @@ function loaded(stack: string): LoadedStack {
 /** `ping` from inside a container, run by the test on the host. */
 async function ping(lab: LabHosts, host: string, container: string, address: string) {
     return sh(lab, host, `docker exec ${container} ping -c 2 -W 2 ${address}`);
-}
-
-function tail(text: string, n = 40): string {
-    return text.split("\n").slice(-n).join("\n");
-}
-
-function assertApplied(out: EngineOutcome | PulumiRun | undefined, what: string): void {
-    assert.ok(out !== undefined, `${what}: nothing ran`);
-    assert.equal(out.code, 0, `${what} failed (${out.code}):\n${out.stderr}\n${tail(out.stdout)}`);
-}
-
-function noDiff(before: LabSnapshot, after: LabSnapshot, what: string): void {
-    settledNoDiff(diffSnapshots(before, after), what);
-}
-
-/** After a destroy: what still differs once the hosts settled (lab/snapshot.ts diffLabSettled). */
-function settledNoDiff(d: string[], what: string): void {
-    assert.deepEqual(d, [], `${what}: the hosts differ:\n  ${d.join("\n  ")}`);
 }
 
 

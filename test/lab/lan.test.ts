@@ -19,6 +19,7 @@ import { selectStack } from "../../lab/pulumi";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { assertNoReply } from "../helpers/probe";
 import { labUnavailable, sh, skipIf } from "../helpers/labSuite";
+import { tail } from "../helpers/labAssert";
 
 const PREFIX = "mvllan-";
 const NAME = `${PREFIX}${process.pid}`;
@@ -29,10 +30,6 @@ function log(line: string): void {
 
 function inCidr(cidr: string, address: string): boolean {
     return IPv4CidrRange.fromCidr(cidr).contains(new IPv4(address));
-}
-
-function tail(text: string, n = 40): string {
-    return text.split("\n").slice(-n).join("\n");
 }
 
 describe("lab: lan, containers on the hosts' LAN (real engine: pulumi up, the LAN seen from the containers, Docker's IPAM, no changes, destroy)", function () {

@@ -13,13 +13,14 @@ import { EngineOutcome, EngineRunOptions, UNATTENDED_ARGS, applyOnLab, destroyOn
 import { downLab } from "../../lab/run/down";
 import { runPaths } from "../../lab/run/records";
 import { Engine, PulumiRun, Workspace, controllerCaDirOf, runPulumi, selectStack, setSecret, writeWorkspace } from "../../lab/pulumi";
-import { LabSnapshot, diffLabSettled, diffSnapshots, snapshotLab } from "../../lab/snapshot";
+import { LabSnapshot, diffLabSettled, snapshotLab } from "../../lab/snapshot";
 import { LoadedStack, SECRET_KEY, labStackConfig, loadStack, topologyOf } from "../../lab/topology";
 import { installDockerUnit, UNIT_PATH } from "../../lab/systemd";
 import { parseLab } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { htpasswdText } from "../../components/docker/registryTls";
 import { labUnavailable, shValue, skipIf } from "../helpers/labSuite";
+import { tail, assertApplied, noDiff, settledNoDiff } from "../helpers/labAssert";
 
 const EP = "192.168.1.11:5000";
 const SNAPSHOT_DIRS = ["/etc/docker", "/etc/systemd/system"];
@@ -31,7 +32,6 @@ function timing(what: string, seconds: number): void {
     console.log(`      time: ${what}: ${seconds.toFixed(1)} s`);
 }
 const engineOpts = (what: string): EngineRunOptions => ({ log: (l) => log(`${what}: ${l}`) });
-const tail = (text: string, n = 40): string => text.split("\n").slice(-n).join("\n");
 
 /** The multi-VLAN stack with `registry` changed by `change`. */
 function multiVlanWith(change: (registry: Record<string, unknown>) => void): LoadedStack {
@@ -43,20 +43,6 @@ function multiVlanWith(change: (registry: Record<string, unknown>) => void): Loa
     const { spec, errors } = parseLab(rawLabConfig(config));
     assert.deepEqual(errors, []);
     return { stack: base.stack, config, spec: spec as LoadedStack["spec"] };
-}
-
-function noDiff(before: LabSnapshot, after: LabSnapshot, what: string): void {
-    settledNoDiff(diffSnapshots(before, after), what);
-}
-
-/** After a destroy: what still differs once the hosts settled (lab/snapshot.ts diffLabSettled). */
-function settledNoDiff(d: string[], what: string): void {
-    assert.deepEqual(d, [], `${what}: the hosts differ:\n  ${d.join("\n  ")}`);
-}
-
-function assertApplied(out: EngineOutcome | undefined, what: string): void {
-    assert.ok(out !== undefined, `${what}: nothing ran`);
-    assert.equal(out.code, 0, `${what} failed (${out.code}):\n${out.stderr}\n${tail(out.stdout)}`);
 }
 
 describe("lab: registry.migrateUnitFlag on hosts whose docker unit passes --insecure-registry (real engine, systemctl stand-in)", function () {

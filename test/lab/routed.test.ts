@@ -21,6 +21,7 @@ import { rawLabConfig } from "../../lab/stackFile";
 import { LabSnapshot, diffLabSettled, snapshotLab } from "../../lab/snapshot";
 import { assertNoReply, assertReplied } from "../helpers/probe";
 import { labUnavailable, sh, skipIf } from "../helpers/labSuite";
+import { tail, assertApplied } from "../helpers/labAssert";
 
 const PREFIX = "mvlrt-";
 const NAME = `${PREFIX}${process.pid}`;
@@ -49,10 +50,6 @@ async function routerCounters(lab: LabHosts, chain: string): Promise<Map<string,
     return out;
 }
 
-function tail(text: string, n = 40): string {
-    return text.split("\n").slice(-n).join("\n");
-}
-
 /** The routed stack without `shims` and `router`: the multi-VLAN lab with VLAN 30, as the tutorial leaves it. */
 function withoutRouting(stack: LoadedStack): LoadedStack {
     const config = { ...stack.config };
@@ -61,10 +58,6 @@ function withoutRouting(stack: LoadedStack): LoadedStack {
     const { spec, errors } = parseLab(rawLabConfig(config));
     assert.deepEqual(errors, []);
     return { ...stack, config, spec: spec! };
-}
-
-function assertApplied(o: EngineOutcome, what: string): void {
-    assert.equal(o.code, 0, `${what} failed (${o.code}):\n${o.stderr}\n${tail(o.stdout)}`);
 }
 
 describe("lab: multi-vlan-routed (real engine: the open problems observed, then solved by shims and the router; destroy)", function () {
