@@ -15,7 +15,9 @@ import { EngineError, ensureEngine } from "../../lab/pulumi";
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 describe("exec: Pulumi.yaml main keeps the program the entry point (real engine)", function () {
-    this.timeout(300_000);
+    // ensureEngine builds the engine when its cache is missing (about 5 minutes on 2 cores, more
+    // beside other work) or waits for a build already running (.ci/run starts one beside the tests)
+    this.timeout(30 * 60_000);
     let tmp: string | undefined;
     after(() => {
         if (tmp !== undefined) fs.rmSync(tmp, { recursive: true, force: true });
