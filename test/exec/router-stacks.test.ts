@@ -15,7 +15,7 @@ import { renderRouterForwarding } from "../../components/host/routing";
 import { SCRIPTS_DIR } from "../../components/scripts";
 import { loadLab, RawLabConfig } from "../../components/model/validate";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
-import { run } from "../helpers/hostExec";
+import { run, succeeded } from "../helpers/hostExec";
 
 const NS = `mvltest-r${process.pid}`;
 
@@ -30,11 +30,7 @@ describe("exec: the routers of two stacks on one host keep apart (per-stack chai
     const chainB = routerChain("macvlan-lab/stack-b/lab-router");
     const scripts = (chain: string) =>
         renderRouterForwarding(host!, { networks, allow: spec.router!.allow, legs: spec.router!.legs, chain }, { stateDir: path.join(root, "state"), libraryDir: SCRIPTS_DIR });
-    const inHost = (script: string) => {
-        const r = run(["ip", "netns", "exec", NS, "sh", "-c", script]);
-        assert.strictEqual(r.status, 0, `${r.stdout}${r.stderr}`);
-        return r.stdout;
-    };
+    const inHost = (script: string) => succeeded(run(["ip", "netns", "exec", NS, "sh", "-c", script]), "router script").stdout;
     const inNs = (cmd: string) => run(["ip", "netns", "exec", NS, "sh", "-c", cmd]).stdout.trim();
     const forward = () => inNs("cat /proc/sys/net/ipv4/ip_forward");
     const jumps = () => inNs("iptables -w -S FORWARD").split("\n").filter((l) => l.startsWith("-A FORWARD -j "));

@@ -4,17 +4,15 @@
  * No root needed.
  */
 import * as assert from "assert";
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SCRIPTS_DIR, renderInstaller, renderScript, shellLibrary } from "../../components/scripts";
+import { run, Run } from "../helpers/hostExec";
 
-function sh(script: string, stdin = ""): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync("sh", ["-c", script], { input: stdin, encoding: "utf8", timeout: 30_000 });
-    if (r.error) throw r.error;
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** Runs `script` with sh, `stdin` on its stdin. */
+const sh = (script: string, stdin = ""): Run => run(["sh", "-c", script], { input: stdin, timeoutMs: 30_000 });
 
 /** Every path under `root` (directories end with /). */
 function tree(root: string): string[] {

@@ -23,6 +23,7 @@ import { parseLab } from "../../components/model/validate";
 import { rawLabConfig } from "../../lab/stackFile";
 import { LabSnapshot, diffLabSettled, snapshotLab } from "../../lab/snapshot";
 import { labUnavailable, skipIf } from "../helpers/labSuite";
+import { assertApplied } from "../helpers/labAssert";
 
 const PREFIX = "mvlau-";
 const NAME = `${PREFIX}${process.pid}`;
@@ -77,7 +78,7 @@ describe("lab: multi-vlan-routed with backend auto on the lab's hosts (real engi
         const l = lab as LabHosts;
         const o = await applyOnLab(l, stack, { log: (x) => log(`up: ${x}`) });
         console.log(`      time: pulumi up with backend auto: ${o.seconds.toFixed(1)} s`);
-        assert.equal(o.code, 0, `pulumi up failed (${o.code}):\n${o.stderr}\n${o.stdout.split("\n").slice(-40).join("\n")}`);
+        assertApplied(o, "pulumi up");
         for (const h of ["docker01", "docker02"]) {
             assert.match(
                 o.stdout,

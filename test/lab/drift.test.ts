@@ -22,6 +22,7 @@ import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
 import { RepairOutcome, VerifyOutcome, repairLab, verifyLab } from "../../lab/run/verify";
 import { snapshotLab, diffSnapshots } from "../../lab/snapshot";
 import { labUnavailable, skipIf } from "../helpers/labSuite";
+import { assertApplied } from "../helpers/labAssert";
 
 const LAB = `mvllt-${process.pid}-dr`;
 const STACK = "multi-vlan-routed";
@@ -62,7 +63,7 @@ describe("lab: drift found by verify and put back by repair, with plain pulumi (
     async function expectNoChanges(what: string): Promise<void> {
         const { engine, ws } = prepareEngine(LAB, log);
         const r = await pulumiOnLab(lab as LabHosts, ws, engine, ["preview", "--expect-no-changes", "--non-interactive"], {});
-        assert.equal(r.code, 0, `${what}: preview --expect-no-changes failed (${r.code}):\n${r.stdout.split("\n").slice(-40).join("\n")}`);
+        assertApplied(r, `${what}: preview --expect-no-changes`);
     }
 
     before(async function () {
@@ -75,7 +76,7 @@ describe("lab: drift found by verify and put back by repair, with plain pulumi (
         assert.deepEqual(topo.errors, []);
         lab = await hostsUp(topo.topology as NonNullable<typeof topo.topology>, { log });
         const first: EngineOutcome = await applyOnLab(lab, stack, { log });
-        assert.equal(first.code, 0, `pulumi up failed:\n${first.stdout.split("\n").slice(-40).join("\n")}`);
+        assertApplied(first, "pulumi up");
 
         // a verify of the healthy lab: clean, and it changes nothing on the hosts
         const snap = await snapshotLab(lab);

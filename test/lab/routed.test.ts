@@ -21,7 +21,7 @@ import { rawLabConfig } from "../../lab/stackFile";
 import { LabSnapshot, diffLabSettled, snapshotLab } from "../../lab/snapshot";
 import { assertNoReply, assertReplied } from "../helpers/probe";
 import { labUnavailable, sh, skipIf } from "../helpers/labSuite";
-import { tail, assertApplied } from "../helpers/labAssert";
+import { tail, assertApplied, settledNoDiff } from "../helpers/labAssert";
 
 const PREFIX = "mvlrt-";
 const NAME = `${PREFIX}${process.pid}`;
@@ -200,8 +200,7 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         const d = await destroyOnLab(l, { log: (x) => log(`destroy: ${x}`) });
         destroyed = true;
         assert.ok(d !== undefined && d.code === 0, `pulumi destroy failed: ${(d?.stdout ?? "").slice(-4000)}${d?.stderr ?? ""}`);
-        const diff = await diffLabSettled(l, s0, { dirs: SNAPSHOT_DIRS });
-        assert.deepEqual(diff, [], `the hosts differ after destroy:\n  ${diff.join("\n  ")}`);
+        settledNoDiff(await diffLabSettled(l, s0, { dirs: SNAPSHOT_DIRS }), "after destroy");
         const fwd = await sh(l, "docker01", "iptables -S | grep -c MACVLAN-LAB || true", 60_000);
         assert.equal(fwd.stdout.trim(), "0");
         for (const h of ["docker01", "docker02"]) {
