@@ -26,7 +26,7 @@ import { ConnectivityCheck } from "./docker/connectivityCheck";
 import { CheckRow } from "./docker/checks";
 import { HostPreflight, STACK_LABEL } from "./preflight";
 import { LabContext } from "./lab/context";
-import { declareHostNetworking, declareLibraries, declarePreflights } from "./lab/hosts";
+import { declareHostNetworking, declareLibraries, declarePreflightGate, declarePreflights } from "./lab/hosts";
 import { declareRegistryTls } from "./lab/registryTls";
 import { declareTrustAndProviders } from "./lab/trustAndProviders";
 import { declareNetworks } from "./lab/networks";
@@ -126,6 +126,11 @@ export class MacvlanLab extends pulumi.ComponentResource {
     public readonly registryEndpoint?: string;
     /** Per host: its read-only preflight, which every change on every host waits for. */
     public readonly preflights: Record<string, HostPreflight>;
+    /**
+     * Completes once the preflight of every host has passed (a `pulumi.Stash`, `${name}-preflights-passed`):
+     * give it as `dependsOn` to a change of your own on the lab's hosts to keep the same promise.
+     */
+    public readonly preflightsPassed: pulumi.Resource;
     /** `<host>/<network>` -> the host shim there. */
     public readonly shims: Record<string, HostShim>;
     /** The inter-VLAN router, when the lab has one. */
@@ -146,6 +151,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
 
         // hosts: preflights (which everything that changes a host waits for), libraries, networking
         this.preflights = declarePreflights(ctx);
+        this.preflightsPassed = declarePreflightGate(ctx, this);
         this.libraries = declareLibraries(ctx, this);
         this.hostNetworking = declareHostNetworking(ctx, this);
         const tls = declareRegistryTls(ctx, this, args.controllerCaDir);

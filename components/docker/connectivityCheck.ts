@@ -17,10 +17,15 @@ export interface ConnectivityCheckArgs {
     /** Host name -> the host's shell library (the checks source it and run after it). */
     libraries: Record<string, HostLibrary>;
     /**
-     * Resources the checks run after besides the containers: the host shims and the router, whose
-     * host rows and routed pairs the matrix holds (from `spec.shims` and `spec.router`). Defaults to none.
+     * Resources the checks of every host run after besides their containers: the router, whose
+     * routed pairs the matrix holds (from `spec.router`). Defaults to none.
      */
     after?: pulumi.Resource[];
+    /**
+     * Host name -> what that host's checks run after besides `after` and their containers: its host
+     * shims, whose host rows the matrix holds (from `spec.shims`). Defaults to none.
+     */
+    afterOnHost?: Record<string, pulumi.Resource[]>;
 }
 
 /**
@@ -48,19 +53,19 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
             shims: spec.shims ?? [],
             ...(spec.router ? { router: spec.router } : {}),
         });
-        const addresses = pulumi
-            .all(Object.entries(args.containers).map(([key, c]) => c.address.apply((a) => [key, a] as const)))
-            .apply((pairs) => Object.fromEntries(pairs));
-        const everyContainer = Object.values(args.containers).map((c) => c.container);
         for (const [host, cases] of casesBySourceHost(planned)) {
-            // the containers this host's pings involve (sources here, targets anywhere): a digest of
-            // their ids goes into the script, so one made anew is an update that pings again, and a
-            // container elsewhere that these pings do not touch changes nothing here
+            // the containers this host's pings involve (sources here, targets anywhere): the check
+            // waits for them and reads their addresses, and a digest of their ids goes into the
+            // script, so one made anew is an update that pings again, and a container elsewhere that
+            // these pings do not touch changes nothing here, not even the check's dependencies
             const involved = [...new Set(cases.flatMap((c) => [`${c.sourceHost}/${c.source}`, `${c.targetHost}/${c.target}`]))]
                 .sort()
-                .flatMap((key) => (args.containers[key] ? [args.containers[key].container.id] : []));
+                .flatMap((key) => (args.containers[key] ? [[key, args.containers[key]] as const] : []));
+            const addresses = pulumi
+                .all(involved.map(([key, c]) => c.address.apply((a) => [key, a] as const)))
+                .apply((pairs) => Object.fromEntries(pairs));
             const revision = pulumi
-                .all(involved)
+                .all(involved.map(([, c]) => c.container.id))
                 .apply((ids) => createHash("sha256").update(ids.join("\n")).digest("hex").slice(0, 16));
             const library = args.libraries[host];
             if (library === undefined || args.connections[host] === undefined) {
@@ -84,7 +89,7 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
                     logging: "stdoutAndStderr",
                     library,
                 },
-                { parent: this, dependsOn: [...everyContainer, ...(args.after ?? [])] },
+                { parent: this, dependsOn: [...involved.map(([, c]) => c.container), ...(args.after ?? []), ...(args.afterOnHost?.[host] ?? [])] },
             );
         }
         this.matrix = pulumi

@@ -40,6 +40,7 @@ export interface LabContext {
 /** What the phases made: the lab's public members of the same names (a phase names the ones it reads). */
 export interface LabParts {
     readonly preflights: Record<string, HostPreflight>;
+    readonly preflightsPassed: pulumi.Resource;
     readonly libraries: Record<string, HostLibrary>;
     readonly hostNetworking: Record<string, HostNetworking>;
     readonly registryTls?: RegistryTls;
@@ -54,7 +55,11 @@ export interface LabParts {
     readonly checks?: ConnectivityCheck;
 }
 
-/** The preflight command of every host: nothing that changes any host starts before all passed. */
-export function preflightCommands(parts: Pick<LabParts, "preflights">): pulumi.Resource[] {
-    return Object.values(parts.preflights).map((p) => p.command);
+/**
+ * What a change on any host waits for: the gate that completes once the preflight of every host has
+ * passed (`declarePreflightGate`). One dependency, not one per host: with every host's preflight in
+ * the `dependsOn` of every host's first steps, the dependencies grow with the square of the hosts.
+ */
+export function afterPreflights(parts: Pick<LabParts, "preflightsPassed">): pulumi.Resource[] {
+    return [parts.preflightsPassed];
 }

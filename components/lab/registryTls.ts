@@ -6,12 +6,12 @@
  */
 import { remoteConnection } from "../connection";
 import { registrySecurity } from "../docker/registrySecurity";
-import { LabContext, LabParts, preflightCommands } from "./context";
+import { LabContext, LabParts, afterPreflights } from "./context";
 
 /** What the registry's security declares: nothing without a registry. */
 export function declareRegistryTls(
     ctx: LabContext,
-    parts: Pick<LabParts, "preflights" | "libraries">,
+    parts: Pick<LabParts, "preflightsPassed" | "libraries">,
     /** `MacvlanLabArgs.controllerCaDir`: required with tls and mirrors. */
     controllerCaDir: string | undefined,
 ): Pick<LabParts, "registryTls" | "controllerCa"> {
@@ -24,7 +24,7 @@ export function declareRegistryTls(
         parent: ctx.lab,
         connection: remoteConnection(regHost.ssh, ctx.privateKey),
         library: parts.libraries[reg.host],
-        dependsOn: preflightCommands(parts),
+        dependsOn: afterPreflights(parts),
         controllerCaDir,
     });
 }

@@ -8,11 +8,11 @@ import { remoteConnection } from "../connection";
 import { DockerSshOptions, dockerProvider } from "../docker/provider";
 import { registrySecurity } from "../docker/registrySecurity";
 import { RegistryTrust } from "../docker/registryTrust";
-import { LabContext, LabParts, preflightCommands } from "./context";
+import { LabContext, LabParts, afterPreflights } from "./context";
 
 export function declareTrustAndProviders(
     ctx: LabContext,
-    parts: Pick<LabParts, "preflights" | "libraries" | "registryTls">,
+    parts: Pick<LabParts, "preflightsPassed" | "libraries" | "registryTls">,
     /** `MacvlanLabArgs.docker`. */
     sshOptions: DockerSshOptions,
 ): Pick<LabParts, "trust" | "providers"> {
@@ -33,7 +33,7 @@ export function declareTrustAndProviders(
                     library: parts.libraries[host.name],
                     ...(parts.registryTls ? { caCertificate: parts.registryTls.caCertificate } : {}),
                 },
-                { parent: ctx.lab, dependsOn: preflightCommands(parts) },
+                { parent: ctx.lab, dependsOn: afterPreflights(parts) },
             );
         }
         // with migrateUnitFlag the trust restarts dockerd, which no Docker call may overlap: every
@@ -46,7 +46,7 @@ export function declareTrustAndProviders(
             `${name}-${host.name}-docker`,
             host,
             sshOptions,
-            { parent: ctx.lab, dependsOn: [...preflightCommands(parts), ...(restarts ? (trust[host.name]?.ready ?? []) : [])] },
+            { parent: ctx.lab, dependsOn: [...afterPreflights(parts), ...(restarts ? (trust[host.name]?.ready ?? []) : [])] },
             registryAuth,
         );
     }

@@ -77,6 +77,7 @@ describe("program: single-network stack", () => {
             "docker:index/network:Network lab-mac_net1-docker02",
             "docker:index/remoteImage:RemoteImage lab-docker01-pull-busybox-latest",
             "docker:index/remoteImage:RemoteImage lab-docker02-pull-busybox-latest",
+            "pulumi:index:Stash lab-preflights-passed",
             "pulumi:providers:docker lab-docker01-docker",
             "pulumi:providers:docker lab-docker02-docker",
         ]);
@@ -206,6 +207,7 @@ describe("program: multi-vlan stack", () => {
                 "docker:index/remoteImage:RemoteImage lab-registry-image",
                 "docker:index/tag:Tag lab-registry-busybox-v1-tag",
                 "docker:index/volume:Volume lab-registry-data",
+                "pulumi:index:Stash lab-preflights-passed",
             ].sort(),
         );
     });
@@ -294,7 +296,7 @@ describe("program: multi-vlan stack", () => {
             // and containers, do not wait for the trust; the preflights, yes
             const provider = s.byName(`lab-${h}-docker`);
             assert.ok(!provider.dependencies.includes(s.byName(`lab-${h}-trust-daemon-json`).urn), `lab-${h}-docker waits for the trust`);
-            dependsOn(s, `lab-${h}-docker`, "lab-docker01-preflight-check", "lab-docker02-preflight-check");
+            dependsOn(s, `lab-${h}-docker`, "lab-preflights-passed");
         }
     });
 
@@ -483,12 +485,17 @@ describe("program: the read-only preflight holds every change on every host", ()
     const hosts = ["docker01", "docker02"];
     const preflights = hosts.map((h) => `lab-${h}-preflight-check`);
 
-    it("makes the first command of each host, its registry trust and its Docker provider wait for the preflights of all hosts", () => {
+    it("makes the first command of each host, its registry trust and its Docker provider wait for the gate of the preflights of all hosts", () => {
+        const gate = run.state.byName("lab-preflights-passed");
+        assert.strictEqual(gate.type, "pulumi:index:Stash");
+        assert.deepStrictEqual([...gate.dependencies].sort(), preflights.map((p) => urnOf(run.state, p)).sort(), "the gate waits for every preflight");
+        assert.deepStrictEqual(gate.inputs, { input: "every host's preflight passed" }, "a value that never changes: a host added changes the gate's dependencies, not its diff");
         for (const h of hosts) {
-            dependsOn(run.state, `lab-${h}-lib-install`, ...preflights);
-            dependsOn(run.state, `lab-${h}-parent-promisc`, ...preflights);
-            dependsOn(run.state, `lab-${h}-trust-daemon-json`, ...preflights);
-            dependsOn(run.state, `lab-${h}-docker`, ...preflights);
+            for (const first of [`lab-${h}-lib-install`, `lab-${h}-parent-promisc`, `lab-${h}-trust-daemon-json`, `lab-${h}-docker`]) {
+                dependsOn(run.state, first, "lab-preflights-passed");
+                const direct = preflights.filter((p) => run.state.byName(first).dependencies.includes(urnOf(run.state, p)));
+                assert.deepStrictEqual(direct, [], `${first} waits for the gate, not for each preflight`);
+            }
         }
         for (const p of preflights) {
             assert.deepStrictEqual(run.state.byName(p).dependencies, [], `${p} waits for nothing`);
