@@ -23,6 +23,8 @@ function generatedConfig(hosts: number): Record<string, string> {
 interface Counts {
     registrations: number;
     dependencies: number;
+    /** The inputs of every registration as sent, in JSON characters. */
+    inputBytes: number;
     /** The registration with the most dependencies besides the gate of the preflights, and how many. */
     widest: { name: string; dependencies: number };
     /** The gate's dependencies (0 without a gate). */
@@ -36,7 +38,13 @@ function counts(run: ProgramRun): Counts {
     const widest = rs
         .filter((r) => r.name !== GATE)
         .reduce((w, r) => (r.dependencies.length > w.dependencies ? { name: r.name, dependencies: r.dependencies.length } : w), { name: "", dependencies: -1 });
-    return { registrations: rs.length, dependencies: rs.reduce((n, r) => n + r.dependencies.length, 0), widest, gate: rs.find((r) => r.name === GATE)?.dependencies.length ?? 0 };
+    return {
+        registrations: rs.length,
+        dependencies: rs.reduce((n, r) => n + r.dependencies.length, 0),
+        inputBytes: rs.reduce((n, r) => n + JSON.stringify(r.wire).length, 0),
+        widest,
+        gate: rs.find((r) => r.name === GATE)?.dependencies.length ?? 0,
+    };
 }
 
 describe("program: what a host adds does not grow with the number of hosts", function () {
@@ -61,6 +69,12 @@ describe("program: what a host adds does not grow with the number of hosts", fun
 
     it("gives each host's resources the same dependencies, whatever the number of hosts (the preflights' gate, not every preflight)", () => {
         assertLinear("dependencies", (c) => c.dependencies);
+    });
+
+    it("sends each host's inputs in the same number of bytes, whatever the number of hosts (to 0.2%: host names and addresses differ in length)", () => {
+        const [two, four, eight] = sizes.map((h) => at.get(h)!.inputBytes);
+        const step = eight - four;
+        assert.ok(Math.abs(step - 2 * (four - two)) <= step / 500, `input bytes ${two}, ${four}, ${eight} at 2, 4, 8 hosts; linear in the hosts would add the same for each host`);
     });
 
     it("has one registration only that waits for a step of every host: the gate of the preflights", () => {
