@@ -15,6 +15,7 @@ import {
     PlanMemory,
     REQUEST,
     defaultKnownHostsFile,
+    keepInterfaceNames,
     parsePlanMemory,
     planLab,
     readKnownHostsFile,
@@ -123,7 +124,8 @@ const keyFile =
  * What the stack's last deployment left in its own outputs: the address plan (`addressPlan`, or
  * for a stack deployed before that output existed, `hosts`), so that every host keeps the range it
  * was given while hosts, containers and networks are added, removed or reordered around it
- * (components/model/plan.ts); and the hosts whose registry trust its last verify found drifted
+ * (components/model/plan.ts), and the interface names of its shims and router legs (from `hosts`:
+ * each default name stays, components/model/interfaceNames.ts); and the hosts whose registry trust its last verify found drifted
  * (`verification`), which a repair reads again. A read of this stack's state, nothing on any host.
  */
 async function lastDeployment(): Promise<{ memory?: PlanMemory; rereadTrust: string[] }> {
@@ -146,12 +148,14 @@ async function lastDeployment(): Promise<{ memory?: PlanMemory; rereadTrust: str
 
 const main = (async () => {
     const { memory, rereadTrust } = await lastDeployment();
-    const planned = planLab(spec, { memory });
+    // every shim and router leg with a default name keeps the one the last deployment gave it
+    const named = keepInterfaceNames(spec, memory?.interfaces);
+    const planned = planLab(named, { memory });
     if (planned.errors.length > 0) {
         throw new pulumi.RunError(new LabConfigError(planned.errors).message);
     }
     const lab = new MacvlanLab("lab", {
-        spec,
+        spec: named,
         plan: planned.plan,
         privateKey,
         docker: { keyFile },
@@ -163,7 +167,7 @@ const main = (async () => {
         hosts: lab.summary,
         registry: lab.registryEndpoint ?? null,
         checks: lab.checkMatrix,
-        topology: topologyMermaid(spec, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` }),
+        topology: topologyMermaid(named, lab.plan, { title: `macvlan-lab: ${pulumi.getStack()}` }),
         addressPlan: lab.addressPlan,
         verification: lab.verification ?? null,
         repair: requests.repair !== undefined ? { request: requests.repair, rereadTrust } : null,

@@ -26,6 +26,7 @@ import { ConnectivityCheck } from "./docker/connectivityCheck";
 import { CheckRow } from "./docker/checks";
 import { HostPreflight, STACK_LABEL } from "./preflight";
 import { LabContext } from "./lab/context";
+import { keepInterfaceNames } from "./model/interfaceNames";
 import { declareHostNetworking, declareLibraries, declarePreflightGate, declarePreflights } from "./lab/hosts";
 import { declareRegistryTls } from "./lab/registryTls";
 import { declareTrustAndProviders } from "./lab/trustAndProviders";
@@ -67,10 +68,12 @@ export interface MacvlanLabArgs {
      */
     plan?: LabPlan;
     /**
-     * The ranges of the stack's last deployment (`parsePlanMemory` of its `addressPlan` output):
-     * with it, every host keeps its dynamic range on every network while hosts, containers, shims
-     * and networks are added, removed or reordered around it. Unused when `plan` is given. Defaults
-     * to none: a fresh plan, which moves ranges when the hosts of a network change.
+     * The ranges and interface names of the stack's last deployment (`parsePlanMemory` of its
+     * `addressPlan` and `hosts` outputs): with it, every host keeps its dynamic range on every
+     * network (unless `plan` is given), and every host shim and router leg that has a default name
+     * keeps the one it had (`keepInterfaceNames`), while hosts, containers, shims and networks are
+     * added, removed or reordered around them. Defaults to none: a fresh plan, which moves ranges
+     * when the hosts of a network change, and default names by position.
      */
     memory?: PlanMemory;
     /**
@@ -185,7 +188,7 @@ export class MacvlanLab extends pulumi.ComponentResource {
 
     /** What every phase works with: the spec, its address plan (made here unless given), the key and the stack label. */
     private context(name: string, args: MacvlanLabArgs): LabContext {
-        const spec = args.spec;
+        const spec = keepInterfaceNames(args.spec, args.memory?.interfaces);
         const { plan, errors } = args.plan !== undefined ? { plan: args.plan, errors: [] } : planLab(spec, { memory: args.memory });
         if (errors.length > 0) {
             throw new pulumi.ResourceError(new LabConfigError(errors).message, this);

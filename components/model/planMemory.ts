@@ -4,6 +4,7 @@
  * host keeps its range ({@link planLab} in ./plan.ts, its option `memory`). Pure.
  */
 import type { LabPlan } from "./plan";
+import { InterfaceMemory, parseInterfaceMemory } from "./interfaceNames";
 
 /**
  * What a stack's last deployment planned: per network its subnet and each host's range. The program
@@ -14,15 +15,27 @@ import type { LabPlan } from "./plan";
  */
 export interface PlanMemory {
     networks: Record<string, { subnet: string; ranges: Record<string, string> }>;
+    /**
+     * The interface names the host shims and router legs had (from the `hosts` output), so that each
+     * default name stays (`keepInterfaceNames`). Absent when there were none.
+     */
+    interfaces?: InterfaceMemory;
 }
 
 /**
  * The memory of an earlier plan: `addressPlan` as the program exported it, or, for a stack
  * deployed before that output existed, its `hosts` output (each host's networks with `ipRange`).
- * Anything else is no memory (undefined): a value that does not have the shape is ignored, not
- * trusted. Pure.
+ * The interface names of its shims and router legs come from `hosts` in both cases. Anything else
+ * is no memory (undefined): a value that does not have the shape is ignored, not trusted. Pure.
  */
 export function parsePlanMemory(addressPlan: unknown, hosts?: unknown): PlanMemory | undefined {
+    const interfaces = parseInterfaceMemory(hosts);
+    const memory = addressMemory(addressPlan, hosts);
+    if (interfaces === undefined) return memory;
+    return { ...(memory ?? { networks: {} }), interfaces };
+}
+
+function addressMemory(addressPlan: unknown, hosts: unknown): PlanMemory | undefined {
     const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
     const isCidr = (x: unknown): x is string => typeof x === "string" && CIDR.test(x);
     if (isObj(addressPlan) && isObj(addressPlan.networks)) {

@@ -217,8 +217,13 @@ export interface ShimSpec {
     network: string;
     /** The shim's address (no prefix: it is a /32); reserved on every host of the network. */
     address: string;
-    /** Interface name on the host. Defaults to `mac<k>`, k counting the host's shims from 0. */
+    /**
+     * Interface name on the host. Defaults to `mac<k>`, k counting the host's shims from 0; a stack
+     * that was deployed keeps the default each shim got then (`keepInterfaceNames`).
+     */
     name: string;
+    /** True when the stack names no interface for the shim: `name` is the default. */
+    defaultName?: boolean;
 }
 
 /** A pair of routed networks that may talk to each other (both directions). */
@@ -236,8 +241,13 @@ export interface RouterSpec {
     networks: string[];
     /** Pairs of `networks` that may talk. Defaults to every pair of them. */
     allow: RoutedPair[];
-    /** Network name -> its leg's interface name on `host`. Defaults to `rtr<k>` by position in `networks`. */
+    /**
+     * Network name -> its leg's interface name on `host`. Defaults to `rtr<k>` by position in
+     * `networks`; a stack that was deployed keeps the default each leg got then (`keepInterfaceNames`).
+     */
     legs: Record<string, string>;
+    /** The networks whose leg has the default name (the stack's `router.legs` names none for them). */
+    defaultLegs?: string[];
 }
 
 /** The whole lab. */

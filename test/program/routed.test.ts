@@ -9,6 +9,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockState, promiseOf, settle } from "../helpers/mocks";
 import { runProgram } from "../helpers/runProgram";
+import { loadStackConfig } from "../../lab/stackFile";
 import { routerChain } from "../../components/contracts";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nprogram-test-key-material\n-----END OPENSSH PRIVATE KEY-----";
@@ -135,6 +136,26 @@ describe("program: multi-vlan-routed stack (host shims, inter-VLAN router)", fun
             persistence: "systemd unit",
         });
         assert.strictEqual(hosts.docker02.router, undefined);
+    });
+
+    it("keeps the interface name each default shim and leg had in the last deployment when others are removed (from its hosts output)", async () => {
+        const hosts = (await promiseOf(pulumi.output(program.hosts as never))) as Record<string, unknown>;
+        const config = loadStackConfig("multi-vlan-routed");
+        const shims = (JSON.parse(config["macvlan-lab:shims"]) as Array<{ host: string; network: string }>).filter((x) => !(x.host === "docker02" && x.network === "mac_net10"));
+        const router = { ...(JSON.parse(config["macvlan-lab:router"]) as object), networks: ["mac_net20", "mac_net30"], allow: [["mac_net20", "mac_net30"]] };
+        const edited = { ...config, "macvlan-lab:shims": JSON.stringify(shims), "macvlan-lab:router": JSON.stringify(router), "macvlan-lab:checks": JSON.stringify({ connectivity: true }) };
+        const dev = (s: MockState, name: string): string => /\ndev='([^']*)'\n/.exec(s.byName(name).inputs.create as string)?.[1] ?? "(none)";
+        const withMemory = await runProgram({ stack: "multi-vlan-routed", config: edited, key: KEY, outputs: (a) => (a.type === "pulumi:pulumi:StackReference" ? { outputs: { hosts } } : {}) });
+        assert.deepStrictEqual(
+            ["lab-docker02-shim-mac_net20-link", "lab-docker02-shim-mac_net30-link", "lab-router-mac_net20-leg", "lab-router-mac_net30-leg"].map((n) => `${n} ${dev(withMemory.state, n)}`),
+            ["lab-docker02-shim-mac_net20-link mac1", "lab-docker02-shim-mac_net30-link mac2", "lab-router-mac_net20-leg rtr1", "lab-router-mac_net30-leg rtr2"],
+        );
+        // a stack with no deployment yet: names by position
+        const fresh = await runProgram({ stack: "multi-vlan-routed", config: edited, key: KEY });
+        assert.deepStrictEqual(
+            ["lab-docker02-shim-mac_net20-link", "lab-router-mac_net20-leg"].map((n) => dev(fresh.state, n)),
+            ["mac0", "rtr0"],
+        );
     });
 });
 

@@ -53,7 +53,9 @@ describe("unit: shims and router in the spec", () => {
             networks: ["mac_net10", "mac_net20", "mac_net30"],
             allow: [["mac_net10", "mac_net20"]],
             legs: { mac_net10: "rtr0", mac_net20: "rtr1", mac_net30: "rtr2" },
+            defaultLegs: ["mac_net10", "mac_net20", "mac_net30"],
         });
+        assert.ok(s.shims!.every((x) => x.defaultName === true), "every shim's name is the default");
     });
 
     it("defaults the policy to every pair of the routed networks", () => {

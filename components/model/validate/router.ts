@@ -143,7 +143,8 @@ export function readRouter(r: Reader, v: unknown, hosts: Map<string, HostSpec>, 
         return undefined;
     }
     allow = allow.map(([a, b]) => [a, b] as RoutedPair);
-    return { host: host.name, networks: names, allow, legs };
+    const defaultLegs = names.filter((n) => legNames[n] === undefined);
+    return { host: host.name, networks: names, allow, legs, ...(defaultLegs.length > 0 ? { defaultLegs } : {}) };
 }
 
 /** Whether the router lets networks `a` and `b` talk. */

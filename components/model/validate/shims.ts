@@ -106,7 +106,7 @@ export function readShims(
             return;
         }
         ifaces.set(`${host.name}/${name}`, { index: i, name });
-        if (ok && address !== undefined) out.push({ host: host.name, network: network.name, address, name });
+        if (ok && address !== undefined) out.push({ host: host.name, network: network.name, address, name, ...(given === undefined ? { defaultName: true } : {}) });
     });
     return out;
 }
