@@ -145,25 +145,24 @@ export function renderRouterLeg(host: HostSpec, network: NetworkSpec, name: stri
 
 /**
  * The rules of the forwarding policy, in order, as `iptables -S` prints them after `-A <chain>`:
- * for each allowed pair both directions ACCEPT, then every other ordered pair of routed subnets DROP.
+ * both directions of each allowed pair ACCEPT, then every other ordered pair of routed subnets DROP,
+ * each by source and destination network name (not by the order of `networks` or `allow`).
  */
 export function routerRules(networks: readonly NetworkSpec[], allow: readonly RoutedPair[]): string[] {
     const byName = new Map(networks.map((n) => [n.name, n]));
-    const rules: string[] = [];
     const allowed = new Set<string>();
     allow.forEach(([a, b], i) => {
-        const na = byName.get(a);
-        const nb = byName.get(b);
-        if (!na || !nb || a === b) throw new Error(`allow[${i}] [${a}, ${b}] is not a pair of two routed networks (${[...byName.keys()].join(", ")})`);
-        for (const [s, d] of [[na, nb], [nb, na]]) {
-            if (!allowed.has(`${s.name}>${d.name}`)) {
-                allowed.add(`${s.name}>${d.name}`);
-                rules.push(`-s ${s.subnet} -d ${d.subnet} -j ACCEPT`);
-            }
-        }
+        if (!byName.has(a) || !byName.has(b) || a === b) throw new Error(`allow[${i}] [${a}, ${b}] is not a pair of two routed networks (${[...byName.keys()].join(", ")})`);
+        allowed.add(`${a}>${b}`).add(`${b}>${a}`);
     });
-    for (const s of networks) for (const d of networks) {
-        if (s !== d && !allowed.has(`${s.name}>${d.name}`)) rules.push(`-s ${s.subnet} -d ${d.subnet} -j DROP`);
+    // by network name, whatever the order of the lists: every rule matches one source and one
+    // destination subnet, so the order changes nothing, and a reordered list changes no script
+    const sorted = byNetworkName(networks);
+    const rules: string[] = [];
+    for (const verdict of ["ACCEPT", "DROP"] as const) {
+        for (const s of sorted) for (const d of sorted) {
+            if (s !== d && allowed.has(`${s.name}>${d.name}`) === (verdict === "ACCEPT")) rules.push(`-s ${s.subnet} -d ${d.subnet} -j ${verdict}`);
+        }
     }
     return rules;
 }
@@ -205,7 +204,7 @@ export function renderRouterForwarding(
     const o = resolveRenderOptions(options);
     if (router.networks.length < 2) throw new Error(`host ${host.name}, router: it joins ${router.networks.length} network(s); a router joins at least two`);
     router.networks.forEach((n) => checkCidr(`host ${host.name}, router: subnet of ${n.name}`, n.subnet));
-    const legs = router.networks.map((n) => {
+    const legs = byNetworkName(router.networks).map((n) => {
         const l = router.legs[n.name];
         if (l === undefined) throw new Error(`host ${host.name}, router: no leg is named for ${n.name}`);
         checkInterface(`host ${host.name}, router: leg of ${n.name}`, l);
@@ -223,5 +222,10 @@ export function renderRouterForwarding(
         ...routerPersistenceVars(backend.persistent, router.chain ?? ROUTER_CHAIN, o),
         ...stateVars(o),
     ];
-    return scripts(`router forwarding on ${host.name} between ${router.networks.map((n) => n.name).join(", ")}`, o, vars, ["host/router.sh"], "router");
+    return scripts(`router forwarding on ${host.name} between ${byNetworkName(router.networks).map((n) => n.name).join(", ")}`, o, vars, ["host/router.sh"], "router");
+}
+
+/** The networks by name (the order a router's scripts list them in). */
+function byNetworkName(networks: readonly NetworkSpec[]): NetworkSpec[] {
+    return [...networks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -11,7 +11,8 @@
  */
 import { strict as assert } from "assert";
 import { LabHosts, hostsUp } from "../../lab/hosts";
-import { EngineOutcome, applyOnLab, destroyOnLab } from "../../lab/run/engine";
+import { EngineOutcome, applyOnLab, destroyOnLab, previewOnLab } from "../../lab/run/engine";
+import { stepsOfPreview } from "../../lab/day2";
 import { downLab } from "../../lab/run/down";
 import { sweepStaleTestLabs } from "../helpers/labSweep";
 import { LoadedStack, loadStack, topologyOf } from "../../lab/topology";
@@ -48,6 +49,14 @@ async function routerCounters(lab: LabHosts, chain: string): Promise<Map<string,
         if (m) out.set(`${m[1]} ${m[3]}`, Number(m[2]));
     }
     return out;
+}
+
+/** The stack with its config edited by `edit`. */
+function withEdits(stack: LoadedStack, edit: (config: Record<string, string>) => Record<string, string>): LoadedStack {
+    const config = edit({ ...stack.config });
+    const { spec, errors } = parseLab(rawLabConfig(config));
+    assert.deepEqual(errors, []);
+    return { ...stack, config, spec: spec! };
 }
 
 /** The routed stack without `shims` and `router`: the multi-VLAN lab with VLAN 30, as the tutorial leaves it. */
@@ -192,6 +201,33 @@ describe("lab: multi-vlan-routed (real engine: the open problems observed, then 
         assertReplied(await ping(l, "docker02", "bbox20", "172.16.10.10"), "docker02/bbox20 -> docker01/bbox10 right after the leg was replaced");
         const neigh = await sh(l, "docker02", "docker exec bbox20 cat /proc/net/arp", 60_000);
         assert.ok(neigh.stdout.split("\n").some((x) => x.startsWith("172.16.20.1 ") && x.includes(after)), neigh.stdout);
+    });
+
+    it("day 2: docker02's first shim removed and the router's networks reordered: that shim goes, every other shim and leg keeps its name and its link", async function () {
+        this.timeout(600_000);
+        const l = lab as LabHosts;
+        // by position docker02's other shims would become mac0 and mac1 and every leg another rtr<k>:
+        // new links, so replaced; the last deployment's names keep them (components/model/interfaceNames.ts)
+        const links = async (): Promise<string> =>
+            (await sh(l, "docker02", "cat /sys/class/net/mac1/ifindex /sys/class/net/mac2/ifindex", 60_000)).stdout +
+            (await sh(l, "docker01", "cat /sys/class/net/rtr0/ifindex /sys/class/net/rtr1/ifindex /sys/class/net/rtr2/ifindex", 60_000)).stdout;
+        const before = await links();
+        const edited = withEdits(stack, (config) => {
+            const shims = (JSON.parse(config["macvlan-lab:shims"]) as Array<{ host: string; network: string }>).filter((x) => !(x.host === "docker02" && x.network === "mac_net10"));
+            const router = JSON.parse(config["macvlan-lab:router"]) as { networks: string[] };
+            return { ...config, "macvlan-lab:shims": JSON.stringify(shims), "macvlan-lab:router": JSON.stringify({ ...router, networks: ["mac_net30", "mac_net10", "mac_net20"] }) };
+        });
+        const preview = await previewOnLab(l, edited, { log: (x) => log(`preview fewer shims: ${x}`) });
+        assert.equal(preview.code, 0, `preview failed (${preview.code}):\n${tail(preview.stderr, 20)}`);
+        const steps = stepsOfPreview(preview.stdout);
+        assert.deepEqual({ replace: steps.replace, create: steps.create, delete: steps.delete }, { replace: [], create: [], delete: ["lab-docker02-shim-mac_net10", "lab-docker02-shim-mac_net10-link"] }, JSON.stringify(steps));
+        const o = await applyOnLab(l, edited, { log: (x) => log(`up fewer shims: ${x}`) });
+        assertApplied(o, "pulumi up without docker02's first shim, the router's networks reordered");
+        assert.ok((o.outputs?.checks ?? []).every((c) => c.ok), JSON.stringify(o.outputs?.checks));
+        assert.equal(await links(), before, "a shim or leg that stays got a new link");
+        const gone = await sh(l, "docker02", "test ! -e /sys/class/net/mac0 && test ! -e /etc/systemd/system/macvlan-lab-mac0.service", 60_000);
+        assert.equal(gone.code, 0, "docker02's removed shim left its link or unit");
+        assertReplied(await ping(l, "docker02", undefined, "172.16.30.31"), "docker02 cannot ping its own bbox30 through mac2");
     });
 
     it("pulumi destroy: every host is back to its snapshot from before the first pulumi up", async function () {

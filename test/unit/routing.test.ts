@@ -277,6 +277,13 @@ describe("unit: shim and router scripts", () => {
         const fwd = renderRouterForwarding(host("docker01"), { networks: nets, allow: s.router!.allow, legs: s.router!.legs });
         assert.ok(fwd.create.includes("\nchain='MACVLAN-LAB-ROUTER'\n"));
         assert.ok(fwd.create.endsWith('. "$lib/host/router.sh"\nrouter_create\n'));
+        // the order of the lists changes no script (a changed script would replace the forwarding)
+        const reordered = renderRouterForwarding(host("docker01"), {
+            networks: [...nets].reverse(),
+            allow: s.router!.allow.map(([a, b]) => [b, a] as const),
+            legs: Object.fromEntries(Object.entries(s.router!.legs).reverse()),
+        });
+        assert.deepStrictEqual(reordered, fwd);
     });
 });
 
