@@ -10,7 +10,7 @@ import { casesBySourceHost, CheckRow, checkCases, parseCheckOutput, renderPingCh
 export interface ConnectivityCheckArgs {
     /** The lab: its containers, their networks and the `checks` settings (connectivity, isolation, count, timeout). */
     spec: LabSpec;
-    /** `<host>/<container>` -> the container resource; the checks run after all of them and read their addresses. */
+    /** `<host>/<container>` -> the container resource; each host's checks run after those their pings involve and read their addresses. */
     containers: Record<string, LabContainer>;
     /** Host name -> the SSH connection the host's checks run over (private key a secret). */
     connections: Record<string, command.types.input.remote.ConnectionArgs>;

@@ -45,8 +45,9 @@ export function declarePreflights(ctx: LabContext): Record<string, HostPreflight
  * and that everything which changes a host waits for (`afterPreflights`). A `pulumi.Stash` (the
  * engine's own resource: no provider, no host) with the preflights as its `dependsOn` and a value
  * that never changes: a host added or removed changes its dependencies only, never its diff, and
- * each host's steps carry one dependency instead of one per host (100 hosts with the preflights in
- * every first step's `dependsOn` made 80,000 dependencies, each a URN in every state write).
+ * each host's steps carry one dependency instead of one per host (with every preflight in each
+ * host's first steps, a generated lab of 100 hosts had 71,201 dependencies, 9,903 with the gate;
+ * each is a URN in every state write).
  */
 export function declarePreflightGate(ctx: LabContext, parts: Pick<LabParts, "preflights">): pulumi.Resource {
     return new pulumi.Stash(
