@@ -48,8 +48,9 @@ export function parseInterfaceMemory(hosts: unknown): InterfaceMemory | undefine
  * the last deployment gave another name replaced by that name, when it is still free on the host
  * (not the NIC, a VLAN interface or a network's parent there, not a name the stack gives, not taken
  * by another kept name); the other defaults, on a host that kept any, then take the lowest free
- * `mac<k>` (shims) / `rtr<k>` (legs). Without memory, or for a host it says nothing of, the names are as validation
- * gave them. Names the stack gives are never changed. Pure: returns a new spec.
+ * `mac<k>` (shims) / `rtr<k>` (legs). Without memory, or on a host where no name was kept, the
+ * names are as validation gave them. Names the stack gives are never changed. Pure: returns a new
+ * spec.
  */
 export function keepInterfaceNames(spec: LabSpec, memory: InterfaceMemory | undefined): LabSpec {
     if (memory === undefined) return spec;
