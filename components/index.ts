@@ -16,9 +16,9 @@ export { parseLab, readLab, validateLab, loadLab, LabConfigError, RawLabConfig, 
 // The address plan: each host's dynamic range and the aux addresses its Docker must not hand out.
 export { planLab, auxAddresses, LabPlan, NetworkPlan, FixedAddress, PlanOptions, RangeOrigin } from "./model/plan";
 // ... and its memory: the stack output addressPlan, read back so that every host keeps its range.
-export { parsePlanMemory, planMemoryOf, PlanMemory } from "./model/planMemory";
+export { parsePlanMemory, parseInterfaceMemory, planMemoryOf, PlanMemory } from "./model/planMemory";
 // ... and the default interface names of shims and router legs it keeps.
-export { keepInterfaceNames, parseInterfaceMemory, InterfaceMemory } from "./model/interfaceNames";
+export { keepInterfaceNames, InterfaceMemory } from "./model/interfaceNames";
 export { parseImageReference, ImageReference } from "./model/names";
 // Reading a stack's config (the program's way in).
 export { readLabConfig } from "./model/config";

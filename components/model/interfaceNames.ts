@@ -6,41 +6,15 @@
  * link: the shim or the leg would be replaced, and with it the host's routes to its containers).
  * Pure.
  */
-import { INTERFACE_NAME } from "./names";
 import { LabSpec, RouterSpec, ShimSpec } from "./types";
 import { hostInterfaces } from "./validate/networks";
 
-/** The interface names of the last deployment (the program's `hosts` output has them). */
+/** The interface names of the last deployment (the program's `hosts` output has them: `parseInterfaceMemory`, ./planMemory.ts). */
 export interface InterfaceMemory {
     /** `<host>/<network>` -> the interface name of that host's shim on that network. */
     shims: Record<string, string>;
     /** The router's host then, and its legs' interface names by network. */
     router?: { host: string; legs: Record<string, string> };
-}
-
-/**
- * The interface names of the last deployment from its `hosts` output (per host `shims.<network>.interfaceName`
- * and `router.legs`); undefined when it has none. A value without that shape, or a name that is not
- * an interface name, is ignored, not trusted. Pure.
- */
-export function parseInterfaceMemory(hosts: unknown): InterfaceMemory | undefined {
-    if (!isObj(hosts)) return undefined;
-    const shims: Record<string, string> = {};
-    let router: InterfaceMemory["router"];
-    for (const [host, summary] of Object.entries(hosts)) {
-        if (!isObj(summary)) continue;
-        if (isObj(summary.shims)) {
-            for (const [network, shim] of Object.entries(summary.shims)) {
-                if (isObj(shim) && isName(shim.interfaceName)) shims[`${host}/${network}`] = shim.interfaceName;
-            }
-        }
-        if (isObj(summary.router) && isObj(summary.router.legs)) {
-            const legs = Object.fromEntries(Object.entries(summary.router.legs).filter((e): e is [string, string] => isName(e[1])));
-            router = { host, legs };
-        }
-    }
-    if (Object.keys(shims).length === 0 && router === undefined) return undefined;
-    return router === undefined ? { shims } : { shims, router };
 }
 
 /**
@@ -117,6 +91,3 @@ export function keepInterfaceNames(spec: LabSpec, memory: InterfaceMemory | unde
         ...(router !== undefined && legs !== undefined ? { router: { ...router, legs } satisfies RouterSpec } : {}),
     };
 }
-
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
-const isName = (x: unknown): x is string => typeof x === "string" && INTERFACE_NAME.test(x);

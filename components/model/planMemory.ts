@@ -1,10 +1,13 @@
 /**
  * The memory of an address plan: what the program exports as the stack output `addressPlan`
  * ({@link planMemoryOf}) and reads back on the next run ({@link parsePlanMemory}), so that every
- * host keeps its range ({@link planLab} in ./plan.ts, its option `memory`). Pure.
+ * host keeps its range ({@link planLab} in ./plan.ts, its option `memory`), and the interface
+ * names of the shims and router legs from the `hosts` output ({@link parseInterfaceMemory}), so that
+ * each default name stays (./interfaceNames.ts). Pure.
  */
 import type { LabPlan } from "./plan";
-import { InterfaceMemory, parseInterfaceMemory } from "./interfaceNames";
+import type { InterfaceMemory } from "./interfaceNames";
+import { INTERFACE_NAME } from "./names";
 
 /**
  * What a stack's last deployment planned: per network its subnet and each host's range. The program
@@ -36,7 +39,6 @@ export function parsePlanMemory(addressPlan: unknown, hosts?: unknown): PlanMemo
 }
 
 function addressMemory(addressPlan: unknown, hosts: unknown): PlanMemory | undefined {
-    const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
     const isCidr = (x: unknown): x is string => typeof x === "string" && CIDR.test(x);
     if (isObj(addressPlan) && isObj(addressPlan.networks)) {
         const networks: PlanMemory["networks"] = {};
@@ -65,6 +67,31 @@ function addressMemory(addressPlan: unknown, hosts: unknown): PlanMemory | undef
     return undefined;
 }
 
+/**
+ * The interface names of the last deployment from its `hosts` output (per host `shims.<network>.interfaceName`
+ * and `router.legs`); undefined when it has none. A value without that shape, or a name that is not
+ * an interface name, is ignored, not trusted. Pure.
+ */
+export function parseInterfaceMemory(hosts: unknown): InterfaceMemory | undefined {
+    if (!isObj(hosts)) return undefined;
+    const shims: Record<string, string> = {};
+    let router: InterfaceMemory["router"];
+    for (const [host, summary] of Object.entries(hosts)) {
+        if (!isObj(summary)) continue;
+        if (isObj(summary.shims)) {
+            for (const [network, shim] of Object.entries(summary.shims)) {
+                if (isObj(shim) && isName(shim.interfaceName)) shims[`${host}/${network}`] = shim.interfaceName;
+            }
+        }
+        if (isObj(summary.router) && isObj(summary.router.legs)) {
+            const legs = Object.fromEntries(Object.entries(summary.router.legs).filter((e): e is [string, string] => isName(e[1])));
+            router = { host, legs };
+        }
+    }
+    if (Object.keys(shims).length === 0 && router === undefined) return undefined;
+    return router === undefined ? { shims } : { shims, router };
+}
+
 /** What the program exports as `addressPlan`: every network's subnet and ranges. Pure. */
 export function planMemoryOf(plan: LabPlan): PlanMemory {
     return {
@@ -73,3 +100,6 @@ export function planMemoryOf(plan: LabPlan): PlanMemory {
 }
 
 const CIDR = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(?:3[0-2]|[12]?\d)$/;
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+const isName = (x: unknown): x is string => typeof x === "string" && INTERFACE_NAME.test(x);

@@ -7,8 +7,8 @@
 import * as assert from "assert";
 import { parseLab, RawLabConfig } from "../../components/model/validate";
 import { LabSpec } from "../../components/model/types";
-import { InterfaceMemory, keepInterfaceNames, parseInterfaceMemory } from "../../components/model/interfaceNames";
-import { parsePlanMemory } from "../../components/model/planMemory";
+import { InterfaceMemory, keepInterfaceNames } from "../../components/model/interfaceNames";
+import { parseInterfaceMemory, parsePlanMemory } from "../../components/model/planMemory";
 import { loadStackConfig, rawLabConfig } from "../../lab/stackFile";
 
 type RawShim = { host: string; network: string; address: string; name?: string };
