@@ -89,13 +89,10 @@ async function child(mode: Mode, hosts: number, programRoot: string, traces: Tra
     const components = (await import(path.join(programRoot, "components"))) as typeof import("../components");
     const { networkIpam, networkOptions } = (await import(path.join(programRoot, "components", "docker", "macvlanNetwork"))) as typeof import("../components/docker/macvlanNetwork");
     const { stackTraceMode } = (await import(path.join(programRoot, "components", "stackTraces"))) as typeof import("../components/stackTraces");
-    const { generateLab } = await import("../tools/generate");
+    const { generateLab, withOneIsolationCheck } = await import("../tools/generate");
     const ns = components.CONFIG_NAMESPACE;
 
-    const lab = generateLab({ hosts, networks: NETWORKS, containersPerHost: CONTAINERS_PER_HOST, seed: SEED });
-    const a = lab.containers[0];
-    const b = lab.containers.find((c) => c.network !== a.network && c.host !== a.host)!;
-    lab.checks = { connectivity: false, isolation: [{ from: `${a.host}/${a.name}`, to: `${b.host}/${b.name}` }] };
+    const lab = withOneIsolationCheck(generateLab({ hosts, networks: NETWORKS, containersPerHost: CONTAINERS_PER_HOST, seed: SEED }));
     const config: Record<string, string> = { [`${ns}:sshPrivateKey`]: KEY };
     for (const [k, v] of Object.entries(lab)) {
         config[`${ns}:${k}`] = JSON.stringify(v);

@@ -512,3 +512,15 @@ export function generateLab(o: GenerateLabOptions): GeneratedLab {
     });
     return { hosts, vlans, networks, containers, checks: { connectivity: true } };
 }
+
+/**
+ * `lab` with one isolation check in place of its connectivity checks: from its first container to
+ * the first one on another network and another host. What bench:program and the program's scale test
+ * declare: the connectivity matrix grows with the square of the containers by definition.
+ */
+export function withOneIsolationCheck(lab: GeneratedLab): GeneratedLab {
+    const a = lab.containers[0];
+    const b = lab.containers.find((c) => c.network !== a.network && c.host !== a.host);
+    if (b === undefined) throw new Error("withOneIsolationCheck: no container on another network and another host than the first");
+    return { ...lab, checks: { connectivity: false, isolation: [{ from: `${a.host}/${a.name}`, to: `${b.host}/${b.name}` }] } };
+}

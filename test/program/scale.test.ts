@@ -7,16 +7,13 @@
  */
 import * as assert from "assert";
 import { ProgramRun, runProgram } from "../helpers/runProgram";
-import { generateLab } from "../../tools/generate";
+import { generateLab, withOneIsolationCheck } from "../../tools/generate";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nscale-test-key-material\n-----END OPENSSH PRIVATE KEY-----";
 
 /** A generated lab as the stack's config; one isolation check as in bench:program (connectivity is a matrix by definition). */
 function generatedConfig(hosts: number): Record<string, string> {
-    const lab = generateLab({ hosts, networks: 3, containersPerHost: 4, seed: 20240611 });
-    const a = lab.containers[0];
-    const b = lab.containers.find((c) => c.network !== a.network && c.host !== a.host)!;
-    lab.checks = { connectivity: false, isolation: [{ from: `${a.host}/${a.name}`, to: `${b.host}/${b.name}` }] };
+    const lab = withOneIsolationCheck(generateLab({ hosts, networks: 3, containersPerHost: 4, seed: 20240611 }));
     return Object.fromEntries(Object.entries(lab).map(([k, v]) => [`macvlan-lab:${k}`, JSON.stringify(v)]));
 }
 
